@@ -1,0 +1,35 @@
+"""The `complaints` command."""
+
+from __future__ import annotations
+
+import typer
+
+from complaints.cli import calendar_cmd, items, setup
+from complaints.cli.common import state
+
+app = typer.Typer(help="阳光招生接诉即办：诉求登记、派单、办理、督办与台账。", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+
+
+@app.callback()
+def _root(acting_as: str = typer.Option(None, "--as", help="以该用户名的身份操作（也可设 COMPLAINTS_USER）")):
+    state.acting_as = acting_as
+
+
+setup.register(app)
+items.register(app)
+app.add_typer(calendar_cmd.app, name="calendar")
+
+for _name in ("server_cmd", "jobs_cmd", "ledger_cmd", "replies_cmd", "import_cmd"):
+    # optional command groups: each module registers itself when present
+    try:
+        module = __import__(f"complaints.cli.{_name}", fromlist=["register"])
+    except ModuleNotFoundError as exc:
+        if exc.name != f"complaints.cli.{_name}":
+            raise
+        continue
+    module.register(app)
+
+
+def main() -> None:
+    app()

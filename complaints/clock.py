@@ -1,0 +1,29 @@
+"""Time at the edge: the database stores aware UTC, the rules work in the deployment's zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+
+def utcnow() -> datetime:
+    """Now, as the aware UTC datetime the database stores."""
+    return datetime.now(UTC)
+
+
+def to_local(value: datetime | None, tz: str) -> datetime | None:
+    """A stored datetime (naive values are read as UTC) as an aware datetime in `tz`."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(ZoneInfo(tz))
+
+
+def to_storage(value: datetime | None, tz: str) -> datetime | None:
+    """An aware datetime (naive values are read as local time in `tz`) as aware UTC."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(tz))
+    return value.astimezone(UTC)

@@ -1,0 +1,263 @@
+"""The tables. Datetimes are aware UTC (see complaints.clock)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy.orm import declared_attr
+from sqlmodel import Field, SQLModel
+
+from complaints.clock import utcnow
+
+SUMMARY_MAX = 200
+DETAILS_MAX = 10_000
+NOTE_MAX = 4_000
+REPLY_MAX = 20_000
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True, index=True)
+    name: str = Field(max_length=64)
+    unit_code: str = Field(max_length=8, index=True)
+    phone: str | None = Field(default=None, max_length=32)
+    email: str | None = Field(default=None, max_length=128)
+    roles: str = Field(default="", max_length=128)  # comma-separated Role values
+    active: bool = True
+    out_of_office: bool = False
+    delegate_id: int | None = Field(default=None, foreign_key="user.id")
+    password_hash: str | None = Field(default=None, max_length=256)
+    failed_logins: int = 0
+    locked_until: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        return frozenset(r for r in self.roles.split(",") if r)
+
+
+class Complaint(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("source", "external_ref", name="uq_complaint_source_ref"),
+        Index("ix_complaint_unit_open_due", "unit_code", "is_open", "next_due_at"),
+        Index("ix_complaint_handler_open_due", "handler_id", "is_open", "next_due_at"),
+        Index("ix_complaint_open_warn", "is_open", "warn_at"),
+        Index("ix_complaint_unit_received", "unit_code", "received_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tracking_no: str = Field(max_length=32, unique=True)
+    unit_code: str = Field(max_length=8)
+    channel: str = Field(max_length=16)
+    kind: str = Field(max_length=16)
+    track: str = Field(max_length=16)
+    urgency: str = Field(default="normal", max_length=16)
+    category: str = Field(max_length=32, index=True)
+    school: str | None = Field(default=None, max_length=100)
+    received_at: datetime
+    registered_at: datetime = Field(default_factory=utcnow)
+    registered_by_id: int | None = Field(default=None, foreign_key="user.id")
+    registered_unit_code: str = Field(default="", max_length=8, index=True)  # who took the call
+
+    complainant_name: str | None = Field(default=None, max_length=64)
+    complainant_phone: str | None = Field(default=None, max_length=32, index=True)
+    confidential: bool = False
+    anonymous: bool = False
+    summary: str = Field(max_length=SUMMARY_MAX)
+    details: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+    status: str = Field(max_length=24, index=True)
+    is_open: bool = True
+    handler_id: int | None = Field(default=None, foreign_key="user.id")
+    dispatched_at: datetime | None = None
+    accepted_at: datetime | None = None
+    replied_at: datetime | None = None
+    closed_at: datetime | None = None
+
+    ack_due_at: datetime | None = None  # 受理告知 (formal 信访)
+    contact_due_at: datetime | None = None
+    reply_due_at: datetime | None = None
+    supervise_due_at: datetime | None = None
+    next_due_at: datetime | None = None  # the deadline the current stage runs against
+    warn_at: datetime | None = None  # when the item becomes "due soon"
+    due_provisional: bool = False  # a deadline fell beyond the known calendar
+    extension_count: int = 0
+    pending_extension: str | None = Field(default=None, max_length=32)  # e.g. "3 workdays"
+    suspended_at: datetime | None = None
+    warned_due_at: datetime | None = None  # the next_due_at a due-soon warning was sent for
+    overdue_due_at: datetime | None = None  # the next_due_at an overdue notice was sent for
+
+    handling_notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # 办理情况
+    result_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # 处理结果
+    remarks: str = Field(default="", max_length=500)  # 备注
+    reply_text: str | None = Field(default=None, sa_column=Column(Text))
+    reply_template_id: int | None = Field(default=None, foreign_key="replytemplate.id")
+    outcome: str | None = Field(default=None, max_length=16)
+    callback_resolved: bool | None = None
+    satisfaction: str | None = Field(default=None, max_length=16)
+    callback_note: str | None = Field(default=None, max_length=500)
+    duplicate_of_id: int | None = Field(default=None, foreign_key="complaint.id", index=True)
+    sendback_reason: str | None = Field(default=None, max_length=32)
+
+    source: str | None = Field(default=None, max_length=32)
+    external_ref: str | None = Field(default=None, max_length=100)
+
+    referred_at: datetime | None = None  # 移交纪检 (附件3)
+    violator: str | None = Field(default=None, max_length=200)  # 违规主体
+    violation: str | None = Field(default=None, max_length=2000)  # 违规行为
+    discipline_action: str | None = Field(default=None, max_length=2000)  # 查处和追责情况
+
+    version: int = 1  # optimistic locking: a stale write raises StaleDataError -> Conflict
+    updated_at: datetime = Field(default_factory=utcnow)
+
+    @declared_attr
+    def __mapper_args__(cls):  # noqa: N805
+        return {"version_id_col": cls.__table__.c.version}
+
+
+class ComplaintLink(SQLModel, table=True):
+    """A symmetric 'related to' link, or a 'repeat of' link found by the repeat check."""
+
+    __table_args__ = (UniqueConstraint("complaint_id", "other_id", "kind", name="uq_link"),)
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    other_id: int = Field(foreign_key="complaint.id", index=True)
+    kind: str = Field(max_length=16)  # related | repeat
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Event(SQLModel, table=True):
+    """One line of an item's history. Appended, never updated or deleted."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    at: datetime = Field(default_factory=utcnow)
+    actor_id: int | None = Field(default=None, foreign_key="user.id")
+    action: str = Field(max_length=32)
+    from_status: str | None = Field(default=None, max_length=24)
+    to_status: str | None = Field(default=None, max_length=24)
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    changes: dict | None = Field(default=None, sa_column=Column(JSON))
+
+
+class TrackingCounter(SQLModel, table=True):
+    unit_code: str = Field(primary_key=True, max_length=8)
+    year: int = Field(primary_key=True)
+    value: int = 0
+
+
+class CalendarEntry(SQLModel, table=True):
+    """A day the deployment set by hand: next year's schedule, a regional holiday, an override."""
+
+    day: date = Field(primary_key=True)
+    kind: str = Field(max_length=24)  # holiday | makeup_workday | regional_holiday | workday | dayoff
+    note: str = Field(default="", max_length=200)
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CalendarYear(SQLModel, table=True):
+    """A year whose full schedule the deployment loaded (it extends the calendar's horizon)."""
+
+    year: int = Field(primary_key=True)
+    note: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ReplyTemplate(SQLModel, table=True):
+    """A version of a category's standard reply; handlers use only approved versions."""
+
+    __table_args__ = (UniqueConstraint("category", "locale", "version", name="uq_template_version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    category: str = Field(max_length=32, index=True)
+    locale: str = Field(max_length=16)
+    version: int
+    source: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default="draft", max_length=16)  # draft | approved | retired
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    approved_by_id: int | None = Field(default=None, foreign_key="user.id")
+    approved_at: datetime | None = None
+
+
+class LedgerEntry(SQLModel, table=True):
+    """A 附件2 row, written when an item closes; a supervisor may edit it before export."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", unique=True)
+    unit_code: str = Field(max_length=8, index=True)
+    closed_at: datetime = Field(index=True)
+    source: str = Field(max_length=200)
+    summary: str = Field(max_length=2000)
+    handling: str = Field(sa_column=Column(Text, nullable=False))
+    result: str = Field(sa_column=Column(Text, nullable=False))
+    remarks: str = Field(default="", max_length=500)
+    edited_by_id: int | None = Field(default=None, foreign_key="user.id")
+    edited_at: datetime | None = None
+
+
+class AuthSession(SQLModel, table=True):
+    """A browser session or an API bearer token (only the hash is kept)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=128, unique=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    kind: str = Field(default="browser", max_length=16)  # browser | api
+    name: str = Field(default="", max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    last_used_at: datetime | None = None
+
+
+class RoutingRule(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("unit_code", "category", name="uq_routing"),)
+    id: int | None = Field(default=None, primary_key=True)
+    unit_code: str = Field(max_length=8)
+    category: str = Field(max_length=32)
+    handler_id: int = Field(foreign_key="user.id")
+
+
+class Notification(SQLModel, table=True):
+    """The outbox: what a person is told; adapters (e-mail, SMS) send from here."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    complaint_id: int | None = Field(default=None, foreign_key="complaint.id")
+    kind: str = Field(max_length=32)  # due_soon | overdue | supervise | repeat | digest | calendar
+    subject: str = Field(max_length=200)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    read_at: datetime | None = None
+    channel: str = Field(default="web", max_length=16)
+    sent_at: datetime | None = None
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=500)
+
+
+class JobRun(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: str = Field(max_length=64, index=True)
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    status: str = Field(default="running", max_length=16)  # running | ok | failed | skipped
+    counts: dict | None = Field(default=None, sa_column=Column(JSON))
+    error: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class ImportedFile(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=32)
+    filename: str = Field(max_length=255)
+    sha256: str = Field(max_length=64, unique=True)
+    rows: int = 0
+    created: int = 0
+    imported_at: datetime = Field(default_factory=utcnow)
+
+
+class Digest(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    day: date
+    html: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)

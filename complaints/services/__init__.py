@@ -1,0 +1,1 @@
+"""Service functions: keyword-only, typed; they flush and never commit."""

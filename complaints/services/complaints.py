@@ -1,0 +1,212 @@
+"""Registering, finding and listing complaint items."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy import func, or_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, select
+
+from complaints.clock import to_local, to_storage, utcnow
+from complaints.errors import ActionNotAllowed, InvalidInput, NotFound, validate
+from complaints.models import DETAILS_MAX, SUMMARY_MAX, Complaint, Event, TrackingCounter, User
+from complaints.privacy import normalise_phone
+from complaints.runtime import Runtime
+from complaints.services import deadlines
+from complaints.services.people import check_unit
+from complaints.services.scope import can_see, roles_of, visible_filter
+from workflows import lifecycle
+from workflows.lifecycle import Action
+from workflows.vocab import Channel, Kind, Status, Track, Urgency
+
+XINFANG_CHANNELS = {Channel.LETTER, Channel.VISIT}
+MAX_PAGE = 200
+
+
+class ComplaintIn(BaseModel):
+    """What an operator types (or an import supplies) to register an item."""
+
+    model_config = {"extra": "forbid", "str_strip_whitespace": True}
+
+    channel: Channel
+    kind: Kind
+    unit_code: str = Field(max_length=8)
+    category: str | None = Field(default=None, max_length=32)
+    summary: str = Field(min_length=2, max_length=SUMMARY_MAX)
+    details: str = Field(default="", max_length=DETAILS_MAX)
+    school: str | None = Field(default=None, max_length=100)
+    urgency: Urgency = Urgency.NORMAL
+    track: Track | None = None
+    received_at: datetime | None = None
+    complainant_name: str | None = Field(default=None, max_length=64)
+    complainant_phone: str | None = Field(default=None, max_length=40)
+    anonymous: bool = False
+    confidential: bool = False
+    source: str | None = Field(default=None, max_length=32)
+    external_ref: str | None = Field(default=None, max_length=100)
+
+    @field_validator("summary", "details", "complainant_name", "school")
+    @classmethod
+    def _no_control_chars(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        return "".join(ch for ch in value if ch in "\n\t" or ch.isprintable())
+
+
+def parse_input(data: dict) -> ComplaintIn:
+    """Validate raw input into ComplaintIn, or InvalidInput naming the first bad field."""
+    return validate(ComplaintIn, data)
+
+
+def next_tracking_no(*, session: Session, unit_code: str, year: int) -> str:
+    """ATS-2026-000123: unit and year in it, unique, short enough to read over the phone."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(TrackingCounter).values(unit_code=unit_code, year=year, value=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=["unit_code", "year"], set_={"value": TrackingCounter.value + 1}
+    ).returning(TrackingCounter.value)
+    value = session.execute(statement).scalar_one()
+    return f"{unit_code}-{year}-{value:06d}"
+
+
+def suggest_category(text: str, runtime: Runtime) -> str:
+    """The category whose keywords occur most often in `text`; 'other' if none."""
+    best, best_hits = "other", 0
+    for category in runtime.settings.categories:
+        hits = sum(text.count(word) for word in category.keywords)
+        if hits > best_hits:
+            best, best_hits = category.code, hits
+    return best if best in runtime.settings.category_map else runtime.settings.categories[-1].code
+
+
+def register(*, session: Session, runtime: Runtime, actor: User, data: ComplaintIn | dict,
+             now: datetime | None = None) -> Complaint:
+    """Log a new item (受理/登记) with its deadlines and its first history event."""
+    data = parse_input(data) if isinstance(data, dict) else data
+    settings, tz = runtime.settings, runtime.settings.app.timezone
+    lifecycle.fire(None, Action.REGISTER, roles_of(actor), is_assignee=False)
+    check_unit(settings, data.unit_code)
+    category = data.category or suggest_category(f"{data.summary} {data.details}", runtime)
+    if category not in settings.category_map:
+        valid = "、".join(f"{c.code}（{c.name}）" for c in settings.categories)
+        raise InvalidInput(f"未知类别：{category[:32]}；可选：{valid}", field="category")
+    now = now or utcnow()
+    received = to_storage(data.received_at, tz) if data.received_at else now
+    if received > now + timedelta(minutes=5):
+        raise InvalidInput("收到时间不能晚于当前时间", field="received_at")
+    if received < now - timedelta(days=366):
+        raise InvalidInput("收到时间不能早于一年前", field="received_at")
+    anonymous = data.anonymous or not (data.complainant_name or data.complainant_phone)
+    item = Complaint(
+        tracking_no=next_tracking_no(session=session, unit_code=data.unit_code,
+                                     year=to_local(received, tz).year),
+        unit_code=data.unit_code, channel=data.channel, kind=data.kind,
+        track=data.track or (Track.XINFANG if data.channel in XINFANG_CHANNELS else Track.HOTLINE),
+        urgency=data.urgency, category=category, school=data.school or None, received_at=received,
+        registered_at=now, registered_by_id=actor.id, registered_unit_code=actor.unit_code,
+        complainant_name=None if data.anonymous else (data.complainant_name or None),
+        complainant_phone=None if data.anonymous else normalise_phone(data.complainant_phone),
+        anonymous=anonymous, confidential=data.confidential or data.kind == Kind.REPORT,
+        summary=data.summary, details=data.details, status=Status.REGISTERED, is_open=True,
+        source=data.source, external_ref=data.external_ref,
+    )
+    deadlines.set_initial(item, runtime)
+    session.add(item)
+    session.flush()
+    session.add(Event(complaint_id=item.id, at=now, actor_id=actor.id, action=Action.REGISTER,
+                      to_status=Status.REGISTERED, note=None,
+                      changes={"category": category, "unit_code": item.unit_code}))
+    return item
+
+
+def get(*, session: Session, runtime: Runtime, actor: User, ref: int | str) -> Complaint:
+    """An item by id or tracking number, or NotFound when it does not exist or is not visible."""
+    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+        item = session.get(Complaint, int(ref))
+    else:
+        item = session.exec(select(Complaint).where(Complaint.tracking_no == ref.strip().upper())).first()
+    if item is None or not can_see(actor, item, runtime.settings):
+        raise NotFound(f"找不到诉求件：{str(ref)[:40]}", field="complaint")
+    return item
+
+
+def history(*, session: Session, item: Complaint) -> list[Event]:
+    return list(session.exec(select(Event).where(Event.complaint_id == item.id).order_by(Event.id)))
+
+
+@dataclass
+class ListFilter:
+    unit_code: str | None = None
+    handler_id: int | None = None
+    status: str | None = None
+    category: str | None = None
+    overdue: bool = False
+    due_soon: bool = False
+    open_only: bool = False
+    text: str | None = None
+    received_from: datetime | None = None
+    received_to: datetime | None = None
+    sort: str = "due"  # due | received | -received | tracking
+    offset: int = 0
+    limit: int = 50
+
+
+SORTS = {
+    "due": (Complaint.next_due_at.asc(), Complaint.id.asc()),
+    "received": (Complaint.received_at.asc(), Complaint.id.asc()),
+    "-received": (Complaint.received_at.desc(), Complaint.id.desc()),
+    "tracking": (Complaint.tracking_no.asc(),),
+}
+
+
+def list_complaints(*, session: Session, runtime: Runtime, actor: User, filters: ListFilter,
+                    now: datetime | None = None, with_total: bool = True) -> tuple[list[Complaint], int | None]:
+    """One page of the items `actor` may see, with the total count."""
+    now = now or utcnow()
+    if not 1 <= filters.limit <= MAX_PAGE or filters.offset < 0:
+        raise InvalidInput(f"每页条数应为 1–{MAX_PAGE}", field="limit")
+    if filters.sort not in SORTS:
+        raise InvalidInput(f"未知排序：{filters.sort}；可选：{', '.join(SORTS)}", field="sort")
+    where = [visible_filter(actor, runtime.settings)]
+    if filters.unit_code:
+        where.append(Complaint.unit_code == filters.unit_code)
+    if filters.handler_id is not None:
+        where.append(Complaint.handler_id == filters.handler_id)
+    if filters.status:
+        where.append(Complaint.status == Status(filters.status))
+    if filters.category:
+        where.append(Complaint.category == filters.category)
+    if filters.open_only or filters.overdue or filters.due_soon:
+        where.append(Complaint.is_open.is_(True))
+    if filters.overdue:
+        where.append(Complaint.next_due_at < now)
+    if filters.due_soon:
+        where.extend([Complaint.warn_at <= now, Complaint.next_due_at >= now])
+    if filters.text:
+        pattern = f"%{filters.text.replace('%', '').replace('_', '')[:100]}%"
+        where.append(or_(Complaint.summary.like(pattern), Complaint.details.like(pattern),
+                         Complaint.tracking_no.like(pattern)))
+    if filters.received_from:
+        where.append(Complaint.received_at >= filters.received_from)
+    if filters.received_to:
+        where.append(Complaint.received_at < filters.received_to)
+    query = select(Complaint).where(*where).order_by(*SORTS[filters.sort])
+    items = list(session.exec(query.offset(filters.offset).limit(filters.limit)))
+    total = session.exec(select(func.count()).select_from(Complaint).where(*where)).one() if with_total else None
+    return items, total
+
+
+def ensure_version(item: Complaint, expected_version: int | None) -> None:
+    """Refuse a write based on a stale read (the second of two people acting at once)."""
+    from complaints.errors import Conflict
+
+    if expected_version is not None and expected_version != item.version:
+        raise Conflict(f"该诉求件已被他人修改（当前版本 {item.version}，您的版本 {expected_version}），请刷新后重试",
+                       field="version", current_version=item.version)
+
+
+__all__ = ["ActionNotAllowed", "ComplaintIn", "ListFilter", "get", "history", "list_complaints", "register"]

@@ -1,0 +1,80 @@
+"""People: operators, handlers, supervisors and admins, each in one unit."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from sqlmodel import Session, func, select
+
+from complaints.errors import InvalidInput, NotFound
+from complaints.models import User
+from complaints.privacy import normalise_phone
+from complaints.settings import Settings
+from workflows.vocab import Role
+
+_hasher = PasswordHasher()
+MIN_PASSWORD = 8
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD or len(password) > 256:
+        raise InvalidInput(f"密码长度应为 {MIN_PASSWORD}–256 个字符", field="password")
+    return _hasher.hash(password)
+
+
+def parse_roles(roles: list[str] | str) -> str:
+    """Comma-joined, checked role names."""
+    names = roles.split(",") if isinstance(roles, str) else roles
+    names = [r.strip() for r in names if r.strip()]
+    valid = [r.value for r in Role]
+    bad = [r for r in names if r not in valid]
+    if bad or not names:
+        raise InvalidInput(f"未知角色：{', '.join(bad) or '（空）'}；可选：{', '.join(valid)}", field="roles")
+    return ",".join(sorted(set(names), key=valid.index))
+
+
+def check_unit(settings: Settings, unit_code: str, *, field: str = "unit_code") -> str:
+    if unit_code not in settings.unit_map:
+        valid = "、".join(f"{u.code}（{u.name}）" for u in settings.units)
+        raise InvalidInput(f"未知单位：{unit_code[:16]}；可选：{valid}", field=field)
+    return unit_code
+
+
+def add_user(*, session: Session, settings: Settings, username: str, name: str, unit_code: str,
+             roles: list[str] | str, password: str | None = None, phone: str | None = None,
+             email: str | None = None) -> User:
+    """Create a person; the username must be new."""
+    username = username.strip()
+    if not username or len(username) > 64 or not username.replace("_", "").replace(".", "").isalnum():
+        raise InvalidInput("用户名应为1–64位字母、数字、下划线或点", field="username")
+    if session.exec(select(User).where(User.username == username)).first():
+        raise InvalidInput(f"用户名已存在：{username}", field="username")
+    if not name.strip() or len(name) > 64:
+        raise InvalidInput("姓名不能为空，且不超过64个字符", field="name")
+    user = User(username=username, name=name.strip(), unit_code=check_unit(settings, unit_code),
+                roles=parse_roles(roles), phone=normalise_phone(phone, field="phone"), email=email,
+                password_hash=hash_password(password) if password else None)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def get_user(*, session: Session, user_id: int | None = None, username: str | None = None) -> User:
+    user = session.get(User, user_id) if user_id is not None else session.exec(
+        select(User).where(User.username == username)).first()
+    if user is None:
+        raise NotFound(f"找不到用户：{user_id if user_id is not None else username}", field="user")
+    return user
+
+
+def count_admins(*, session: Session) -> int:
+    return session.exec(select(func.count()).select_from(User).where(User.roles.contains("admin"))).one()
+
+
+def set_out_of_office(*, session: Session, user: User, away: bool, delegate: User | None) -> User:
+    if away and delegate is not None and (delegate.id == user.id or delegate.unit_code != user.unit_code):
+        raise InvalidInput("代理人须为本单位的其他人员", field="delegate_id")
+    user.out_of_office = away
+    user.delegate_id = delegate.id if (away and delegate) else None
+    session.add(user)
+    session.flush()
+    return user

@@ -1,0 +1,61 @@
+"""Who may see which items, and how much of the complainant they may see. Decided here, never by clients."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, false, or_, true
+
+from complaints.models import Complaint, User
+from complaints.settings import Settings
+from workflows.vocab import Role
+
+
+def roles_of(user: User) -> frozenset[Role]:
+    return frozenset(Role(r) for r in user.role_set)
+
+
+def sees_all_units(user: User, settings: Settings) -> bool:
+    """Supervisors and admins of the prefecture bureau oversee every county."""
+    roles = roles_of(user)
+    return user.unit_code == settings.app.prefecture_unit and bool(roles & {Role.SUPERVISOR, Role.ADMIN})
+
+
+def visible_filter(user: User, settings: Settings) -> ColumnElement[bool]:
+    """A WHERE clause selecting the items `user` may see."""
+    if not user.active:
+        return false()
+    if sees_all_units(user, settings):
+        return true()
+    roles = roles_of(user)
+    clauses = []
+    if roles & {Role.SUPERVISOR, Role.HANDLER, Role.ADMIN}:
+        clauses.append(Complaint.unit_code == user.unit_code)
+    if Role.HANDLER in roles:
+        clauses.append(Complaint.handler_id == user.id)
+    if Role.OPERATOR in roles:
+        clauses.append(Complaint.registered_unit_code == user.unit_code)
+    return or_(*clauses) if clauses else false()
+
+
+def can_see(user: User, item: Complaint, settings: Settings) -> bool:
+    if not user.active:
+        return False
+    if sees_all_units(user, settings):
+        return True
+    roles = roles_of(user)
+    if roles & {Role.SUPERVISOR, Role.HANDLER, Role.ADMIN} and item.unit_code == user.unit_code:
+        return True
+    if Role.HANDLER in roles and item.handler_id == user.id:
+        return True
+    return Role.OPERATOR in roles and item.registered_unit_code == user.unit_code
+
+
+def may_see_identity(user: User, item: Complaint, settings: Settings) -> bool:
+    """Full name and phone: the assigned handler and supervisors over the item's unit (DOMAIN §8)."""
+    if not can_see(user, item, settings):
+        return False
+    if item.handler_id is not None and item.handler_id == user.id:
+        return True
+    if Role.SUPERVISOR in roles_of(user):
+        return True
+    # the operator who took a non-confidential call already heard the details
+    return not item.confidential and item.registered_by_id == user.id

@@ -1,0 +1,298 @@
+"""What each action does to an item besides moving its status. One payload model and one step each."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, Field
+
+from complaints.errors import InvalidInput
+from complaints.models import NOTE_MAX, REPLY_MAX, Complaint, User
+from complaints.services import deadlines
+from complaints.services.people import check_unit
+from workflows.deadlines import Limit
+from workflows.lifecycle import Action
+from workflows.vocab import Kind, Outcome, Role, Satisfaction, SendBackReason
+
+if TYPE_CHECKING:
+    from complaints.services.transitions import StepContext
+
+
+class Payload(BaseModel):
+    model_config = {"extra": "forbid", "str_strip_whitespace": True}
+    note: str | None = Field(default=None, max_length=NOTE_MAX)
+
+
+class Reasoned(Payload):
+    note: str = Field(min_length=2, max_length=NOTE_MAX)
+
+
+class DispatchIn(Payload):
+    handler_id: int = Field(gt=0)
+    unit_code: str | None = Field(default=None, max_length=8)
+
+
+class ReplyIn(Payload):
+    text: str = Field(min_length=10, max_length=REPLY_MAX)
+    outcome: Outcome
+    handling_notes: str | None = Field(default=None, max_length=NOTE_MAX)
+    result_text: str | None = Field(default=None, max_length=NOTE_MAX)
+    template_id: int | None = Field(default=None, gt=0)
+
+
+class AnswerNowIn(Payload):
+    text: str = Field(min_length=2, max_length=REPLY_MAX)
+    template_id: int | None = Field(default=None, gt=0)
+
+
+class CallbackIn(Payload):
+    resolved: bool
+    satisfaction: Satisfaction
+
+
+class CloseIn(Payload):
+    result_text: str | None = Field(default=None, max_length=NOTE_MAX)
+    remarks: str | None = Field(default=None, max_length=500)
+
+
+class SendBackIn(Reasoned):
+    reason: SendBackReason
+
+
+class ExtensionIn(Reasoned):
+    amount: str = Field(max_length=32, description='e.g. "3 workdays" or "30 days"')
+
+
+class ApproveExtensionIn(Payload):
+    amount: str | None = Field(default=None, max_length=32)
+
+
+class SuperviseIn(Reasoned):
+    due: str | None = Field(default=None, max_length=32, description='e.g. "2 workdays"')
+
+
+class DuplicateIn(Payload):
+    of: str = Field(min_length=1, max_length=40, description="tracking number or id of the earlier item")
+
+
+class DisciplineIn(Payload):
+    violator: str = Field(min_length=2, max_length=200)
+    violation: str = Field(min_length=2, max_length=2000)
+    discipline_action: str | None = Field(default=None, max_length=2000)
+
+
+def pick_handler(ctx: StepContext, handler_id: int, unit_code: str) -> User:
+    """The named handler, or their delegate while they are out of office."""
+    handler = ctx.session.get(User, handler_id)
+    if handler is None or not handler.active or Role.HANDLER.value not in handler.role_set:
+        raise InvalidInput(f"找不到在岗的承办人：{handler_id}", field="handler_id")
+    if handler.unit_code != unit_code:
+        raise InvalidInput("承办人须属于承办单位", field="handler_id")
+    if handler.out_of_office and handler.delegate_id:
+        delegate = ctx.session.get(User, handler.delegate_id)
+        if delegate is not None and delegate.active:
+            ctx.extra_changes["delegated_from"] = handler.id
+            return delegate
+    return handler
+
+
+def _dispatch(ctx: StepContext) -> None:
+    item, payload = ctx.item, ctx.payload
+    unit = check_unit(ctx.runtime.settings, payload.unit_code or item.unit_code)
+    handler = pick_handler(ctx, payload.handler_id, unit)
+    item.unit_code, item.handler_id, item.dispatched_at = unit, handler.id, ctx.now
+    ctx.note = payload.note
+
+
+def _reassign(ctx: StepContext) -> None:
+    _dispatch(ctx)
+    profile = deadlines.profile_of(ctx.item, ctx.runtime)
+    ctx.item.contact_due_at, _ = deadlines.due_from(ctx.now, profile.contact, ctx.runtime)
+    ctx.item.accepted_at = None
+
+
+def _accept(ctx: StepContext) -> None:
+    ctx.item.accepted_at = ctx.now
+    ctx.note = ctx.payload.note
+
+
+def _reply(ctx: StepContext) -> None:
+    item, payload = ctx.item, ctx.payload
+    item.reply_text, item.outcome, item.replied_at = payload.text, payload.outcome, ctx.now
+    item.reply_template_id = payload.template_id
+    if payload.handling_notes:
+        item.handling_notes = payload.handling_notes
+    if payload.result_text:
+        item.result_text = payload.result_text
+    ctx.extra_changes["reply_text"] = payload.text  # the text actually sent, kept unchanged
+    ctx.extra_changes["template_id"] = payload.template_id
+    ctx.note = payload.note
+
+
+def _answer_now(ctx: StepContext) -> None:
+    item = ctx.item
+    if item.kind != Kind.QUESTION:
+        raise InvalidInput("只有咨询类诉求可以即时答复办结", field="action")
+    item.reply_text, item.outcome, item.replied_at = ctx.payload.text, "explain", ctx.now
+    item.reply_template_id, item.closed_at = ctx.payload.template_id, ctx.now
+    item.handler_id = item.handler_id or ctx.actor.id
+    item.handling_notes = item.handling_notes or "即时答复"
+    item.result_text = item.result_text or "已当场答复，诉求人无异议"
+    ctx.extra_changes["reply_text"] = ctx.payload.text
+    ctx.note = ctx.payload.note
+
+
+def _callback(ctx: StepContext) -> None:
+    item, payload = ctx.item, ctx.payload
+    item.callback_resolved, item.satisfaction = payload.resolved, payload.satisfaction
+    item.callback_note = payload.note
+    ctx.note = payload.note
+
+
+def _close(ctx: StepContext) -> None:
+    item, payload = ctx.item, ctx.payload
+    if payload.result_text:
+        item.result_text = payload.result_text
+    if payload.remarks is not None:
+        item.remarks = payload.remarks
+    item.closed_at = ctx.now
+    item.supervise_due_at = None
+    ctx.note = payload.note
+
+
+def _send_back(ctx: StepContext) -> None:
+    ctx.item.sendback_reason = ctx.payload.reason
+    ctx.note = ctx.payload.note
+
+
+def _approve_send_back(ctx: StepContext) -> None:
+    ctx.item.handler_id, ctx.item.dispatched_at, ctx.item.accepted_at = None, None, None
+    ctx.note = ctx.payload.note
+
+
+def _parse_amount(text: str, field: str) -> Limit:
+    try:
+        return Limit.parse(text)
+    except ValueError as exc:
+        raise InvalidInput(f"期限格式不正确：{text}（如 “3 workdays”、“30 days”）", field=field) from exc
+
+
+def _request_extension(ctx: StepContext) -> None:
+    item = ctx.item
+    profile = deadlines.profile_of(item, ctx.runtime)
+    amount = _parse_amount(ctx.payload.amount, "amount")
+    _check_extension(item, amount, profile)
+    item.pending_extension = str(amount)
+    ctx.note = ctx.payload.note
+
+
+def _check_extension(item: Complaint, amount: Limit, profile) -> None:
+    if item.extension_count >= profile.max_extensions:
+        raise InvalidInput(f"延期次数已达上限（{profile.max_extensions} 次）", field="amount")
+    cap = profile.extension_cap
+    if amount.unit != cap.unit or amount.amount > cap.amount or amount.amount <= 0:
+        raise InvalidInput(f"延期不得超过 {cap}", field="amount")
+
+
+def _approve_extension(ctx: StepContext) -> None:
+    item = ctx.item
+    profile = deadlines.profile_of(item, ctx.runtime)
+    requested = _parse_amount(item.pending_extension or str(profile.extension_cap), "amount")
+    amount = _parse_amount(ctx.payload.amount, "amount") if ctx.payload.amount else requested
+    if amount.unit != requested.unit or amount.amount > requested.amount:
+        raise InvalidInput(f"批准的延期不得超过申请的 {requested}", field="amount")
+    _check_extension(item, amount, profile)
+    deadlines.extend(item, amount, ctx.runtime)
+    item.extension_count += 1
+    item.pending_extension = None
+    ctx.extra_changes["extension"] = str(amount)
+    ctx.note = ctx.payload.note
+
+
+def _refuse_extension(ctx: StepContext) -> None:
+    ctx.item.pending_extension = None
+    ctx.note = ctx.payload.note
+
+
+def _suspend(ctx: StepContext) -> None:
+    ctx.item.suspended_at = ctx.now
+    ctx.note = ctx.payload.note
+
+
+def _resume(ctx: StepContext) -> None:
+    deadlines.resume(ctx.item, ctx.now, ctx.runtime)
+    ctx.item.suspended_at = None
+    ctx.note = ctx.payload.note
+
+
+def _supervise(ctx: StepContext) -> None:
+    amount = _parse_amount(ctx.payload.due or ctx.runtime.settings.limits.supervise_default, "due")
+    ctx.item.supervise_due_at, _ = deadlines.due_from(ctx.now, amount, ctx.runtime)
+    ctx.note = ctx.payload.note
+
+
+def _reopen(ctx: StepContext) -> None:
+    item = ctx.item
+    profile = deadlines.profile_of(item, ctx.runtime)
+    item.reply_due_at, _ = deadlines.due_from(ctx.now, profile.reply, ctx.runtime)
+    item.closed_at, item.callback_resolved, item.satisfaction = None, None, None
+    item.accepted_at = ctx.now
+    ctx.note = ctx.payload.note
+
+
+def _mark_duplicate(ctx: StepContext) -> None:
+    from complaints.services.complaints import get
+
+    other = get(session=ctx.session, runtime=ctx.runtime, actor=ctx.actor, ref=ctx.payload.of)
+    if other.id == ctx.item.id:
+        raise InvalidInput("不能与自身并单", field="of")
+    root = other
+    while root.duplicate_of_id is not None:
+        root = ctx.session.get(Complaint, root.duplicate_of_id)
+    if root.id == ctx.item.id:
+        raise InvalidInput("并单会形成循环", field="of")
+    ctx.item.duplicate_of_id = root.id
+    ctx.item.closed_at = ctx.now
+    ctx.note = ctx.payload.note or f"并入 {root.tracking_no}"
+
+
+def _not_accept(ctx: StepContext) -> None:
+    ctx.item.closed_at = ctx.now
+    ctx.item.result_text = ctx.payload.note
+    ctx.note = ctx.payload.note
+
+
+def _refer_discipline(ctx: StepContext) -> None:
+    item, payload = ctx.item, ctx.payload
+    item.referred_at = item.referred_at or ctx.now
+    item.violator, item.violation = payload.violator, payload.violation
+    if payload.discipline_action:
+        item.discipline_action = payload.discipline_action
+    ctx.note = payload.note
+
+
+def _just_note(ctx: StepContext) -> None:
+    ctx.note = ctx.payload.note
+
+
+PAYLOADS: dict[Action, type[Payload]] = {
+    Action.ANSWER_NOW: AnswerNowIn, Action.DISPATCH: DispatchIn, Action.ACCEPT: Payload,
+    Action.REPLY: ReplyIn, Action.CALLBACK: CallbackIn, Action.CLOSE: CloseIn,
+    Action.SEND_BACK: SendBackIn, Action.APPROVE_SEND_BACK: Payload, Action.REFUSE_SEND_BACK: Reasoned,
+    Action.REASSIGN: DispatchIn, Action.REQUEST_EXTENSION: ExtensionIn,
+    Action.APPROVE_EXTENSION: ApproveExtensionIn, Action.REFUSE_EXTENSION: Reasoned,
+    Action.SUSPEND: Reasoned, Action.RESUME: Payload, Action.SUPERVISE: SuperviseIn,
+    Action.REOPEN: Reasoned, Action.MARK_DUPLICATE: DuplicateIn, Action.NOT_ACCEPT: Reasoned,
+    Action.REFER_DISCIPLINE: DisciplineIn, Action.NOTE: Reasoned,
+}
+
+STEPS = {
+    Action.ANSWER_NOW: _answer_now, Action.DISPATCH: _dispatch, Action.ACCEPT: _accept,
+    Action.REPLY: _reply, Action.CALLBACK: _callback, Action.CLOSE: _close,
+    Action.SEND_BACK: _send_back, Action.APPROVE_SEND_BACK: _approve_send_back,
+    Action.REFUSE_SEND_BACK: _just_note, Action.REASSIGN: _reassign,
+    Action.REQUEST_EXTENSION: _request_extension, Action.APPROVE_EXTENSION: _approve_extension,
+    Action.REFUSE_EXTENSION: _refuse_extension, Action.SUSPEND: _suspend, Action.RESUME: _resume,
+    Action.SUPERVISE: _supervise, Action.REOPEN: _reopen, Action.MARK_DUPLICATE: _mark_duplicate,
+    Action.NOT_ACCEPT: _not_accept, Action.REFER_DISCIPLINE: _refer_discipline, Action.NOTE: _just_note,
+}

@@ -1,0 +1,104 @@
+"""Firing an action on an item: the lifecycle decides, the action's step applies, one event records it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session
+
+from complaints.clock import utcnow
+from complaints.errors import ActionNotAllowed, Conflict, InvalidInput, validate
+from complaints.models import Complaint, Event, User
+from complaints.runtime import Runtime
+from complaints.services import deadlines
+from complaints.services.complaints import ensure_version
+from complaints.services.scope import roles_of
+from complaints.services.steps import PAYLOADS, STEPS
+from workflows import lifecycle
+from workflows.lifecycle import Action
+from workflows.vocab import OPEN_STATUSES, Status
+
+# Side effects of an action that belong to other domains (the ledger entry written at closure, a
+# notification): named steps run after the action's own step, inside the same transaction.
+FLOWS: dict[Action, list] = {}
+
+TRACKED_FIELDS = (
+    "status", "handler_id", "unit_code", "category", "outcome", "satisfaction", "callback_resolved",
+    "ack_due_at", "contact_due_at", "reply_due_at", "supervise_due_at", "extension_count",
+    "duplicate_of_id", "sendback_reason", "violator", "violation", "discipline_action",
+)
+
+
+@dataclass
+class StepContext:
+    """What an action's step may read and write."""
+
+    session: Session
+    runtime: Runtime
+    actor: User
+    item: Complaint
+    payload: object
+    now: datetime
+    note: str | None = None
+    extra_changes: dict = field(default_factory=dict)
+
+
+def parse_payload(action: Action, payload: dict | None):
+    return validate(PAYLOADS[action], payload or {})
+
+
+def act(*, session: Session, runtime: Runtime, actor: User, item: Complaint, action: Action | str,
+        payload: dict | None = None, expected_version: int | None = None,
+        now: datetime | None = None) -> Complaint:
+    """Fire `action` on `item` as `actor`, or raise; the change and its event are flushed together."""
+    try:
+        action = Action(action)
+    except ValueError:
+        valid = ", ".join(a.value for a in Action if a is not Action.REGISTER)
+        raise InvalidInput(f"未知操作：{str(action)[:32]}；可选：{valid}", field="action") from None
+    ensure_version(item, expected_version)
+    status = Status(item.status)
+    is_assignee = item.handler_id is not None and item.handler_id == actor.id
+    try:
+        target = lifecycle.fire(status, action, roles_of(actor), is_assignee=is_assignee)
+    except lifecycle.TransitionNotAllowed as exc:
+        raise ActionNotAllowed(_refusal(exc), field="action", status=status.value,
+                               allowed=[a.value for a in exc.allowed]) from exc
+    context = StepContext(session=session, runtime=runtime, actor=actor, item=item,
+                          payload=parse_payload(action, payload), now=now or utcnow())
+    before = {name: getattr(item, name) for name in TRACKED_FIELDS}
+    STEPS[action](context)
+    item.status = target
+    item.is_open = target in OPEN_STATUSES
+    item.updated_at = context.now
+    deadlines.refresh_stage(item, runtime)
+    changes = {name: [_plain(before[name]), _plain(getattr(item, name))]
+               for name in TRACKED_FIELDS if before[name] != getattr(item, name)}
+    changes.update(context.extra_changes)
+    for flow in FLOWS.get(action, ()):
+        flow(context)
+    session.add(item)
+    session.add(Event(complaint_id=item.id, at=context.now, actor_id=actor.id, action=action,
+                      from_status=status, to_status=target, note=context.note, changes=changes or None))
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise Conflict("该诉求件已被他人修改，请刷新后重试；您的操作未保存", field="version") from exc
+    return item
+
+
+def _refusal(exc: lifecycle.TransitionNotAllowed) -> str:
+    from workflows.lifecycle import ACTION_LABELS
+    from workflows.vocab import LABELS
+
+    status = LABELS[exc.status] if exc.status else "新建"
+    allowed = "、".join(f"{ACTION_LABELS[a]}（{a.value}）" for a in exc.allowed) or "无"
+    why = "当前状态" if exc.reason == "status" else "您的角色或您并非承办人"
+    return (f"不能执行“{ACTION_LABELS[exc.action]}”：{why}不允许。当前状态：{status}（{exc.status}）；"
+            f"可执行的操作：{allowed}")
+
+
+def _plain(value):
+    return value.isoformat() if isinstance(value, datetime) else value

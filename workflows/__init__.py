@@ -1,0 +1,1 @@
+"""Pure core: lifecycle rules and time arithmetic, with no web framework or database."""
