@@ -1,0 +1,122 @@
+"""Fixtures: one migrated database per run (SQLite, or PostgreSQL via TEST_DATABASE_URL), and a
+rolled-back transaction per test so that tests never see each other's rows."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlmodel import Session
+
+from complaints.db import make_engine, upgrade
+from complaints.models import User
+from complaints.runtime import Runtime
+from complaints.services import complaints as complaint_service
+from complaints.services import people
+from complaints.settings import Settings, load_settings
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+_counter = itertools.count(1)
+
+
+def _create_pg_database(base_url: str) -> tuple[str, str]:
+    """A fresh database on the server of `base_url`, so parallel runs never collide."""
+    name = f"complaints_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base_url.rsplit("/", 1)[0] + f"/{name}", name
+
+
+def _drop_pg_database(base_url: str, name: str) -> None:
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> Iterator[str]:
+    """A migrated, empty database for the whole run."""
+    if PG_URL:
+        url, name = _create_pg_database(PG_URL)
+        upgrade(url)
+        yield url
+        _drop_pg_database(PG_URL, name)
+    else:
+        path: Path = tmp_path_factory.mktemp("db") / "test.db"
+        url = f"sqlite:///{path}"
+        upgrade(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url) -> Settings:
+    return load_settings(app={"environment": "test", "secret_key": "test-secret"},
+                         database={"url": database_url})
+
+
+@pytest.fixture
+def connection(engine) -> Iterator:
+    """A connection inside a transaction that is rolled back after the test."""
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        yield connection
+        if transaction.is_active:
+            transaction.rollback()
+
+
+@pytest.fixture
+def session(connection) -> Iterator[Session]:
+    """A session whose commits become savepoints of the test's outer transaction."""
+    with Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def runtime(settings, engine) -> Runtime:
+    return Runtime.load(settings, engine)
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}{next(_counter)}_{uuid.uuid4().hex[:4]}"
+
+
+@pytest.fixture
+def make_user(session, settings):
+    """make_user("handler", unit="ATS") -> a new person with those roles."""
+
+    def factory(*roles: str, unit: str = "ATS", name: str | None = None, password: str | None = None) -> User:
+        return people.add_user(session=session, settings=settings, username=unique("u"),
+                               name=name or f"测试{'/'.join(roles)}", unit_code=unit,
+                               roles=list(roles) or ["operator"], password=password)
+
+    return factory
+
+
+@pytest.fixture
+def make_item(session, runtime, make_user):
+    """make_item(actor=None, **fields) -> a registered item (an operator of the unit by default)."""
+
+    def factory(actor: User | None = None, **fields):
+        data = {"channel": "call", "kind": "complaint", "unit_code": "ATS", "category": "fees",
+                "summary": "反映学校收取共建费", "details": "家长反映入学时被要求缴纳共建费",
+                "complainant_name": "王丽", "complainant_phone": "13812345678"}
+        data.update(fields)
+        actor = actor or make_user("operator", unit=data["unit_code"])
+        return complaint_service.register(session=session, runtime=runtime, actor=actor, data=data)
+
+    return factory
