@@ -13,7 +13,7 @@ app = typer.Typer(help="阳光招生接诉即办：诉求登记、派单、办�
 
 @app.callback()
 def _root(acting_as: str = typer.Option(None, "--as", help="以该用户名的身份操作（也可设 COMPLAINTS_USER）")):
-    state.acting_as = acting_as
+    state.reset(acting_as)
 
 
 setup.register(app)

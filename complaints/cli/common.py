@@ -26,6 +26,14 @@ class CliState:
 
     acting_as: str | None = None
 
+    def reset(self, acting_as: str | None) -> None:
+        """Forget cached settings and connections (each invocation reads them afresh)."""
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+        for name in ("settings", "engine", "runtime"):
+            self.__dict__.pop(name, None)
+        self.acting_as = acting_as
+
     @cached_property
     def settings(self) -> Settings:
         return load_settings()

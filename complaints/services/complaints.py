@@ -16,9 +16,9 @@ from complaints.models import DETAILS_MAX, SUMMARY_MAX, Complaint, Event, Tracki
 from complaints.privacy import normalise_phone
 from complaints.runtime import Runtime
 from complaints.services import deadlines
+from complaints.services.guard import fire_or_refuse
 from complaints.services.people import check_unit
 from complaints.services.scope import can_see, roles_of, visible_filter
-from workflows import lifecycle
 from workflows.lifecycle import Action
 from workflows.vocab import Channel, Kind, Status, Track, Urgency
 
@@ -88,7 +88,7 @@ def register(*, session: Session, runtime: Runtime, actor: User, data: Complaint
     """Log a new item (受理/登记) with its deadlines and its first history event."""
     data = parse_input(data) if isinstance(data, dict) else data
     settings, tz = runtime.settings, runtime.settings.app.timezone
-    lifecycle.fire(None, Action.REGISTER, roles_of(actor), is_assignee=False)
+    fire_or_refuse(None, Action.REGISTER, roles_of(actor), is_assignee=False)
     check_unit(settings, data.unit_code)
     category = data.category or suggest_category(f"{data.summary} {data.details}", runtime)
     if category not in settings.category_map:

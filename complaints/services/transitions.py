@@ -9,14 +9,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
 from complaints.clock import utcnow
-from complaints.errors import ActionNotAllowed, Conflict, InvalidInput, validate
+from complaints.errors import Conflict, InvalidInput, validate
 from complaints.models import Complaint, Event, User
 from complaints.runtime import Runtime
 from complaints.services import deadlines
 from complaints.services.complaints import ensure_version
+from complaints.services.guard import fire_or_refuse
 from complaints.services.scope import roles_of
 from complaints.services.steps import PAYLOADS, STEPS
-from workflows import lifecycle
 from workflows.lifecycle import Action
 from workflows.vocab import OPEN_STATUSES, Status
 
@@ -61,11 +61,7 @@ def act(*, session: Session, runtime: Runtime, actor: User, item: Complaint, act
     ensure_version(item, expected_version)
     status = Status(item.status)
     is_assignee = item.handler_id is not None and item.handler_id == actor.id
-    try:
-        target = lifecycle.fire(status, action, roles_of(actor), is_assignee=is_assignee)
-    except lifecycle.TransitionNotAllowed as exc:
-        raise ActionNotAllowed(_refusal(exc), field="action", status=status.value,
-                               allowed=[a.value for a in exc.allowed]) from exc
+    target = fire_or_refuse(status, action, roles_of(actor), is_assignee=is_assignee)
     context = StepContext(session=session, runtime=runtime, actor=actor, item=item,
                           payload=parse_payload(action, payload), now=now or utcnow())
     before = {name: getattr(item, name) for name in TRACKED_FIELDS}
@@ -87,17 +83,6 @@ def act(*, session: Session, runtime: Runtime, actor: User, item: Complaint, act
     except StaleDataError as exc:
         raise Conflict("该诉求件已被他人修改，请刷新后重试；您的操作未保存", field="version") from exc
     return item
-
-
-def _refusal(exc: lifecycle.TransitionNotAllowed) -> str:
-    from workflows.lifecycle import ACTION_LABELS
-    from workflows.vocab import LABELS
-
-    status = LABELS[exc.status] if exc.status else "新建"
-    allowed = "、".join(f"{ACTION_LABELS[a]}（{a.value}）" for a in exc.allowed) or "无"
-    why = "当前状态" if exc.reason == "status" else "您的角色或您并非承办人"
-    return (f"不能执行“{ACTION_LABELS[exc.action]}”：{why}不允许。当前状态：{status}（{exc.status}）；"
-            f"可执行的操作：{allowed}")
 
 
 def _plain(value):

@@ -1,0 +1,63 @@
+"""The `complaints` command as an operator uses it: init, people, register, assign, act, show, list."""
+
+import pytest
+from typer.testing import CliRunner
+
+from complaints.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch):
+    monkeypatch.setenv("COMPLAINTS_DATABASE__URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.delenv("COMPLAINTS_USER", raising=False)
+
+    def run(*args, ok=True):
+        result = runner.invoke(app, [str(a) for a in args])
+        if ok:
+            assert result.exit_code == 0, result.output
+        return result
+
+    run("init", "--password", "admin-pass-1")
+    run("users", "add", "op1", "--name", "接线员甲", "--unit", "ATS", "--roles", "operator")
+    run("users", "add", "h1", "--name", "李承办", "--unit", "ATS", "--roles", "handler")
+    run("users", "add", "sup1", "--name", "张科长", "--unit", "ATS", "--roles", "supervisor")
+    return run
+
+
+def test_register_assign_and_work_an_item(cli):
+    tracking = cli("--as", "op1", "register", "--summary", "反映学校收取共建费", "--unit", "ATS",
+                   "--category", "fees", "--name", "王丽", "--phone", "13812345678").output.strip()
+    assert tracking.startswith("ATS-")
+    assert "李承办" in cli("--as", "sup1", "assign", tracking, "h1").output
+    assert "办理中" in cli("--as", "h1", "act", tracking, "accept", "-d", '{"note": "已联系"}').output
+    shown = cli("--as", "sup1", "show", tracking).output
+    assert "13812345678" in shown and "签收" in shown and "答复：" in shown and "可执行操作" in shown
+    listed = cli("--as", "op1", "list").output
+    assert tracking in listed and "138****5678" in listed and "13812345678" not in listed
+
+
+def test_errors_go_to_stderr_with_nonzero_exit(cli):
+    bad_unit = cli("--as", "op1", "register", "--summary", "测试诉求", "--unit", "XX", ok=False)
+    assert bad_unit.exit_code == 1 and "未知单位" in bad_unit.output and "ATS" in bad_unit.output
+    tracking = cli("--as", "op1", "register", "--summary", "反映学校收取共建费", "--unit", "ATS").output.strip()
+    illegal = cli("--as", "sup1", "act", tracking, "close", ok=False)
+    assert illegal.exit_code == 1 and "已登记" in illegal.output and "dispatch" in illegal.output
+    bad_json = cli("--as", "sup1", "act", tracking, "note", "-d", "{oops", ok=False)
+    assert bad_json.exit_code == 1 and "JSON" in bad_json.output
+
+
+def test_calendar_commands(cli):
+    assert cli("calendar", "add-workdays", "2024-02-08", "3").output.strip() == "2024-02-19"
+    assert "调休上班" in cli("calendar", "is-workday", "2024-02-04").output
+    assert cli("calendar", "is-workday", "2025-02-04", ok=False).exit_code == 1
+    unknown = cli("calendar", "is-workday", "2031-01-06", ok=False)
+    assert unknown.exit_code == 2 and "不在已知工作日历范围内" in unknown.output
+    assert "工作日历已知至" in cli("calendar", "horizon").output
+
+
+def test_demo_then_overdue_list(cli):
+    assert "已载入演示数据" in cli("demo", "--items", "60").output
+    overdue = cli("list", "--overdue").output
+    assert "已超期" in overdue and "正常" not in overdue.split("\n", 2)[2]
