@@ -1,12 +1,11 @@
 """The tables. Datetimes are aware UTC (see complaints.clock)."""
 
-from __future__ import annotations
 
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlalchemy.orm import declared_attr
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Relationship, SQLModel
 
 from complaints.clock import utcnow
 
@@ -139,6 +138,8 @@ class Event(SQLModel, table=True):
     to_status: str | None = Field(default=None, max_length=24)
     note: str | None = Field(default=None, sa_column=Column(Text))
     changes: dict | None = Field(default=None, sa_column=Column(JSON))
+    # lets a new item and its first event be flushed together, in one batch
+    complaint: Complaint | None = Relationship(sa_relationship_kwargs={"lazy": "noload"})
 
 
 class TrackingCounter(SQLModel, table=True):

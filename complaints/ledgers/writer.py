@@ -108,10 +108,6 @@ def clean_text(value: Any) -> str:
     return _ILLEGAL_XML.sub("", text)
 
 
-def _formula_like(text: str) -> bool:
-    return text.startswith(_FORMULA_START)
-
-
 def csv_safe(value: Any) -> Any:
     """A CSV cell: numbers unchanged, text cleaned and quote-prefixed if it could run as a formula."""
     if value is None:
@@ -119,7 +115,7 @@ def csv_safe(value: Any) -> Any:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
     text = clean_text(value)
-    return "'" + text if _formula_like(text) else text
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def _values(annex: int, row: Any, width: int) -> list[Any]:
@@ -235,10 +231,6 @@ def _row_writer(ws: Any, form: Form, fmt: dict[str, Any]) -> Callable[[int, list
     return write_row
 
 
-def _target(path_or_stream: Any) -> Any:
-    return os.fspath(path_or_stream) if isinstance(path_or_stream, (str, os.PathLike)) else path_or_stream
-
-
 def write_xlsx(annex: int, header: HeaderInfo, rows: Iterable[Any], path_or_stream: Any, *,
                progress: Progress | None = None) -> int:
     """Write 附件``annex`` to a path or binary stream; returns the number of data rows written.
@@ -249,7 +241,8 @@ def write_xlsx(annex: int, header: HeaderInfo, rows: Iterable[Any], path_or_stre
     form = get_form(annex)
     width = len(form.columns)
     streaming = form.annex != 1
-    target = _target(path_or_stream)
+    is_path = isinstance(path_or_stream, (str, os.PathLike))
+    target = os.fspath(path_or_stream) if is_path else path_or_stream
     wb = xlsxwriter.Workbook(target, {
         "constant_memory": streaming, "strings_to_formulas": False, "strings_to_urls": False,
         "strings_to_numbers": False,
@@ -280,7 +273,7 @@ def write_xlsx(annex: int, header: HeaderInfo, rows: Iterable[Any], path_or_stre
     except BaseException:  # no half-written ledger left behind under the requested name
         with contextlib.suppress(Exception):
             wb.close()
-            if isinstance(target, str):
+            if is_path:
                 os.remove(target)
         raise
     wb.close()

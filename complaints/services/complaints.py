@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field, field_validator
-from sqlalchemy import func, or_
+from sqlalchemy import bindparam, func, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
@@ -61,15 +62,21 @@ def parse_input(data: dict) -> ComplaintIn:
     return validate(ComplaintIn, data)
 
 
-def next_tracking_no(*, session: Session, unit_code: str, year: int) -> str:
-    """ATS-2026-000123: unit and year in it, unique, short enough to read over the phone."""
-    dialect = session.get_bind().dialect.name
+@cache
+def _counter_statement(dialect: str):
+    """The counter's upsert, built once per dialect (it runs for every registration)."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(TrackingCounter).values(unit_code=unit_code, year=year, value=1)
-    statement = statement.on_conflict_do_update(
+    statement = insert(TrackingCounter).values(unit_code=bindparam("unit"), year=bindparam("year"), value=1)
+    return statement.on_conflict_do_update(
         index_elements=["unit_code", "year"], set_={"value": TrackingCounter.value + 1}
     ).returning(TrackingCounter.value)
-    value = session.execute(statement).scalar_one()
+
+
+def next_tracking_no(*, session: Session, unit_code: str, year: int) -> str:
+    """ATS-2026-000123: unit and year in it, unique, short enough to read over the phone."""
+    connection = session.connection()  # straight on the connection: nothing pending needs flushing first
+    statement = _counter_statement(connection.dialect.name)
+    value = connection.execute(statement, {"unit": unit_code, "year": year}).scalar_one()
     return f"{unit_code}-{year}-{value:06d}"
 
 
@@ -116,8 +123,7 @@ def register(*, session: Session, runtime: Runtime, actor: User, data: Complaint
     )
     deadlines.set_initial(item, runtime)
     session.add(item)
-    session.flush()
-    session.add(Event(complaint_id=item.id, at=now, actor_id=actor.id, action=Action.REGISTER,
+    session.add(Event(complaint=item, at=now, actor_id=actor.id, action=Action.REGISTER,
                       to_status=Status.REGISTERED, note=None,
                       changes={"category": category, "unit_code": item.unit_code}))
     return item
