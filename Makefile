@@ -1,0 +1,57 @@
+# The two commands a newcomer needs:
+#   make demo   installs into .venv, creates a SQLite database with demo data, and serves on :8000
+#   make test   installs into .venv (with test tools) and runs the whole test suite on SQLite
+# CI additionally runs the suite on PostgreSQL (make test-pg), see .ci/run.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+PORT   ?= 8000
+DEMO_DB ?= sqlite:///./var/demo.db
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+ADMIN_PASSWORD ?= admin-pass-2026
+
+.PHONY: demo test test-pg install install-test browser-deps lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+
+install-test: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+
+demo: install
+	mkdir -p var
+	COMPLAINTS_DATABASE__URL=$(DEMO_DB) $(BIN)/complaints init --password $(ADMIN_PASSWORD)
+	COMPLAINTS_DATABASE__URL=$(DEMO_DB) $(BIN)/complaints demo
+	@echo "登录 http://127.0.0.1:$(PORT)/  管理员 admin / $(ADMIN_PASSWORD)；演示账号如 ats_op、ats_h1、ats_sup / demo-pass-2026"
+	COMPLAINTS_DATABASE__URL=$(DEMO_DB) $(BIN)/complaints serve --port $(PORT)
+
+# Browser tests drive Debian's chromium; without fonts-noto-cjk Chinese renders as boxes.
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get install -y -qq chromium fonts-noto-cjk >/dev/null 2>&1 || \
+	     (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)); \
+	  else echo "请先安装 chromium 与 fonts-noto-cjk（sudo apt-get install chromium fonts-noto-cjk）"; exit 1; fi; \
+	fi
+
+test: install-test browser-deps
+	$(BIN)/python -m pytest -q
+
+test-pg: install-test browser-deps
+	TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q
+
+lint: install-test
+	$(BIN)/ruff check .
+
+bench: install-test
+	$(BIN)/python bench/bench_deadlines.py
+	$(BIN)/python bench/bench_register.py
+	$(BIN)/python bench/bench_overdue.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache
