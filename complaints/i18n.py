@@ -4,22 +4,32 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from functools import cache
+from io import BytesIO
 from pathlib import Path
 
 from babel import Locale
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 LOCALE_DIR = Path(__file__).parent / "locales"
 DEFAULT_LOCALE = "zh_Hans_CN"
+SUPPORTED = ("zh_Hans_CN", "en", "ug")
 current_locale: ContextVar[str] = ContextVar("current_locale", default=DEFAULT_LOCALE)
 
 
 @cache
 def translations(locale: str) -> NullTranslations:
-    """The compiled catalog for `locale`; Chinese (the message ids themselves) needs none."""
-    if locale.startswith("zh"):
+    """The catalog for `locale`, read from its .po file; Chinese (the message ids) needs none."""
+    po_path = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
+    if locale.startswith("zh") or not po_path.exists():
         return NullTranslations()
-    return Translations.load(str(LOCALE_DIR), [locale], domain="messages")
+    with po_path.open("rb") as po_file:
+        catalog = read_po(po_file, locale=locale)
+    compiled = BytesIO()
+    write_mo(compiled, catalog)  # compiled in memory: no build step, no binary files in the repository
+    compiled.seek(0)
+    return Translations(fp=compiled, domain="messages")
 
 
 def gettext(message: str, **values) -> str:
@@ -38,3 +48,18 @@ _ = gettext
 
 def is_rtl(locale: str) -> bool:
     return Locale.parse(locale).text_direction == "rtl"
+
+
+def negotiate(accept_language: str | None, requested: str | None = None) -> str:
+    """The locale to use: an explicit choice if supported, else the best Accept-Language match."""
+    if requested in SUPPORTED:
+        return requested
+    for part in (accept_language or "").split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith("zh"):
+            return DEFAULT_LOCALE
+        if tag.startswith("en"):
+            return "en"
+        if tag.startswith("ug"):
+            return "ug"
+    return DEFAULT_LOCALE

@@ -22,9 +22,12 @@ from workflows.calendar import (
 )
 
 XINJIANG_DAYS = {
-    date(2022, 5, 5), *(date(2022, 7, d) for d in range(9, 14)),
-    date(2023, 4, 21), *(date(2023, 6, d) for d in range(28, 31)),
-    *(date(2025, 3, d) for d in range(29, 32)), *(date(2025, 6, d) for d in range(6, 11)),
+    date(2022, 5, 5),
+    *(date(2022, 7, d) for d in range(9, 14)),
+    date(2023, 4, 21),
+    *(date(2023, 6, d) for d in range(28, 31)),
+    *(date(2025, 3, d) for d in range(29, 32)),
+    *(date(2025, 6, d) for d in range(6, 11)),
 }
 
 
@@ -124,7 +127,7 @@ def test_extra_year_extends_the_horizon() -> None:
 
 def test_commented_example_year_parses(tmp_path: Path) -> None:
     text = DEFAULT_OVERLAY.read_text(encoding="utf-8")
-    block = text[text.index("# [years.2027]"):]
+    block = text[text.index("# [years.2027]") :]
     uncommented = re.sub(r"^# ?", "", block, flags=re.MULTILINE)
     (tmp_path / "o.toml").write_text(uncommented, encoding="utf-8")
     calendar = WorkCalendar(load_calendar_data(tmp_path / "o.toml"))
@@ -198,9 +201,9 @@ def test_random_agreement_with_day_by_day(national: WorkCalendar) -> None:
     [
         ("[[regional]]\ndate = 2025-3-31\n", "invalid TOML"),
         ("[[regional]]\ndate = 2025-03-31\nname = 1\nwhen = 2\n", "regional[0]"),
-        ("[[regional]]\ndate = 2025-03-31\n[[regional]]\nname = \"古尔邦节\"\n", "regional[1] (古尔邦节)"),
+        ('[[regional]]\ndate = 2025-03-31\n[[regional]]\nname = "古尔邦节"\n', "regional[1] (古尔邦节)"),
         ("[[regional]]\nstart = 2025-06-10\nend = 2025-06-06\n", "bad range"),
-        ("[[regional]]\ndate = \"2025-13-01\"\n", "not a date"),
+        ('[[regional]]\ndate = "2025-13-01"\n', "not a date"),
         ("[[overrides]]\ndate = 2025-06-06\n", "overrides[0]"),
         ("[years.2027]\nholidays = [2028-01-01]\n", "not in year 2027"),
         ("[years.27]\nholidays = []\n", "four digits"),
@@ -229,3 +232,11 @@ def test_construction_is_cheap_after_the_first(national: WorkCalendar) -> None:
     started = time.perf_counter()
     WorkCalendar(CalendarData(overrides={date(2025, 1, 2): False}))
     assert time.perf_counter() - started < 0.1  # the national table is cached per process
+
+
+def test_first_year_must_be_known() -> None:
+    assert WorkCalendar(first_year=2020).first_day() == date(2020, 1, 1)
+    with pytest.raises(CalendarUnknown):
+        WorkCalendar(first_year=2020).is_workday(date(2019, 12, 31))
+    with pytest.raises(ValueError, match="2003"):
+        WorkCalendar(first_year=2003)

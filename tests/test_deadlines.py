@@ -141,9 +141,7 @@ def test_shift_after_pause_office_hours(ctx: dict) -> None:
     due = due_at(at(2024, 6, 3, 13), Limit(6, U.OFFICE_HOURS), **ctx)
     assert due == at(2024, 6, 4, 11)
     # paused 17:00 with 3 h today + 1 h tomorrow left; resumed Wed 19:00: 1 h, then 3 h on Thursday
-    assert shift_after_pause(due, at(2024, 6, 3, 17), at(2024, 6, 5, 19), U.OFFICE_HOURS, **ctx) == at(
-        2024, 6, 6, 13
-    )
+    assert shift_after_pause(due, at(2024, 6, 3, 17), at(2024, 6, 5, 19), U.OFFICE_HOURS, **ctx) == at(2024, 6, 6, 13)
 
 
 def test_shift_after_pause_days_and_hours(ctx: dict) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -85,7 +85,7 @@ def test_season_in_force(hours: OfficeHours, day: date, first_start: tuple[int, 
         (at(2024, 6, 10, 11), False),  # 端午节
         (at(2024, 9, 29, 11), True),  # Sunday 调休 working day
         (at(2025, 3, 31, 11), False),  # 肉孜节 (Xinjiang)
-        (datetime(2024, 6, 3, 2, 30, tzinfo=timezone.utc), True),  # 10:30 Beijing time
+        (datetime(2024, 6, 3, 2, 30, tzinfo=UTC), True),  # 10:30 Beijing time
     ],
 )
 def test_is_open(hours: OfficeHours, moment: datetime, open_: bool) -> None:
@@ -116,9 +116,9 @@ def test_add_office_hours(hours: OfficeHours, start: datetime, amount: float, ex
 
 
 def test_result_keeps_the_input_timezone(hours: OfficeHours) -> None:
-    start = datetime(2024, 6, 3, 5, tzinfo=timezone.utc)  # 13:00 in Beijing
+    start = datetime(2024, 6, 3, 5, tzinfo=UTC)  # 13:00 in Beijing
     due = hours.add_office_hours(start, 2)
-    assert due.tzinfo is timezone.utc and due == at(2024, 6, 3, 17)
+    assert due.tzinfo is UTC and due == at(2024, 6, 3, 17)
 
 
 def test_office_hours_between(hours: OfficeHours) -> None:

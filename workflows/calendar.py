@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from array import array
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
@@ -14,8 +15,13 @@ import chinese_calendar
 
 DEFAULT_OVERLAY = Path(__file__).with_name("calendar_overlay.toml")
 DAY_KINDS = (
-    "workday", "holiday", "weekend", "makeup_workday", "regional_holiday",
-    "override_workday", "override_dayoff",
+    "workday",
+    "holiday",
+    "weekend",
+    "makeup_workday",
+    "regional_holiday",
+    "override_workday",
+    "override_dayoff",
 )
 _MAX_RANGE_DAYS = 366
 
@@ -83,7 +89,7 @@ class WorkCalendar:
     def __init__(self, data: CalendarData | None = None, first_year: int = 2004) -> None:
         self.data = data or CalendarData()
         national_first, national_last = _national_years()
-        if first_year < national_first and first_year not in self.data.extra_years:
+        if not national_first <= first_year <= national_last:
             raise ValueError(f"{first_year} 年的工作日历未知 / no working-day data for {first_year}")
         last_year = national_last
         while last_year + 1 in self.data.extra_years:  # only consecutive years extend the horizon
@@ -117,7 +123,7 @@ class WorkCalendar:
             self._set(flags, (day,), working)
         return flags
 
-    def _set(self, flags: bytearray, days: Any, working: bool) -> None:
+    def _set(self, flags: bytearray, days: Iterable[date], working: bool) -> None:
         """Mark days inside the known range; days outside it cannot be asked about anyway."""
         for day in days:
             i = day.toordinal() - self._origin

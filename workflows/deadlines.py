@@ -20,15 +20,27 @@ class LimitUnit(StrEnum):
 
 # Spellings accepted by Limit.parse; the English value is what str() writes back.
 _UNIT_WORDS = {
-    "office_hours": LimitUnit.OFFICE_HOURS, "office_hour": LimitUnit.OFFICE_HOURS,
-    "office hours": LimitUnit.OFFICE_HOURS, "工作小时": LimitUnit.OFFICE_HOURS,
+    "office_hours": LimitUnit.OFFICE_HOURS,
+    "office_hour": LimitUnit.OFFICE_HOURS,
+    "office hours": LimitUnit.OFFICE_HOURS,
+    "工作小时": LimitUnit.OFFICE_HOURS,
     "个工作小时": LimitUnit.OFFICE_HOURS,
-    "workdays": LimitUnit.WORKDAYS, "workday": LimitUnit.WORKDAYS, "working days": LimitUnit.WORKDAYS,
-    "工作日": LimitUnit.WORKDAYS, "个工作日": LimitUnit.WORKDAYS,
-    "days": LimitUnit.DAYS, "day": LimitUnit.DAYS, "日": LimitUnit.DAYS, "天": LimitUnit.DAYS,
-    "自然日": LimitUnit.DAYS, "个自然日": LimitUnit.DAYS,
-    "hours": LimitUnit.HOURS, "hour": LimitUnit.HOURS, "h": LimitUnit.HOURS,
-    "小时": LimitUnit.HOURS, "个小时": LimitUnit.HOURS,
+    "workdays": LimitUnit.WORKDAYS,
+    "workday": LimitUnit.WORKDAYS,
+    "working days": LimitUnit.WORKDAYS,
+    "工作日": LimitUnit.WORKDAYS,
+    "个工作日": LimitUnit.WORKDAYS,
+    "days": LimitUnit.DAYS,
+    "day": LimitUnit.DAYS,
+    "日": LimitUnit.DAYS,
+    "天": LimitUnit.DAYS,
+    "自然日": LimitUnit.DAYS,
+    "个自然日": LimitUnit.DAYS,
+    "hours": LimitUnit.HOURS,
+    "hour": LimitUnit.HOURS,
+    "h": LimitUnit.HOURS,
+    "小时": LimitUnit.HOURS,
+    "个小时": LimitUnit.HOURS,
 }
 _LIMIT_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(.+?)\s*$")
 _DAY_UNITS = (LimitUnit.DAYS, LimitUnit.WORKDAYS)

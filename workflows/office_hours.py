@@ -207,4 +207,3 @@ class OfficeHours:
     def _clip(self, day: date) -> date:
         """A date no later than the calendar's horizon."""
         return min(day, self.calendar.horizon())
-
