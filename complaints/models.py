@@ -139,7 +139,7 @@ class Event(SQLModel, table=True):
     note: str | None = Field(default=None, sa_column=Column(Text))
     changes: dict | None = Field(default=None, sa_column=Column(JSON))
     # lets a new item and its first event be flushed together, in one batch
-    complaint: Complaint | None = Relationship(sa_relationship_kwargs={"lazy": "noload"})
+    complaint: Complaint | None = Relationship()
 
 
 class TrackingCounter(SQLModel, table=True):

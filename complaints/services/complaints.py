@@ -141,6 +141,9 @@ def get(*, session: Session, runtime: Runtime, actor: User, ref: int | str) -> C
 
 
 def history(*, session: Session, item: Complaint) -> list[Event]:
+    """The item's events, oldest first."""
+    if item.id is None:
+        session.flush()
     return list(session.exec(select(Event).where(Event.complaint_id == item.id).order_by(Event.id)))
 
 

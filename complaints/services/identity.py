@@ -39,7 +39,7 @@ def reveal(*, session: Session, settings: Settings, actor: User, item: Complaint
     if not may_see_identity(actor, item, settings):
         raise NotFound("无权查看诉求人身份信息", field="complainant")
     if item.confidential:
-        session.add(Event(complaint_id=item.id, at=utcnow(), actor_id=actor.id, action="view_identity",
+        session.add(Event(complaint=item, at=utcnow(), actor_id=actor.id, action="view_identity",
                           from_status=item.status, to_status=item.status, note="查看保密诉求人身份"))
         session.flush()
     return Complainant(item.complainant_name, item.complainant_phone, False, item.confidential, item.anonymous)

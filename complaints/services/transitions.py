@@ -58,6 +58,8 @@ def act(*, session: Session, runtime: Runtime, actor: User, item: Complaint, act
     except ValueError:
         valid = ", ".join(a.value for a in Action if a is not Action.REGISTER)
         raise InvalidInput(f"未知操作：{str(action)[:32]}；可选：{valid}", field="action") from None
+    if item.id is None:  # registered in this session and not yet written: write it first
+        session.flush()
     ensure_version(item, expected_version)
     status = Status(item.status)
     is_assignee = item.handler_id is not None and item.handler_id == actor.id
@@ -76,7 +78,7 @@ def act(*, session: Session, runtime: Runtime, actor: User, item: Complaint, act
     for flow in FLOWS.get(action, ()):
         flow(context)
     session.add(item)
-    session.add(Event(complaint_id=item.id, at=context.now, actor_id=actor.id, action=action,
+    session.add(Event(complaint=item, at=context.now, actor_id=actor.id, action=action,
                       from_status=status, to_status=target, note=context.note, changes=changes or None))
     try:
         session.flush()
