@@ -198,6 +198,16 @@ class LedgerEntry(SQLModel, table=True):
     edited_at: datetime | None = None
 
 
+class AuditLog(SQLModel, table=True):
+    """Who did something that concerns no single item's history (an export with identities, a login)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor_id: int | None = Field(default=None, foreign_key="user.id")
+    action: str = Field(max_length=32)
+    detail: dict | None = Field(default=None, sa_column=Column(JSON))
+
+
 class AuthSession(SQLModel, table=True):
     """A browser session or an API bearer token (only the hash is kept)."""
 

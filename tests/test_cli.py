@@ -61,3 +61,23 @@ def test_demo_then_overdue_list(cli):
     assert "已载入演示数据" in cli("demo", "--items", "60").output
     overdue = cli("list", "--overdue").output
     assert "已超期" in overdue and "正常" not in overdue.split("\n", 2)[2]
+
+
+def test_ledger_export_writes_the_annex_workbook(cli, tmp_path):
+    from openpyxl import load_workbook
+
+    tracking = cli("--as", "op1", "register", "--summary", "反映学校收取共建费", "--unit", "ATS").output.strip()
+    cli("--as", "sup1", "assign", tracking, "h1")
+    cli("--as", "h1", "act", tracking, "accept")
+    cli("--as", "h1", "act", tracking, "reply", "-d", '{"text": "经核实已责令学校退费。", "outcome": "support"}')
+    cli("--as", "op1", "act", tracking, "callback", "-d", '{"resolved": true, "satisfaction": "satisfied"}')
+    cli("--as", "h1", "act", tracking, "close")
+    target = tmp_path / "附件2.xlsx"
+    out = cli("--as", "sup1", "ledger", "export", "--annex", "2", "--unit", "ATS", "--from", "2026-01-01",
+              "--to", "2026-12-31", "-o", target).output
+    assert "1 行" in out
+    sheet = load_workbook(target).active
+    assert sheet["A1"].value == "附件2" and any(tracking in str(c.value) for c in sheet["B"])
+    refused = cli("--as", "h1", "ledger", "export", "--annex", "2", "--unit", "ATS", "--from", "2026-01-01",
+                  "--to", "2026-12-31", "-o", tmp_path / "x.xlsx", ok=False)
+    assert refused.exit_code == 1 and not (tmp_path / "x.xlsx").exists()

@@ -14,15 +14,12 @@ from complaints.models import Complaint, Event, User
 from complaints.runtime import Runtime
 from complaints.services import deadlines
 from complaints.services.complaints import ensure_version
+from complaints.services.flows import FLOWS
 from complaints.services.guard import fire_or_refuse
 from complaints.services.scope import roles_of
 from complaints.services.steps import PAYLOADS, STEPS
 from workflows.lifecycle import Action
 from workflows.vocab import OPEN_STATUSES, Status
-
-# Side effects of an action that belong to other domains (the ledger entry written at closure, a
-# notification): named steps run after the action's own step, inside the same transaction.
-FLOWS: dict[Action, list] = {}
 
 TRACKED_FIELDS = (
     "status", "handler_id", "unit_code", "category", "outcome", "satisfaction", "callback_resolved",
@@ -75,9 +72,9 @@ def act(*, session: Session, runtime: Runtime, actor: User, item: Complaint, act
     changes = {name: [_plain(before[name]), _plain(getattr(item, name))]
                for name in TRACKED_FIELDS if before[name] != getattr(item, name)}
     changes.update(context.extra_changes)
+    session.add(item)
     for flow in FLOWS.get(action, ()):
         flow(context)
-    session.add(item)
     session.add(Event(complaint=item, at=context.now, actor_id=actor.id, action=action,
                       from_status=status, to_status=target, note=context.note, changes=changes or None))
     try:

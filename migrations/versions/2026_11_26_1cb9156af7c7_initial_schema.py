@@ -1,15 +1,15 @@
 """initial schema
 
-Revision ID: ae1b2af39beb
+Revision ID: 1cb9156af7c7
 Revises: 
-Create Date: 2026-11-26 17:46:46.558219
+Create Date: 2026-11-26 17:57:26.368460
 """
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
 
-revision = 'ae1b2af39beb'
+revision = '1cb9156af7c7'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -74,6 +74,18 @@ def upgrade() -> None:
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_unit_code'), ['unit_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_user_username'), ['username'], unique=True)
+
+    op.create_table('auditlog',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('action', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('detail', sa.JSON(), nullable=True),
+    sa.ForeignKeyConstraint(['actor_id'], ['user.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('auditlog', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_auditlog_at'), ['at'], unique=False)
 
     op.create_table('authsession',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -341,6 +353,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_authsession_user_id'))
 
     op.drop_table('authsession')
+    with op.batch_alter_table('auditlog', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_auditlog_at'))
+
+    op.drop_table('auditlog')
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_username'))
         batch_op.drop_index(batch_op.f('ix_user_unit_code'))
