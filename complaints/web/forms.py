@@ -1,0 +1,70 @@
+"""The fields of each action's form on the item page, and turning a submitted form into a payload."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from workflows.lifecycle import Action
+from workflows.vocab import N_, Outcome, Satisfaction, SendBackReason
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str
+    kind: str = "text"  # text | textarea | select | handler | bool | hidden
+    required: bool = False
+    options: tuple = ()  # enum values for selects
+
+
+NOTE = Field("note", N_("说明"), "textarea")
+REASON = Field("note", N_("理由"), "textarea", required=True)
+
+ACTION_FIELDS: dict[Action, tuple[Field, ...]] = {
+    Action.DISPATCH: (Field("handler_id", N_("承办人"), "handler", True), NOTE),
+    Action.REASSIGN: (Field("handler_id", N_("改派给"), "handler", True), NOTE),
+    Action.ACCEPT: (Field("note", N_("联系诉求人情况"), "textarea"),),
+    Action.REPLY: (Field("text", N_("答复内容"), "reply", True),
+                   Field("outcome", N_("处理意见"), "select", True, tuple(Outcome)),
+                   Field("handling_notes", N_("办理情况"), "textarea"),
+                   Field("result_text", N_("处理结果"), "textarea"),
+                   Field("template_id", "", "hidden")),
+    Action.CALLBACK: (Field("resolved", N_("问题已解决"), "bool"),
+                      Field("satisfaction", N_("满意度"), "select", True, tuple(Satisfaction)), NOTE),
+    Action.CLOSE: (Field("result_text", N_("处理结果"), "textarea"), Field("remarks", N_("备注"), "text")),
+    Action.SEND_BACK: (Field("reason", N_("退单原因"), "select", True, tuple(SendBackReason)), REASON),
+    Action.APPROVE_SEND_BACK: (NOTE,),
+    Action.REFUSE_SEND_BACK: (REASON,),
+    Action.REQUEST_EXTENSION: (Field("amount", N_("延期时长（如 3 workdays、30 days）"), "text", True), REASON),
+    Action.APPROVE_EXTENSION: (Field("amount", N_("批准时长（不填则按申请）"), "text"), NOTE),
+    Action.REFUSE_EXTENSION: (REASON,),
+    Action.SUSPEND: (REASON,),
+    Action.RESUME: (NOTE,),
+    Action.SUPERVISE: (Field("due", N_("督办期限（如 2 workdays）"), "text"), REASON),
+    Action.REOPEN: (REASON,),
+    Action.MARK_DUPLICATE: (Field("of", N_("并入的诉求编号"), "text", True), NOTE),
+    Action.NOT_ACCEPT: (REASON,),
+    Action.REFER_DISCIPLINE: (Field("violator", N_("违规主体"), "text", True),
+                              Field("violation", N_("违规行为"), "textarea", True),
+                              Field("discipline_action", N_("查处和追责情况"), "textarea"), NOTE),
+    Action.NOTE: (Field("note", N_("备注内容"), "textarea", True),),
+    Action.ANSWER_NOW: (Field("text", N_("答复内容"), "reply", True),),
+}
+
+
+def payload_from_form(action: Action, form) -> dict:
+    """The action's payload from submitted form values; blanks are left out, types converted."""
+    payload: dict = {}
+    for field in ACTION_FIELDS.get(action, ()):
+        raw = form.get(field.name)
+        if field.kind == "bool":
+            payload[field.name] = raw in ("on", "true", "1")
+            continue
+        value = str(raw or "").strip()
+        if not value:
+            continue
+        if field.kind == "handler" or field.name == "template_id":
+            payload[field.name] = int(value) if value.isdigit() else value
+        else:
+            payload[field.name] = value
+    return payload

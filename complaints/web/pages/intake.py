@@ -1,0 +1,75 @@
+"""The operator's intake form: keyboard-first, repeat check before saving, 咨询 answered at once."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+
+from complaints.clock import utcnow
+from complaints.errors import DomainError, Forbidden
+from complaints.i18n import gettext
+from complaints.presenters import status_label
+from complaints.privacy import mask_phone
+from complaints.services import complaints as service
+from complaints.services.transitions import act
+from complaints.web import csrf
+from complaints.web.deps import PageSession, PageUser, RuntimeDep
+from complaints.web.render import page
+
+router = APIRouter()
+FIELDS = ("channel", "kind", "unit_code", "category", "school", "summary", "details", "received_at",
+          "complainant_name", "complainant_phone")
+
+
+def _may_register(user) -> None:
+    if not user.role_set & {"operator", "supervisor"}:
+        raise Forbidden(gettext("只有接线员和督办人可以登记诉求"))
+
+
+@router.get("/intake")
+def intake_form(request: Request, user: PageUser):
+    _may_register(user)
+    return page(request, "intake.html", values={"unit_code": user.unit_code, "channel": "call",
+                                                "kind": "complaint"}, error=None)
+
+
+@router.post("/intake", dependencies=[Depends(csrf.verify)])
+async def intake_submit(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep):
+    _may_register(user)
+    form = await request.form()
+    values = {name: str(form.get(name, "")).strip() for name in FIELDS}
+    data = {k: v for k, v in values.items() if v}
+    data.update(anonymous=form.get("anonymous") == "on", confidential=form.get("confidential") == "on",
+                urgency="urgent" if form.get("urgent") == "on" else "normal")
+    answer = str(form.get("answer_text", "")).strip()
+    try:
+        with session.begin_nested():  # a refused item leaves nothing behind, the form keeps every value
+            item = service.register(session=session, runtime=runtime, actor=user, data=data)
+            if form.get("answer_now") == "1":
+                act(session=session, runtime=runtime, actor=user, item=item, action="answer_now",
+                    payload={"text": answer})
+    except DomainError as exc:
+        values.update({k: form.get(k) for k in ("anonymous", "confidential", "urgent", "answer_text")})
+        return page(request, "intake.html", status_code=exc.http_status, values=values, error=exc)
+    session.commit()
+    return RedirectResponse(f"/items/{item.tracking_no}?registered=1", status_code=303)
+
+
+@router.get("/intake/check")
+def intake_check(user: PageUser, session: PageSession, runtime: RuntimeDep, summary: str = "",
+                 phone: str = "", unit_code: str = ""):
+    """Suggested category and possible repeats (重复诉求) while the operator types."""
+    _may_register(user)
+    summary, phone, unit_code = summary[:500], phone[:40], unit_code[:8]
+    category = service.suggest_category(summary, runtime) if summary else None
+    repeats = []
+    try:
+        from complaints.services.repeats import find_repeats
+
+        found = find_repeats(session=session, runtime=runtime, unit_code=unit_code or user.unit_code,
+                             phone=phone or None, summary=summary, now=utcnow())
+        repeats = [{"tracking_no": r.tracking_no, "summary": r.summary[:60], "status": status_label(r.status),
+                    "phone": mask_phone(r.complainant_phone) if not r.confidential else ""} for r in found[:5]]
+    except DomainError:
+        repeats = []
+    return JSONResponse({"category": category, "repeats": repeats})

@@ -1,0 +1,132 @@
+"""Item lists, the handler's inbox, the item page with its timeline and the actions its status allows."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse
+from sqlmodel import select
+
+from complaints.clock import utcnow
+from complaints.errors import DomainError, InvalidInput
+from complaints.i18n import gettext
+from complaints.models import User
+from complaints.services import complaints as service
+from complaints.services import identity
+from complaints.services.scope import may_see_identity, roles_of
+from complaints.services.transitions import act
+from complaints.web import csrf
+from complaints.web.deps import PageSession, PageUser, RuntimeDep
+from complaints.web.forms import ACTION_FIELDS, payload_from_form
+from complaints.web.render import page
+from workflows.lifecycle import Action, allowed_actions
+from workflows.vocab import Status
+
+router = APIRouter()
+PAGE = 50
+
+
+def _names(session, ids) -> dict[int, str]:
+    ids = {i for i in ids if i}
+    return {u.id: u.name for u in session.exec(select(User).where(User.id.in_(ids)))} if ids else {}
+
+
+def _list(request, user, session, runtime, filters: service.ListFilter, template: str, **extra):
+    items, total = service.list_complaints(session=session, runtime=runtime, actor=user, filters=filters)
+    return page(request, template, items=items, total=total, filters=filters, now=utcnow(),
+                names=_names(session, {i.handler_id for i in items}), masked=identity.masked, **extra)
+
+
+@router.get("/inbox")
+def inbox(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep, offset: int = 0):
+    filters = service.ListFilter(handler_id=user.id, open_only=True, offset=max(0, min(offset, 10**6)),
+                                 limit=PAGE)
+    return _list(request, user, session, runtime, filters, "inbox.html")
+
+
+@router.get("/items")
+def items(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep, q: str = "",
+          status: str = "", unit_code: str = "", category: str = "", due: str = "", offset: int = 0):
+    filters = service.ListFilter(text=q[:100] or None, status=status if status in set(Status) else None,
+                                 unit_code=unit_code[:8] or None, category=category[:32] or None,
+                                 overdue=due == "overdue", due_soon=due == "due_soon", sort="-received"
+                                 if not due else "due", offset=max(0, min(offset, 10**6)), limit=PAGE)
+    return _list(request, user, session, runtime, filters, "items.html", q=q, due=due)
+
+
+def _item_page(request, user, session, runtime, ref, *, error=None, status_code=200, flashes=(), revealed=None):
+    item = service.get(session=session, runtime=runtime, actor=user, ref=ref)
+    events = service.history(session=session, item=item)
+    is_assignee = item.handler_id == user.id
+    actions = [a for a in allowed_actions(Status(item.status), roles_of(user), is_assignee=is_assignee)
+               if a in ACTION_FIELDS]
+    if item.kind != "question":
+        actions = [a for a in actions if a is not Action.ANSWER_NOW]
+    handlers = session.exec(select(User).where(User.unit_code == item.unit_code, User.active.is_(True),
+                                               User.roles.contains("handler")).order_by(User.name)).all()
+    who = revealed or identity.for_viewer(session=session, settings=runtime.settings, actor=user, item=item)
+
+    return page(request, "item.html", status_code=status_code, item=item, events=events, actions=actions,
+                fields=ACTION_FIELDS, handlers=handlers, who=who, now=utcnow(), error=error,
+                can_reveal=revealed is None and item.confidential and may_see_identity(user, item, runtime.settings),
+                names=_names(session, {e.actor_id for e in events} | {item.handler_id}),
+                registered=request.query_params.get("registered") == "1", flashes=flashes,
+                standard_reply=_standard_reply(session, runtime, user, item, actions))
+
+
+def _standard_reply(session, runtime, user, item, actions) -> dict | None:
+    """The approved standard reply of the item's category, filled in, for the reply composer."""
+    if Action.REPLY not in actions and Action.ANSWER_NOW not in actions:
+        return None
+    try:
+        from complaints.services.replies import draft_reply
+    except ImportError:
+        return None
+    try:
+        return draft_reply(session=session, runtime=runtime, actor=user, item=item)
+    except DomainError:
+        return None
+
+
+@router.get("/items/{ref}")
+def item_page(request: Request, ref: str, user: PageUser, session: PageSession, runtime: RuntimeDep):
+    done = request.query_params.get("done")
+    flashes = [("ok", gettext("已完成：{action}", action=gettext(_label(done))))] \
+        if done in {a.value for a in Action} else []
+    return _item_page(request, user, session, runtime, ref[:40], flashes=flashes)
+
+
+def _label(action: str) -> str:
+    from workflows.lifecycle import ACTION_LABELS
+
+    return ACTION_LABELS[Action(action)]
+
+
+@router.post("/items/{ref}/act/{action}", dependencies=[Depends(csrf.verify)])
+async def item_act(request: Request, ref: str, action: str, user: PageUser, session: PageSession,
+                   runtime: RuntimeDep):
+    form = await request.form()
+    item = service.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
+    try:
+        chosen = Action(action)
+        version = int(str(form.get("version", "")) or 0) or None
+        with session.begin_nested():
+            act(session=session, runtime=runtime, actor=user, item=item, action=chosen,
+                payload=payload_from_form(chosen, form), expected_version=version)
+    except ValueError:
+        return _item_page(request, user, session, runtime, ref, status_code=422,
+                          error=InvalidInput(gettext("未知操作"), field="action"))
+    except DomainError as exc:
+        session.refresh(item)
+        return _item_page(request, user, session, runtime, ref, error=exc, status_code=exc.http_status)
+    session.commit()
+    return RedirectResponse(f"/items/{item.tracking_no}?done={chosen.value}", status_code=303)
+
+
+@router.post("/items/{ref}/reveal", dependencies=[Depends(csrf.verify)])
+def item_reveal(request: Request, ref: str, user: PageUser, session: PageSession, runtime: RuntimeDep):
+    """Show a confidential complainant to those allowed; the reveal is recorded in the history."""
+    item = service.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
+    who = identity.reveal(session=session, settings=runtime.settings, actor=user, item=item)
+    session.commit()
+    return _item_page(request, user, session, runtime, ref[:40], revealed=who,
+                      flashes=[("ok", gettext("已显示诉求人身份；本次查看已记入处理记录"))])
