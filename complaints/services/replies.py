@@ -1,0 +1,128 @@
+"""Standard-reply versions: supervisors propose and approve; handlers start from the approved one."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from complaints.clock import to_local, utcnow
+from complaints.errors import Forbidden, InvalidInput, NotFound
+from complaints.i18n import gettext
+from complaints.models import Complaint, ReplyTemplate, User
+from complaints.presenters import channel_label
+from complaints.replies import TemplateMissing, TemplateProblem, check_source, render
+from complaints.replies.render import TEMPLATE_ROOT
+from complaints.runtime import Runtime
+from complaints.services.scope import roles_of
+from workflows.vocab import Role
+
+# how each channel reads after "您于…通过…反映的问题"
+CHANNEL_PHRASES = {"call": "招生咨询热线", "letter": "来信", "visit": "来访", "platform": "12345政务服务便民热线平台",
+                   "referral": "上级交办", "web": "网上留言"}
+LOCALES = {"zh": "zh_Hans", "zh_Hans": "zh_Hans", "zh_Hans_CN": "zh_Hans", "ug": "ug"}
+
+
+def template_locale(locale: str) -> str:
+    folder = LOCALES.get(locale) or LOCALES.get(locale.split("_")[0])
+    if folder is None:
+        raise InvalidInput(gettext("不支持的答复语言：{locale}", locale=locale[:16]), field="locale")
+    return folder
+
+
+def _require_supervisor(actor: User) -> None:
+    if Role.SUPERVISOR not in roles_of(actor) or not actor.active:
+        raise Forbidden(gettext("只有督办人可以维护统一答复口径"))
+
+
+def _check_category(runtime: Runtime, category: str) -> None:
+    if category not in runtime.settings.category_map:
+        raise InvalidInput(gettext("未知类别：{code}", code=category[:32]), field="category")
+
+
+def shipped_source(category: str, locale: str) -> str | None:
+    """The template file shipped with the project (version 0), if there is one."""
+    path = TEMPLATE_ROOT / template_locale(locale) / f"{category}.j2"
+    return path.read_text(encoding="utf-8") if path.exists() else None
+
+
+def approved(*, session: Session, category: str, locale: str) -> ReplyTemplate | None:
+    return session.exec(select(ReplyTemplate).where(
+        ReplyTemplate.category == category, ReplyTemplate.locale == template_locale(locale),
+        ReplyTemplate.status == "approved").order_by(ReplyTemplate.version.desc())).first()
+
+
+def propose(*, session: Session, runtime: Runtime, actor: User, category: str, locale: str,
+            source: str) -> ReplyTemplate:
+    """A new draft version; refused with the list of problems if it would not render."""
+    _require_supervisor(actor)
+    _check_category(runtime, category)
+    folder = template_locale(locale)
+    problems = check_source(source, locale=folder)
+    if problems:
+        raise InvalidInput(gettext("模板有问题：{problems}", problems="；".join(problems[:5])), field="source",
+                           problems=problems)
+    latest = session.exec(select(func.max(ReplyTemplate.version)).where(
+        ReplyTemplate.category == category, ReplyTemplate.locale == folder)).one() or 0
+    version = ReplyTemplate(category=category, locale=folder, version=latest + 1, source=source,
+                            status="draft", created_by_id=actor.id)
+    session.add(version)
+    session.flush()
+    return version
+
+
+def approve(*, session: Session, actor: User, template_id: int) -> ReplyTemplate:
+    """Approve a draft (by a supervisor other than its author); the previous approved one retires."""
+    _require_supervisor(actor)
+    version = session.get(ReplyTemplate, template_id)
+    if version is None or version.status != "draft":
+        raise NotFound(gettext("找不到待审核的模板版本：{id}", id=template_id), field="template")
+    if version.created_by_id == actor.id:
+        raise Forbidden(gettext("不能审核自己提交的版本，请由另一位督办人审核"), field="template")
+    previous = approved(session=session, category=version.category, locale=version.locale)
+    if previous is not None:
+        previous.status = "retired"
+        session.add(previous)
+    version.status, version.approved_by_id, version.approved_at = "approved", actor.id, utcnow()
+    session.add(version)
+    session.flush()
+    return version
+
+
+def pending_versions(*, session: Session, runtime: Runtime, actor: User) -> list[ReplyTemplate]:
+    _require_supervisor(actor)
+    return list(session.exec(select(ReplyTemplate).where(ReplyTemplate.status == "draft")
+                             .order_by(ReplyTemplate.created_at)))
+
+
+def variables_for(item: Complaint, runtime: Runtime, handler: User | None, *, today: date | None = None) -> dict:
+    """What a reply template may use, filled from the item; the handler completes the facts."""
+    tz = runtime.settings.app.timezone
+    unit = runtime.settings.unit_map[item.unit_code]
+    name = item.complainant_name if not (item.anonymous or item.confidential) else None
+    return {
+        "salutation": name or "", "received_date": to_local(item.received_at, tz).date(),
+        "channel": gettext(CHANNEL_PHRASES.get(item.channel) or channel_label(item.channel)), "tracking_no": item.tracking_no, "summary": item.summary,
+        "school": item.school or "", "verified_facts": item.handling_notes or gettext("（请填写调查核实情况）"),
+        "outcome": item.outcome or "explain", "next_steps": "",
+        "callback_note": gettext("（请填写电话沟通情况）"), "unit_name": unit.name,
+        "unit_hotline": unit.hotline, "reply_date": today or to_local(utcnow(), tz).date(),
+        "handler_name": handler.name if handler else "", "is_xinfang": item.track == "xinfang",
+    }
+
+
+def draft_reply(*, session: Session, runtime: Runtime, actor: User, item: Complaint,
+                locale: str = "zh_Hans") -> dict:
+    """The approved standard reply of the item's category, rendered for the composer."""
+    version = approved(session=session, category=item.category, locale=locale)
+    variables = variables_for(item, runtime, actor)
+    if item.kind == "question":
+        variables.update(instant=True, answer=gettext("（请填写答复要点）"))
+    try:
+        text = render(category=item.category, locale=template_locale(locale), variables=variables,
+                      source=version.source if version else None)
+    except (TemplateMissing, TemplateProblem) as exc:
+        raise InvalidInput(gettext("统一答复口径无法生成：{error}", error=str(exc)[:200]), field="template") from exc
+    return {"text": text, "template_id": version.id if version else None, "version": version.version if version
+            else 0, "category_name": runtime.settings.category_map[item.category].name, "locale": locale}
