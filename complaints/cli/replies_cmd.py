@@ -21,12 +21,17 @@ def check() -> None:
     """检查所有模板文件（以及数据库中待审核、已批准的版本），列出有问题的模板。"""
     from complaints.replies import check_source
 
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
     problems = {name: found for name, found in check_all().items() if found}
-    with state.session() as session:
-        for version in session.exec(select(ReplyTemplate).where(ReplyTemplate.status != "retired")):
-            found = check_source(version.source, locale=version.locale)
-            if found:
-                problems[f"db:{version.category}/{version.locale} v{version.version}"] = found
+    try:
+        with state.session() as session:
+            for version in session.exec(select(ReplyTemplate).where(ReplyTemplate.status != "retired")):
+                found = check_source(version.source, locale=version.locale)
+                if found:
+                    problems[f"db:{version.category}/{version.locale} v{version.version}"] = found
+    except (OperationalError, ProgrammingError):
+        typer.echo("（数据库尚未初始化：只检查了模板文件）", err=True)
     for name, found in problems.items():
         typer.echo(name)
         for problem in found:
