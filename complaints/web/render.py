@@ -13,7 +13,8 @@ from complaints import presenters
 from complaints.i18n import current_locale, gettext, is_rtl, ngettext
 from complaints.web import csrf
 from workflows.lifecycle import ACTION_LABELS
-from workflows.vocab import LABELS, Channel, Kind, Outcome, Satisfaction, SendBackReason, Status, Urgency
+from workflows.vocab import (LABELS, Channel, Kind, Outcome, Role, Satisfaction, SendBackReason, Status,
+                             Urgency)
 
 TEMPLATES = Path(__file__).parent / "templates"
 LANGUAGES = (("zh_Hans_CN", "中文"), ("en", "English"), ("ug", "ئۇيغۇرچە"))
@@ -32,7 +33,7 @@ def environment() -> Environment:
         due_state=presenters.due_state, due_state_labels=presenters.DUE_STATE_LABELS,
         Channel=Channel, Kind=Kind, Status=Status, Urgency=Urgency, Outcome=Outcome,
         Satisfaction=Satisfaction, SendBackReason=SendBackReason, ACTION_LABELS=ACTION_LABELS,
-        languages=LANGUAGES,
+        languages=LANGUAGES, role_label=lambda value: gettext(LABELS[Role(value)]),
     )
     return env
 

@@ -1,0 +1,140 @@
+"""Admin pages: people and roles, routing rules, the calendar overlay, scheduler runs."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse
+from sqlmodel import select
+
+from complaints.errors import DomainError, Forbidden, InvalidInput
+from complaints.i18n import gettext
+from complaints.models import CalendarEntry, CalendarYear, JobRun, RoutingRule, User
+from complaints.services import people
+from complaints.services.scope import sees_all_units
+from complaints.web import csrf
+from complaints.web.deps import PageSession, PageUser, RuntimeDep
+from complaints.web.render import page
+from workflows.vocab import Role
+
+router = APIRouter(prefix="/admin")
+ENTRY_KINDS = {"holiday": "法定节假日", "makeup_workday": "调休上班", "regional_holiday": "自治区节日",
+               "workday": "人工设为工作日", "dayoff": "人工设为休息日"}
+
+
+def _admin(user: User) -> None:
+    if Role.ADMIN.value not in user.role_set:
+        raise Forbidden(gettext("只有管理员可以访问此页面"))
+
+
+def _units_for(user: User, runtime) -> list:
+    everyone = sees_all_units(user, runtime.settings)
+    return [u for u in runtime.settings.units if everyone or u.code == user.unit_code]
+
+
+def _render(request, user, session, runtime, *, error=None, status_code=200, flashes=()):
+    units = {u.code for u in _units_for(user, runtime)}
+    users = session.exec(select(User).where(User.unit_code.in_(units)).order_by(User.unit_code, User.id)).all()
+    rules = session.exec(select(RoutingRule).where(RoutingRule.unit_code.in_(units))).all()
+    entries = session.exec(select(CalendarEntry).order_by(CalendarEntry.day.desc()).limit(200)).all()
+    years = session.exec(select(CalendarYear).order_by(CalendarYear.year)).all()
+    runs = session.exec(select(JobRun).order_by(JobRun.id.desc()).limit(30)).all()
+    return page(request, "admin.html", status_code=status_code, users=users, rules=rules, entries=entries,
+                years=years, runs=runs, units=_units_for(user, runtime), roles=[r.value for r in Role],
+                entry_kinds=ENTRY_KINDS, horizon=runtime.clock.calendar.horizon(), error=error,
+                flashes=flashes, names={u.id: u.name for u in users})
+
+
+@router.get("")
+def admin_home(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep):
+    _admin(user)
+    return _render(request, user, session, runtime)
+
+
+async def _apply(request, user, session, runtime, change):
+    """Run one admin change; a refused change re-renders the page with its error and saves nothing."""
+    _admin(user)
+    form = await request.form()
+    try:
+        with session.begin_nested():
+            message = change(form)
+    except DomainError as exc:
+        return _render(request, user, session, runtime, error=exc, status_code=exc.http_status)
+    session.commit()
+    return RedirectResponse(f"/admin?done={message}", status_code=303)
+
+
+@router.post("/people", dependencies=[Depends(csrf.verify)])
+async def add_person(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep):
+    def change(form):
+        unit = str(form.get("unit_code", ""))
+        if unit not in {u.code for u in _units_for(user, runtime)}:
+            raise InvalidInput(gettext("只能在本单位新增人员"), field="unit_code")
+        people.add_user(session=session, settings=runtime.settings, username=str(form.get("username", "")),
+                        name=str(form.get("name", "")), unit_code=unit, roles=form.getlist("roles"),
+                        password=str(form.get("password", "")) or None, phone=str(form.get("phone", "")) or None)
+        return "people"
+    return await _apply(request, user, session, runtime, change)
+
+
+@router.post("/people/{user_id}", dependencies=[Depends(csrf.verify)])
+async def edit_person(request: Request, user_id: int, user: PageUser, session: PageSession, runtime: RuntimeDep):
+    def change(form):
+        person = people.get_user(session=session, user_id=user_id)
+        if person.unit_code not in {u.code for u in _units_for(user, runtime)}:
+            raise InvalidInput(gettext("找不到该人员"), field="user")
+        person.roles = people.parse_roles(form.getlist("roles"))
+        person.active = form.get("active") == "on"
+        if person.id == user.id and (not person.active or "admin" not in person.role_set):
+            raise InvalidInput(gettext("不能停用自己或取消自己的管理员角色"), field="roles")
+        delegate_id = str(form.get("delegate_id", ""))
+        delegate = people.get_user(session=session, user_id=int(delegate_id)) if delegate_id.isdigit() else None
+        people.set_out_of_office(session=session, user=person, away=form.get("out_of_office") == "on",
+                                 delegate=delegate)
+        return "people"
+    return await _apply(request, user, session, runtime, change)
+
+
+@router.post("/routing", dependencies=[Depends(csrf.verify)])
+async def set_routing(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep):
+    def change(form):
+        unit, category = str(form.get("unit_code", "")), str(form.get("category", ""))
+        handler_id = str(form.get("handler_id", ""))
+        if unit not in {u.code for u in _units_for(user, runtime)} or category not in runtime.settings.category_map:
+            raise InvalidInput(gettext("单位或类别不正确"), field="category")
+        existing = session.exec(select(RoutingRule).where(RoutingRule.unit_code == unit,
+                                                          RoutingRule.category == category)).first()
+        if not handler_id.isdigit():
+            if existing:
+                session.delete(existing)
+            return "routing"
+        handler = people.get_user(session=session, user_id=int(handler_id))
+        if handler.unit_code != unit or "handler" not in handler.role_set:
+            raise InvalidInput(gettext("承办人须为该单位的承办人"), field="handler_id")
+        rule = existing or RoutingRule(unit_code=unit, category=category, handler_id=handler.id)
+        rule.handler_id = handler.id
+        session.add(rule)
+        return "routing"
+    return await _apply(request, user, session, runtime, change)
+
+
+@router.post("/calendar", dependencies=[Depends(csrf.verify)])
+async def add_calendar_day(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep):
+    def change(form):
+        try:
+            day = date.fromisoformat(str(form.get("day", "")))
+        except ValueError as exc:
+            raise InvalidInput(gettext("日期格式应为 YYYY-MM-DD"), field="day") from exc
+        kind = str(form.get("kind", ""))
+        if kind not in ENTRY_KINDS:
+            raise InvalidInput(gettext("未知的日期类型"), field="kind")
+        entry = session.get(CalendarEntry, day) or CalendarEntry(day=day, kind=kind)
+        entry.kind, entry.note, entry.created_by_id = kind, str(form.get("note", ""))[:200], user.id
+        session.add(entry)
+        if form.get("declare_year") == "on" and not session.get(CalendarYear, day.year):
+            session.add(CalendarYear(year=day.year, note=gettext("管理员载入全年安排")))
+        return "calendar"
+    response = await _apply(request, user, session, runtime, change)
+    runtime.reload_calendar()  # this process sees the new day at once; others on their next start
+    return response

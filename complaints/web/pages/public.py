@@ -1,0 +1,76 @@
+"""Pages without a login: sign-in and the complainant's status lookup; the home page redirect."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse
+
+from complaints import auth
+from complaints.errors import DomainError
+from complaints.i18n import gettext
+from complaints.services import public
+from complaints.web import csrf
+from complaints.web.deps import MaybeUser, PageSession, RuntimeDep
+from complaints.web.render import page
+
+router = APIRouter()
+HOME_BY_ROLE = (("supervisor", "/board"), ("handler", "/inbox"), ("operator", "/intake"), ("admin", "/admin"))
+
+
+@router.get("/")
+def home(user: MaybeUser):
+    if user is None:
+        return RedirectResponse("/login", status_code=303)
+    target = next((path for role, path in HOME_BY_ROLE if role in user.role_set), "/items")
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/login")
+def login_form(request: Request, user: MaybeUser):
+    return page(request, "login.html", error=None, username="")
+
+
+@router.post("/login", dependencies=[Depends(csrf.verify)])
+async def login_submit(request: Request, session: PageSession, runtime: RuntimeDep):
+    form = await request.form()
+    username = str(form.get("username", ""))[:64]
+    try:
+        user, token = auth.login_browser(session=session, settings=runtime.settings, username=username,
+                                         password=str(form.get("password", ""))[:256],
+                                         client=request.client.host if request.client else "")
+    except DomainError as exc:
+        session.commit()  # the failed attempt counts towards the lock-out
+        return page(request, "login.html", status_code=exc.http_status, error=exc, username=username)
+    session.commit()
+    response = RedirectResponse("/", status_code=303)
+    auth.set_session_cookie(response, token, settings=runtime.settings)
+    return response
+
+
+@router.post("/logout", dependencies=[Depends(csrf.verify)])
+def logout(request: Request, session: PageSession, runtime: RuntimeDep):
+    auth.logout_browser(session=session, request=request)
+    session.commit()
+    response = RedirectResponse("/login", status_code=303)
+    auth.clear_session_cookie(response)
+    return response
+
+
+@router.get("/status")
+def status_form(request: Request):
+    return page(request, "status.html", result=None, error=None, tracking_no="")
+
+
+@router.post("/status", dependencies=[Depends(csrf.verify)])
+async def status_lookup(request: Request, session: PageSession, runtime: RuntimeDep):
+    form = await request.form()
+    tracking_no = str(form.get("tracking_no", ""))[:32]
+    try:
+        auth.rate_limit_public(request)
+        result = public.lookup(session=session, runtime=runtime, tracking_no=tracking_no,
+                               phone_last4=str(form.get("phone_last4", ""))[:4])
+    except DomainError as exc:
+        return page(request, "status.html", status_code=exc.http_status, result=None, error=exc,
+                    tracking_no=tracking_no)
+    return page(request, "status.html", result=result, error=None, tracking_no=tracking_no,
+                title=gettext("办理进度"))

@@ -1,0 +1,143 @@
+"""The supervisor's pages: the overdue board with one-click 督办, approvals, the dashboard, ledgers."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from io import BytesIO
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import func
+from sqlmodel import select
+
+from complaints.clock import to_local, utcnow
+from complaints.errors import DomainError, Forbidden, InvalidInput
+from complaints.i18n import gettext
+from complaints.models import Complaint, User
+from complaints.services import complaints as service
+from complaints.services import identity, ledger, stats
+from complaints.services.scope import visible_filter
+from complaints.services.transitions import act
+from complaints.web import charts, csrf
+from complaints.web.deps import PageSession, PageUser, RuntimeDep
+from complaints.web.render import page
+
+router = APIRouter()
+
+
+def _supervisor(user) -> None:
+    if "supervisor" not in user.role_set:
+        raise Forbidden(gettext("只有督办人可以访问此页面"))
+
+
+def _names(session, ids):
+    ids = {i for i in ids if i}
+    return {u.id: u.name for u in session.exec(select(User).where(User.id.in_(ids)))} if ids else {}
+
+
+@router.get("/board")
+def board(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep, unit_code: str = ""):
+    _supervisor(user)
+    now = utcnow()
+    unit = unit_code[:8] or None
+    overdue, n_overdue = service.list_complaints(session=session, runtime=runtime, actor=user, filters=service.ListFilter(
+        unit_code=unit, overdue=True, limit=100), now=now)
+    soon, n_soon = service.list_complaints(session=session, runtime=runtime, actor=user, filters=service.ListFilter(
+        unit_code=unit, due_soon=True, limit=100), now=now)
+    scope = [visible_filter(user, runtime.settings), Complaint.is_open.is_(True), Complaint.next_due_at < now]
+    if unit:
+        scope.append(Complaint.unit_code == unit)
+    groups = {name: session.exec(select(column, func.count()).where(*scope).group_by(column)
+                                 .order_by(func.count().desc())).all()
+              for name, column in (("unit", Complaint.unit_code), ("handler", Complaint.handler_id),
+                                   ("category", Complaint.category))}
+    names = _names(session, {i.handler_id for i in [*overdue, *soon]} | {h for h, _ in groups["handler"]})
+    return page(request, "board.html", overdue=overdue, soon=soon, n_overdue=n_overdue, n_soon=n_soon,
+                groups=groups, names=names, now=now, unit_code=unit or "", masked=identity.masked)
+
+
+@router.post("/board/supervise/{ref}", dependencies=[Depends(csrf.verify)])
+async def supervise(request: Request, ref: str, user: PageUser, session: PageSession, runtime: RuntimeDep):
+    """督办 in one click: a supervision order with the default deadline."""
+    _supervisor(user)
+    item = service.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
+    form = await request.form()
+    note = str(form.get("note") or gettext("请抓紧办理，按时答复")).strip()[:500]
+    act(session=session, runtime=runtime, actor=user, item=item, action="supervise", payload={"note": note})
+    session.commit()
+    return RedirectResponse(f"/board?done={quote(item.tracking_no)}", status_code=303)
+
+
+@router.get("/approvals")
+def approvals(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep):
+    _supervisor(user)
+    waiting = {}
+    for status in ("extension_requested", "sendback_requested"):
+        waiting[status], _ = service.list_complaints(session=session, runtime=runtime, actor=user,
+                                                     filters=service.ListFilter(status=status, limit=200))
+    templates = []
+    try:
+        from complaints.services.replies import pending_versions
+
+        templates = pending_versions(session=session, runtime=runtime, actor=user)
+    except ImportError:
+        templates = []
+    names = _names(session, {i.handler_id for items in waiting.values() for i in items})
+    return page(request, "approvals.html", waiting=waiting, templates=templates, names=names, now=utcnow(),
+                masked=identity.masked)
+
+
+def _period(start: str, end: str, tz: str) -> tuple[date, date]:
+    today = to_local(utcnow(), tz).date()
+    try:
+        first = date.fromisoformat(start) if start else today - timedelta(days=29)
+        last = date.fromisoformat(end) if end else today
+    except ValueError as exc:
+        raise InvalidInput(gettext("日期格式应为 YYYY-MM-DD"), field="from") from exc
+    if last < first or (last - first).days > 366:
+        raise InvalidInput(gettext("统计区间应在一年以内，且截止日期不早于起始日期"), field="to")
+    return first, last
+
+
+@router.get("/dashboard")
+def dashboard(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep, unit_code: str = "",
+              start: str = "", end: str = ""):
+    _supervisor(user)
+    first, last = _period(start[:10], end[:10], runtime.settings.app.timezone)
+    result = stats.dashboard(session=session, runtime=runtime, actor=user, start=first, end=last,
+                             unit_code=unit_code[:8] or None, now=utcnow())
+    return page(request, "dashboard.html", result=result, unit_code=unit_code[:8],
+                day_chart=charts.bars([(d.strftime("%m-%d"), n) for d, n in result.by_day], height=160),
+                category_chart=charts.hbars(result.by_category), unit_chart=charts.hbars(result.by_unit))
+
+
+@router.get("/ledgers")
+def ledgers(request: Request, user: PageUser, runtime: RuntimeDep):
+    _supervisor(user)
+    today = to_local(utcnow(), runtime.settings.app.timezone).date()
+    return page(request, "ledgers.html", start=date(today.year, 1, 1), end=today, error=None)
+
+
+@router.get("/ledgers/export")
+def ledger_export(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep, annex: int = 2,
+                  unit_code: str = "", start: str = "", end: str = "", fmt: str = "xlsx", identity: str = ""):
+    _supervisor(user)
+    try:
+        period = ledger.Period(unit_code=unit_code[:8] or user.unit_code, start=date.fromisoformat(start[:10]),
+                               end=date.fromisoformat(end[:10]))
+    except ValueError:
+        return page(request, "ledgers.html", status_code=422, start=start, end=end,
+                    error=InvalidInput(gettext("日期格式应为 YYYY-MM-DD"), field="from"))
+    buffer = BytesIO()
+    try:
+        ledger.export(session=session, runtime=runtime, actor=user, annex=annex, period=period, fmt=fmt[:4],
+                      stream=buffer, with_identity=identity == "1")
+    except DomainError as exc:
+        return page(request, "ledgers.html", status_code=exc.http_status, start=start, end=end, error=exc)
+    session.commit()
+    filename = f"附件{annex}_{period.unit_code}_{period.start}_{period.end}.{fmt}"
+    media = "text/csv; charset=utf-8" if fmt == "csv" else \
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(buffer.getvalue(), media_type=media,
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
