@@ -1,0 +1,43 @@
+"""The signed-in user's notifications (the outbox seen from the web) and their daily digests."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import update
+from sqlmodel import select
+
+from complaints.clock import utcnow
+from complaints.errors import NotFound
+from complaints.i18n import gettext
+from complaints.models import Digest, Notification
+from complaints.web import csrf
+from complaints.web.deps import PageSession, PageUser
+from complaints.web.render import page
+
+router = APIRouter()
+
+
+@router.get("/notifications")
+def notifications(request: Request, user: PageUser, session: PageSession):
+    items = session.exec(select(Notification).where(Notification.user_id == user.id)
+                         .order_by(Notification.id.desc()).limit(100)).all()
+    digests = session.exec(select(Digest).where(Digest.user_id == user.id).order_by(Digest.day.desc())
+                           .limit(14)).all()
+    return page(request, "notifications.html", items=items, digests=digests)
+
+
+@router.post("/notifications/read", dependencies=[Depends(csrf.verify)])
+def mark_read(user: PageUser, session: PageSession):
+    session.exec(update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+                 .values(read_at=utcnow()))
+    session.commit()
+    return RedirectResponse("/notifications", status_code=303)
+
+
+@router.get("/digests/{digest_id}")
+def digest(digest_id: int, user: PageUser, session: PageSession):
+    found = session.get(Digest, digest_id)
+    if found is None or found.user_id != user.id:
+        raise NotFound(gettext("找不到该汇总"), field="digest")
+    return HTMLResponse(found.html, headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
