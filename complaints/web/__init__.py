@@ -1,0 +1,53 @@
+"""Server-rendered pages on the same FastAPI app: they call the same service functions as the API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from complaints.errors import DomainError
+from complaints.i18n import current_locale, negotiate
+from complaints.web.deps import LoginRequired
+from complaints.web.pages import admin, intake, items, notifications, public, replies, supervisor
+
+STATIC = Path(__file__).parent / "static"
+LANG_COOKIE = "lang"
+
+
+def install(app: FastAPI) -> None:
+    """Add the pages, the static files and the locale middleware to `app`."""
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for module in (public, intake, items, supervisor, admin, notifications, replies):
+        app.include_router(module.router, include_in_schema=False)
+
+    @app.middleware("http")
+    async def locale_middleware(request: Request, call_next):
+        requested = request.query_params.get("lang")
+        locale = negotiate(request.headers.get("accept-language"), requested or request.cookies.get(LANG_COOKIE))
+        token = current_locale.set(locale)
+        try:
+            response = await call_next(request)
+        finally:
+            current_locale.reset(token)
+        if requested and requested == locale:
+            response.set_cookie(LANG_COOKIE, locale, max_age=86400 * 365, samesite="lax")
+        return response
+
+
+def is_page(request: Request) -> bool:
+    """Pages get HTML errors; the JSON API (and /healthz, /metrics) keep their own error shape."""
+    path = request.url.path
+    return not (path.startswith("/api") or path in ("/healthz", "/metrics", "/openapi.json"))
+
+
+def page_error(request: Request, exc: DomainError):
+    """A domain error on a page: sign in first, or an error page in the user's language."""
+    from complaints.web.render import page
+
+    if isinstance(exc, LoginRequired):
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    status = exc.http_status if exc.http_status >= 400 else 400
+    return page(request, "error.html", status_code=status, error=exc)
