@@ -272,3 +272,11 @@ class Digest(SQLModel, table=True):
     day: date
     html: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class JobLock(SQLModel, table=True):
+    """Who runs a job right now, on SQLite (PostgreSQL uses an advisory lock); expires if its holder died."""
+
+    job_id: str = Field(primary_key=True, max_length=64)
+    holder: str = Field(max_length=128)
+    locked_until: datetime

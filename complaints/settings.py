@@ -104,6 +104,97 @@ class RepeatSettings(BaseModel):
     summary_similarity: float = 0.8
 
 
+class CollectionSettings(BaseModel):
+    """每天收集: the drop folder that platforms' exports are copied into, and when it is read."""
+
+    drop_folder: str = "var/drop"
+    processed_folder: str = "processed"  # under drop_folder unless absolute
+    rejected_folder: str = "rejected"
+    time: str = Field(default="08:30", pattern=r"^\d{2}:\d{2}$")  # local time, on working days
+    max_file_mb: int = Field(default=100, ge=1)
+    max_rows: int = Field(default=200_000, ge=1)
+    max_errors_reported: int = Field(default=200, ge=1)
+    settle_seconds: int = Field(default=60, ge=0)  # a file changed more recently may still be being copied
+
+
+class SourceSettings(BaseModel):
+    """One kind of export: which file names it owns and which header holds each field."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{1,31}$")
+    label: str
+    patterns: list[str] = ["*.csv", "*.xlsx"]  # file names in the drop folder (glob)
+    channel: str = "platform"
+    kind: str = "complaint"
+    unit_code: str | None = None  # when the export has no unit column
+    header_row: int | None = None  # 1-based; found automatically when None
+    columns: dict[str, list[str]]  # ComplaintIn field -> header names accepted
+    unit_names: dict[str, str] = {}  # a unit's name in the export -> unit code
+    kind_names: dict[str, str] = {}  # e.g. "投诉" -> "complaint"
+    date_formats: list[str] = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M",
+                               "%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日 %H:%M", "%Y年%m月%d日", "%Y%m%d"]
+
+
+_UNIT_NAMES = {"克州教育局": "KZ", "阿图什市教育局": "ATS", "阿克陶县教育局": "AKT", "乌恰县教育局": "WQ",
+               "阿合奇县教科局": "AHQ"}
+_KIND_NAMES = {"咨询": "question", "求助": "help", "投诉": "complaint", "举报": "report", "建议": "suggestion"}
+
+
+def default_sources() -> list[SourceSettings]:
+    """The three exports the bureau receives: 12345, the 信访 system and the message boards."""
+    common = {"unit_names": _UNIT_NAMES, "kind_names": _KIND_NAMES}
+    return [
+        SourceSettings(name="hotline12345", label="12345政务服务便民热线", patterns=["12345*"], channel="platform",
+                       columns={"external_ref": ["工单编号", "工单号"], "received_at": ["来电时间", "受理时间"],
+                                "complainant_name": ["来电人", "姓名"], "complainant_phone": ["来电号码", "联系电话"],
+                                "kind": ["诉求类型", "工单类型"], "unit_code": ["承办单位", "派发单位"],
+                                "summary": ["诉求标题", "标题"], "details": ["诉求内容", "内容"]}, **common),
+        SourceSettings(name="xinfang", label="信访信息系统", patterns=["xinfang*", "信访*"], channel="letter",
+                       columns={"external_ref": ["信访件编号", "登记编号"], "received_at": ["登记日期", "信访日期"],
+                                "complainant_name": ["信访人"], "complainant_phone": ["联系电话"],
+                                "unit_code": ["责任单位"], "summary": ["内容摘要"], "details": ["信访内容"]},
+                       **common),
+        SourceSettings(name="message_board", label="网上留言板", patterns=["liuyan*", "留言*"], channel="web",
+                       columns={"external_ref": ["留言编号"], "received_at": ["留言时间"],
+                                "complainant_name": ["网民昵称", "留言人"], "complainant_phone": ["联系方式"],
+                                "unit_code": ["回复单位"], "summary": ["留言标题"], "details": ["留言内容"]},
+                       **common),
+    ]
+
+
+class RoutingSettings(BaseModel):
+    auto_dispatch: bool = True
+    grace_minutes: int = Field(default=10, ge=0)  # leave the operator time to answer a question at once
+    system_username: str = "system"
+
+
+class SmtpSettings(BaseModel):
+    enabled: bool = False
+    host: str = "localhost"
+    port: int = 587
+    starttls: bool = True
+    username: str | None = None
+    password: str | None = None
+    sender: str = "noreply@localhost"
+    timeout_seconds: int = 20
+
+
+class NotifySettings(BaseModel):
+    smtp: SmtpSettings = SmtpSettings()
+    max_attempts: int = Field(default=6, ge=1)
+    backoff_minutes: int = Field(default=2, ge=1)  # 2, 4, 8, ... minutes between attempts
+    batch_size: int = Field(default=500, ge=1)
+
+
+class JobsSettings(BaseModel):
+    sla_sweep_minutes: int = Field(default=5, ge=1)
+    dispatch_minutes: int = Field(default=5, ge=1)
+    outbox_minutes: int = Field(default=1, ge=1)
+    digest_time: str = Field(default="18:00", pattern=r"^\d{2}:\d{2}$")
+    calendar_check_time: str = Field(default="09:00", pattern=r"^\d{2}:\d{2}$")
+    misfire_grace_seconds: int = Field(default=7 * 24 * 3600, ge=1)
+    lock_ttl_minutes: int = Field(default=120, ge=1)  # SQLite lock rows left by a crashed process expire
+
+
 class Settings(BaseSettings):
     """Everything a deployment can configure; passed in, never read at import time."""
 
@@ -118,6 +209,11 @@ class Settings(BaseSettings):
     limits: LimitsSettings = LimitsSettings(profiles={"hotline": LimitProfile(contact="1 workdays",
                                                                              reply="5 workdays")})
     repeats: RepeatSettings = RepeatSettings()
+    collection: CollectionSettings = CollectionSettings()
+    sources: list[SourceSettings] = Field(default_factory=default_sources)
+    routing: RoutingSettings = RoutingSettings()
+    notify: NotifySettings = NotifySettings()
+    jobs: JobsSettings = JobsSettings()
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
@@ -146,6 +242,16 @@ class Settings(BaseSettings):
     @cached_property
     def category_map(self) -> dict[str, Category]:
         return {c.code: c for c in self.categories}
+
+    @cached_property
+    def source_map(self) -> dict[str, SourceSettings]:
+        return {s.name: s for s in self.sources}
+
+    def collection_path(self, folder: str | None = None) -> Path:
+        """The drop folder, or one of its subfolders (relative paths are under the project root)."""
+        drop = Path(self.collection.drop_folder)
+        drop = drop if drop.is_absolute() else PROJECT_ROOT / drop
+        return drop if folder is None else (Path(folder) if Path(folder).is_absolute() else drop / folder)
 
     def overlay_path(self) -> Path:
         path = Path(self.calendar.overlay_file)

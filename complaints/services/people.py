@@ -78,3 +78,48 @@ def set_out_of_office(*, session: Session, user: User, away: bool, delegate: Use
     session.add(user)
     session.flush()
     return user
+
+
+def update_user(*, session: Session, settings: Settings, actor: User, user: User, changes: dict) -> User:
+    """Apply an admin's changes (name, roles, active, phone, email, password, unlock); no self-lock-out."""
+    if user.id == actor.id and (changes.get("active") is False or
+                                ("roles" in changes and "admin" not in parse_roles(changes["roles"]).split(","))):
+        raise InvalidInput("不能停用自己或取消自己的管理员角色", field="roles" if "roles" in changes else "active")
+    if "name" in changes:
+        name = (changes["name"] or "").strip()
+        if not name or len(name) > 64:
+            raise InvalidInput("姓名不能为空，且不超过64个字符", field="name")
+        user.name = name
+    if "roles" in changes:
+        user.roles = parse_roles(changes["roles"])
+    if changes.get("active") is not None:
+        user.active = bool(changes["active"])
+    if "phone" in changes:
+        user.phone = normalise_phone(changes["phone"], field="phone")
+    if "email" in changes:
+        user.email = changes["email"] or None
+    if changes.get("password"):
+        user.password_hash = hash_password(changes["password"])
+    if changes.get("password") or changes.get("unlock"):
+        user.failed_logins, user.locked_until = 0, None
+    session.add(user)
+    session.flush()
+    return user
+
+
+def list_users(*, session: Session, units: set[str] | None, unit_code: str | None = None,
+               role: str | None = None, active: bool | None = None, limit: int = 100,
+               offset: int = 0) -> tuple[list[User], int]:
+    """People of `units` (None: all), filtered, ordered by unit then id, with the total."""
+    where = []
+    if units is not None:
+        where.append(User.unit_code.in_(units))
+    if unit_code:
+        where.append(User.unit_code == unit_code)
+    if role:
+        where.append(User.roles.contains(role))
+    if active is not None:
+        where.append(User.active.is_(active))
+    query = select(User).where(*where).order_by(User.unit_code, User.id).offset(offset).limit(limit)
+    total = session.exec(select(func.count()).select_from(User).where(*where)).one()
+    return list(session.exec(query)), total

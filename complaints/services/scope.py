@@ -59,3 +59,19 @@ def may_see_identity(user: User, item: Complaint, settings: Settings) -> bool:
         return True
     # the operator who took a non-confidential call already heard the details
     return not item.confidential and item.registered_by_id == user.id
+
+
+def has_role(user: User, *roles: Role) -> bool:
+    return user.active and bool(roles_of(user) & set(roles))
+
+
+def visible_units(user: User, settings: Settings) -> set[str] | None:
+    """The units whose people `user` may look up (None: every unit)."""
+    return None if sees_all_units(user, settings) else {user.unit_code}
+
+
+def may_manage_person(actor: User, unit_code: str, settings: Settings) -> bool:
+    """Admins manage the people of their own unit; the prefecture's admins manage every unit."""
+    if not has_role(actor, Role.ADMIN):
+        return False
+    return actor.unit_code == settings.app.prefecture_unit or actor.unit_code == unit_code

@@ -1,15 +1,15 @@
 """initial schema
 
-Revision ID: 1cb9156af7c7
+Revision ID: 26e9f9b217ff
 Revises: 
-Create Date: 2026-11-26 17:57:26.368460
+Create Date: 2026-11-26 18:18:47.173523
 """
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
 
-revision = '1cb9156af7c7'
+revision = '26e9f9b217ff'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -33,6 +33,12 @@ def upgrade() -> None:
     sa.Column('imported_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('sha256')
+    )
+    op.create_table('joblock',
+    sa.Column('job_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('holder', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
+    sa.Column('locked_until', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('job_id')
     )
     op.create_table('jobrun',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -367,6 +373,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_jobrun_job_id'))
 
     op.drop_table('jobrun')
+    op.drop_table('joblock')
     op.drop_table('importedfile')
     op.drop_table('calendaryear')
     # ### end Alembic commands ###

@@ -1,0 +1,222 @@
+"""Registering items over HTTP (the full app: auth, validation, tracking number, deadlines, history event)
+against a bare FastAPI + SQLModel insert endpoint, measured in the same run with wrk at 32 connections.
+
+    python bench/bench_http.py [--seconds 10] [--connections 32]            # SQLite WAL, 1 worker
+    python bench/bench_http.py --postgres [--pg-url URL]                    # PostgreSQL, 2 workers
+
+Targets: the app reaches at least 0.5x the bare rate, with p99 under 250 ms. Servers listen on
+127.0.0.1 only and are stopped at the end."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from _common import ROOT, fresh_sqlite
+from fastapi import FastAPI
+from pydantic import BaseModel, Field as PydanticField
+from sqlalchemy import create_engine, text
+from sqlmodel import Field, Session, SQLModel
+
+BODY = {"channel": "call", "kind": "complaint", "unit_code": "UNIT", "category": "fees",
+        "summary": "反映学校收取共建费", "details": "家长反映入学时被要求缴纳共建费两千元。",
+        "complainant_name": "王丽", "complainant_phone": "13812345678"}
+LUA = """
+local units = {"KZ", "ATS", "AKT", "WQ", "AHQ"}
+local template = [==[%s]==]
+local counter = 0
+request = function()
+  counter = counter + 1
+  local body = string.gsub(template, "UNIT", units[(counter %% 5) + 1])
+  return wrk.format("POST", "%s", {["Content-Type"] = "application/json", ["Authorization"] = "Bearer %s"}, body)
+end
+"""
+
+
+class BareItem(SQLModel, table=True):
+    """The bare endpoint's row: the same columns a registration writes, nothing computed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_code: str = Field(max_length=8)
+    channel: str = Field(max_length=16)
+    kind: str = Field(max_length=16)
+    category: str = Field(max_length=32)
+    summary: str = Field(max_length=200)
+    details: str = ""
+    complainant_name: str | None = Field(default=None, max_length=64)
+    complainant_phone: str | None = Field(default=None, max_length=32)
+    received_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+
+
+class BareIn(BaseModel):
+    channel: str = PydanticField(max_length=16)
+    kind: str = PydanticField(max_length=16)
+    unit_code: str = PydanticField(max_length=8)
+    category: str = PydanticField(max_length=32)
+    summary: str = PydanticField(max_length=200)
+    details: str = ""
+    complainant_name: str | None = None
+    complainant_phone: str | None = None
+
+
+def bare_app() -> FastAPI:
+    """uvicorn --factory bench_http:bare_app — one insert per request, committed."""
+    from complaints.db import make_engine
+
+    engine = make_engine(os.environ["BENCH_BARE_URL"])
+    app = FastAPI()
+
+    @app.get("/healthz")
+    def healthz() -> dict:
+        return {"status": "ok"}
+
+    @app.post("/items", status_code=201)
+    def create(data: BareIn) -> dict:
+        with Session(engine) as session:
+            item = BareItem(**data.model_dump())
+            session.add(item)
+            session.commit()
+            return {"id": item.id}
+
+    return app
+
+
+def prepare_app_db(url: str) -> str:
+    """Migrate, add an operator, return an API token for them."""
+    from complaints import auth
+    from complaints.db import make_engine, upgrade
+    from complaints.services.people import add_user
+    from complaints.settings import load_settings
+
+    upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        user = add_user(session=session, settings=load_settings(database={"url": url}), username="bench_op",
+                        name="接线员", unit_code="KZ", roles=["operator"])
+        _, token = auth.create_session(session=session, user=user, kind="api", name="bench")
+        session.commit()
+    engine.dispose()
+    return token
+
+
+def prepare_bare_db(url: str) -> None:
+    engine = create_engine(url)
+    SQLModel.metadata.create_all(engine, tables=[BareItem.__table__])
+    engine.dispose()
+
+
+def start(factory: str, port: int, workers: int, env: dict) -> subprocess.Popen:
+    command = [sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1", "--port", str(port),
+               "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
+    process = subprocess.Popen(command, cwd=ROOT / "bench", env={**os.environ, **env,
+                               "PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}"}, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return process
+        except OSError:
+            time.sleep(0.2)
+    stop(process)
+    raise RuntimeError(f"{factory} did not start on port {port}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def run_wrk(port: int, path: str, token: str, seconds: int, connections: int) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(LUA % (json.dumps(BODY, ensure_ascii=False), path, token))
+    try:
+        output = subprocess.run(["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency",
+                                 "-s", script.name, f"http://127.0.0.1:{port}{path}"],
+                                capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
+    finally:
+        Path(script.name).unlink(missing_ok=True)
+    return parse_wrk(output)
+
+
+def _ms(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def parse_wrk(output: str) -> dict:
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p50 = re.search(r"\s50%\s+([\d.]+)(us|ms|s)", output)
+    p99 = re.search(r"\s99%\s+([\d.]+)(us|ms|s)", output)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {"rate": rate, "p50": _ms(*p50.groups()), "p99": _ms(*p99.groups()),
+            "errors": int(errors.group(1)) if errors else 0}
+
+
+def measure(app_url: str, bare_url: str, workers: int, args) -> None:
+    token = prepare_app_db(app_url)
+    prepare_bare_db(bare_url)
+    results = {}
+    for label, factory, path, env, port in (
+        ("bare FastAPI+SQLModel insert", "bench_http:bare_app", "/items", {"BENCH_BARE_URL": bare_url}, 8711),
+        ("complaints POST /api/complaints", "complaints.app:create_app", "/api/complaints",
+         {"COMPLAINTS_DATABASE__URL": app_url}, 8712),
+    ):
+        server = start(factory, port, workers, env)
+        try:
+            run_wrk(port, path, token, 2, args.connections)  # warm-up
+            results[label] = run_wrk(port, path, token, args.seconds, args.connections)
+        finally:
+            stop(server)
+    for label, r in results.items():
+        print(f"{label:34s} {r['rate']:8.0f} req/s   p50 {r['p50']:7.1f} ms   p99 {r['p99']:7.1f} ms"
+              f"   non-2xx {r['errors']}")
+    bare, ours = results["bare FastAPI+SQLModel insert"], results["complaints POST /api/complaints"]
+    ratio = ours["rate"] / bare["rate"]
+    print(f"ratio {ratio:.2f}x (target ≥ 0.5x); p99 {ours['p99']:.0f} ms (target < 250 ms): "
+          + ("OK" if ratio >= 0.5 and ours["p99"] < 250 and ours["errors"] == 0 else "MISSED"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--postgres", action="store_true", help="PostgreSQL with 2 workers")
+    parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL",
+                                                           "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    args = parser.parse_args()
+    if not args.postgres:
+        print(f"SQLite WAL, 1 worker, {args.connections} connections, {args.seconds} s each")
+        measure(fresh_sqlite("http_app"), fresh_sqlite("http_bare"), 1, args)
+        return
+    names = [f"bench_http_{uuid.uuid4().hex[:8]}" for _ in range(2)]
+    admin = create_engine(args.pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        for name in names:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    base = args.pg_url.rsplit("/", 1)[0]
+    try:
+        print(f"PostgreSQL, 2 workers, {args.connections} connections, {args.seconds} s each")
+        measure(f"{base}/{names[0]}", f"{base}/{names[1]}", 2, args)
+    finally:
+        with admin.connect() as connection:
+            for name in names:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,159 @@
+"""/api/complaints: register, list, show with history, reveal an identity, fire an action."""
+
+# no `from __future__ import annotations`: the action routes are built in a loop and FastAPI must see
+# their body models as real classes, not strings to resolve in this module's globals
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Body, Header, Path, Query, Response
+from pydantic import BaseModel, Field, StrictInt
+from sqlmodel import Session, select
+
+from complaints.api.deps import IF_MATCH_PATTERN, CurrentUser, RuntimeDep, SessionDep, etag, version_from_if_match
+from complaints.api.strict import IsoDatetime, strict_model
+from complaints.api.schemas import (
+    ComplainantOut, ComplaintDetail, ComplaintPage, complainant_out, detail_out, summary_out,
+)
+from complaints.clock import to_storage, utcnow
+from complaints.errors import InvalidInput
+from complaints.i18n import gettext
+from complaints.models import Complaint, User
+from complaints.presenters import action_label
+from complaints.runtime import Runtime
+from complaints.services import complaints as service
+from complaints.services import identity
+from complaints.services.people import check_unit
+from complaints.services.scope import roles_of
+from complaints.services.steps import PAYLOADS
+from complaints.services.transitions import act
+from workflows.lifecycle import Action, allowed_actions
+from workflows.vocab import Status
+
+router = APIRouter(prefix="/api/complaints", tags=["complaints"])
+MAX_OFFSET = 10_000
+Ref = Annotated[str, Path(description="id or tracking number (ATS-2026-000123)", min_length=1, max_length=40,
+                          pattern=r"^[A-Za-z0-9-]+$")]
+IfMatch = Annotated[str | None, Header(description='the version read (ETag), e.g. "3"', max_length=16,
+                                       pattern=IF_MATCH_PATTERN)]
+
+
+def names_of(session: Session, ids) -> dict[int, str]:
+    ids = {i for i in ids if i is not None}
+    return {u.id: u.name for u in session.exec(select(User).where(User.id.in_(ids)))} if ids else {}
+
+
+def check_category(runtime: Runtime, code: str) -> str:
+    if code not in runtime.settings.category_map:
+        valid = "、".join(f"{c.code}（{c.name}）" for c in runtime.settings.categories)
+        raise InvalidInput(gettext("未知类别：{code}；可选：{valid}", code=code[:32], valid=valid), field="category")
+    return code
+
+
+def detail(session: Session, runtime: Runtime, user: User, item: Complaint, response: Response) -> ComplaintDetail:
+    """The item as this user may see it, with the ETag of its version."""
+    events = service.history(session=session, item=item)
+    who = identity.for_viewer(session=session, settings=runtime.settings, actor=user, item=item)
+    allowed = [a for a in allowed_actions(Status(item.status), roles_of(user), is_assignee=item.handler_id == user.id)
+               if a is not Action.REGISTER]
+    response.headers["ETag"] = etag(item.version)
+    names = names_of(session, {e.actor_id for e in events} | {item.handler_id})
+    return detail_out(item, who, names, events, allowed)
+
+
+RegisterIn = strict_model(service.ComplaintIn)
+
+
+@router.post("", status_code=201, response_model=ComplaintDetail, summary="登记诉求")
+def register(data: RegisterIn, user: CurrentUser, session: SessionDep, runtime: RuntimeDep,
+             response: Response) -> ComplaintDetail:
+    item = service.register(session=session, runtime=runtime, actor=user, data=data)
+    session.flush()
+    response.headers["Location"] = f"/api/complaints/{item.id}"
+    return detail(session, runtime, user, item, response)
+
+
+class ListQuery(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    unit: str | None = Field(default=None, max_length=8, description="unit code")
+    handler: int | None = Field(default=None, ge=1, le=2**31 - 1, description="handler's id")
+    mine: bool = Field(default=False, description="only items assigned to me")
+    status: Status | None = None
+    category: str | None = Field(default=None, max_length=32)
+    open_only: bool = False
+    overdue: bool = False
+    due_soon: bool = False
+    q: str | None = Field(default=None, max_length=100, description="search in summary, details, tracking no.")
+    received_from: IsoDatetime | None = None
+    received_to: IsoDatetime | None = None
+    sort: Literal["due", "received", "-received", "tracking"] = "due"
+    limit: int = Field(default=50, ge=1, le=service.MAX_PAGE)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
+
+
+def filters_from(query: ListQuery, user: User, runtime: Runtime) -> service.ListFilter:
+    tz = runtime.settings.app.timezone
+    return service.ListFilter(
+        unit_code=check_unit(runtime.settings, query.unit, field="unit") if query.unit else None,
+        handler_id=user.id if query.mine else query.handler, status=query.status,
+        category=check_category(runtime, query.category) if query.category else None,
+        open_only=query.open_only, overdue=query.overdue, due_soon=query.due_soon, text=query.q or None,
+        received_from=to_storage(query.received_from, tz), received_to=to_storage(query.received_to, tz),
+        sort=query.sort,
+        limit=query.limit, offset=query.offset)
+
+
+def page(session: Session, runtime: Runtime, user: User, filters: service.ListFilter) -> ComplaintPage:
+    """A page of items; complainants always masked in lists."""
+    now = utcnow()
+    items, total = service.list_complaints(session=session, runtime=runtime, actor=user, filters=filters, now=now)
+    names = names_of(session, {i.handler_id for i in items})
+    return ComplaintPage(data=[summary_out(i, identity.masked(i), names, now) for i in items], count=total,
+                         limit=filters.limit, offset=filters.offset)
+
+
+@router.get("", response_model=ComplaintPage, summary="诉求列表")
+def list_items(query: Annotated[ListQuery, Query()], user: CurrentUser, session: SessionDep,
+               runtime: RuntimeDep) -> ComplaintPage:
+    return page(session, runtime, user, filters_from(query, user, runtime))
+
+
+@router.get("/{ref}", response_model=ComplaintDetail, summary="诉求详情（含处理记录与期限）")
+def show(ref: Ref, user: CurrentUser, session: SessionDep, runtime: RuntimeDep, response: Response) -> ComplaintDetail:
+    item = service.get(session=session, runtime=runtime, actor=user, ref=ref)
+    return detail(session, runtime, user, item, response)
+
+
+@router.post("/{ref}/reveal", response_model=ComplainantOut, summary="查看诉求人完整身份（保密件记入处理记录）")
+def reveal(ref: Ref, user: CurrentUser, session: SessionDep, runtime: RuntimeDep) -> ComplainantOut:
+    item = service.get(session=session, runtime=runtime, actor=user, ref=ref)
+    return complainant_out(identity.reveal(session=session, settings=runtime.settings, actor=user, item=item))
+
+
+def _body_model(action: Action) -> type[BaseModel]:
+    """The action's payload plus the optional `version` the client read."""
+    name = "".join(part.title() for part in action.value.split("_")) + "Body"
+    version = (StrictInt | None, Field(default=None, ge=1, le=10**9, description="the version read; stale → 409"))
+    return strict_model(PAYLOADS[action], name, version=version)
+
+
+def _action_route(action: Action):
+    body_model = _body_model(action)
+
+    def fire(ref: Ref, user: CurrentUser, session: SessionDep, runtime: RuntimeDep, response: Response,
+             body: Annotated[body_model | None, Body()] = None, if_match: IfMatch = None) -> ComplaintDetail:
+        payload = body.model_dump(exclude={"version"}, exclude_unset=True) if body else {}
+        expected = version_from_if_match(if_match)
+        expected = expected if expected is not None else (body.version if body else None)
+        item = service.get(session=session, runtime=runtime, actor=user, ref=ref)
+        act(session=session, runtime=runtime, actor=user, item=item, action=action, payload=payload,
+            expected_version=expected)
+        return detail(session, runtime, user, item, response)
+
+    fire.__name__ = f"fire_{action.value}"
+    router.post(f"/{{ref}}/actions/{action.value}", response_model=ComplaintDetail, name=f"action_{action.value}",
+                summary=action_label(action.value), description=f"Action `{action.value}`.")(fire)
+
+
+for _action in PAYLOADS:
+    _action_route(_action)

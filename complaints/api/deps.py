@@ -1,0 +1,121 @@
+"""What every route needs: the request's database session, the runtime and the signed-in user.
+
+Reusable by the web pages: `get_session(request)` and `user_from_request(request, session)`.
+Credentials are a bearer token (`Authorization: Bearer ...`, for integrations) or the browser's
+session cookie. A cookie-authenticated request that changes something must also send the session's
+CSRF token in `X-CSRF-Token` (given by login and by GET /api/auth/me); bearer requests need none,
+since a browser never attaches them on its own.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterator
+from contextlib import nullcontext
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyCookie, HTTPBearer
+from sqlmodel import Session
+
+from complaints import auth
+from complaints.errors import Forbidden, Unauthenticated
+from complaints.i18n import gettext
+from complaints.models import User
+from complaints.runtime import Runtime
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_HEADER = "X-CSRF-Token"
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request: committed when the route returns, rolled back when it raises.
+
+    On SQLite (one writer at a time, one process) requests that may write take turns on a process lock:
+    otherwise concurrent writers wait in SQLite's busy handler, whose sleeps grow to 100 ms.
+    """
+    lock = request.app.state.write_lock if request.method not in SAFE_METHODS else None
+    with lock or nullcontext(), request.app.state.session_factory() as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+# scope="function": the commit happens before the response is sent, so a failed commit is reported
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def credentials(request: Request) -> tuple[str, str] | None:
+    """(token, "bearer" | "cookie") from the request, bearer first."""
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip(), "bearer"
+    cookie = request.cookies.get(auth.SESSION_COOKIE)
+    return (cookie, "cookie") if cookie else None
+
+
+def user_from_request(request: Request, session: Session) -> User | None:
+    """The signed-in user, or None; remembers the session record and how it was presented."""
+    found = credentials(request)
+    resolved = auth.resolve(session=session, token=found[0]) if found else None
+    if resolved is None:
+        return None
+    user, record = resolved
+    request.state.user, request.state.auth_session = user, record
+    request.state.auth_token, request.state.auth_via = found
+    return user
+
+
+def check_csrf(request: Request, runtime: Runtime) -> None:
+    """A cookie-authenticated write must echo the session's CSRF token."""
+    if request.method in SAFE_METHODS or getattr(request.state, "auth_via", None) != "cookie":
+        return
+    expected = auth.csrf_token(request.state.auth_token, runtime.settings)
+    if not hmac.compare_digest(request.headers.get(CSRF_HEADER, ""), expected):
+        raise Forbidden(gettext("缺少或错误的 CSRF 令牌（请求头 X-CSRF-Token）"), field=CSRF_HEADER)
+
+
+# declared for the OpenAPI document (and the Authorize button in /docs); the token is read by credentials()
+_bearer_scheme = HTTPBearer(auto_error=False, description="API token: `Authorization: Bearer <token>`")
+_cookie_scheme = APIKeyCookie(name=auth.SESSION_COOKIE, auto_error=False,
+                              description="browser session; writes also need the X-CSRF-Token header")
+
+
+def current_user(request: Request, session: SessionDep, runtime: RuntimeDep,
+                 _bearer: Annotated[object, Depends(_bearer_scheme)] = None,
+                 _cookie: Annotated[object, Depends(_cookie_scheme)] = None) -> User:
+    user = user_from_request(request, session)
+    if user is None:
+        raise Unauthenticated(gettext("请先登录"), field=None)
+    check_csrf(request, runtime)
+    return user
+
+
+def optional_user(request: Request, session: SessionDep) -> User | None:
+    return user_from_request(request, session)
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+OptionalUser = Annotated[User | None, Depends(optional_user)]
+
+
+IF_MATCH_PATTERN = r'^(\*|(W/)?"?[0-9]{1,9}"?)$'
+
+
+def version_from_if_match(value: str | None) -> int | None:
+    """The version in an If-Match header ("3", W/"3" or 3), or None when absent or `*`."""
+    digits = (value or "").strip().removeprefix("W/").strip('"')
+    return int(digits) if digits.isdigit() else None
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'

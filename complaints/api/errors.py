@@ -1,0 +1,143 @@
+"""One error shape for every failure: {"error": {"code", "message", "field"}}, in the user's language."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException
+
+from complaints.errors import ActionNotAllowed, DomainError
+from complaints.i18n import current_locale, gettext, negotiate
+
+log = logging.getLogger("complaints.api")
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorOut(BaseModel):
+    error: ErrorDetail
+
+
+def _described(text: str) -> dict:
+    return {"model": ErrorOut, "description": text}
+
+
+ERROR_RESPONSES: dict[int | str, dict] = {
+    401: _described("未登录或登录已过期"), 403: _described("无权执行"), 404: _described("不存在或不可见"),
+    409: _described("版本冲突或当前状态不允许"), 422: _described("参数不正确"), 429: _described("请求过于频繁"),
+}
+
+# Pydantic's error types in the words of the bureau; unknown types fall back to pydantic's message.
+_REASONS = {
+    "missing": "必填", "string_too_long": "过长（最多 {max_length} 个字符）",
+    "string_too_short": "过短（至少 {min_length} 个字符）", "too_long": "过长（最多 {max_length} 项）",
+    "too_short": "过短（至少 {min_length} 项）", "int_parsing": "应为整数", "int_type": "应为整数",
+    "bool_parsing": "应为 true 或 false", "bool_type": "应为 true 或 false", "enum": "应为以下之一：{expected}",
+    "literal_error": "应为以下之一：{expected}", "greater_than": "应大于 {gt}",
+    "greater_than_equal": "应不小于 {ge}", "less_than": "应小于 {lt}", "less_than_equal": "应不大于 {le}",
+    "string_type": "应为文本", "datetime_from_date_parsing": "日期时间格式不正确",
+    "datetime_parsing": "日期时间格式不正确", "datetime_type": "日期时间格式不正确",
+    "extra_forbidden": "不允许的字段", "json_invalid": "不是合法的 JSON", "model_attributes_type": "应为 JSON 对象",
+    "dict_type": "应为 JSON 对象", "list_type": "应为列表", "string_pattern_mismatch": "格式不正确",
+    "int_from_float": "应为整数", "float_parsing": "应为数字", "value_error": "取值不正确",
+}
+
+
+def error_body(code: str, message: str, field: str | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "field": field}}
+
+
+def _respond(request: Request, status: int, code: str, message: str, field: str | None = None,
+             headers: dict | None = None) -> JSONResponse:
+    return JSONResponse(error_body(code, message, field), status_code=status, headers=headers)
+
+
+def _localise(request: Request) -> None:
+    """Handlers outside the locale middleware (the 500 handler) negotiate the language themselves."""
+    current_locale.set(negotiate(request.headers.get("accept-language")))
+
+
+def _status_of(exc: DomainError) -> int:
+    """A lifecycle refusal because of the actor's role is 403; because of the item's status, 409."""
+    if isinstance(exc, ActionNotAllowed) and getattr(exc.__cause__, "reason", None) == "role":
+        return 403
+    return exc.http_status
+
+
+async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+    headers = {"Retry-After": str(exc.details["retry_after"])} if "retry_after" in exc.details else None
+    if exc.http_status == 401:
+        headers = {"WWW-Authenticate": "Bearer"}
+    return _respond(request, _status_of(exc), exc.code, exc.message, exc.field, headers)
+
+
+async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    first = exc.errors()[0] if exc.errors() else {"loc": (), "type": "value_error", "msg": ""}
+    location = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "header")]
+    field = ".".join(location) or None
+    context = {k: (", ".join(map(str, v)) if isinstance(v, list | tuple) else v)
+               for k, v in (first.get("ctx") or {}).items()}
+    template = _REASONS.get(first.get("type", ""))
+    try:
+        reason = gettext(template, **context) if template else str(first.get("msg", ""))[:200]
+    except (KeyError, IndexError):
+        reason = gettext(template.split("（")[0]) if template else ""
+    message = gettext("参数不正确：{field}：{reason}", field=field, reason=reason) if field else \
+        gettext("请求内容不正确：{reason}", reason=reason)
+    return _respond(request, 422, "invalid_input", message, field)
+
+
+async def stale_data(request: Request, exc: StaleDataError) -> JSONResponse:
+    return _respond(request, 409, "conflict", gettext("该诉求件已被他人修改，请刷新后重试；您的操作未保存"), "version")
+
+
+async def integrity_error(request: Request, exc: IntegrityError) -> JSONResponse:
+    log.info("integrity error on %s %s: %s", request.method, request.url.path, exc.orig)
+    return _respond(request, 409, "conflict", gettext("与已有记录冲突（可能是重复提交），未保存"))
+
+
+async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    if exc.status_code == 400:  # a body that could not be parsed at all: bad input like any other
+        return _respond(request, 422, "invalid_input", gettext("请求内容无法解析"))
+    codes = {404: ("not_found", "找不到该地址"), 405: ("method_not_allowed", "不支持该请求方法"),
+             401: ("unauthenticated", "请先登录"), 413: ("too_large", "请求内容过大")}
+    code, message = codes.get(exc.status_code, ("http_error", str(exc.detail)))
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    return _respond(request, exc.status_code, code, gettext(message), None, headers or None)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"}) if hasattr(route, "methods") else (None, None)
+        if match is not None and match.name != "NONE":
+            methods |= set(route.methods or ())
+    return sorted(methods)
+
+
+async def server_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    _localise(request)
+    return _respond(request, 500, "server_error", gettext("服务器内部错误，已记录，请稍后重试"))
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, domain_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StaleDataError, stale_data)
+    app.add_exception_handler(IntegrityError, integrity_error)
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(Exception, server_error)

@@ -1,0 +1,90 @@
+"""/api/supervision: what a supervisor watches — overdue, due soon, and open work by unit, handler, category."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+from sqlalchemy import case, func
+from sqlmodel import Session, select
+
+from complaints.api.complaints import names_of, page
+from complaints.api.deps import CurrentUser, RuntimeDep, SessionDep
+from complaints.api.schemas import ComplaintPage
+from complaints.clock import utcnow
+from complaints.errors import Forbidden
+from complaints.i18n import gettext
+from complaints.models import Complaint, User
+from complaints.runtime import Runtime
+from complaints.services import complaints as service
+from complaints.services.people import check_unit
+from complaints.services.scope import has_role, visible_filter
+from workflows.vocab import Role
+
+router = APIRouter(prefix="/api/supervision", tags=["supervision"])
+Unit = Annotated[str | None, Query(max_length=8, description="unit code")]
+Limit = Annotated[int, Query(ge=1, le=service.MAX_PAGE)]
+Offset = Annotated[int, Query(ge=0, le=10_000)]
+GROUPS = {"unit": Complaint.unit_code, "handler": Complaint.handler_id, "category": Complaint.category}
+
+
+class WorkloadRow(BaseModel):
+    key: str | None
+    label: str
+    open: int
+    overdue: int
+    due_soon: int
+
+
+def supervisor(user: User) -> User:
+    if not has_role(user, Role.SUPERVISOR):
+        raise Forbidden(gettext("仅督办人可查看督办视图"), field=None)
+    return user
+
+
+def _unit(runtime: Runtime, unit: str | None) -> str | None:
+    return check_unit(runtime.settings, unit, field="unit") if unit else None
+
+
+@router.get("/overdue", response_model=ComplaintPage, summary="已超期")
+def overdue(user: CurrentUser, session: SessionDep, runtime: RuntimeDep, unit: Unit = None, limit: Limit = 50,
+            offset: Offset = 0) -> ComplaintPage:
+    filters = service.ListFilter(unit_code=_unit(runtime, unit), overdue=True, limit=limit, offset=offset)
+    return page(session, runtime, supervisor(user), filters)
+
+
+@router.get("/due-soon", response_model=ComplaintPage, summary="即将超期")
+def due_soon(user: CurrentUser, session: SessionDep, runtime: RuntimeDep, unit: Unit = None, limit: Limit = 50,
+             offset: Offset = 0) -> ComplaintPage:
+    filters = service.ListFilter(unit_code=_unit(runtime, unit), due_soon=True, limit=limit, offset=offset)
+    return page(session, runtime, supervisor(user), filters)
+
+
+def workload(*, session: Session, runtime: Runtime, actor: User, by: str, unit_code: str | None,
+             now: datetime) -> list[tuple[object, int, int, int]]:
+    """(group key, open, overdue, due soon) over the open items `actor` may see, largest first."""
+    column = GROUPS[by]
+    where = [visible_filter(actor, runtime.settings), Complaint.is_open.is_(True)]
+    if unit_code:
+        where.append(Complaint.unit_code == unit_code)
+    late = func.coalesce(func.sum(case((Complaint.next_due_at < now, 1), else_=0)), 0)
+    soon = func.coalesce(func.sum(case(((Complaint.warn_at <= now) & (Complaint.next_due_at >= now), 1),
+                                       else_=0)), 0)
+    query = select(column, func.count(), late, soon).where(*where).group_by(column).order_by(func.count().desc())
+    return [tuple(row) for row in session.exec(query)]
+
+
+@router.get("/counts", response_model=list[WorkloadRow], summary="按单位、承办人或类别统计在办、超期、即将超期")
+def counts(user: CurrentUser, session: SessionDep, runtime: RuntimeDep,
+           by: Literal["unit", "handler", "category"] = "unit", unit: Unit = None) -> list[WorkloadRow]:
+    rows = workload(session=session, runtime=runtime, actor=supervisor(user), by=by, unit_code=_unit(runtime, unit),
+                    now=utcnow())
+    settings = runtime.settings
+    names = names_of(session, {key for key, *_ in rows}) if by == "handler" else {}
+    labels = {"unit": lambda k: settings.unit_map[k].name if k in settings.unit_map else k,
+              "category": lambda k: settings.category_map[k].name if k in settings.category_map else k,
+              "handler": lambda k: names.get(k, gettext("未派单"))}[by]
+    return [WorkloadRow(key=None if key is None else str(key), label=labels(key), open=n, overdue=late,
+                        due_soon=soon) for key, n, late, soon in rows]

@@ -1,0 +1,88 @@
+"""The HTTP service: `create_app(settings)` builds the FastAPI app; nothing is read at import time.
+
+    uvicorn --factory complaints.app:create_app      (or: complaints serve)
+
+Tests pass `connection=` (a connection inside the test's transaction): every request's session then
+joins it with savepoints, so request commits are rolled back with the test.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from functools import partial
+
+from fastapi import FastAPI
+from sqlalchemy import Connection, Engine
+from sqlmodel import Session
+
+from complaints.api import account, complaints, errors, ops, people, public, reference, supervision
+from complaints.api.metrics import LatencyHistogram, RequestMiddleware
+from complaints.api.openapi import restrict_vocabulary
+from complaints.api.ratelimit import SlidingWindowLimiter
+from complaints.db import engine_for
+from complaints.runtime import Runtime
+from complaints.settings import Settings, load_settings
+
+ROUTERS = (account, complaints, people, reference, supervision, public, ops)
+PUBLIC_LOOKUPS_PER_MINUTE = 10
+
+
+def session_factory(engine: Engine, connection: Connection | None) -> Callable[[], Session]:
+    if connection is not None:
+        return partial(Session, bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    return partial(Session, engine, expire_on_commit=False)
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None,
+               connection: Connection | None = None, runtime: Runtime | None = None) -> FastAPI:
+    """The app; settings default to config.toml + environment, read when the app starts."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = None
+        if not hasattr(app.state, "runtime"):
+            owned = setup(app, settings or load_settings(), engine, connection, runtime)
+        yield
+        if owned is not None:
+            owned.dispose()
+
+    app = FastAPI(title="阳光招生接诉即办 API", version="1", lifespan=lifespan, docs_url="/docs",
+                  responses={k: v for k, v in errors.ERROR_RESPONSES.items() if k in (401, 422)})
+    errors.install(app)
+    app.state.histogram = LatencyHistogram()
+    app.add_middleware(RequestMiddleware, histogram=app.state.histogram)
+    for module in ROUTERS:
+        app.include_router(module.router, responses=errors.ERROR_RESPONSES)
+    if engine is not None or connection is not None:  # injected (tests, benchmarks): ready without a lifespan
+        setup(app, settings or load_settings(), engine or connection.engine, connection, runtime)
+    _include_web(app)
+    restrict_vocabulary(app)
+    return app
+
+
+def setup(app: FastAPI, settings: Settings, engine: Engine | None, connection: Connection | None,
+          runtime: Runtime | None) -> Engine | None:
+    """Engine, runtime, sessions and limiter on app.state; returns the engine if this call created it."""
+    created = None
+    if engine is None:
+        engine = created = engine_for(settings)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.runtime = runtime or Runtime.load(settings, engine)
+    app.state.session_factory = session_factory(engine, connection)
+    app.state.write_lock = threading.Lock() if engine.dialect.name == "sqlite" else None
+    app.state.public_limiter = SlidingWindowLimiter(limit=PUBLIC_LOOKUPS_PER_MINUTE, window=60)
+    return created
+
+
+def _include_web(app: FastAPI) -> None:
+    """The server-rendered pages register themselves when their package provides `register(app)`."""
+    try:
+        module = __import__("complaints.web.app", fromlist=["register"])
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("complaints.web.app", "complaints.web"):
+            raise
+        return
+    module.register(app)

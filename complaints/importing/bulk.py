@@ -1,0 +1,90 @@
+"""register() for many checked rows at once. The operators' register() builds one ORM object per item,
+which costs ~0.5 ms a row; an export of 50,000 rows is written here with executemany instead, from the same
+pieces register() uses (input model, category suggestion, tracking numbers, deadline rules), and
+tests/test_import_bulk.py holds the two to the same result field by field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import insert
+from sqlmodel import Session
+
+from complaints.clock import to_local, to_storage
+from complaints.models import Complaint, Event, User
+from complaints.privacy import normalise_phone
+from complaints.runtime import Runtime
+from complaints.services import complaints as service
+from complaints.services import deadlines
+from complaints.services.guard import fire_or_refuse
+from complaints.services.scope import roles_of
+from workflows.lifecycle import Action
+from workflows.vocab import Kind, Status, Track
+
+DEADLINE_FIELDS = ("ack_due_at", "contact_due_at", "reply_due_at", "supervise_due_at", "next_due_at", "warn_at",
+                   "due_provisional")
+
+
+@dataclass
+class _Draft:
+    """What deadlines.set_initial reads and writes, without an ORM object."""
+
+    received_at: datetime
+    track: str
+    kind: str
+    channel: str
+    category: str
+    urgency: str
+    status: str = Status.REGISTERED
+    ack_due_at: datetime | None = None
+    contact_due_at: datetime | None = None
+    reply_due_at: datetime | None = None
+    supervise_due_at: datetime | None = None
+    next_due_at: datetime | None = None
+    warn_at: datetime | None = None
+    due_provisional: bool = False
+
+
+def complaint_row(data: dict, *, session: Session, runtime: Runtime, actor: User, now: datetime) -> dict:
+    """The column values register() would store for `data` (already checked)."""
+    parsed = service.parse_input(data)
+    tz = runtime.settings.app.timezone
+    category = parsed.category or service.suggest_category(f"{parsed.summary} {parsed.details}", runtime)
+    received = to_storage(parsed.received_at, tz) if parsed.received_at else now
+    track = parsed.track or (Track.XINFANG if parsed.channel in service.XINFANG_CHANNELS else Track.HOTLINE)
+    draft = _Draft(received_at=received, track=track, kind=parsed.kind, channel=parsed.channel, category=category,
+                   urgency=parsed.urgency)
+    deadlines.set_initial(draft, runtime)
+    anonymous = parsed.anonymous or not (parsed.complainant_name or parsed.complainant_phone)
+    return {
+        "tracking_no": service.next_tracking_no(session=session, unit_code=parsed.unit_code,
+                                                year=to_local(received, tz).year),
+        "unit_code": parsed.unit_code, "channel": parsed.channel, "kind": parsed.kind, "track": track,
+        "urgency": parsed.urgency, "category": category, "school": parsed.school or None, "received_at": received,
+        "registered_at": now, "registered_by_id": actor.id, "registered_unit_code": actor.unit_code,
+        "complainant_name": None if parsed.anonymous else (parsed.complainant_name or None),
+        "complainant_phone": None if parsed.anonymous else normalise_phone(parsed.complainant_phone),
+        "anonymous": anonymous, "confidential": parsed.confidential or parsed.kind == Kind.REPORT,
+        "summary": parsed.summary, "details": parsed.details, "status": Status.REGISTERED, "is_open": True,
+        "source": parsed.source, "external_ref": parsed.external_ref, "handling_notes": "", "result_text": "",
+        "remarks": "", "extension_count": 0, "version": 1, "updated_at": now,
+        **{name: getattr(draft, name) for name in DEADLINE_FIELDS},
+    }
+
+
+def register_many(*, session: Session, runtime: Runtime, actor: User, rows: list[dict], now: datetime) -> int:
+    """Register checked rows with their first events; flushes nothing through the ORM, commits nothing."""
+    if not rows:
+        return 0
+    fire_or_refuse(None, Action.REGISTER, roles_of(actor), is_assignee=False)
+    session.flush()
+    values = [complaint_row(data, session=session, runtime=runtime, actor=actor, now=now) for data in rows]
+    statement = insert(Complaint).returning(Complaint.id, sort_by_parameter_order=True)
+    ids = session.execute(statement, values).scalars().all()
+    events = [{"complaint_id": complaint_id, "at": now, "actor_id": actor.id, "action": Action.REGISTER.value,
+               "to_status": Status.REGISTERED.value, "note": None,
+               "changes": {"category": row["category"], "unit_code": row["unit_code"]}}
+              for complaint_id, row in zip(ids, values, strict=True)]
+    session.execute(insert(Event), events)
+    return len(ids)

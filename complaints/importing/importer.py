@@ -1,0 +1,191 @@
+"""Importing one export file whole or not at all: every row is checked first; only a clean file is
+registered, in one transaction, through the same register() as the operators' form."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from complaints.clock import to_storage
+from complaints.errors import DomainError, InvalidInput
+from complaints.i18n import gettext
+from complaints.importing.bulk import register_many
+from complaints.importing.mapping import ColumnMap, RowError, map_row
+from complaints.importing.readers import FileFacts, FileProblem, find_header, rows, scan
+from complaints.models import Complaint, ImportedFile, User
+from complaints.presenters import local_text
+from complaints.privacy import normalise_phone
+from complaints.runtime import Runtime
+from complaints.services import complaints as service
+from complaints.services.people import check_unit
+
+Progress = Callable[[str, int, int | None], None]  # (phase: "check" | "import", rows done, rows in all)
+FLUSH_EVERY = 1000
+
+
+@dataclass
+class BadRow:
+    number: int
+    field: str | None
+    message: str
+
+
+@dataclass
+class ImportResult:
+    filename: str
+    source: str
+    sha256: str = ""
+    rows: int = 0
+    created: int = 0
+    existing: int = 0  # rows whose external reference was imported before
+    problem: str | None = None
+    bad_rows: list[BadRow] = field(default_factory=list)
+    bad_row_count: int = 0
+    ignored_columns: list[str] = field(default_factory=list)
+    already_imported: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None and not self.bad_row_count
+
+
+def import_file(*, session: Session, runtime: Runtime, actor: User, path: Path, source_name: str,
+                now: datetime, progress: Progress | None = None) -> ImportResult:
+    """Check every row, then register them all (flushing, never committing); a failed file writes nothing."""
+    settings = runtime.settings
+    result = ImportResult(filename=path.name, source=source_name)
+    source = settings.source_map.get(source_name)
+    try:
+        if source is None:
+            raise FileProblem(gettext("未知来源：{name}；可选：{valid}", name=source_name[:32],
+                                      valid="、".join(settings.source_map)))
+        facts = scan(path, max_bytes=settings.collection.max_file_mb * 2**20)
+        result.sha256 = facts.sha256
+        earlier = session.exec(select(ImportedFile).where(ImportedFile.sha256 == facts.sha256)).first()
+        if earlier is not None:
+            result.already_imported = True
+            raise FileProblem(gettext("该文件已于 {date} 导入（{name}），未重复导入",
+                                      date=local_text(earlier.imported_at, settings.app.timezone), name=earlier.filename))
+        _check(session, runtime, path, facts, result, now, progress)
+        if result.ok:
+            _register(session, runtime, actor, path, facts, result, now, progress)
+    except FileProblem as exc:
+        result.problem = str(exc)
+    return result
+
+
+def _mapped(path: Path, facts: FileFacts, runtime: Runtime, result: ImportResult):
+    """(row number, ComplaintIn fields or RowError) for each data row."""
+    source = runtime.settings.source_map[result.source]
+    stream = rows(path, facts)
+    known = {name for names in source.columns.values() for name in names}
+    _, header = find_header(stream, known, source.header_row)
+    columns = ColumnMap.from_header(header, source)
+    result.ignored_columns = columns.ignored
+    for number, cells in stream:
+        try:
+            yield number, map_row(cells, columns, source, runtime.settings)
+        except RowError as exc:
+            yield number, exc
+
+
+def _check(session: Session, runtime: Runtime, path: Path, facts: FileFacts, result: ImportResult,
+           now: datetime, progress: Progress | None) -> None:
+    limits, seen = runtime.settings.collection, {}
+    for number, data in _mapped(path, facts, runtime, result):
+        result.rows += 1
+        if result.rows > limits.max_rows:
+            raise FileProblem(gettext("行数超过上限 {limit}；请分成几个文件导出", limit=limits.max_rows))
+        problem = data if isinstance(data, RowError) else _row_problem(data, runtime, now)
+        if problem is None and data["external_ref"] in seen:
+            problem = RowError("external_ref", gettext("编号 {ref} 与第 {row} 行重复", ref=data["external_ref"],
+                                                       row=seen[data["external_ref"]]))
+        if problem is not None:
+            _bad(result, number, problem, limits.max_errors_reported, runtime)
+        else:
+            seen[data["external_ref"]] = number
+        if progress and result.rows % 500 == 0:
+            progress("check", result.rows, None)
+    if result.rows == 0:
+        raise FileProblem(gettext("文件中没有数据行"))
+    result.existing = _count_existing(session, result.source, list(seen))
+
+
+def _row_problem(data: dict, runtime: Runtime, now: datetime) -> RowError | None:
+    """What register() would refuse, found before anything is written."""
+    try:
+        parsed = service.parse_input(data)
+        check_unit(runtime.settings, parsed.unit_code)
+        normalise_phone(parsed.complainant_phone)
+        if parsed.category and parsed.category not in runtime.settings.category_map:
+            raise InvalidInput(gettext("未知类别：{code}", code=parsed.category[:32]), field="category")
+        received = to_storage(parsed.received_at, runtime.settings.app.timezone)
+        if received > now + timedelta(minutes=5) or received < now - timedelta(days=366):
+            raise InvalidInput(gettext("收到时间应在一年之内且不晚于现在"), field="received_at")
+    except InvalidInput as exc:
+        return RowError(exc.field, exc.message)
+    return None
+
+
+def _bad(result: ImportResult, number: int, problem: RowError, limit: int, runtime: Runtime) -> None:
+    """Count the row; keep the first `limit` for the report, naming the column as the export does."""
+    result.bad_row_count += 1
+    if len(result.bad_rows) < limit:
+        columns = runtime.settings.source_map[result.source].columns
+        column = columns[problem.field][0] if problem.field in columns else problem.field
+        result.bad_rows.append(BadRow(number, column, problem.message))
+
+
+def _count_existing(session: Session, source: str, refs: list[str]) -> int:
+    found = 0
+    for start in range(0, len(refs), 500):
+        chunk = refs[start:start + 500]
+        found += len(session.exec(select(Complaint.id).where(Complaint.source == source,
+                                                             Complaint.external_ref.in_(chunk))).all())
+    return found
+
+
+def _register(session: Session, runtime: Runtime, actor: User, path: Path, facts: FileFacts,
+              result: ImportResult, now: datetime, progress: Progress | None) -> None:
+    savepoint = session.begin_nested()
+    try:
+        _register_rows(session, runtime, actor, path, facts, result, now, progress)
+        session.add(ImportedFile(source=result.source, filename=path.name[:255], sha256=facts.sha256,
+                                 rows=result.rows, created=result.created, imported_at=now))
+        session.flush()
+    except (DomainError, FileProblem) as exc:
+        savepoint.rollback()
+        error = getattr(exc, "message", str(exc))
+        result.created, result.problem = 0, gettext("导入失败，已全部撤销：{error}", error=error)
+        return
+    savepoint.commit()
+
+
+def _register_rows(session, runtime, actor, path, facts, result, now, progress) -> None:
+    done = 0
+    batch: list[dict] = []
+    for _, data in _mapped(path, facts, runtime, result):
+        batch.append(data)
+        if len(batch) == FLUSH_EVERY:
+            result.created += _register_batch(session, runtime, actor, batch, result.source, now)
+            done += len(batch)
+            batch.clear()
+            if progress:
+                progress("import", done, result.rows)
+    result.created += _register_batch(session, runtime, actor, batch, result.source, now)
+    if progress:
+        progress("import", done + len(batch), result.rows)
+
+
+def _register_batch(session: Session, runtime: Runtime, actor: User, batch: list[dict], source: str,
+                    now: datetime) -> int:
+    """Register the rows whose external reference is new (nothing is kept in memory between batches)."""
+    refs = [d["external_ref"] for d in batch]
+    known = set(session.exec(select(Complaint.external_ref).where(Complaint.source == source,
+                                                                  Complaint.external_ref.in_(refs))).all())
+    fresh = [data for data in batch if data["external_ref"] not in known]
+    return register_many(session=session, runtime=runtime, actor=actor, rows=fresh, now=now)

@@ -1,0 +1,157 @@
+"""The SLA sweep: items entering "due soon" or "overdue" get exactly one event each, a notification,
+and (overdue) an automatic 督办. Set-based: a few statements, whatever the number of items."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Integer, and_, case, column, delete, func, insert, literal, null, or_, select, table, text
+from sqlmodel import Session
+
+from complaints.i18n import gettext
+from complaints.jobs.registry import every_minutes, job
+from complaints.jobs.sqltext import local_due_text, sql_format, supervisor_of_unit
+from complaints.jobs.system import system_user
+from complaints.models import Complaint, Event, Notification, User
+from complaints.runtime import Runtime
+from complaints.services import deadlines
+from workflows.deadlines import Limit
+from workflows.vocab import N_
+
+C = Complaint
+HIT = table("sla_hit", column("id", Integer))
+TEMP_DDL = {"postgresql": "CREATE TEMP TABLE IF NOT EXISTS sla_hit (id BIGINT PRIMARY KEY) ON COMMIT DROP",
+            "sqlite": "CREATE TEMP TABLE IF NOT EXISTS sla_hit (id INTEGER PRIMARY KEY)"}
+NOTIFY_COLUMNS = ["user_id", "complaint_id", "kind", "subject", "body", "created_at", "channel", "attempts"]
+LISTED = 20  # items named in a supervisor's notice
+EVENT_COLUMNS = ["complaint_id", "at", "actor_id", "action", "from_status", "to_status", "note", "changes"]
+
+
+@dataclass
+class Sweep:
+    session: Session
+    runtime: Runtime
+    now: datetime
+    actor_id: int
+
+    @property
+    def dialect(self) -> str:
+        return self.session.get_bind().dialect.name
+
+    def due_text(self, value: ColumnElement) -> ColumnElement[str]:
+        return local_due_text(value, dialect=self.dialect, tz=self.runtime.settings.app.timezone, now=self.now)
+
+
+def newly_overdue(now: datetime) -> ColumnElement[bool]:
+    # warn_at <= next_due_at always, so the (is_open, warn_at) index serves this too
+    return and_(C.is_open.is_(True), C.warn_at <= now, C.next_due_at <= now,
+                or_(C.overdue_due_at.is_(None), C.overdue_due_at != C.next_due_at))
+
+
+def newly_due_soon(now: datetime) -> ColumnElement[bool]:
+    return and_(C.is_open.is_(True), C.warn_at <= now, C.next_due_at > now,
+                or_(C.warned_due_at.is_(None), C.warned_due_at != C.next_due_at))
+
+
+@job("sla_sweep", trigger=every_minutes(lambda s: s.jobs.sla_sweep_minutes),
+     description="时限巡检：即将超期、已超期提醒与自动督办")
+def sla_sweep(*, session: Session, runtime: Runtime, now: datetime) -> dict[str, int]:
+    session.flush()
+    sweep = Sweep(session, runtime, now, system_user(session=session, settings=runtime.settings).id)
+    session.execute(text(TEMP_DDL[sweep.dialect]))
+    counts = {"overdue": _collect(sweep, newly_overdue(now))}
+    counts["notified_overdue"] = _mark_overdue(sweep) if counts["overdue"] else 0
+    counts["due_soon"] = _collect(sweep, newly_due_soon(now))
+    counts["notified_due_soon"] = _mark_due_soon(sweep) if counts["due_soon"] else 0
+    session.expire_all()  # the rows changed under the ORM's feet
+    return counts
+
+
+def _collect(sweep: Sweep, condition: ColumnElement[bool]) -> int:
+    """The ids entering the state, locked on PostgreSQL so no action changes them under the sweep."""
+    sweep.session.execute(delete(HIT))
+    chosen = select(C.id).where(condition).with_for_update(of=C)
+    return _count(sweep, insert(HIT).from_select(["id"], chosen))
+
+
+def _count(sweep: Sweep, statement) -> int:
+    """Execute and return the rows written (INSERT ... SELECT reports them only when asked to)."""
+    return sweep.session.execute(statement, execution_options={"preserve_rowcount": True}).rowcount
+
+
+def _hits():
+    return select(HIT.c.id)
+
+
+def _mark_overdue(sweep: Sweep) -> int:
+    session, now = sweep.session, sweep.now
+    amount = Limit.parse(sweep.runtime.settings.limits.supervise_default)
+    supervise_due, _ = deadlines.due_from(now, amount, sweep.runtime)
+    # a 督办 deadline someone already set is left as it is; otherwise the default one from now
+    session.execute(C.__table__.update().where(C.id.in_(_hits())).values(
+        overdue_due_at=C.next_due_at, warned_due_at=C.next_due_at,
+        supervise_due_at=case((C.supervise_due_at.is_(None), supervise_due), else_=C.supervise_due_at)))
+    due = sweep.due_text(C.next_due_at)
+    _add_events(sweep, "sla_overdue", sql_format(gettext("已超期（期限：{due}）"), due=due), None)
+    _add_events(sweep, "supervise", sql_format(gettext("超期自动督办，督办期限：{due}"),
+                                               due=sweep.due_text(C.supervise_due_at)), {"automatic": True})
+    subject = sql_format(gettext("诉求件 {tracking_no} 已超期"), tracking_no=C.tracking_no)
+    body = sql_format(gettext("诉求件 {tracking_no}（{summary}）已超过办理期限 {due}，已自动督办，请尽快办理。"),
+                      tracking_no=C.tracking_no, summary=C.summary, due=due)
+    return _notify_handlers(sweep, "overdue", subject, body) + tell_supervisors(
+        sweep, "overdue", N_("本单位新增 {n} 件超期诉求（已自动督办）"), unhandled_only=False)
+
+
+def _mark_due_soon(sweep: Sweep) -> int:
+    sweep.session.execute(C.__table__.update().where(C.id.in_(_hits())).values(warned_due_at=C.next_due_at))
+    due = sweep.due_text(C.next_due_at)
+    _add_events(sweep, "sla_due_soon", sql_format(gettext("即将超期（期限：{due}）"), due=due), None)
+    subject = sql_format(gettext("诉求件 {tracking_no} 即将超期"), tracking_no=C.tracking_no)
+    body = sql_format(gettext("诉求件 {tracking_no}（{summary}）将于 {due} 到期，请及时办理。"),
+                      tracking_no=C.tracking_no, summary=C.summary, due=due)
+    # an item nobody handles yet is the supervisors' to dispatch
+    return _notify_handlers(sweep, "due_soon", subject, body) + tell_supervisors(
+        sweep, "due_soon", N_("本单位有 {n} 件尚未派单的诉求即将超期"), unhandled_only=True)
+
+
+def _add_events(sweep: Sweep, action: str, note: ColumnElement, changes: dict | None) -> int:
+    rows = select(C.id, literal(sweep.now, Event.__table__.c.at.type), literal(sweep.actor_id),
+                  literal(action), C.status, C.status, note,
+                  literal(changes, Event.__table__.c.changes.type) if changes else null()
+                  ).where(C.id.in_(_hits())).order_by(C.id)
+    return _count(sweep, insert(Event).from_select(EVENT_COLUMNS, rows))
+
+
+def _notification_row(sweep: Sweep, user_id: ColumnElement, kind: str, subject, body):
+    return (user_id, C.id, literal(kind), subject, body,
+            literal(sweep.now, Notification.__table__.c.created_at.type), literal("web"), literal(0))
+
+
+def _notify_handlers(sweep: Sweep, kind: str, subject, body) -> int:
+    rows = select(*_notification_row(sweep, C.handler_id, kind, subject, body)).where(
+        C.id.in_(_hits()), C.handler_id.is_not(None))
+    return _count(sweep, insert(Notification).from_select(NOTIFY_COLUMNS, rows))
+
+
+def tell_supervisors(sweep: Sweep, kind: str, subject: str, *, unhandled_only: bool) -> int:
+    """One notice per supervisor and unit per sweep, listing the items (a burst of overdue items must not
+    bury them); an item of its own when there is only one."""
+    where = [C.id.in_(_hits())] + ([C.handler_id.is_(None)] if unhandled_only else [])
+    per_unit = sweep.session.execute(select(C.unit_code, func.count(), func.min(C.id)).where(*where)
+                                     .group_by(C.unit_code)).all()
+    written = 0
+    for unit_code, count, first_id in per_unit:
+        listed = sweep.session.execute(select(C.tracking_no, C.summary).where(*where, C.unit_code == unit_code)
+                                       .order_by(C.next_due_at, C.id).limit(LISTED)).all()
+        lines = [f"{tracking_no} {summary[:30]}" for tracking_no, summary in listed]
+        if count > LISTED:
+            lines.append(gettext("……另有 {n} 件，请在系统中查看", n=count - LISTED))
+        supervisors = sweep.session.execute(select(User.id).where(supervisor_of_unit(literal(unit_code)))).scalars()
+        for user_id in supervisors:
+            sweep.session.add(Notification(user_id=user_id, complaint_id=first_id if count == 1 else None,
+                                           kind=kind, subject=gettext(subject, n=count), body="\n".join(lines),
+                                           created_at=sweep.now))
+            written += 1
+    sweep.session.flush()
+    return written

@@ -1,0 +1,1 @@
+"""Sending what the outbox (Notification) holds: adapters behind one interface, and the delivery loop."""

@@ -1,0 +1,82 @@
+"""Delivering pending notifications: one message per person per run (a burst of overdue items does not
+become a burst of e-mails), with retries spaced 2, 4, 8 … minutes apart and a give-up count."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_
+from sqlmodel import Session, select
+
+from complaints.i18n import gettext
+from complaints.models import Notification, User
+from complaints.notify.adapters import Adapter, DeliveryError, Message
+from complaints.settings import NotifySettings
+
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def retry_due(settings: NotifySettings, now: datetime):
+    """Pending rows whose next attempt is due: attempt k waits backoff × (2^k − 1) after creation."""
+    clauses = [and_(Notification.attempts == k,
+                    Notification.created_at <= now - timedelta(minutes=settings.backoff_minutes * (2 ** k - 1)))
+               for k in range(settings.max_attempts)]
+    return and_(Notification.sent_at.is_(None), or_(*clauses))
+
+
+def deliver(*, session: Session, settings: NotifySettings, adapter: Adapter, now: datetime) -> dict[str, int]:
+    """Send what is due; mark each row sent, or count the attempt and keep the error."""
+    rows = session.exec(select(Notification).where(retry_due(settings, now))
+                        .order_by(Notification.id).limit(settings.batch_size)).all()
+    by_user: dict[int, list[Notification]] = defaultdict(list)
+    for row in rows:
+        by_user[row.user_id].append(row)
+    counts = {"sent": 0, "failed": 0, "gave_up": 0, "messages": 0}
+    for user_id, notes in by_user.items():
+        user = session.get(User, user_id)
+        for group in _groups(notes):
+            _send(group, user, adapter, settings, now, counts)
+    session.flush()
+    return counts
+
+
+def _groups(notes: list[Notification]) -> list[list[Notification]]:
+    """A digest goes on its own (it is a page of HTML); everything else for a person goes together."""
+    digests = [[n] for n in notes if n.kind == "digest"]
+    others = [n for n in notes if n.kind != "digest"]
+    return digests + ([others] if others else [])
+
+
+def _send(group: list[Notification], user: User, adapter: Adapter, settings: NotifySettings,
+          now: datetime, counts: dict[str, int]) -> None:
+    try:
+        if not user.active:
+            raise DeliveryError(gettext("该用户已停用"), permanent=True)
+        adapter.send(compose(group, user))
+    except DeliveryError as exc:
+        for note in group:
+            note.attempts = settings.max_attempts if exc.permanent else note.attempts + 1
+            note.last_error = str(exc)[:500]
+            counts["gave_up" if note.attempts >= settings.max_attempts else "failed"] += 1
+        return
+    for note in group:
+        note.sent_at, note.channel, note.attempts = now, adapter.name, note.attempts + 1
+        note.last_error = None
+    counts["sent"] += len(group)
+    counts["messages"] += 1
+
+
+def compose(group: list[Notification], user: User) -> Message:
+    first = group[0]
+    if first.kind == "digest":
+        return Message(user.id, user.name, user.email, first.subject, html.unescape(_TAGS.sub("", first.body)),
+                       first.body)
+    if len(group) == 1:
+        return Message(user.id, user.name, user.email, first.subject, first.body)
+    subject = gettext("您有 {n} 条新提醒", n=len(group))
+    text = "\n\n".join(f"{n.subject}\n{n.body}" for n in group)
+    body = "".join(f"<p><b>{html.escape(n.subject)}</b><br>{html.escape(n.body)}</p>" for n in group)
+    return Message(user.id, user.name, user.email, subject, text, body)

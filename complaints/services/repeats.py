@@ -1,0 +1,119 @@
+"""重复诉求: an item from the same phone, or with a near-identical summary in the same unit, within the
+configured window, is linked to the earlier one and its handler is told. A supervisor merges it with
+the ordinary mark_duplicate action."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from difflib import SequenceMatcher
+
+from sqlmodel import Session, select
+
+from complaints.errors import InvalidInput
+from complaints.i18n import gettext
+from complaints.models import Complaint, ComplaintLink, Event, Notification, User
+from complaints.privacy import normalise_phone
+from complaints.runtime import Runtime
+from complaints.services.routing import has_role
+from workflows.vocab import Status
+
+SUMMARY_CANDIDATES = 5000  # the unit's most recent items compared by summary
+_NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+def similarity(a: str, b: str) -> float:
+    """difflib's ratio over the summaries without spaces and punctuation."""
+    a, b = _NOISE.sub("", a), _NOISE.sub("", b)
+    if not a or not b:
+        return 0.0
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    return matcher.ratio()
+
+
+def _phone(raw: str | None) -> str | None:
+    try:
+        return normalise_phone(raw)
+    except InvalidInput:
+        return None  # a half-typed number in the intake form matches nothing
+
+
+def find_repeats(*, session: Session, runtime: Runtime, unit_code: str, phone: str | None, summary: str,
+                 now: datetime, before_id: int | None = None) -> list[Complaint]:
+    """Earlier items this one may repeat: open ones first, then the most recent."""
+    settings = runtime.settings.repeats
+    since = now - timedelta(days=settings.window_days)
+    base = [Complaint.received_at >= since, Complaint.status != Status.DUPLICATE]
+    if before_id is not None:
+        base.append(Complaint.id < before_id)
+    found: dict[int, Complaint] = {}
+    normalised = _phone(phone)
+    if normalised:
+        for item in session.exec(select(Complaint).where(*base, Complaint.complainant_phone == normalised)
+                                 .order_by(Complaint.id.desc()).limit(50)):
+            found[item.id] = item
+    if summary and len(summary.strip()) >= 4:
+        rows = session.exec(select(Complaint.id, Complaint.summary).where(*base, Complaint.unit_code == unit_code)
+                            .order_by(Complaint.id.desc()).limit(SUMMARY_CANDIDATES)).all()
+        similar = [i for i, text in rows if i not in found
+                   and _quick(summary, text) >= settings.summary_similarity
+                   and similarity(summary, text) >= settings.summary_similarity]
+        for item in session.exec(select(Complaint).where(Complaint.id.in_(similar))) if similar else ():
+            found[item.id] = item
+    return sorted(found.values(), key=lambda c: (not c.is_open, -c.id))
+
+
+def _quick(a: str, b: str) -> float:
+    """An upper bound of the ratio, cheap enough to skip most pairs."""
+    return SequenceMatcher(None, a, b, autojunk=False).real_quick_ratio()
+
+
+def check_item(*, session: Session, runtime: Runtime, item: Complaint, actor: User,
+               now: datetime) -> ComplaintLink | None:
+    """Link `item` to the earlier item it repeats, if any and not linked already."""
+    if item.id is None:
+        session.flush()
+    candidates = find_repeats(session=session, runtime=runtime, unit_code=item.unit_code,
+                              phone=item.complainant_phone, summary=item.summary, now=item.received_at,
+                              before_id=item.id)
+    if not candidates:
+        return None
+    return link_repeat(session=session, item=item, earlier=candidates[0], actor=actor, now=now)
+
+
+def link_repeat(*, session: Session, item: Complaint, earlier: Complaint, actor: User,
+                now: datetime) -> ComplaintLink | None:
+    """The link, an event on both items and a notice to whoever handles the earlier one."""
+    exists = session.exec(select(ComplaintLink).where(ComplaintLink.complaint_id == item.id,
+                                                      ComplaintLink.other_id == earlier.id,
+                                                      ComplaintLink.kind == "repeat")).first()
+    if exists is not None:
+        return None
+    same_phone = bool(item.complainant_phone) and item.complainant_phone == earlier.complainant_phone
+    reason = gettext("同一来电号码") if same_phone else gettext("摘要相近")
+    link = ComplaintLink(complaint_id=item.id, other_id=earlier.id, kind="repeat", created_at=now)
+    session.add(link)
+    for subject, other, text in ((item, earlier, "疑似重复诉求：与 {other} 相关（{reason}）"),
+                                 (earlier, item, "收到疑似重复诉求 {other}（{reason}）")):
+        session.add(Event(complaint_id=subject.id, at=now, actor_id=actor.id, action="repeat_link",
+                          from_status=subject.status, to_status=subject.status,
+                          note=gettext(text, other=other.tracking_no, reason=reason),
+                          changes={"repeat_of" if subject is item else "repeated_by": other.id}))
+    _tell(session, item, earlier, reason, now)
+    session.flush()
+    return link
+
+
+def _tell(session: Session, item: Complaint, earlier: Complaint, reason: str, now: datetime) -> None:
+    """The earlier item's handler; if nobody handles it, the supervisors of its unit."""
+    if earlier.handler_id is not None:
+        people = [earlier.handler_id]
+    else:
+        people = session.exec(select(User.id).where(User.unit_code == earlier.unit_code, User.active.is_(True),
+                                                    has_role("supervisor"))).all()
+    subject = gettext("重复诉求：{new} 与 {old}", new=item.tracking_no, old=earlier.tracking_no)
+    body = gettext("新登记的 {new}（{summary}）疑似重复 {old}（{reason}）。可答复办理进展，或由督办人并单处理。",
+                   new=item.tracking_no, summary=item.summary, old=earlier.tracking_no, reason=reason)
+    for user_id in people:
+        session.add(Notification(user_id=user_id, complaint_id=item.id, kind="repeat", subject=subject,
+                                 body=body, created_at=now))
