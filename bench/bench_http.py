@@ -25,7 +25,8 @@ from pathlib import Path
 
 from _common import ROOT, fresh_sqlite
 from fastapi import FastAPI
-from pydantic import BaseModel, Field as PydanticField
+from pydantic import BaseModel
+from pydantic import Field as PydanticField
 from sqlalchemy import create_engine, text
 from sqlmodel import Field, Session, SQLModel
 

@@ -13,11 +13,12 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from sqlalchemy import Connection, Engine
 from sqlmodel import Session
 
 from complaints.api import account, complaints, errors, ops, people, public, reference, supervision
+from complaints.api.deps import reject_unknown_query
 from complaints.api.metrics import LatencyHistogram, RequestMiddleware
 from complaints.api.openapi import restrict_vocabulary
 from complaints.api.ratelimit import SlidingWindowLimiter
@@ -54,7 +55,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.histogram = LatencyHistogram()
     app.add_middleware(RequestMiddleware, histogram=app.state.histogram)
     for module in ROUTERS:
-        app.include_router(module.router, responses=errors.ERROR_RESPONSES)
+        app.include_router(module.router, responses=errors.ERROR_RESPONSES,
+                           dependencies=[Depends(reject_unknown_query)])
     if engine is not None or connection is not None:  # injected (tests, benchmarks): ready without a lifespan
         setup(app, settings or load_settings(), engine or connection.engine, connection, runtime)
     _include_web(app)

@@ -4,7 +4,8 @@ each endpoint, is allowed or refused with the right status. Another unit's item 
 from __future__ import annotations
 
 import pytest
-from test_api_client import app, bearer, client, new_item  # noqa: F401 - fixtures
+
+pytest_plugins = ["test_api_client"]  # the app wired to the test's transaction, and its clients
 
 ROLES = ("operator", "handler", "supervisor", "admin")
 PLACES = {"own": "ATS", "other": "AKT", "prefecture": "KZ"}
@@ -68,7 +69,8 @@ def test_lists_only_show_visible_items(client, bearer, make_user, new_item):
     mine, theirs = new_item(unit_code="ATS"), new_item(unit_code="AKT")
     for user, sees, hidden in ((make_user("supervisor", unit="ATS"), mine, theirs),
                                (make_user("supervisor", unit="AKT"), theirs, mine)):
-        listed = {i["tracking_no"] for i in client.get("/api/complaints?limit=200", headers=bearer(user)).json()["data"]}
+        page = client.get("/api/complaints?limit=200", headers=bearer(user)).json()
+        listed = {i["tracking_no"] for i in page["data"]}
         assert sees.tracking_no in listed and hidden.tracking_no not in listed
     everything = client.get("/api/complaints?limit=200", headers=bearer(make_user("supervisor", unit="KZ"))).json()
     assert {mine.tracking_no, theirs.tracking_no} <= {i["tracking_no"] for i in everything["data"]}

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 from sqlmodel import select
-from test_api_client import app, assert_error, bearer, client, new_item  # noqa: F401 - fixtures
+from test_api_client import assert_error
 
 from complaints.models import Complaint, Event
+
+pytest_plugins = ["test_api_client"]  # the app wired to the test's transaction, and its clients
 
 NEW = {"channel": "call", "kind": "complaint", "unit_code": "ATS", "category": "fees",
        "summary": "反映学校收取共建费", "details": "家长反映入学时被要求缴纳共建费",
@@ -188,3 +190,13 @@ def test_confidential_identity_is_hidden_until_revealed_and_the_reveal_is_record
     assert_error(client.post(f"/api/complaints/{item.id}/reveal", headers=bearer(make_user("handler"))), 404)
     listed = client.get("/api/complaints", params={"q": "举报学校违规收费"}, headers=headers).json()["data"]
     assert listed[0]["complainant"]["phone"] == "（保密）"
+
+
+def test_unknown_query_parameters_and_nul_bytes_are_422(client, bearer, supervisor):
+    headers = bearer(supervisor)
+    assert_error(client.get("/api/supervision/counts?KZ=1", headers=headers), 422, "invalid_input", "KZ")
+    assert_error(client.get("/api/people?colour=red", headers=headers), 422)
+    assert client.get("/api/supervision/counts?by=unit&unit=ATS", headers=headers).status_code == 200
+    response = client.post("/api/auth/login", json={"username": "\x00", "password": "x"})
+    assert response.status_code in (401, 422)
+    assert client.get("/api/complaints", params={"q": "a\x00b"}, headers=headers).status_code in (200, 422)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from test_api_client import app, assert_error, bearer, client, new_item  # noqa: F401 - fixtures
+from test_api_client import assert_error
 
 from complaints.clock import utcnow
+
+pytest_plugins = ["test_api_client"]  # the app wired to the test's transaction, and its clients
 
 
 def test_admin_creates_and_updates_people_of_their_unit(client, bearer, make_user):
@@ -21,7 +23,8 @@ def test_admin_creates_and_updates_people_of_their_unit(client, bearer, make_use
                            json={"roles": ["handler", "supervisor"], "active": False})
     assert changed.json()["roles"] == ["handler", "supervisor"] and not changed.json()["active"]
     assert_error(client.post("/api/people", headers=bearer(admin), json={
-        "username": "ats_new_handler", "name": "重名", "unit_code": "ATS", "roles": ["operator"]}), 422, field="username")
+        "username": "ats_new_handler", "name": "重名", "unit_code": "ATS", "roles": ["operator"]}),
+        422, field="username")
     assert_error(client.post("/api/people", headers=bearer(admin), json={
         "username": "x1", "name": "别的县", "unit_code": "AKT", "roles": ["operator"]}), 403)
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from test_api_client import app, assert_error, client, new_item  # noqa: F401 - fixtures
+from test_api_client import assert_error
 
 from complaints.api.ratelimit import SlidingWindowLimiter
+
+pytest_plugins = ["test_api_client"]  # the app wired to the test's transaction, and its clients
 
 
 def lookup(client, tracking_no: str, digits: str):

@@ -7,12 +7,14 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
-from test_api_client import app, assert_error, bearer, client  # noqa: F401 - fixtures
+from test_api_client import assert_error
 
 from complaints import auth
 from complaints.app import create_app
 from complaints.clock import utcnow
 from complaints.models import AuditLog, AuthSession
+
+pytest_plugins = ["test_api_client"]  # the app wired to the test's transaction, and its clients
 
 PASSWORD = "right-pass-2026"
 

@@ -30,6 +30,7 @@ def test_bulk_and_single_registration_store_the_same(session, runtime, make_user
     for column in Complaint.__table__.columns.keys():
         if column not in SKIP:
             assert getattr(bulk, column) == getattr(single, column), column
-    events = {e.complaint_id: e for e in session.exec(select(Event).where(Event.complaint_id.in_([single.id, bulk.id])))}
+    found = session.exec(select(Event).where(Event.complaint_id.in_([single.id, bulk.id])))
+    events = {e.complaint_id: e for e in found}
     for name in ("action", "to_status", "actor_id", "changes", "at"):
         assert getattr(events[bulk.id], name) == getattr(events[single.id], name), name

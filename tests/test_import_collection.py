@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func
 from sqlmodel import select
+from test_import_corpus import rows_12345, write_csv, write_xlsx
 
 from complaints.clock import utcnow
 from complaints.jobs.collection import daily_collection, source_for
@@ -12,7 +13,6 @@ from complaints.jobs.runner import run_after_commit
 from complaints.models import Complaint
 from complaints.runtime import Runtime
 from complaints.settings import CollectionSettings
-from test_import_corpus import rows_12345, write_csv, write_xlsx
 
 WORKDAY_NOON = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)  # a Wednesday, 12:00 in Xinjiang offices
 

@@ -16,8 +16,9 @@ def when(days_ago: int = 1, base: datetime | None = None) -> str:
 
 
 def rows_12345(n: int, *, start: int = 1, prefix: str = "GD", base: datetime | None = None) -> list[list[str]]:
-    return [[f"{prefix}{start + i:07d}", when(1 + i % 20, base), "王丽", f"138{start + i:08d}", "投诉", "阿图什市教育局",
-             f"反映学校收取共建费问题{start + i}", "家长反映入学时被要求缴纳共建费三千元"] for i in range(n)]
+    return [[f"{prefix}{start + i:07d}", when(1 + i % 20, base), "王丽", f"138{start + i:08d}", "投诉",
+             "阿图什市教育局", f"反映学校收取共建费问题{start + i}", "家长反映入学时被要求缴纳共建费三千元"]
+            for i in range(n)]
 
 
 def write_csv(path: Path, rows: list[list[str]], *, header=HEADER_12345, encoding: str = "utf-8") -> Path:

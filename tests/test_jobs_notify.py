@@ -105,7 +105,7 @@ def test_smtp_adapter_sends_text_and_html(monkeypatch):
 
 def test_digest_lists_new_due_soon_overdue_and_closed(session, runtime, make_user, make_item):
     handler, supervisor = make_user("handler", name="李承办"), make_user("supervisor", name="赵督办")
-    item = make_item(received_at=NOW - timedelta(days=10))
+    item = make_item(received_at=NOW - timedelta(days=10), summary="<b>共建费</b>问题")
     act(session=session, runtime=runtime, actor=supervisor, item=item, action="dispatch",
         payload={"handler_id": handler.id}, now=NOW - timedelta(hours=1))
     overdue_at = item.next_due_at + timedelta(hours=1)
@@ -114,7 +114,7 @@ def test_digest_lists_new_due_soon_overdue_and_closed(session, runtime, make_use
     assert counts["digests"] >= 2 and again["digests"] == 0
     digest = session.exec(select(Digest).where(Digest.user_id == handler.id)).one()
     assert "李承办" in digest.html and item.tracking_no in digest.html and "已超期" in digest.html
-    assert "<script" not in digest.html
+    assert "&lt;b&gt;共建费&lt;/b&gt;" in digest.html and "<b>共建费" not in digest.html
     sent = session.exec(select(Notification).where(Notification.user_id == supervisor.id,
                                                    Notification.kind == "digest")).one()
     assert item.tracking_no in sent.body

@@ -101,3 +101,14 @@ def closed_actor(session, item):
     from complaints.models import User
 
     return session.get(User, item.registered_by_id)
+
+
+def test_supervisors_get_one_notice_per_sweep_listing_the_items(session, runtime, staff, item, make_item):
+    others = [make_item(received_at=T0, summary=f"反映收费问题{i}", complainant_phone=f"1390000000{i}")
+              for i in range(3)]
+    moment = item.next_due_at + timedelta(hours=1)
+    sla_sweep(session=session, runtime=runtime, now=moment)
+    [notice] = session.exec(select(Notification).where(Notification.user_id == staff["supervisor"].id,
+                                                       Notification.kind == "overdue")).all()
+    assert notice.complaint_id is None and "4 件超期" in notice.subject
+    assert all(i.tracking_no in notice.body for i in [item, *others])

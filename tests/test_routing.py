@@ -35,7 +35,7 @@ def test_summary_keywords_weigh_more_than_details(runtime):
 
 
 def test_routing_rule_names_the_handler(session, runtime, make_user, make_item):
-    chosen, other = make_user("handler"), make_user("handler")
+    chosen, _other = make_user("handler"), make_user("handler")  # the rule wins over the less loaded one
     session.add(RoutingRule(unit_code="ATS", category="fees", handler_id=chosen.id))
     item = make_item(category="fees")
     counts = dispatch_now(session, runtime)

@@ -15,9 +15,10 @@ import pytest
 import schemathesis
 from schemathesis import engine
 from schemathesis.engine import Status, events
-from test_api_client import app  # noqa: F401 - fixture
 
 from complaints import auth
+
+pytest_plugins = ["test_api_client"]  # the app wired to the test's transaction, and its clients
 
 SEMANTIC_422 = ["2xx", "3xx", "401", "403", "404", "409", "422", "429"]
 
@@ -54,7 +55,7 @@ def failures_of(event) -> list[str]:
 
 
 @pytest.mark.slow
-def test_the_api_honours_its_own_schema(app, session, make_user):  # noqa: F811
+def test_the_api_honours_its_own_schema(app, session, make_user):
     user = make_user("supervisor", "admin", "operator", unit="KZ")
     _, token = auth.create_session(session=session, user=user, kind="api", name="schemathesis")
     session.commit()

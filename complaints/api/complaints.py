@@ -10,10 +10,15 @@ from pydantic import BaseModel, Field, StrictInt
 from sqlmodel import Session, select
 
 from complaints.api.deps import IF_MATCH_PATTERN, CurrentUser, RuntimeDep, SessionDep, etag, version_from_if_match
-from complaints.api.strict import IsoDatetime, strict_model
 from complaints.api.schemas import (
-    ComplainantOut, ComplaintDetail, ComplaintPage, complainant_out, detail_out, summary_out,
+    ComplainantOut,
+    ComplaintDetail,
+    ComplaintPage,
+    complainant_out,
+    detail_out,
+    summary_out,
 )
+from complaints.api.strict import IsoDatetime, strict_model
 from complaints.clock import to_storage, utcnow
 from complaints.errors import InvalidInput
 from complaints.i18n import gettext

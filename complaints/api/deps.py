@@ -16,10 +16,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPBearer
+from pydantic import BaseModel
 from sqlmodel import Session
 
 from complaints import auth
-from complaints.errors import Forbidden, Unauthenticated
+from complaints.errors import Forbidden, InvalidInput, Unauthenticated
 from complaints.i18n import gettext
 from complaints.models import User
 from complaints.runtime import Runtime
@@ -119,3 +120,26 @@ def version_from_if_match(value: str | None) -> int | None:
 
 def etag(version: int) -> str:
     return f'"{version}"'
+
+
+def _query_names(dependant) -> set[str]:
+    """Every query parameter a route (and its dependencies) declares, a query model's fields included."""
+    names = set()
+    for param in dependant.query_params:
+        names.add(param.alias)
+        annotation = getattr(param.field_info, "annotation", None)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            names |= {f.alias or name for name, f in annotation.model_fields.items()}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+def reject_unknown_query(request: Request) -> None:
+    """A misspelt or unknown query parameter is refused (422), not silently ignored."""
+    route = request.scope.get("route")
+    if route is None or not request.query_params or not hasattr(route, "dependant"):
+        return
+    unknown = sorted(set(request.query_params) - _query_names(route.dependant))
+    if unknown:
+        raise InvalidInput(gettext("未知的查询参数：{names}", names=", ".join(unknown)[:100]), field=unknown[0][:64])

@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 
@@ -106,6 +106,12 @@ async def integrity_error(request: Request, exc: IntegrityError) -> JSONResponse
     return _respond(request, 409, "conflict", gettext("与已有记录冲突（可能是重复提交），未保存"))
 
 
+async def data_error(request: Request, exc: DataError) -> JSONResponse:
+    """The database refused a value the checks let through (e.g. a NUL byte on PostgreSQL)."""
+    log.info("data error on %s %s: %s", request.method, request.url.path, exc.orig)
+    return _respond(request, 422, "invalid_input", gettext("输入包含无法保存的字符或数值"))
+
+
 async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
     if exc.status_code == 400:  # a body that could not be parsed at all: bad input like any other
         return _respond(request, 422, "invalid_input", gettext("请求内容无法解析"))
@@ -139,5 +145,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StaleDataError, stale_data)
     app.add_exception_handler(IntegrityError, integrity_error)
+    app.add_exception_handler(DataError, data_error)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(Exception, server_error)

@@ -113,7 +113,8 @@ def summary_fields(item: Complaint, who: Complainant, names: dict[int, str], now
         due_state=due_state(item, now), complainant=complainant_out(who), version=item.version)
 
 
-def summary_out(item: Complaint, who: Complainant, names: dict[int, str], now: datetime | None = None) -> ComplaintSummary:
+def summary_out(item: Complaint, who: Complainant, names: dict[int, str],
+                now: datetime | None = None) -> ComplaintSummary:
     return ComplaintSummary(**summary_fields(item, who, names, now or utcnow()))
 
 

@@ -5,14 +5,16 @@ tests/test_import_bulk.py holds the two to the same result field by field."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import insert
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from complaints.clock import to_local, to_storage
-from complaints.models import Complaint, Event, User
+from complaints.models import Complaint, Event, TrackingCounter, User
 from complaints.privacy import normalise_phone
 from complaints.runtime import Runtime
 from complaints.services import complaints as service
@@ -46,7 +48,29 @@ class _Draft:
     due_provisional: bool = False
 
 
-def complaint_row(data: dict, *, session: Session, runtime: Runtime, actor: User, now: datetime) -> dict:
+def reserve_tracking_numbers(*, session: Session, unit_code: str, year: int, count: int) -> list[str]:
+    """`count` consecutive tracking numbers in one statement (register() takes them one at a time)."""
+    connection = session.connection()
+    insert_ = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    statement = insert_(TrackingCounter).values(unit_code=unit_code, year=year, value=count).on_conflict_do_update(
+        index_elements=["unit_code", "year"], set_={"value": TrackingCounter.value + count}
+    ).returning(TrackingCounter.value)
+    last = connection.execute(statement).scalar_one()
+    return [f"{unit_code}-{year}-{value:06d}" for value in range(last - count + 1, last + 1)]
+
+
+def _number(rows: list[dict], *, session: Session, runtime: Runtime) -> None:
+    """Give each row its tracking number, by unit and year of receipt, in the order of the file."""
+    groups: dict[tuple[str, int], list[dict]] = defaultdict(list)
+    for row in rows:
+        groups[(row["unit_code"], to_local(row["received_at"], runtime.settings.app.timezone).year)].append(row)
+    for (unit_code, year), members in groups.items():
+        numbers = reserve_tracking_numbers(session=session, unit_code=unit_code, year=year, count=len(members))
+        for row, number in zip(members, numbers, strict=True):
+            row["tracking_no"] = number
+
+
+def complaint_row(data: dict, *, runtime: Runtime, actor: User, now: datetime) -> dict:
     """The column values register() would store for `data` (already checked)."""
     parsed = service.parse_input(data)
     tz = runtime.settings.app.timezone
@@ -58,8 +82,6 @@ def complaint_row(data: dict, *, session: Session, runtime: Runtime, actor: User
     deadlines.set_initial(draft, runtime)
     anonymous = parsed.anonymous or not (parsed.complainant_name or parsed.complainant_phone)
     return {
-        "tracking_no": service.next_tracking_no(session=session, unit_code=parsed.unit_code,
-                                                year=to_local(received, tz).year),
         "unit_code": parsed.unit_code, "channel": parsed.channel, "kind": parsed.kind, "track": track,
         "urgency": parsed.urgency, "category": category, "school": parsed.school or None, "received_at": received,
         "registered_at": now, "registered_by_id": actor.id, "registered_unit_code": actor.unit_code,
@@ -79,12 +101,13 @@ def register_many(*, session: Session, runtime: Runtime, actor: User, rows: list
         return 0
     fire_or_refuse(None, Action.REGISTER, roles_of(actor), is_assignee=False)
     session.flush()
-    values = [complaint_row(data, session=session, runtime=runtime, actor=actor, now=now) for data in rows]
-    statement = insert(Complaint).returning(Complaint.id, sort_by_parameter_order=True)
-    ids = session.execute(statement, values).scalars().all()
+    values = [complaint_row(data, runtime=runtime, actor=actor, now=now) for data in rows]
+    _number(values, session=session, runtime=runtime)
+    statement = insert(Complaint.__table__).returning(Complaint.id, sort_by_parameter_order=True)
+    ids = session.connection().execute(statement, values).scalars().all()
     events = [{"complaint_id": complaint_id, "at": now, "actor_id": actor.id, "action": Action.REGISTER.value,
                "to_status": Status.REGISTERED.value, "note": None,
                "changes": {"category": row["category"], "unit_code": row["unit_code"]}}
               for complaint_id, row in zip(ids, values, strict=True)]
-    session.execute(insert(Event), events)
+    session.connection().execute(insert(Event.__table__), events)
     return len(ids)

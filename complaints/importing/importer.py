@@ -69,7 +69,8 @@ def import_file(*, session: Session, runtime: Runtime, actor: User, path: Path, 
         if earlier is not None:
             result.already_imported = True
             raise FileProblem(gettext("该文件已于 {date} 导入（{name}），未重复导入",
-                                      date=local_text(earlier.imported_at, settings.app.timezone), name=earlier.filename))
+                                      date=local_text(earlier.imported_at, settings.app.timezone),
+                                      name=earlier.filename))
         _check(session, runtime, path, facts, result, now, progress)
         if result.ok:
             _register(session, runtime, actor, path, facts, result, now, progress)

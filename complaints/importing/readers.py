@@ -78,8 +78,7 @@ def rows(path: Path, facts: FileFacts) -> Iterator[tuple[int, list[object]]]:
 def _csv_rows(path: Path, encoding: str) -> Iterator[tuple[int, list[object]]]:
     with path.open("r", encoding=encoding, errors="strict", newline="") as stream:
         try:
-            for number, cells in enumerate(csv.reader(stream), 1):
-                yield number, cells
+            yield from enumerate(csv.reader(stream), 1)
         except (csv.Error, UnicodeDecodeError) as exc:
             raise FileProblem(gettext("CSV 文件格式错误：{error}", error=str(exc)[:200])) from exc
 

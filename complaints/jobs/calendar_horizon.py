@@ -9,9 +9,9 @@ from sqlmodel import Session, select
 from complaints.clock import to_local, to_storage
 from complaints.i18n import gettext
 from complaints.jobs.registry import daily_at, job
-from complaints.services.routing import has_role
 from complaints.models import Notification, User
 from complaints.runtime import Runtime
+from complaints.services.routing import has_role
 
 
 @job("calendar_horizon", trigger=daily_at(lambda s: s.jobs.calendar_check_time),

@@ -15,10 +15,10 @@ from sqlmodel import Session, select
 from complaints.clock import to_local, to_storage
 from complaints.i18n import gettext
 from complaints.jobs.registry import daily_at, job
-from complaints.services.routing import has_role
 from complaints.models import Complaint, Digest, Notification, User
 from complaints.presenters import due_text, status_label
 from complaints.runtime import Runtime
+from complaints.services.routing import has_role
 from complaints.services.scope import roles_of, sees_all_units
 from workflows.vocab import Role
 

@@ -6,7 +6,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Integer, and_, case, column, delete, func, insert, literal, null, or_, select, table, text
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    and_,
+    case,
+    column,
+    delete,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    table,
+    text,
+)
 from sqlmodel import Session
 
 from complaints.i18n import gettext
@@ -72,7 +87,10 @@ def _collect(sweep: Sweep, condition: ColumnElement[bool]) -> int:
     """The ids entering the state, locked on PostgreSQL so no action changes them under the sweep."""
     sweep.session.execute(delete(HIT))
     chosen = select(C.id).where(condition).with_for_update(of=C)
-    return _count(sweep, insert(HIT).from_select(["id"], chosen))
+    found = _count(sweep, insert(HIT).from_select(["id"], chosen))
+    if sweep.dialect == "postgresql":
+        sweep.session.execute(text("ANALYZE sla_hit"))  # a temporary table has no statistics otherwise
+    return found
 
 
 def _count(sweep: Sweep, statement) -> int:
