@@ -63,3 +63,20 @@ def negotiate(accept_language: str | None, requested: str | None = None) -> str:
         if tag.startswith("ug"):
             return "ug"
     return DEFAULT_LOCALE
+
+
+def locale_for_scope(scope) -> str:
+    """The locale of an ASGI request: ?lang=, then the `lang` cookie, then Accept-Language."""
+    from http.cookies import SimpleCookie
+    from urllib.parse import parse_qs
+
+    headers = dict(scope.get("headers") or ())
+    requested = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", [None])[0]
+    if requested not in SUPPORTED:
+        cookie = SimpleCookie()
+        try:
+            cookie.load(headers.get(b"cookie", b"").decode("latin-1"))
+        except Exception:  # noqa: BLE001 - a malformed cookie header falls back to Accept-Language
+            cookie = SimpleCookie()
+        requested = cookie["lang"].value if "lang" in cookie else None
+    return negotiate(headers.get(b"accept-language", b"").decode("latin-1"), requested)

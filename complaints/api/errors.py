@@ -13,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 
 from complaints.errors import ActionNotAllowed, DomainError
-from complaints.i18n import current_locale, gettext, negotiate
+from complaints.i18n import current_locale, gettext, locale_for_scope
 
 log = logging.getLogger("complaints.api")
 
@@ -64,7 +64,7 @@ def _respond(request: Request, status: int, code: str, message: str, field: str 
 
 def _localise(request: Request) -> None:
     """Handlers outside the locale middleware (the 500 handler) negotiate the language themselves."""
-    current_locale.set(negotiate(request.headers.get("accept-language")))
+    current_locale.set(locale_for_scope(request.scope))
 
 
 def _status_of(exc: DomainError) -> int:

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from complaints.i18n import current_locale, negotiate
+from complaints.i18n import current_locale, locale_for_scope
 from complaints.models import Complaint
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -67,7 +67,7 @@ class RequestMiddleware:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or ())
-        current_locale.set(negotiate(headers.get(b"accept-language", b"").decode("latin-1")))
+        current_locale.set(locale_for_scope(scope))
         started = time.perf_counter()
         is_api = scope["path"].startswith("/api/")
 

@@ -49,12 +49,12 @@ class ComplaintIn(BaseModel):
     source: str | None = Field(default=None, max_length=32)
     external_ref: str | None = Field(default=None, max_length=100)
 
-    @field_validator("summary", "details", "complainant_name", "school")
+    @field_validator("summary", "details", "complainant_name", "school", mode="before")
     @classmethod
     def _no_control_chars(cls, value: str | None) -> str | None:
-        if value is None:
+        if not isinstance(value, str):
             return value
-        return "".join(ch for ch in value if ch in "\n\t" or ch.isprintable())
+        return "".join(ch for ch in value if ch in "\n\t" or ch.isprintable()).strip()
 
 
 def parse_input(data: dict) -> ComplaintIn:

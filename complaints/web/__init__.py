@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from complaints.errors import DomainError
-from complaints.i18n import current_locale, negotiate
+from complaints.i18n import SUPPORTED
 from complaints.web.deps import LoginRequired
 from complaints.web.pages import admin, intake, items, notifications, public, replies, supervisor
 
@@ -24,16 +24,12 @@ def install(app: FastAPI) -> None:
         app.include_router(module.router, include_in_schema=False)
 
     @app.middleware("http")
-    async def locale_middleware(request: Request, call_next):
+    async def remember_language(request: Request, call_next):
+        """?lang= chooses the interface language (set per request by the outer middleware) and keeps it."""
+        response = await call_next(request)
         requested = request.query_params.get("lang")
-        locale = negotiate(request.headers.get("accept-language"), requested or request.cookies.get(LANG_COOKIE))
-        token = current_locale.set(locale)
-        try:
-            response = await call_next(request)
-        finally:
-            current_locale.reset(token)
-        if requested and requested == locale:
-            response.set_cookie(LANG_COOKIE, locale, max_age=86400 * 365, samesite="lax")
+        if requested in SUPPORTED:
+            response.set_cookie(LANG_COOKIE, requested, max_age=86400 * 365, samesite="lax")
         return response
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -11,6 +12,20 @@ from sqlmodel import Session
 from complaints.errors import DomainError
 from complaints.models import User
 from complaints.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What the layout shows of the signed-in user; safe to use after the session has closed."""
+
+    id: int
+    name: str
+    unit_code: str
+    role_set: frozenset[str]
+
+    @classmethod
+    def of(cls, user: User) -> Viewer:
+        return cls(id=user.id, name=user.name, unit_code=user.unit_code, role_set=user.role_set)
 
 
 class LoginRequired(DomainError):
@@ -41,7 +56,7 @@ def current_user(request: Request, session: PageSession) -> User:
     user = user_from_request(request, session)
     if user is None:
         raise LoginRequired("login required")
-    request.state.user = user
+    request.state.user = Viewer.of(user)
     return user
 
 
@@ -49,7 +64,7 @@ def optional_user(request: Request, session: PageSession) -> User | None:
     from complaints.api.deps import user_from_request
 
     user = user_from_request(request, session)
-    request.state.user = user
+    request.state.user = Viewer.of(user) if user else None
     return user
 
 

@@ -45,9 +45,9 @@ def page(request: Request, template: str, *, status_code: int = 200, **context) 
     locale = current_locale.get()
     context.setdefault("user", getattr(request.state, "user", None))
     html = environment().get_template(template).render(
-        request=request, settings=settings, locale=locale, rtl=is_rtl(locale),
+        request=request, settings=settings, ui_locale=locale, rtl=is_rtl(locale),
         csrf_token=csrf.token_for(request), local_text=lambda v, **kw: presenters.local_text(v, tz, **kw),
-        due_text=lambda v: presenters.due_text(v, tz), roles=_roles(context["user"]), **context)
+        due_text=lambda v: presenters.due_text(v, tz), my_roles=_roles(context["user"]), **context)
     response = HTMLResponse(html, status_code=status_code)
     csrf.set_cookie_if_new(request, response, secure=settings.app.https)
     return response

@@ -14,7 +14,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 PASSWORD = "demo-pass-2026"
 
 
@@ -96,11 +95,3 @@ def login(browser, server):
     yield sign_in
     for context in contexts:
         context.close()
-
-
-def shot(page, name: str) -> Path:
-    """Save a full-page screenshot under test-artifacts/screenshots/."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path

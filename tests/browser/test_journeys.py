@@ -1,0 +1,149 @@
+"""The three journeys, driven in Chromium as a person would, with a screenshot of each main page."""
+
+from __future__ import annotations
+
+import re
+from io import BytesIO
+
+import pytest
+from openpyxl import load_workbook
+
+from browser_helpers import shot
+
+pytestmark = pytest.mark.browser
+SUMMARY = "反映阿图什市第一小学入学收取共建费两千元"
+
+
+def open_action(page, name: str) -> None:
+    """Open the form of one action on the item page."""
+    page.locator("details > summary").filter(has_text=re.compile(f"^{name}$")).click()
+
+
+@pytest.fixture(scope="module")
+def state():
+    return {}
+
+
+def test_operator_logs_a_call_and_reads_out_the_tracking_number(login, state):
+    page = login("ats_op")
+    assert page.url.endswith("/intake")
+    assert page.evaluate("document.activeElement.id") == "channel"  # autofocus: typing starts at once
+    page.get_by_label("诉求类型").select_option("complaint")
+    page.get_by_label("涉及学校").fill("阿图什市第一小学")
+    page.get_by_label("问题线索摘要").fill(SUMMARY)
+    page.get_by_label("诉求人姓名").fill("买买提")
+    page.get_by_label("联系电话").fill("13912345678")
+    page.wait_for_function("document.getElementById('category').value === 'fees'")  # suggested while typing
+    shot(page, "01-intake")
+    page.get_by_label("联系电话").press("Enter")  # Enter submits
+    tracking = page.get_by_test_id("tracking-no")
+    tracking.wait_for()
+    number = tracking.inner_text().strip()
+    assert re.fullmatch(r"ATS-\d{4}-\d{6}", number)
+    font_size = tracking.evaluate("el => parseFloat(getComputedStyle(el).fontSize)")
+    assert font_size >= 32  # large enough to read out on a live call
+    shot(page, "02-registered")
+    state["tracking"] = number
+
+
+def test_supervisor_dispatches_it_to_a_handler(login, state):
+    page = login("ats_sup")
+    page.goto(page.url.split("/board")[0] + f"/items/{state['tracking']}")
+    open_action(page, "派单")
+    handler = page.get_by_label("承办人").locator("option", has_text="李承办").first.get_attribute("value")
+    page.get_by_label("承办人").select_option(handler)
+    page.get_by_role("button", name="确认派单").click()
+    assert "已派单" in page.locator("h1").last.inner_text()
+
+
+def test_handler_accepts_replies_from_standard_reply_and_closes(login, state):
+    page = login("ats_h1")
+    assert page.url.endswith("/inbox")
+    shot(page, "03-inbox")
+    page.get_by_role("link", name=state["tracking"]).click()
+    open_action(page, "签收")
+    page.get_by_label("联系诉求人情况").fill("已电话联系诉求人，了解收费经过")
+    page.get_by_role("button", name="确认签收").click()
+    assert "办理中" in page.locator("h1").last.inner_text()
+    open_action(page, "答复")
+    reply = page.get_by_label("答复内容")
+    text = reply.input_value()
+    assert "已收悉" in text and "阿图什市教育局" in text  # starts from the category's standard reply
+    reply.fill(text.replace("（请填写调查核实情况）", "经核实，该校已将所收费用全部退还。"))
+    page.get_by_label("处理意见").select_option("support")
+    page.get_by_label("办理情况").fill("到校核查，约谈校长，责令退费")
+    page.get_by_label("处理结果").fill("学校已退还全部费用")
+    shot(page, "04-reply-composer")
+    page.get_by_role("button", name="确认答复").click()
+    assert "已答复" in page.locator("h1").last.inner_text()
+    open_action(page, "回访")
+    page.get_by_label("问题已解决").check()
+    page.get_by_label("满意度").select_option("satisfied")
+    page.get_by_role("button", name="确认回访").click()
+    open_action(page, "办结")
+    page.get_by_role("button", name="确认办结").click()
+    assert "已办结" in page.locator("h1").last.inner_text()
+    shot(page, "05-item-closed")
+
+
+def test_supervisor_presses_overdue_item_and_exports_annex2(login, state, server):
+    page = login("ats_sup")
+    assert page.url.endswith("/board")
+    shot(page, "06-board")
+    rows = page.locator("table").first.locator("tbody tr")
+    first_link = rows.first.get_by_role("link").first
+    overdue_no = first_link.inner_text().strip()
+    rows.first.get_by_role("button", name="督办").click()
+    assert f"已督办：{overdue_no}" in page.get_by_role("status").inner_text()
+    page.goto(f"{server}/items/{overdue_no}")
+    assert page.locator(".timeline").get_by_text("督办").count() >= 1
+    page.goto(f"{server}/dashboard")
+    assert page.get_by_text("响应率").count() == 1 and page.locator("svg").count() >= 2
+    shot(page, "07-dashboard")
+    page.goto(f"{server}/ledgers")
+    shot(page, "08-ledgers")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="导出").click()
+    sheet = load_workbook(BytesIO(open(download.value.path(), "rb").read())).active
+    assert sheet["A1"].value == "附件2"
+    assert any(state["tracking"] in str(cell.value) for cell in sheet["B"])
+    assert not any("13912345678" in str(cell.value) for row in sheet.iter_rows() for cell in row)
+
+
+def test_public_status_page_shows_the_reply(browser, server, state):
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    page.goto(server + "/status")
+    page.get_by_label("受理编号").fill(state["tracking"])
+    page.get_by_label("电话后四位").fill("5678")
+    page.get_by_role("button", name="查询").click()
+    assert page.get_by_test_id("public-status").inner_text() == "已办结"
+    assert "买买提" not in page.content() and "13912345678" not in page.content()
+    shot(page, "09-public-status")
+    context.close()
+
+
+def test_every_input_has_a_label(login, server):
+    page = login("kz_sup")
+    missing = {}
+    for path in ["/intake", "/items", "/board", "/approvals", "/dashboard", "/ledgers", "/notifications",
+                 "/replies", "/status"]:
+        page.goto(server + path)
+        unlabeled = page.evaluate("""() => [...document.querySelectorAll('input, select, textarea')]
+            .filter(el => el.type !== 'hidden' && !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
+            .map(el => el.name || el.id)""")
+        if unlabeled:
+            missing[path] = unlabeled
+    assert missing == {}
+
+
+def test_admin_adds_next_years_holiday(login, server):
+    page = login("admin", "admin-pass-2026")
+    page.goto(server + "/admin")
+    shot(page, "10-admin")
+    page.get_by_label("日期", exact=True).fill("2027-01-01")
+    page.get_by_label("类型").select_option("holiday")
+    page.get_by_label("说明").fill("元旦")
+    page.get_by_label("该年全年安排已录入（扩展日历）").check()
+    page.get_by_role("button", name="添加").click()
+    assert "2027-12-31" in page.locator("#calendar").inner_text()

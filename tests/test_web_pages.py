@@ -1,0 +1,100 @@
+"""Every page renders for the roles that use it, refuses the others, and keeps CSRF and scope."""
+
+import re
+
+import pytest
+from test_api_client import app, client  # noqa: F401  (the app wired to the test transaction)
+
+from complaints import auth
+from complaints.services.transitions import act
+
+PAGES = {
+    "operator": ["/intake", "/items", "/notifications", "/status"],
+    "handler": ["/inbox", "/items", "/notifications"],
+    "supervisor": ["/intake", "/items", "/board", "/approvals", "/dashboard", "/ledgers", "/replies",
+                   "/notifications", "/dashboard?unit_code=ATS&start=2026-01-01&end=2026-12-31"],
+    "admin": ["/admin", "/items"],
+}
+
+
+@pytest.fixture
+def browser_as(client, session):  # noqa: F811
+    def sign_in(user):
+        _, token = auth.create_session(session=session, user=user, kind="browser")
+        client.cookies.set(auth.SESSION_COOKIE, token)
+        return client
+    return sign_in
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+@pytest.mark.parametrize("role", sorted(PAGES))
+def test_pages_render_for_their_roles(role, browser_as, make_user, make_item):
+    make_item()
+    web = browser_as(make_user(role))
+    for path in PAGES[role]:
+        response = web.get(path)
+        assert response.status_code == 200, (path, response.text[:500])
+        assert "<html" in response.text
+
+
+def test_pages_need_login_and_role(client, browser_as, make_user):  # noqa: F811
+    response = client.get("/board", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"].startswith("/login")
+    web = browser_as(make_user("operator"))
+    refused = web.get("/board")
+    assert refused.status_code == 403 and "只有督办人" in refused.text
+
+
+def test_item_page_shows_only_allowed_actions_and_masks_for_others(browser_as, make_user, make_item, session,
+                                                                   runtime):
+    supervisor, handler = make_user("supervisor"), make_user("handler")
+    item = make_item()
+    act(session=session, runtime=runtime, actor=supervisor, item=item, action="dispatch",
+        payload={"handler_id": handler.id})
+    session.flush()
+    other_handler_page = browser_as(make_user("handler")).get(f"/items/{item.tracking_no}").text
+    assert "138****5678" in other_handler_page and "13812345678" not in other_handler_page
+    assert "确认签收" not in other_handler_page
+    mine = browser_as(handler).get(f"/items/{item.tracking_no}").text
+    assert "13812345678" in mine and "确认签收" in mine and "确认答复" not in mine
+
+
+def test_other_units_item_is_not_found(browser_as, make_user, make_item):
+    item = make_item(unit_code="WQ")
+    response = browser_as(make_user("handler", unit="ATS")).get(f"/items/{item.tracking_no}")
+    assert response.status_code == 404
+
+
+def test_form_post_without_csrf_token_is_refused(browser_as, make_user):
+    web = browser_as(make_user("operator"))
+    response = web.post("/intake", data={"summary": "测试", "unit_code": "ATS", "channel": "call", "kind": "complaint"})
+    assert response.status_code == 403
+
+
+def test_intake_keeps_values_after_an_error_and_registers_when_fixed(browser_as, make_user):
+    web = browser_as(make_user("operator"))
+    token = csrf_of(web.get("/intake").text)
+    form = {"csrf_token": token, "channel": "call", "kind": "complaint", "unit_code": "ATS",
+            "summary": "反映学校收取共建费", "complainant_phone": "12345", "complainant_name": "王丽"}
+    failed = web.post("/intake", data=form)
+    assert failed.status_code == 422 and "电话号码格式不正确" in failed.text
+    assert "反映学校收取共建费" in failed.text and "王丽" in failed.text
+    form["complainant_phone"] = "13812345678"
+    saved = web.post("/intake", data=form, follow_redirects=False)
+    assert saved.status_code == 303 and "registered=1" in saved.headers["location"]
+    page = web.get(saved.headers["location"]).text
+    assert re.search(r'data-testid="tracking-no">ATS-\d{4}-\d{6}<', page)
+
+
+def test_english_interface_is_switchable(browser_as, make_user):
+    web = browser_as(make_user("operator"))
+    page = web.get("/intake?lang=en").text
+    assert 'lang="en"' in page
+    assert web.cookies.get("lang") == "en"
+
+
+def test_uyghur_interface_is_right_to_left(browser_as, make_user):
+    assert 'dir="rtl"' in browser_as(make_user("operator")).get("/intake?lang=ug").text
