@@ -98,3 +98,20 @@ def test_english_interface_is_switchable(browser_as, make_user):
 
 def test_uyghur_interface_is_right_to_left(browser_as, make_user):
     assert 'dir="rtl"' in browser_as(make_user("operator")).get("/intake?lang=ug").text
+
+
+def test_handler_replies_from_the_composer(browser_as, make_user, make_item, session, runtime):
+    supervisor, handler = make_user("supervisor"), make_user("handler")
+    item = make_item()
+    for actor, action, payload in [(supervisor, "dispatch", {"handler_id": handler.id}), (handler, "accept", {})]:
+        act(session=session, runtime=runtime, actor=actor, item=item, action=action, payload=payload)
+    session.flush()
+    web = browser_as(handler)
+    page = web.get(f"/items/{item.tracking_no}").text
+    assert "已载入“违规收费”统一答复口径" in page
+    text = re.search(r'name="text" rows="14" required>([^<]+)</textarea>', page).group(1)
+    response = web.post(f"/items/{item.tracking_no}/act/reply", follow_redirects=False,
+                        data={"csrf_token": csrf_of(page), "version": str(item.version), "text": text,
+                              "outcome": "support", "handling_notes": "到校核查", "result_text": "已退费",
+                              "template_id": ""})
+    assert response.status_code == 303, response.text[-3000:]

@@ -24,8 +24,9 @@ LANGUAGES = (("zh_Hans_CN", "中文"), ("en", "English"), ("ug", "ئۇيغۇرچ
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                       extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
+    # old-style callables: _("…{name}…", name=x) formats with str.format, like the Python code
     env.install_gettext_callables(gettext=lambda m, **kw: gettext(m, **kw),
-                                  ngettext=lambda s, p, n, **kw: ngettext(s, p, n, **kw), newstyle=True)
+                                  ngettext=lambda s, p, n, **kw: ngettext(s, p, n, **kw), newstyle=False)
     env.globals.update(
         label=lambda value: gettext(LABELS[value]) if value in LABELS else value,
         action_label=presenters.action_label, status_label=presenters.status_label,

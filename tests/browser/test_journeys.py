@@ -14,6 +14,12 @@ pytestmark = pytest.mark.browser
 SUMMARY = "反映阿图什市第一小学入学收取共建费两千元"
 
 
+def no_error(page) -> None:
+    """The page shows no error message (and if it does, the test says which)."""
+    errors = page.locator(".flash.error")
+    assert errors.count() == 0, errors.first.inner_text()
+
+
 def open_action(page, name: str) -> None:
     """Open the form of one action on the item page."""
     page.locator("details > summary").filter(has_text=re.compile(f"^{name}$")).click()
@@ -75,6 +81,7 @@ def test_handler_accepts_replies_from_standard_reply_and_closes(login, state):
     page.get_by_label("处理结果").fill("学校已退还全部费用")
     shot(page, "04-reply-composer")
     page.get_by_role("button", name="确认答复").click()
+    no_error(page)
     assert "已答复" in page.locator("h1").last.inner_text()
     open_action(page, "回访")
     page.get_by_label("问题已解决").check()
