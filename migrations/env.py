@@ -10,6 +10,11 @@ config = context.config
 target_metadata = SQLModel.metadata
 
 
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Leave APScheduler's own job-store table alone: the scheduler creates and owns it."""
+    return not (type_ == "table" and name == "apscheduler_jobs")
+
+
 def _url() -> str:
     url = config.get_main_option("sqlalchemy.url")
     if url:
@@ -21,7 +26,7 @@ def _url() -> str:
 
 def run_offline() -> None:
     context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True,
-                      render_as_batch=True)
+                      render_as_batch=True, include_object=include_object)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -30,7 +35,7 @@ def run_online() -> None:
     engine = make_engine(_url())
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
-                          compare_type=True)
+                          compare_type=True, include_object=include_object)
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()
