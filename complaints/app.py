@@ -8,7 +8,7 @@ joins it with savepoints, so request commits are rolled back with the test.
 
 from __future__ import annotations
 
-import threading
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
@@ -74,7 +74,7 @@ def setup(app: FastAPI, settings: Settings, engine: Engine | None, connection: C
     app.state.engine = engine
     app.state.runtime = runtime or Runtime.load(settings, engine)
     app.state.session_factory = session_factory(engine, connection)
-    app.state.write_lock = threading.Lock() if engine.dialect.name == "sqlite" else None
+    app.state.write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None  # see write_turn
     app.state.public_limiter = SlidingWindowLimiter(limit=PUBLIC_LOOKUPS_PER_MINUTE, window=60)
     return created
 

@@ -135,11 +135,12 @@ def resolve(*, session: Session, token: str, now: datetime | None = None) -> tup
     if not token or len(token) > 128:
         return None
     now = now or utcnow()
-    record = session.exec(select(AuthSession).where(AuthSession.token_hash == token_hash(token))).first()
-    if record is None or record.expires_at <= now:
+    query = select(AuthSession, User).join(User, User.id == AuthSession.user_id)  # one round trip for both
+    found = session.exec(query.where(AuthSession.token_hash == token_hash(token))).first()
+    if found is None:
         return None
-    user = session.get(User, record.user_id)
-    if user is None or not user.active:
+    record, user = found
+    if record.expires_at <= now or not user.active:
         return None
     if record.last_used_at is None or now - record.last_used_at > TOUCH_EVERY:
         record.last_used_at = now

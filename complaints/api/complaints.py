@@ -22,7 +22,7 @@ from complaints.api.strict import IsoDatetime, strict_model
 from complaints.clock import to_storage, utcnow
 from complaints.errors import InvalidInput
 from complaints.i18n import gettext
-from complaints.models import Complaint, User
+from complaints.models import Complaint, Event, User
 from complaints.presenters import action_label
 from complaints.runtime import Runtime
 from complaints.services import complaints as service
@@ -54,14 +54,16 @@ def check_category(runtime: Runtime, code: str) -> str:
     return code
 
 
-def detail(session: Session, runtime: Runtime, user: User, item: Complaint, response: Response) -> ComplaintDetail:
-    """The item as this user may see it, with the ETag of its version."""
-    events = service.history(session=session, item=item)
+def detail(session: Session, runtime: Runtime, user: User, item: Complaint, response: Response,
+           events: list[Event] | None = None) -> ComplaintDetail:
+    """The item as this user may see it, with the ETag of its version; `events` if already in hand."""
+    events = service.history(session=session, item=item) if events is None else events
     who = identity.for_viewer(session=session, settings=runtime.settings, actor=user, item=item)
     allowed = [a for a in allowed_actions(Status(item.status), roles_of(user), is_assignee=item.handler_id == user.id)
                if a is not Action.REGISTER]
     response.headers["ETag"] = etag(item.version)
-    names = names_of(session, {e.actor_id for e in events} | {item.handler_id})
+    others = {e.actor_id for e in events} | {item.handler_id}
+    names = {user.id: user.name} | names_of(session, others - {user.id})  # the user's own name is in hand
     return detail_out(item, who, names, events, allowed)
 
 
@@ -71,10 +73,10 @@ RegisterIn = strict_model(service.ComplaintIn)
 @router.post("", status_code=201, response_model=ComplaintDetail, summary="登记诉求")
 def register(data: RegisterIn, user: CurrentUser, session: SessionDep, runtime: RuntimeDep,
              response: Response) -> ComplaintDetail:
-    item = service.register(session=session, runtime=runtime, actor=user, data=data)
+    item, event = service.register_with_event(session=session, runtime=runtime, actor=user, data=data)
     session.flush()
     response.headers["Location"] = f"/api/complaints/{item.id}"
-    return detail(session, runtime, user, item, response)
+    return detail(session, runtime, user, item, response, events=[event])  # a new item's whole history
 
 
 class ListQuery(BaseModel):

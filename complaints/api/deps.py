@@ -10,8 +10,7 @@ since a browser never attaches them on its own.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterator
-from contextlib import nullcontext
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -29,14 +28,29 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "X-CSRF-Token"
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def write_turn(request: Request) -> AsyncIterator[None]:
+    """On SQLite (one writer at a time) requests that may write take turns on this process's lock.
+
+    Without it concurrent writers wait in SQLite's busy handler, whose sleeps grow to 100 ms. The lock is
+    an asyncio lock held by the request's task, so a cancelled request (the client went away) releases it;
+    a thread lock taken in a worker thread was leaked on cancellation and hung every later write.
+    """
+    lock = getattr(request.app.state, "write_lock", None)
+    if lock is None or request.method in SAFE_METHODS:
+        yield
+        return
+    async with lock:
+        yield
+
+
+def get_session(request: Request, _turn: Annotated[None, Depends(write_turn, scope="function")] = None
+                ) -> Iterator[Session]:
     """One session per request: committed when the route returns, rolled back when it raises.
 
-    On SQLite (one writer at a time, one process) requests that may write take turns on a process lock:
-    otherwise concurrent writers wait in SQLite's busy handler, whose sleeps grow to 100 ms.
+    As a dependency it first waits for the request's write turn (see write_turn); called directly (the
+    web pages) it takes none, and a concurrent writer waits in SQLite's busy handler instead.
     """
-    lock = request.app.state.write_lock if request.method not in SAFE_METHODS else None
-    with lock or nullcontext(), request.app.state.session_factory() as session:
+    with request.app.state.session_factory() as session:
         try:
             yield session
             session.commit()
@@ -45,7 +59,8 @@ def get_session(request: Request) -> Iterator[Session]:
             raise
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
+    """async: nothing to wait for, and a plain `def` would cost a trip to the thread pool."""
     return request.app.state.runtime
 
 
@@ -135,7 +150,7 @@ def _query_names(dependant) -> set[str]:
     return names
 
 
-def reject_unknown_query(request: Request) -> None:
+async def reject_unknown_query(request: Request) -> None:
     """A misspelt or unknown query parameter is refused (422), not silently ignored."""
     route = request.scope.get("route")
     if route is None or not request.query_params or not hasattr(route, "dependant"):

@@ -93,6 +93,12 @@ def suggest_category(text: str, runtime: Runtime) -> str:
 def register(*, session: Session, runtime: Runtime, actor: User, data: ComplaintIn | dict,
              now: datetime | None = None) -> Complaint:
     """Log a new item (受理/登记) with its deadlines and its first history event."""
+    return register_with_event(session=session, runtime=runtime, actor=actor, data=data, now=now)[0]
+
+
+def register_with_event(*, session: Session, runtime: Runtime, actor: User, data: ComplaintIn | dict,
+                        now: datetime | None = None) -> tuple[Complaint, Event]:
+    """register(), also handing back the first history event (so a caller need not read it back)."""
     data = parse_input(data) if isinstance(data, dict) else data
     settings, tz = runtime.settings, runtime.settings.app.timezone
     fire_or_refuse(None, Action.REGISTER, roles_of(actor), is_assignee=False)
@@ -123,10 +129,11 @@ def register(*, session: Session, runtime: Runtime, actor: User, data: Complaint
     )
     deadlines.set_initial(item, runtime)
     session.add(item)
-    session.add(Event(complaint=item, at=now, actor_id=actor.id, action=Action.REGISTER,
-                      to_status=Status.REGISTERED, note=None,
-                      changes={"category": category, "unit_code": item.unit_code}))
-    return item
+    event = Event(complaint=item, at=now, actor_id=actor.id, action=Action.REGISTER,
+                  to_status=Status.REGISTERED, note=None,
+                  changes={"category": category, "unit_code": item.unit_code})
+    session.add(event)
+    return item, event
 
 
 def get(*, session: Session, runtime: Runtime, actor: User, ref: int | str) -> Complaint:
@@ -218,4 +225,5 @@ def ensure_version(item: Complaint, expected_version: int | None) -> None:
                        field="version", current_version=item.version)
 
 
-__all__ = ["ActionNotAllowed", "ComplaintIn", "ListFilter", "get", "history", "list_complaints", "register"]
+__all__ = ["ActionNotAllowed", "ComplaintIn", "ListFilter", "get", "history", "list_complaints", "register",
+           "register_with_event"]

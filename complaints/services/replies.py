@@ -21,6 +21,8 @@ from workflows.vocab import Role
 # how each channel reads after "您于…通过…反映的问题"
 CHANNEL_PHRASES = {"call": "招生咨询热线", "letter": "来信", "visit": "来访", "platform": "12345政务服务便民热线平台",
                    "referral": "上级交办", "web": "网上留言"}
+# placeholders the handler replaces before sending (in the reply's language, Chinese)
+FILL_IN_FACTS, FILL_IN_CALL, FILL_IN_ANSWER = "（请填写调查核实情况）", "（请填写电话沟通情况）", "（请填写答复要点）"
 LOCALES = {"zh": "zh_Hans", "zh_Hans": "zh_Hans", "zh_Hans_CN": "zh_Hans", "ug": "ug"}
 
 
@@ -103,10 +105,11 @@ def variables_for(item: Complaint, runtime: Runtime, handler: User | None, *, to
     name = item.complainant_name if not (item.anonymous or item.confidential) else None
     return {
         "salutation": name or "", "received_date": to_local(item.received_at, tz).date(),
-        "channel": gettext(CHANNEL_PHRASES.get(item.channel) or channel_label(item.channel)), "tracking_no": item.tracking_no, "summary": item.summary,
-        "school": item.school or "", "verified_facts": item.handling_notes or gettext("（请填写调查核实情况）"),
+        # the reply's own wording, not the interface language of whoever drafts it
+        "channel": CHANNEL_PHRASES.get(item.channel) or channel_label(item.channel), "tracking_no": item.tracking_no, "summary": item.summary,
+        "school": item.school or "", "verified_facts": item.handling_notes or FILL_IN_FACTS,
         "outcome": item.outcome or "explain", "next_steps": "",
-        "callback_note": gettext("（请填写电话沟通情况）"), "unit_name": unit.name,
+        "callback_note": FILL_IN_CALL, "unit_name": unit.name,
         "unit_hotline": unit.hotline, "reply_date": today or to_local(utcnow(), tz).date(),
         "handler_name": handler.name if handler else "", "is_xinfang": item.track == "xinfang",
     }
@@ -118,7 +121,7 @@ def draft_reply(*, session: Session, runtime: Runtime, actor: User, item: Compla
     version = approved(session=session, category=item.category, locale=locale)
     variables = variables_for(item, runtime, actor)
     if item.kind == "question":
-        variables.update(instant=True, answer=gettext("（请填写答复要点）"))
+        variables.update(instant=True, answer=FILL_IN_ANSWER)
     try:
         text = render(category=item.category, locale=template_locale(locale), variables=variables,
                       source=version.source if version else None)

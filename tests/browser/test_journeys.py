@@ -118,7 +118,7 @@ def test_supervisor_presses_overdue_item_and_exports_annex2(login, state, server
 
 
 def test_public_status_page_shows_the_reply(browser, server, state):
-    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
     page = context.new_page()
     page.goto(server + "/status")
     page.get_by_label("受理编号").fill(state["tracking"])
