@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         owned = None
         if not hasattr(app.state, "runtime"):
             owned = setup(app, settings or load_settings(), engine, connection, runtime)
+            app.state.runtime.clock  # noqa: B018 - build the working-day calendar now, not in the first request
         yield
         if owned is not None:
             owned.dispose()

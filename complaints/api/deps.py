@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyCookie, HTTPBearer
 from pydantic import BaseModel
 from sqlmodel import Session
@@ -28,6 +30,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "X-CSRF-Token"
 
 
+@asynccontextmanager
 async def write_turn(request: Request) -> AsyncIterator[None]:
     """On SQLite (one writer at a time) requests that may write take turns on this process's lock.
 
@@ -43,12 +46,36 @@ async def write_turn(request: Request) -> AsyncIterator[None]:
         yield
 
 
-def get_session(request: Request, _turn: Annotated[None, Depends(write_turn, scope="function")] = None
-                ) -> Iterator[Session]:
-    """One session per request: committed when the route returns, rolled back when it raises.
+def _finish(session: Session, error: BaseException | None) -> None:
+    """Commit, or roll back after an error, and close: one trip to the thread pool."""
+    try:
+        if error is None:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
 
-    As a dependency it first waits for the request's write turn (see write_turn); called directly (the
-    web pages) it takes none, and a concurrent writer waits in SQLite's busy handler instead.
+
+async def request_session(request: Request) -> AsyncIterator[Session]:
+    """The API's session: committed when the route returns, rolled back when it raises.
+
+    Opened in the event loop (a session does no I/O until first used) after the request's write turn.
+    """
+    async with write_turn(request):
+        session = request.app.state.session_factory()
+        try:
+            yield session
+        except BaseException as exc:
+            await run_in_threadpool(_finish, session, exc)
+            raise
+        await run_in_threadpool(_finish, session, None)
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per page request (the web pages), committed or rolled back like request_session.
+
+    It takes no write turn: a page that writes while another request does waits in SQLite's busy handler.
     """
     with request.app.state.session_factory() as session:
         try:
@@ -65,7 +92,7 @@ async def get_runtime(request: Request) -> Runtime:
 
 
 # scope="function": the commit happens before the response is sent, so a failed commit is reported
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+SessionDep = Annotated[Session, Depends(request_session, scope="function")]
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
