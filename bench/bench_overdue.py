@@ -14,8 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from _common import fresh_sqlite, median, percentile
 from sqlalchemy import insert
-from sqlmodel import select
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from complaints.db import make_engine, upgrade
 from complaints.models import Complaint, User

@@ -99,7 +99,7 @@ def test_suspension_pauses_the_clock(session, runtime, staff, item):
     handler = staff["handler"]
     fire(session, runtime, staff["supervisor"], item, "dispatch", handler_id=handler.id)
     fire(session, runtime, handler, item, "accept")
-    before = local(item.reply_due_at)
+    assert local(item.reply_due_at) == datetime(2026, 6, 11)
     act(session=session, runtime=runtime, actor=handler, item=item, action="suspend",
         payload={"note": "等待诉求人补充材料"}, now=datetime(2026, 6, 4, 11, 0, tzinfo=TZ))
     assert item.status == "suspended" and item.next_due_at is None

@@ -97,7 +97,8 @@ def test_annex3_lists_referrals(session, runtime, make_user, make_item):
             now=datetime(2026, 6, 5, 12, 0, tzinfo=TZ))
     period = ledger.Period(unit_code="ATS", start=date(2026, 6, 1), end=date(2026, 6, 30))
     rows = list(ledger.annex3_rows(session=session, period=period, runtime=runtime))
-    assert [(r.subject, r.violation) for r in rows if r.subject == "阿图什市某小学"] == [("阿图什市某小学", "收取共建费")]
+    mine = [(r.subject, r.violation) for r in rows if r.subject == "阿图什市某小学"]
+    assert mine == [("阿图什市某小学", "收取共建费")]
 
 
 def test_supervisor_edit_survives_and_other_units_cannot_edit(session, runtime, closed_item, make_user):

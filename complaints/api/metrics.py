@@ -66,14 +66,15 @@ class RequestMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers") or ())
-        current_locale.set(locale_for_scope(scope))
+        locale = locale_for_scope(scope)
+        current_locale.set(locale)
         started = time.perf_counter()
         is_api = scope["path"].startswith("/api/")
+        remember = _chosen_language(scope, locale)
 
         async def send_with_headers(message) -> None:
             if message["type"] == "http.response.start":
-                extra = SECURITY_HEADERS + ([(b"cache-control", b"no-store")] if is_api else [])
+                extra = SECURITY_HEADERS + ([(b"cache-control", b"no-store")] if is_api else []) + remember
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
@@ -83,6 +84,14 @@ class RequestMiddleware:
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
             self.histogram.observe(scope["method"], template, time.perf_counter() - started)
+
+
+def _chosen_language(scope, locale: str) -> list[tuple[bytes, bytes]]:
+    """?lang= picks the interface language; a cookie keeps the choice for the next pages."""
+    if b"lang=" not in scope.get("query_string", b""):
+        return []
+    cookie = f"lang={locale}; Max-Age=31536000; Path=/; SameSite=Lax"
+    return [(b"set-cookie", cookie.encode("latin-1"))]
 
 
 def render(*, session: Session, histogram: LatencyHistogram, now: datetime) -> str:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from complaints.cli import (calendar_cmd, import_cmd, items, jobs_cmd, ledger_cmd, replies_cmd, server_cmd,
-                            setup)
+from complaints.cli import calendar_cmd, import_cmd, items, jobs_cmd, ledger_cmd, replies_cmd, server_cmd, setup
 from complaints.cli.common import state
 
 app = typer.Typer(help="阳光招生接诉即办：诉求登记、派单、办理、督办与台账。", no_args_is_help=True,

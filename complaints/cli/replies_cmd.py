@@ -19,9 +19,9 @@ def register(root: typer.Typer) -> None:
 @app.command("check")
 def check() -> None:
     """检查所有模板文件（以及数据库中待审核、已批准的版本），列出有问题的模板。"""
-    from complaints.replies import check_source
-
     from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from complaints.replies import check_source
 
     problems = {name: found for name, found in check_all().items() if found}
     try:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from datetime import datetime, timedelta
+from functools import cache
 
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import bindparam, func, or_

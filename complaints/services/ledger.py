@@ -86,7 +86,8 @@ def edit_entry(*, session: Session, runtime: Runtime, actor: User, entry_id: int
         raise NotFound(gettext("找不到台账条目：{id}", id=entry_id), field="entry")
     unknown = set(changes) - set(EDITABLE)
     if unknown:
-        raise InvalidInput(gettext("不能修改的字段：{names}", names=", ".join(sorted(unknown))), field=sorted(unknown)[0])
+        names = sorted(unknown)
+        raise InvalidInput(gettext("不能修改的字段：{names}", names=", ".join(names)), field=names[0])
     for key, value in changes.items():
         if not isinstance(value, str) or len(value) > 4000:
             raise InvalidInput(gettext("{name} 应为不超过4000字的文本", name=key), field=key)

@@ -106,7 +106,8 @@ def variables_for(item: Complaint, runtime: Runtime, handler: User | None, *, to
     return {
         "salutation": name or "", "received_date": to_local(item.received_at, tz).date(),
         # the reply's own wording, not the interface language of whoever drafts it
-        "channel": CHANNEL_PHRASES.get(item.channel) or channel_label(item.channel), "tracking_no": item.tracking_no, "summary": item.summary,
+        "channel": CHANNEL_PHRASES.get(item.channel) or channel_label(item.channel),
+        "tracking_no": item.tracking_no, "summary": item.summary,
         "school": item.school or "", "verified_facts": item.handling_notes or FILL_IN_FACTS,
         "outcome": item.outcome or "explain", "next_steps": "",
         "callback_note": FILL_IN_CALL, "unit_name": unit.name,

@@ -9,28 +9,17 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from complaints.errors import DomainError
-from complaints.i18n import SUPPORTED
 from complaints.web.deps import LoginRequired
 from complaints.web.pages import admin, intake, items, notifications, public, replies, supervisor
 
 STATIC = Path(__file__).parent / "static"
-LANG_COOKIE = "lang"
 
 
 def install(app: FastAPI) -> None:
-    """Add the pages, the static files and the locale middleware to `app`."""
+    """Add the pages and the static files to `app` (the language is chosen by the request middleware)."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (public, intake, items, supervisor, admin, notifications, replies):
         app.include_router(module.router, include_in_schema=False)
-
-    @app.middleware("http")
-    async def remember_language(request: Request, call_next):
-        """?lang= chooses the interface language (set per request by the outer middleware) and keeps it."""
-        response = await call_next(request)
-        requested = request.query_params.get("lang")
-        if requested in SUPPORTED:
-            response.set_cookie(LANG_COOKIE, requested, max_age=86400 * 365, samesite="lax")
-        return response
 
 
 def is_page(request: Request) -> bool:

@@ -13,8 +13,7 @@ from complaints import presenters
 from complaints.i18n import current_locale, gettext, is_rtl, ngettext
 from complaints.web import csrf
 from workflows.lifecycle import ACTION_LABELS
-from workflows.vocab import (LABELS, Channel, Kind, Outcome, Role, Satisfaction, SendBackReason, Status,
-                             Urgency)
+from workflows.vocab import LABELS, Channel, Kind, Outcome, Role, Satisfaction, SendBackReason, Status, Urgency
 
 TEMPLATES = Path(__file__).parent / "templates"
 LANGUAGES = (("zh_Hans_CN", "中文"), ("en", "English"), ("ug", "ئۇيغۇرچە"))

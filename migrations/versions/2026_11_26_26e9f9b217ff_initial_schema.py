@@ -1,13 +1,12 @@
 """initial schema
 
 Revision ID: 26e9f9b217ff
-Revises: 
+Revises:
 Create Date: 2026-11-26 18:18:47.173523
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision = '26e9f9b217ff'
 down_revision = None

@@ -47,7 +47,7 @@ def server(tmp_path_factory):
             break
         except OSError:
             if process.poll() is not None:
-                raise RuntimeError(process.stdout.read().decode(errors="replace"))
+                raise RuntimeError(process.stdout.read().decode(errors="replace")) from None
             time.sleep(0.2)
     else:
         process.kill()

@@ -6,9 +6,8 @@ import re
 from io import BytesIO
 
 import pytest
-from openpyxl import load_workbook
-
 from browser_helpers import shot
+from openpyxl import load_workbook
 
 pytestmark = pytest.mark.browser
 SUMMARY = "反映阿图什市第一小学入学收取共建费两千元"

@@ -41,10 +41,10 @@ def board(request: Request, user: PageUser, session: PageSession, runtime: Runti
     _supervisor(user)
     now = utcnow()
     unit = unit_code[:8] or None
-    overdue, n_overdue = service.list_complaints(session=session, runtime=runtime, actor=user, filters=service.ListFilter(
-        unit_code=unit, overdue=True, limit=100), now=now)
-    soon, n_soon = service.list_complaints(session=session, runtime=runtime, actor=user, filters=service.ListFilter(
-        unit_code=unit, due_soon=True, limit=100), now=now)
+    overdue, n_overdue = service.list_complaints(session=session, runtime=runtime, actor=user, now=now,
+                                                 filters=service.ListFilter(unit_code=unit, overdue=True, limit=100))
+    soon, n_soon = service.list_complaints(session=session, runtime=runtime, actor=user, now=now,
+                                           filters=service.ListFilter(unit_code=unit, due_soon=True, limit=100))
     scope = [visible_filter(user, runtime.settings), Complaint.is_open.is_(True), Complaint.next_due_at < now]
     if unit:
         scope.append(Complaint.unit_code == unit)
