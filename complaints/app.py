@@ -42,11 +42,14 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        owned = None
+        owned = scheduler = None
         if not hasattr(app.state, "runtime"):
             owned = setup(app, settings or load_settings(), engine, connection, runtime)
             app.state.runtime.clock  # noqa: B018 - build the working-day calendar now, not in the first request
+            scheduler = start_scheduler(app.state.runtime)
         yield
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
         if owned is not None:
             owned.dispose()
 
@@ -63,6 +66,21 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     _include_web(app)
     restrict_vocabulary(app)
     return app
+
+
+def start_scheduler(runtime: Runtime):
+    """The single-machine default: the scheduled jobs run inside the one API process.
+
+    In production (several API processes) `complaints serve --workers N` turns this off and one
+    `complaints scheduler` process runs the jobs; its locks stop two schedulers running one job at once.
+    """
+    if not runtime.settings.app.run_scheduler_in_process:
+        return None
+    from complaints.jobs.scheduler import build_scheduler
+
+    scheduler = build_scheduler(runtime, blocking=False)
+    scheduler.start()
+    return scheduler
 
 
 def setup(app: FastAPI, settings: Settings, engine: Engine | None, connection: Connection | None,

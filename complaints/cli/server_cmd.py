@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from complaints.cli.common import domain_errors, echo_table, fail, state
@@ -30,7 +32,11 @@ def serve(
              code=2)
     if workers > 1 and reload:
         fail("--reload 与 --workers 不能同时使用", code=2)
-    typer.echo(f"服务地址 http://{host}:{port}/  （API 文档 /docs，{workers} 个工作进程）")
+    if workers > 1:  # each worker would start its own scheduler: run `complaints scheduler` beside them instead
+        os.environ["COMPLAINTS_APP__RUN_SCHEDULER_IN_PROCESS"] = "false"
+    in_process = workers == 1 and state.settings.app.run_scheduler_in_process
+    typer.echo(f"服务地址 http://{host}:{port}/  （API 文档 /docs，{workers} 个工作进程；"
+               f"{'定时任务在本进程中运行' if in_process else '定时任务请另行运行 complaints scheduler'}）")
     uvicorn.run("complaints.app:create_app", factory=True, host=host, port=port, workers=workers, reload=reload,
                 proxy_headers=bool(forwarded_allow_ips), forwarded_allow_ips=forwarded_allow_ips,
                 access_log=False, log_level="info")
