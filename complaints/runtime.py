@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date
+from datetime import time as clock_time
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from complaints.models import CalendarEntry, CalendarYear
 from complaints.settings import Settings
@@ -18,6 +20,7 @@ from workflows.office_hours import OfficeHours, Period, Season
 from workflows.policy import Clock, Profile, ProfileRule, choose_profile
 
 RULE_KEYS = ("track", "kind", "channel", "category", "urgency")
+CALENDAR_CHECK_SECONDS = 60  # how stale another process's calendar edit may be in this one
 
 
 @dataclass
@@ -28,6 +31,9 @@ class Runtime:
     engine: Engine
     calendar_entries: list[tuple[date, str]] = field(default_factory=list)
     calendar_years: list[int] = field(default_factory=list)
+    _stamp: tuple | None = None  # what the calendar was built from; compared at most once a minute
+    _checked_at: float = 0.0
+    _clock: Clock | None = None
 
     @classmethod
     def load(cls, settings: Settings, engine: Engine) -> Runtime:
@@ -41,15 +47,29 @@ class Runtime:
             with Session(self.engine) as session:
                 self.calendar_entries = [(e.day, e.kind) for e in session.exec(select(CalendarEntry))]
                 self.calendar_years = [y.year for y in session.exec(select(CalendarYear))]
+                self._stamp = _calendar_stamp(session)
         except Exception:  # noqa: BLE001 - before the first migration there is no table yet
             self.calendar_entries, self.calendar_years = [], []
-        self.__dict__.pop("clock", None)
+        self._clock = None
+        self._checked_at = time.monotonic()
 
-    @cached_property
+    @property
     def clock(self) -> Clock:
-        calendar = WorkCalendar(self._calendar_data())
-        tz = ZoneInfo(self.settings.app.timezone)
-        return Clock(calendar, OfficeHours(self._seasons(), calendar, tz))
+        """The working-day clock; rebuilt when another process changed the calendar days."""
+        if self._clock is not None and time.monotonic() - self._checked_at > CALENDAR_CHECK_SECONDS:
+            self._checked_at = time.monotonic()
+            try:
+                with Session(self.engine) as session:
+                    changed = _calendar_stamp(session) != self._stamp
+            except Exception:  # noqa: BLE001 - keep the clock we have if the database is briefly away
+                changed = False
+            if changed:
+                self.reload_calendar()
+        if self._clock is None:
+            calendar = WorkCalendar(self._calendar_data())
+            tz = ZoneInfo(self.settings.app.timezone)
+            self._clock = Clock(calendar, OfficeHours(self._seasons(), calendar, tz))
+        return self._clock
 
     def _calendar_data(self) -> CalendarData:
         data = load_calendar_data(self.settings.overlay_path())
@@ -102,4 +122,11 @@ class Runtime:
 def _period(text: str) -> Period:
     """'10:00-14:00' as a Period."""
     start, end = text.split("-")
-    return Period(time.fromisoformat(start.strip()), time.fromisoformat(end.strip()))
+    return Period(clock_time.fromisoformat(start.strip()), clock_time.fromisoformat(end.strip()))
+
+
+def _calendar_stamp(session: Session) -> tuple:
+    """Changes whenever a calendar day or year is added, edited or removed."""
+    entries = session.exec(select(func.count(), func.max(CalendarEntry.created_at)).select_from(CalendarEntry)).one()
+    years = session.exec(select(func.count(), func.max(CalendarYear.year)).select_from(CalendarYear)).one()
+    return (*entries, *years)

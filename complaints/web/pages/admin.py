@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import select
 
+from complaints.clock import utcnow
 from complaints.errors import DomainError, Forbidden, InvalidInput
 from complaints.i18n import gettext
 from complaints.models import CalendarEntry, CalendarYear, JobRun, RoutingRule, User
@@ -131,6 +132,7 @@ async def add_calendar_day(request: Request, user: PageUser, session: PageSessio
             raise InvalidInput(gettext("未知的日期类型"), field="kind")
         entry = session.get(CalendarEntry, day) or CalendarEntry(day=day, kind=kind)
         entry.kind, entry.note, entry.created_by_id = kind, str(form.get("note", ""))[:200], user.id
+        entry.created_at = utcnow()  # other processes notice the change by this stamp
         session.add(entry)
         if form.get("declare_year") == "on" and not session.get(CalendarYear, day.year):
             session.add(CalendarYear(year=day.year, note=gettext("管理员载入全年安排")))
