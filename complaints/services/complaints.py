@@ -76,7 +76,14 @@ def next_tracking_no(*, session: Session, unit_code: str, year: int) -> str:
     """ATS-2026-000123: unit and year in it, unique, short enough to read over the phone."""
     connection = session.connection()  # straight on the connection: nothing pending needs flushing first
     statement = _counter_statement(connection.dialect.name)
-    value = connection.execute(statement, {"unit": unit_code, "year": year}).scalar_one()
+    params = {"unit": unit_code, "year": year}
+    if connection.dialect.name == "postgresql":
+        # Taken in its own short transaction so concurrent registrations in one unit do not queue on the
+        # counter row until each request commits; a rolled-back registration leaves a gap, never a duplicate.
+        with connection.engine.connect() as own:
+            value = own.execution_options(isolation_level="AUTOCOMMIT").execute(statement, params).scalar_one()
+    else:  # SQLite has one writer at a time anyway
+        value = connection.execute(statement, params).scalar_one()
     return f"{unit_code}-{year}-{value:06d}"
 
 
