@@ -166,6 +166,17 @@ class CalendarYear(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class CategoryEdit(SQLModel, table=True):
+    """An admin's change to a configured category (name, routing keywords, 附件1 rows)."""
+
+    code: str = Field(primary_key=True, max_length=32)
+    name: str = Field(max_length=64)
+    keywords: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    annex1_rows: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    updated_by_id: int | None = Field(default=None, foreign_key="user.id")
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 class ReplyTemplate(SQLModel, table=True):
     """A version of a category's standard reply; handlers use only approved versions."""
 

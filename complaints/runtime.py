@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
-from complaints.models import CalendarEntry, CalendarYear
+from complaints.models import CalendarEntry, CalendarYear, CategoryEdit
 from complaints.settings import Settings
 from workflows.calendar import CalendarData, WorkCalendar, YearSchedule, load_calendar_data
 from workflows.deadlines import Limit
@@ -42,16 +42,26 @@ class Runtime:
         return runtime
 
     def reload_calendar(self) -> None:
-        """Read the deployment's calendar days from the database (after an admin edits them)."""
+        """Read what admins change at run time (calendar days, categories) from the database."""
         try:
             with Session(self.engine) as session:
                 self.calendar_entries = [(e.day, e.kind) for e in session.exec(select(CalendarEntry))]
                 self.calendar_years = [y.year for y in session.exec(select(CalendarYear))]
+                self.apply_category_edits(session.exec(select(CategoryEdit)).all())
                 self._stamp = _calendar_stamp(session)
         except Exception:  # noqa: BLE001 - before the first migration there is no table yet
             self.calendar_entries, self.calendar_years = [], []
         self._clock = None
         self._checked_at = time.monotonic()
+
+    def apply_category_edits(self, edits) -> None:
+        """Admins' edits over the configured categories (the settings object is shared by the app)."""
+        by_code = {edit.code: edit for edit in edits}
+        for category in self.settings.categories:
+            edit = by_code.get(category.code)
+            if edit is not None:
+                category.name, category.keywords, category.annex1_rows = edit.name, edit.keywords, edit.annex1_rows
+        self.settings.__dict__.pop("category_map", None)
 
     @property
     def clock(self) -> Clock:
@@ -126,7 +136,8 @@ def _period(text: str) -> Period:
 
 
 def _calendar_stamp(session: Session) -> tuple:
-    """Changes whenever a calendar day or year is added, edited or removed."""
+    """Changes whenever a calendar day or year, or a category, is added, edited or removed."""
     entries = session.exec(select(func.count(), func.max(CalendarEntry.created_at)).select_from(CalendarEntry)).one()
     years = session.exec(select(func.count(), func.max(CalendarYear.year)).select_from(CalendarYear)).one()
-    return (*entries, *years)
+    categories = session.exec(select(func.count(), func.max(CategoryEdit.updated_at)).select_from(CategoryEdit)).one()
+    return (*entries, *years, *categories)

@@ -115,3 +115,25 @@ def test_handler_replies_from_the_composer(browser_as, make_user, make_item, ses
                               "outcome": "support", "handling_notes": "到校核查", "result_text": "已退费",
                               "template_id": ""})
     assert response.status_code == 303, response.text[-3000:]
+
+
+def test_admin_edits_a_categorys_keywords_and_suggestions_follow(browser_as, make_user, runtime):
+    from complaints.services.complaints import suggest_category
+
+    web = browser_as(make_user("admin"))
+    token = csrf_of(web.get("/admin").text)
+    original = runtime.settings.category_map["dropout"].model_copy()
+    try:
+        bad = web.post("/admin/categories/dropout", data={"csrf_token": token, "name": "控辍保学",
+                                                           "keywords": "辍学", "annex1_rows": "27"})
+        assert bad.status_code == 422 and "1–26" in bad.text
+        saved = web.post("/admin/categories/dropout", follow_redirects=False,
+                         data={"csrf_token": token, "name": "控辍保学（劝返）", "keywords": "辍学、劝返、打工不上学",
+                               "annex1_rows": "20、21"})
+        assert saved.status_code == 303
+        assert runtime.settings.category_map["dropout"].name == "控辍保学（劝返）"
+        assert suggest_category("孩子初中没读完就出去打工不上学", runtime) == "dropout"
+    finally:
+        category = runtime.settings.category_map["dropout"]
+        category.name, category.keywords, category.annex1_rows = original.name, original.keywords, \
+            original.annex1_rows  # the edit itself is rolled back with the test's transaction

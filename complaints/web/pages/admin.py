@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from fastapi import APIRouter, Depends, Request
@@ -11,7 +12,7 @@ from sqlmodel import select
 from complaints.clock import utcnow
 from complaints.errors import DomainError, Forbidden, InvalidInput
 from complaints.i18n import gettext
-from complaints.models import CalendarEntry, CalendarYear, JobRun, RoutingRule, User
+from complaints.models import CalendarEntry, CalendarYear, CategoryEdit, JobRun, RoutingRule, User
 from complaints.services import people
 from complaints.services.scope import sees_all_units
 from complaints.web import csrf
@@ -118,6 +119,35 @@ async def set_routing(request: Request, user: PageUser, session: PageSession, ru
         session.add(rule)
         return "routing"
     return await _apply(request, user, session, runtime, change)
+
+
+@router.post("/categories/{code}", dependencies=[Depends(csrf.verify)])
+async def edit_category(request: Request, code: str, user: PageUser, session: PageSession, runtime: RuntimeDep):
+    """Rename a category, change its routing keywords or its 附件1 rows (codes themselves stay fixed)."""
+    saved: list[CategoryEdit] = []
+
+    def change(form):
+        if code not in runtime.settings.category_map:
+            raise InvalidInput(gettext("未知类别：{code}", code=code[:32]), field="code")
+        name = str(form.get("name", "")).strip()
+        if not 2 <= len(name) <= 64:
+            raise InvalidInput(gettext("类别名称应为2–64个字"), field="name")
+        keywords = [k.strip() for k in re.split(r"[,，、\s]+", str(form.get("keywords", ""))) if k.strip()]
+        rows = [r for r in re.split(r"[,，、\s]+", str(form.get("annex1_rows", ""))) if r]
+        if len(keywords) > 50 or any(len(k) > 20 for k in keywords):
+            raise InvalidInput(gettext("关键词最多50个，每个不超过20字"), field="keywords")
+        if not all(r.isdigit() and 1 <= int(r) <= 26 for r in rows):
+            raise InvalidInput(gettext("附件1对应行应为1–26之间的数字"), field="annex1_rows")
+        edit = session.get(CategoryEdit, code) or CategoryEdit(code=code, name=name)
+        edit.name, edit.keywords, edit.annex1_rows = name, keywords, sorted({int(r) for r in rows})
+        edit.updated_by_id, edit.updated_at = user.id, utcnow()
+        session.add(edit)
+        saved.append(edit)
+        return "categories"
+    response = await _apply(request, user, session, runtime, change)
+    if response.status_code == 303:  # committed: this process at once, the others within a minute
+        runtime.apply_category_edits(saved)
+    return response
 
 
 @router.post("/calendar", dependencies=[Depends(csrf.verify)])

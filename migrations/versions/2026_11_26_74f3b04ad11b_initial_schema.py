@@ -1,14 +1,14 @@
 """initial schema
 
-Revision ID: 26e9f9b217ff
+Revision ID: 74f3b04ad11b
 Revises:
-Create Date: 2026-11-26 18:18:47.173523
+Create Date: 2026-11-26 19:22:17.876071
 """
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = '26e9f9b217ff'
+revision = '74f3b04ad11b'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -116,6 +116,16 @@ def upgrade() -> None:
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], ),
     sa.PrimaryKeyConstraint('day')
+    )
+    op.create_table('categoryedit',
+    sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('keywords', sa.JSON(), nullable=False),
+    sa.Column('annex1_rows', sa.JSON(), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], ),
+    sa.PrimaryKeyConstraint('code')
     )
     op.create_table('digest',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -353,6 +363,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_digest_user_id'))
 
     op.drop_table('digest')
+    op.drop_table('categoryedit')
     op.drop_table('calendarentry')
     with op.batch_alter_table('authsession', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_authsession_user_id'))
