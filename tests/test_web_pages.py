@@ -109,7 +109,7 @@ def test_handler_replies_from_the_composer(browser_as, make_user, make_item, ses
     web = browser_as(handler)
     page = web.get(f"/items/{item.tracking_no}").text
     assert "已载入“违规收费”统一答复口径" in page
-    text = re.search(r'name="text" rows="14" required>([^<]+)</textarea>', page).group(1)
+    text = re.search(r'name="text" rows="14" required dir="auto">([^<]+)</textarea>', page).group(1)
     response = web.post(f"/items/{item.tracking_no}/act/reply", follow_redirects=False,
                         data={"csrf_token": csrf_of(page), "version": str(item.version), "text": text,
                               "outcome": "support", "handling_notes": "到校核查", "result_text": "已退费",
@@ -137,3 +137,14 @@ def test_admin_edits_a_categorys_keywords_and_suggestions_follow(browser_as, mak
         category = runtime.settings.category_map["dropout"]
         category.name, category.keywords, category.annex1_rows = original.name, original.keywords, \
             original.annex1_rows  # the edit itself is rolled back with the test's transaction
+
+
+def test_reply_composer_in_uyghur(browser_as, make_user, make_item, session, runtime):
+    supervisor, handler = make_user("supervisor"), make_user("handler")
+    item = make_item(category="zone", summary="新建小区对口学校未公布")
+    for actor, action, payload in [(supervisor, "dispatch", {"handler_id": handler.id}), (handler, "accept", {})]:
+        act(session=session, runtime=runtime, actor=actor, item=item, action=action, payload=payload)
+    session.flush()
+    page = browser_as(handler).get(f"/items/{item.tracking_no}?reply_locale=ug").text
+    text = re.search(r'name="text" rows="14" required dir="auto">([^<]+)</textarea>', page).group(1)
+    assert any("\u0600" <= ch <= "\u06ff" for ch in text)

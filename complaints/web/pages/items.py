@@ -70,10 +70,11 @@ def _item_page(request, user, session, runtime, ref, *, error=None, status_code=
                 can_reveal=revealed is None and item.confidential and may_see_identity(user, item, runtime.settings),
                 names=_names(session, {e.actor_id for e in events} | {item.handler_id}),
                 registered=request.query_params.get("registered") == "1", flashes=flashes,
-                standard_reply=_standard_reply(session, runtime, user, item, actions))
+                standard_reply=_standard_reply(session, runtime, user, item, actions,
+                                               request.query_params.get("reply_locale", "zh_Hans")))
 
 
-def _standard_reply(session, runtime, user, item, actions) -> dict | None:
+def _standard_reply(session, runtime, user, item, actions, locale: str = "zh_Hans") -> dict | None:
     """The approved standard reply of the item's category, filled in, for the reply composer."""
     if Action.REPLY not in actions and Action.ANSWER_NOW not in actions:
         return None
@@ -82,7 +83,8 @@ def _standard_reply(session, runtime, user, item, actions) -> dict | None:
     except ImportError:
         return None
     try:
-        return draft_reply(session=session, runtime=runtime, actor=user, item=item)
+        return draft_reply(session=session, runtime=runtime, actor=user, item=item,
+                           locale=locale if locale in ("zh_Hans", "ug") else "zh_Hans")
     except DomainError:
         return None
 
