@@ -200,3 +200,9 @@ def test_unknown_query_parameters_and_nul_bytes_are_422(client, bearer, supervis
     response = client.post("/api/auth/login", json={"username": "\x00", "password": "x"})
     assert response.status_code in (401, 422)
     assert client.get("/api/complaints", params={"q": "a\x00b"}, headers=headers).status_code in (200, 422)
+
+
+def test_empty_unit_or_category_filter_is_refused_not_ignored(client, bearer, make_user):
+    headers = bearer(make_user("supervisor"))
+    assert_error(client.get("/api/complaints?category=", headers=headers), 422, field="category")
+    assert_error(client.get("/api/complaints?unit=", headers=headers), 422, field="unit")

@@ -101,9 +101,9 @@ class ListQuery(BaseModel):
 def filters_from(query: ListQuery, user: User, runtime: Runtime) -> service.ListFilter:
     tz = runtime.settings.app.timezone
     return service.ListFilter(
-        unit_code=check_unit(runtime.settings, query.unit, field="unit") if query.unit else None,
+        unit_code=check_unit(runtime.settings, query.unit, field="unit") if query.unit is not None else None,
         handler_id=user.id if query.mine else query.handler, status=query.status,
-        category=check_category(runtime, query.category) if query.category else None,
+        category=check_category(runtime, query.category) if query.category is not None else None,
         open_only=query.open_only, overdue=query.overdue, due_soon=query.due_soon, text=query.q or None,
         received_from=to_storage(query.received_from, tz), received_to=to_storage(query.received_to, tz),
         sort=query.sort,

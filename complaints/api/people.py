@@ -81,9 +81,9 @@ def list_people(user: CurrentUser, session: SessionDep, runtime: RuntimeDep,
                 unit: Annotated[str | None, Query(max_length=8)] = None, role: Role | None = None,
                 active: bool | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 100,
                 offset: Annotated[int, Query(ge=0, le=100_000)] = 0) -> PersonPage:
+    unit_code = check_unit(runtime.settings, unit, field="unit") if unit is not None else None
     found, total = people.list_users(session=session, units=visible_units(user, runtime.settings),
-                                     unit_code=check_unit(runtime.settings, unit, field="unit") if unit else None,
-                                     role=role, active=active, limit=limit, offset=offset)
+                                     unit_code=unit_code, role=role, active=active, limit=limit, offset=offset)
     return PersonPage(data=[shown(user, p, runtime) for p in found], count=total)
 
 

@@ -45,7 +45,7 @@ def supervisor(user: User) -> User:
 
 
 def _unit(runtime: Runtime, unit: str | None) -> str | None:
-    return check_unit(runtime.settings, unit, field="unit") if unit else None
+    return check_unit(runtime.settings, unit, field="unit") if unit is not None else None
 
 
 @router.get("/overdue", response_model=ComplaintPage, summary="已超期")
