@@ -74,7 +74,7 @@ def complaint_row(data: dict, *, runtime: Runtime, actor: User, now: datetime) -
     """The column values register() would store for `data` (already checked)."""
     parsed = service.parse_input(data)
     tz = runtime.settings.app.timezone
-    category = parsed.category or service.suggest_category(f"{parsed.summary} {parsed.details}", runtime)
+    category = parsed.category or service.suggest_category(parsed.summary, runtime, parsed.details)
     received = to_storage(parsed.received_at, tz) if parsed.received_at else now
     track = parsed.track or (Track.XINFANG if parsed.channel in service.XINFANG_CHANNELS else Track.HOTLINE)
     draft = _Draft(received_at=received, track=track, kind=parsed.kind, channel=parsed.channel, category=category,

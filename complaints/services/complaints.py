@@ -87,14 +87,11 @@ def next_tracking_no(*, session: Session, unit_code: str, year: int) -> str:
     return f"{unit_code}-{year}-{value:06d}"
 
 
-def suggest_category(text: str, runtime: Runtime) -> str:
-    """The category whose keywords occur most often in `text`; 'other' if none."""
-    best, best_hits = "other", 0
-    for category in runtime.settings.categories:
-        hits = sum(text.count(word) for word in category.keywords)
-        if hits > best_hits:
-            best, best_hits = category.code, hits
-    return best if best in runtime.settings.category_map else runtime.settings.categories[-1].code
+def suggest_category(summary: str, runtime: Runtime, details: str = "") -> str:
+    """The category whose keywords occur most (see services.routing.suggest_category)."""
+    from complaints.services.routing import suggest_category as by_keywords
+
+    return by_keywords(runtime=runtime, summary=summary, details=details)
 
 
 def register(*, session: Session, runtime: Runtime, actor: User, data: ComplaintIn | dict,
@@ -110,7 +107,7 @@ def register_with_event(*, session: Session, runtime: Runtime, actor: User, data
     settings, tz = runtime.settings, runtime.settings.app.timezone
     fire_or_refuse(None, Action.REGISTER, roles_of(actor), is_assignee=False)
     check_unit(settings, data.unit_code)
-    category = data.category or suggest_category(f"{data.summary} {data.details}", runtime)
+    category = data.category or suggest_category(data.summary, runtime, data.details)
     if category not in settings.category_map:
         valid = "、".join(f"{c.code}（{c.name}）" for c in settings.categories)
         raise InvalidInput(f"未知类别：{category[:32]}；可选：{valid}", field="category")
