@@ -37,15 +37,21 @@ def engine_for(settings: Settings) -> Engine:
 
 
 @contextmanager
+def committing(session: Session) -> Iterator[Session]:
+    """Commit when the block ends normally, roll back otherwise: whoever opens the session commits it."""
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+@contextmanager
 def unit_of_work(engine: Engine) -> Iterator[Session]:
-    """A session that commits when the block ends normally and rolls back otherwise."""
-    with Session(engine, expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    """A new session that commits when the block ends normally and rolls back otherwise."""
+    with Session(engine, expire_on_commit=False) as session, committing(session):
+        yield session
 
 
 def alembic_config(url: str):

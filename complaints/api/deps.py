@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from complaints import auth
+from complaints.db import committing
 from complaints.errors import Forbidden, InvalidInput, Unauthenticated
 from complaints.i18n import gettext
 from complaints.models import User
@@ -77,13 +78,8 @@ def get_session(request: Request) -> Iterator[Session]:
 
     It takes no write turn: a page that writes while another request does waits in SQLite's busy handler.
     """
-    with request.app.state.session_factory() as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    with request.app.state.session_factory() as session, committing(session):
+        yield session
 
 
 async def get_runtime(request: Request) -> Runtime:
