@@ -93,7 +93,9 @@ def setup(app: FastAPI, settings: Settings, engine: Engine | None, connection: C
     app.state.engine = engine
     app.state.runtime = runtime or Runtime.load(settings, engine)
     app.state.session_factory = session_factory(engine, connection)
-    app.state.write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None  # see write_turn
+    # see write_turn: SQLite has one writer at a time; PostgreSQL takes a few from each process
+    turns = 1 if engine.dialect.name == "sqlite" else settings.database.concurrent_writes
+    app.state.write_turns = asyncio.Semaphore(turns)
     app.state.public_limiter = SlidingWindowLimiter(limit=PUBLIC_LOOKUPS_PER_MINUTE, window=60)
     return created
 

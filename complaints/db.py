@@ -2,25 +2,59 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, exc
 from sqlmodel import Session, create_engine
 
 from complaints.settings import PROJECT_ROOT, Settings
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+PING_AFTER_IDLE = 5.0  # seconds a pooled connection may sit unused before it is checked on checkout
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine with the pragmas SQLite needs for concurrent readers and real foreign keys."""
+    """An engine whose pooled connections are checked after sitting idle; on SQLite, with the pragmas it
+    needs for concurrent readers and real foreign keys."""
     if url.startswith("sqlite"):
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=20, max_overflow=20)
+    else:
+        engine = create_engine(url, echo=echo, pool_size=20, max_overflow=20)
+    event.listen(engine, "checkin", _mark_idle)
+    dialect = engine.dialect
+
+    def ping_if_idle(dbapi_connection, record, _proxy) -> None:
+        _ping_if_idle(dialect, dbapi_connection, record)
+
+    event.listen(engine, "checkout", ping_if_idle)
+    return engine
+
+
+def _mark_idle(_dbapi_connection, record) -> None:
+    if record is not None:
+        record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dialect, dbapi_connection, record) -> None:
+    """Pessimistic disconnect handling, but only for a connection that has sat idle in the pool.
+
+    SQLAlchemy's pool_pre_ping pings on every checkout: a round trip per request (two for a registration)
+    even under load, when the connection was in use moments ago. A connection idle longer than
+    PING_AFTER_IDLE (a database restart, a firewall dropping quiet connections) is pinged first and, if
+    dead, replaced: the pool retries the checkout with a fresh connection. A connection that dies while in
+    use fails its request (rolled back, 503) and SQLAlchemy then discards the rest of the pool.
+    """
+    idle_since = record.info.get("idle_since")
+    if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE:
+        return
+    try:
+        dialect.do_ping(dbapi_connection)  # the round trip pool_pre_ping makes
+    except dialect.loaded_dbapi.Error as error:
+        raise exc.DisconnectionError("stale pooled connection") from error  # the pool retries with a new one
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -12,6 +12,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
+from workflows.vocab import N_  # noqa: F401 - marks a string for extraction; translated where it is shown
+
 LOCALE_DIR = Path(__file__).parent / "locales"
 DEFAULT_LOCALE = "zh_Hans_CN"
 SUPPORTED = ("zh_Hans_CN", "en", "ug")

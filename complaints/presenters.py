@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from complaints.clock import to_local
-from complaints.i18n import gettext
+from complaints.i18n import N_, gettext
 from complaints.models import Complaint
 from workflows.lifecycle import ACTION_LABELS, Action
 from workflows.vocab import LABELS, Channel, Kind, Status, Urgency
@@ -64,4 +64,4 @@ def due_state(item: Complaint, now: datetime) -> str:
     return "on_time"
 
 
-DUE_STATE_LABELS = {"on_time": "正常", "due_soon": "即将超期", "overdue": "已超期", "none": "—"}
+DUE_STATE_LABELS = {"on_time": N_("正常"), "due_soon": N_("即将超期"), "overdue": N_("已超期"), "none": "—"}

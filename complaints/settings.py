@@ -34,6 +34,8 @@ class AppSettings(BaseModel):
 class DatabaseSettings(BaseModel):
     url: str = "sqlite:///./complaints.db"
     echo: bool = False
+    # API writes one process runs at once on PostgreSQL; more wait their turn in arrival order (SQLite: 1)
+    concurrent_writes: int = Field(default=4, ge=1, le=64)
 
 
 class CalendarSettings(BaseModel):

@@ -206,3 +206,41 @@ def test_empty_unit_or_category_filter_is_refused_not_ignored(client, bearer, ma
     headers = bearer(make_user("supervisor"))
     assert_error(client.get("/api/complaints?category=", headers=headers), 422, field="category")
     assert_error(client.get("/api/complaints?unit=", headers=headers), 422, field="unit")
+
+
+def test_registration_without_credentials_is_401_even_with_a_bad_body(client):
+    assert_error(client.post("/api/complaints", json=NEW), 401, "unauthenticated")
+    assert_error(client.post("/api/complaints", json={"summary": 1}), 401, "unauthenticated")
+    assert_error(client.post("/api/complaints", json=NEW, headers={"Authorization": "Bearer not-a-token"}),
+                 401, "unauthenticated")
+
+
+def test_registration_by_cookie_needs_the_csrf_token(client, make_user, session):
+    from complaints import auth
+
+    user = make_user("operator")
+    _, token = auth.create_session(session=session, user=user, kind="browser", name="test")
+    client.cookies.set(auth.SESSION_COOKIE, token)
+    assert_error(client.post("/api/complaints", json=NEW), 403, field="X-CSRF-Token")
+    csrf = client.get("/api/auth/me").json()["csrf_token"]
+    assert client.post("/api/complaints", json=NEW, headers={"X-CSRF-Token": csrf}).status_code == 201
+
+
+def test_a_lost_database_connection_is_503_and_saves_nothing(client, bearer, operator, session, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from complaints.services import complaints as service
+
+    before = session.exec(select(Complaint)).all()
+    real = service.register_with_event
+
+    def register_then_lose_the_connection(**kwargs):
+        real(**kwargs)
+        raise OperationalError("INSERT INTO event ...", {}, ConnectionError("server closed the connection"),
+                               connection_invalidated=True)
+
+    monkeypatch.setattr(service, "register_with_event", register_then_lose_the_connection)
+    response = client.post("/api/complaints", json=NEW, headers=bearer(operator))
+    assert_error(response, 503, "database_unavailable")
+    assert response.headers["retry-after"] == "5"
+    assert session.exec(select(Complaint)).all() == before

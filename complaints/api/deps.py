@@ -10,9 +10,9 @@ since a browser never attaches them on its own.
 from __future__ import annotations
 
 import hmac
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -28,22 +28,26 @@ from complaints.models import User
 from complaints.runtime import Runtime
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+T = TypeVar("T")
 CSRF_HEADER = "X-CSRF-Token"
 
 
 @asynccontextmanager
 async def write_turn(request: Request) -> AsyncIterator[None]:
-    """On SQLite (one writer at a time) requests that may write take turns on this process's lock.
+    """Requests that may write take turns: one at a time on SQLite, `database.concurrent_writes` at once
+    per process on PostgreSQL; the others wait in arrival order.
 
-    Without it concurrent writers wait in SQLite's busy handler, whose sleeps grow to 100 ms. The lock is
-    an asyncio lock held by the request's task, so a cancelled request (the client went away) releases it;
-    a thread lock taken in a worker thread was leaked on cancellation and hung every later write.
+    On SQLite, concurrent writers would otherwise wait in its busy handler, whose sleeps grow to 100 ms.
+    On PostgreSQL, a few writes at a time keep the connections busy, where a thread per request left
+    them all waiting for the interpreter lock and let the slowest requests wait longest. The turn is an
+    asyncio semaphore held by the request's task, so a cancelled request (the client went away) gives
+    it back; a thread lock taken in a worker thread was leaked on cancellation and hung later writes.
     """
-    lock = getattr(request.app.state, "write_lock", None)
-    if lock is None or request.method in SAFE_METHODS:
+    turns = getattr(request.app.state, "write_turns", None)
+    if turns is None or request.method in SAFE_METHODS:
         yield
         return
-    async with lock:
+    async with turns:
         yield
 
 
@@ -129,14 +133,54 @@ _cookie_scheme = APIKeyCookie(name=auth.SESSION_COOKIE, auto_error=False,
                               description="browser session; writes also need the X-CSRF-Token header")
 
 
-def current_user(request: Request, session: SessionDep, runtime: RuntimeDep,
-                 _bearer: Annotated[object, Depends(_bearer_scheme)] = None,
-                 _cookie: Annotated[object, Depends(_cookie_scheme)] = None) -> User:
+def authenticate(request: Request, session: Session, runtime: Runtime) -> User:
+    """The signed-in user (a cookie-authenticated write also checked for its CSRF token), or 401."""
     user = user_from_request(request, session)
     if user is None:
         raise Unauthenticated(gettext("请先登录"), field=None)
     check_csrf(request, runtime)
     return user
+
+
+def current_user(request: Request, session: SessionDep, runtime: RuntimeDep,
+                 _bearer: Annotated[object, Depends(_bearer_scheme)] = None,
+                 _cookie: Annotated[object, Depends(_cookie_scheme)] = None) -> User:
+    return authenticate(request, session, runtime)
+
+
+async def credentials_presented(request: Request) -> None:
+    """401 at once when a request carries no credentials at all (checked before the body is read)."""
+    if credentials(request) is None:
+        raise Unauthenticated(gettext("请先登录"), field=None)
+
+
+# For a route that signs the user in itself (see signed_in_write): the security schemes for the
+# OpenAPI document, and 401 before 422 for a request without credentials.
+SIGNED_IN = [Depends(_bearer_scheme), Depends(_cookie_scheme), Depends(credentials_presented)]
+
+
+def _signed_in_unit(request: Request, runtime: Runtime, work: Callable[[Session, User], T]) -> T:
+    session = request.app.state.session_factory()
+    try:
+        result = work(session, authenticate(request, session, runtime))
+        session.commit()
+        return result
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+async def signed_in_write(request: Request, runtime: Runtime, work: Callable[[Session, User], T]) -> T:
+    """Sign-in check, the change and its commit in one trip to the thread pool, within one write turn.
+
+    The same unit of work as CurrentUser + SessionDep, for the busiest write (registration): each separate
+    trip to the pool made the write turn wait for the event loop again, and on SQLite every other write
+    waits for that turn. `work(session, user)` runs in the worker thread; it returns what the route sends.
+    """
+    async with write_turn(request):
+        return await run_in_threadpool(_signed_in_unit, request, runtime, work)
 
 
 def optional_user(request: Request, session: SessionDep) -> User | None:

@@ -8,12 +8,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 
 from complaints.errors import ActionNotAllowed, DomainError
-from complaints.i18n import current_locale, gettext, locale_for_scope
+from complaints.i18n import N_, current_locale, gettext, locale_for_scope
 
 log = logging.getLogger("complaints.api")
 
@@ -35,21 +35,39 @@ def _described(text: str) -> dict:
 ERROR_RESPONSES: dict[int | str, dict] = {
     401: _described("未登录或登录已过期"), 403: _described("无权执行"), 404: _described("不存在或不可见"),
     409: _described("版本冲突或当前状态不允许"), 422: _described("参数不正确"), 429: _described("请求过于频繁"),
+    503: _described("数据库暂时无法连接（未保存，可稍后重试）"),
 }
 
 # Pydantic's error types in the words of the bureau; unknown types fall back to pydantic's message.
 _REASONS = {
-    "missing": "必填", "string_too_long": "过长（最多 {max_length} 个字符）",
-    "string_too_short": "过短（至少 {min_length} 个字符）", "too_long": "过长（最多 {max_length} 项）",
-    "too_short": "过短（至少 {min_length} 项）", "int_parsing": "应为整数", "int_type": "应为整数",
-    "bool_parsing": "应为 true 或 false", "bool_type": "应为 true 或 false", "enum": "应为以下之一：{expected}",
-    "literal_error": "应为以下之一：{expected}", "greater_than": "应大于 {gt}",
-    "greater_than_equal": "应不小于 {ge}", "less_than": "应小于 {lt}", "less_than_equal": "应不大于 {le}",
-    "string_type": "应为文本", "datetime_from_date_parsing": "日期时间格式不正确",
-    "datetime_parsing": "日期时间格式不正确", "datetime_type": "日期时间格式不正确",
-    "extra_forbidden": "不允许的字段", "json_invalid": "不是合法的 JSON", "model_attributes_type": "应为 JSON 对象",
-    "dict_type": "应为 JSON 对象", "list_type": "应为列表", "string_pattern_mismatch": "格式不正确",
-    "int_from_float": "应为整数", "float_parsing": "应为数字", "value_error": "取值不正确",
+    "missing": N_("必填"),
+    "string_too_long": N_("过长（最多 {max_length} 个字符）"),
+    "string_too_short": N_("过短（至少 {min_length} 个字符）"),
+    "too_long": N_("过长（最多 {max_length} 项）"),
+    "too_short": N_("过短（至少 {min_length} 项）"),
+    "int_parsing": N_("应为整数"),
+    "int_type": N_("应为整数"),
+    "bool_parsing": N_("应为 true 或 false"),
+    "bool_type": N_("应为 true 或 false"),
+    "enum": N_("应为以下之一：{expected}"),
+    "literal_error": N_("应为以下之一：{expected}"),
+    "greater_than": N_("应大于 {gt}"),
+    "greater_than_equal": N_("应不小于 {ge}"),
+    "less_than": N_("应小于 {lt}"),
+    "less_than_equal": N_("应不大于 {le}"),
+    "string_type": N_("应为文本"),
+    "datetime_from_date_parsing": N_("日期时间格式不正确"),
+    "datetime_parsing": N_("日期时间格式不正确"),
+    "datetime_type": N_("日期时间格式不正确"),
+    "extra_forbidden": N_("不允许的字段"),
+    "json_invalid": N_("不是合法的 JSON"),
+    "model_attributes_type": N_("应为 JSON 对象"),
+    "dict_type": N_("应为 JSON 对象"),
+    "list_type": N_("应为列表"),
+    "string_pattern_mismatch": N_("格式不正确"),
+    "int_from_float": N_("应为整数"),
+    "float_parsing": N_("应为数字"),
+    "value_error": N_("取值不正确"),
 }
 
 
@@ -112,11 +130,19 @@ async def data_error(request: Request, exc: DataError) -> JSONResponse:
     return _respond(request, 422, "invalid_input", gettext("输入包含无法保存的字符或数值"))
 
 
+async def database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+    """The database went away (restart, network): the transaction was rolled back; the client may retry."""
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
+    _localise(request)
+    return _respond(request, 503, "database_unavailable", gettext("数据库暂时无法连接，本次操作未保存，请稍后重试"),
+                    headers={"Retry-After": "5"})
+
+
 async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
     if exc.status_code == 400:  # a body that could not be parsed at all: bad input like any other
         return _respond(request, 422, "invalid_input", gettext("请求内容无法解析"))
-    codes = {404: ("not_found", "找不到该地址"), 405: ("method_not_allowed", "不支持该请求方法"),
-             401: ("unauthenticated", "请先登录"), 413: ("too_large", "请求内容过大")}
+    codes = {404: ("not_found", N_("找不到该地址")), 405: ("method_not_allowed", N_("不支持该请求方法")),
+             401: ("unauthenticated", N_("请先登录")), 413: ("too_large", N_("请求内容过大"))}
     code, message = codes.get(exc.status_code, ("http_error", str(exc.detail)))
     headers = dict(getattr(exc, "headers", None) or {})
     if exc.status_code == 405:
@@ -146,5 +172,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StaleDataError, stale_data)
     app.add_exception_handler(IntegrityError, integrity_error)
     app.add_exception_handler(DataError, data_error)
+    app.add_exception_handler(OperationalError, database_unavailable)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(Exception, server_error)

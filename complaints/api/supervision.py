@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
-from sqlalchemy import case, func
-from sqlmodel import Session, select
 
 from complaints.api.complaints import names_of, page
 from complaints.api.deps import CurrentUser, RuntimeDep, SessionDep
@@ -16,18 +13,18 @@ from complaints.api.schemas import ComplaintPage
 from complaints.clock import utcnow
 from complaints.errors import Forbidden
 from complaints.i18n import gettext
-from complaints.models import Complaint, User
+from complaints.models import User
 from complaints.runtime import Runtime
 from complaints.services import complaints as service
+from complaints.services import stats
 from complaints.services.people import check_unit
-from complaints.services.scope import has_role, visible_filter
+from complaints.services.scope import has_role
 from workflows.vocab import Role
 
 router = APIRouter(prefix="/api/supervision", tags=["supervision"])
 Unit = Annotated[str | None, Query(max_length=8, description="unit code")]
 Limit = Annotated[int, Query(ge=1, le=service.MAX_PAGE)]
 Offset = Annotated[int, Query(ge=0, le=10_000)]
-GROUPS = {"unit": Complaint.unit_code, "handler": Complaint.handler_id, "category": Complaint.category}
 
 
 class WorkloadRow(BaseModel):
@@ -62,25 +59,11 @@ def due_soon(user: CurrentUser, session: SessionDep, runtime: RuntimeDep, unit: 
     return page(session, runtime, supervisor(user), filters)
 
 
-def workload(*, session: Session, runtime: Runtime, actor: User, by: str, unit_code: str | None,
-             now: datetime) -> list[tuple[object, int, int, int]]:
-    """(group key, open, overdue, due soon) over the open items `actor` may see, largest first."""
-    column = GROUPS[by]
-    where = [visible_filter(actor, runtime.settings), Complaint.is_open.is_(True)]
-    if unit_code:
-        where.append(Complaint.unit_code == unit_code)
-    late = func.coalesce(func.sum(case((Complaint.next_due_at < now, 1), else_=0)), 0)
-    soon = func.coalesce(func.sum(case(((Complaint.warn_at <= now) & (Complaint.next_due_at >= now), 1),
-                                       else_=0)), 0)
-    query = select(column, func.count(), late, soon).where(*where).group_by(column).order_by(func.count().desc())
-    return [tuple(row) for row in session.exec(query)]
-
-
 @router.get("/counts", response_model=list[WorkloadRow], summary="按单位、承办人或类别统计在办、超期、即将超期")
 def counts(user: CurrentUser, session: SessionDep, runtime: RuntimeDep,
            by: Literal["unit", "handler", "category"] = "unit", unit: Unit = None) -> list[WorkloadRow]:
-    rows = workload(session=session, runtime=runtime, actor=supervisor(user), by=by, unit_code=_unit(runtime, unit),
-                    now=utcnow())
+    rows = stats.workload(session=session, runtime=runtime, actor=supervisor(user), by=by,
+                          unit_code=_unit(runtime, unit), now=utcnow())
     settings = runtime.settings
     names = names_of(session, {key for key, *_ in rows}) if by == "handler" else {}
     labels = {"unit": lambda k: settings.unit_map[k].name if k in settings.unit_map else k,

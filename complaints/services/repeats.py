@@ -11,7 +11,7 @@ from difflib import SequenceMatcher
 from sqlmodel import Session, select
 
 from complaints.errors import InvalidInput
-from complaints.i18n import gettext
+from complaints.i18n import N_, gettext
 from complaints.models import Complaint, ComplaintLink, Event, Notification, User
 from complaints.privacy import normalise_phone
 from complaints.runtime import Runtime
@@ -93,8 +93,8 @@ def link_repeat(*, session: Session, item: Complaint, earlier: Complaint, actor:
     reason = gettext("同一来电号码") if same_phone else gettext("摘要相近")
     link = ComplaintLink(complaint_id=item.id, other_id=earlier.id, kind="repeat", created_at=now)
     session.add(link)
-    for subject, other, text in ((item, earlier, "疑似重复诉求：与 {other} 相关（{reason}）"),
-                                 (earlier, item, "收到疑似重复诉求 {other}（{reason}）")):
+    for subject, other, text in ((item, earlier, N_("疑似重复诉求：与 {other} 相关（{reason}）")),
+                                 (earlier, item, N_("收到疑似重复诉求 {other}（{reason}）"))):
         session.add(Event(complaint_id=subject.id, at=now, actor_id=actor.id, action="repeat_link",
                           from_status=subject.status, to_status=subject.status,
                           note=gettext(text, other=other.tracking_no, reason=reason),

@@ -101,3 +101,20 @@ def _by_day(session: Session, where, tz: str, start: date, end: date) -> list[tu
         counts[day] = counts.get(day, 0) + 1
     days = (end - start).days + 1
     return [(start + timedelta(days=i), counts.get(start + timedelta(days=i), 0)) for i in range(days)]
+
+
+WORKLOAD_GROUPS = {"unit": Complaint.unit_code, "handler": Complaint.handler_id, "category": Complaint.category}
+
+
+def workload(*, session: Session, runtime: Runtime, actor: User, by: str, unit_code: str | None,
+             now: datetime) -> list[tuple[object, int, int, int]]:
+    """(group key, open, overdue, due soon) over the open items `actor` may see, largest first."""
+    column = WORKLOAD_GROUPS[by]
+    where = [visible_filter(actor, runtime.settings), Complaint.is_open.is_(True)]
+    if unit_code:
+        where.append(Complaint.unit_code == unit_code)
+    late = func.coalesce(func.sum(case((Complaint.next_due_at < now, 1), else_=0)), 0)
+    soon = func.coalesce(func.sum(case(((Complaint.warn_at <= now) & (Complaint.next_due_at >= now), 1),
+                                       else_=0)), 0)
+    query = select(column, func.count(), late, soon).where(*where).group_by(column).order_by(func.count().desc())
+    return [tuple(row) for row in session.exec(query)]

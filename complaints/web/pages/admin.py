@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from complaints.clock import utcnow
 from complaints.errors import DomainError, Forbidden, InvalidInput
-from complaints.i18n import gettext
+from complaints.i18n import N_, gettext
 from complaints.models import CalendarEntry, CalendarYear, CategoryEdit, JobRun, RoutingRule, User
 from complaints.services import people
 from complaints.services.scope import sees_all_units
@@ -21,8 +21,8 @@ from complaints.web.render import page
 from workflows.vocab import Role
 
 router = APIRouter(prefix="/admin")
-ENTRY_KINDS = {"holiday": "法定节假日", "makeup_workday": "调休上班", "regional_holiday": "自治区节日",
-               "workday": "人工设为工作日", "dayoff": "人工设为休息日"}
+ENTRY_KINDS = {"holiday": N_("法定节假日"), "makeup_workday": N_("调休上班"), "regional_holiday": N_("自治区节日"),
+               "workday": N_("人工设为工作日"), "dayoff": N_("人工设为休息日")}
 
 
 def _admin(user: User) -> None:
