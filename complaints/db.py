@@ -16,14 +16,14 @@ MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 PING_AFTER_IDLE = 5.0  # seconds a pooled connection may sit unused before it is checked on checkout
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+def make_engine(url: str, *, echo: bool = False, **options) -> Engine:
     """An engine whose pooled connections are checked after sitting idle; on SQLite, with the pragmas it
     needs for concurrent readers and real foreign keys."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(url, echo=echo, pool_size=20, max_overflow=20)
+        engine = create_engine(url, echo=echo, **{"pool_size": 20, "max_overflow": 20, **options})
     event.listen(engine, "checkin", _mark_idle)
     dialect = engine.dialect
 

@@ -115,3 +115,51 @@ def test_received_in_the_past_counts_from_when_it_arrived(session, runtime, make
                                          filters=service.ListFilter(overdue=True), now=NOW)
     assert item.id in {i.id for i in overdue}
     assert session.exec(select(func.count()).select_from(Event).where(Event.complaint_id == item.id)).one() == 1
+
+
+def test_concurrent_registrations_in_one_unit_get_distinct_consecutive_numbers(engine, runtime, settings):
+    """Registrations committed by separate threads at once (as several API processes do)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlmodel import Session, delete
+
+    from complaints.db import unit_of_work
+    from complaints.models import AuthSession, TrackingCounter, User
+    from complaints.services import people
+
+    with unit_of_work(engine) as session:
+        actor = people.add_user(session=session, settings=settings, username="concurrent_op", name="并发接线员",
+                                unit_code="AHQ", roles=["operator"])
+    data = {"channel": "call", "kind": "complaint", "unit_code": "AHQ", "category": "fees",
+            "summary": "反映学校收取共建费", "received_at": RECEIVED}
+
+    def register_five(_):
+        numbers = []
+        for _ in range(5):
+            with unit_of_work(engine) as session:
+                item = service.register(session=session, runtime=runtime, actor=session.get(User, actor.id),
+                                        data=data, now=NOW)
+                numbers.append(item.tracking_no)
+        return numbers
+
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            numbers = [n for batch in pool.map(register_five, range(8)) for n in batch]
+        counts = sorted(int(n.rsplit("-", 1)[1]) for n in numbers)
+        assert len(set(numbers)) == 40 and counts == list(range(counts[0], counts[0] + 40))
+        if engine.dialect.name == "postgresql":  # increments commit without waiting for the disk (see docstring)
+            from complaints.services.complaints import _counter_engine
+
+            with _counter_engine(engine.url).connect() as counter:
+                assert counter.exec_driver_sql("SHOW synchronous_commit").scalar_one() == "off"
+            with engine.connect() as ordinary:
+                assert ordinary.exec_driver_sql("SHOW synchronous_commit").scalar_one() == "on"
+    finally:
+        with Session(engine) as session:
+            ids = select(Complaint.id).where(Complaint.registered_by_id == actor.id)
+            session.exec(delete(Event).where(Event.complaint_id.in_(ids)))
+            session.exec(delete(Complaint).where(Complaint.registered_by_id == actor.id))
+            session.exec(delete(TrackingCounter).where(TrackingCounter.unit_code == "AHQ"))
+            session.exec(delete(AuthSession).where(AuthSession.user_id == actor.id))
+            session.exec(delete(User).where(User.id == actor.id))
+            session.commit()

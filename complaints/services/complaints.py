@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from pydantic import BaseModel, Field, field_validator
-from sqlalchemy import bindparam, func, or_
+from sqlalchemy import URL, Engine, bindparam, func, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
@@ -72,6 +72,20 @@ def _counter_statement(dialect: str):
     ).returning(TrackingCounter.value)
 
 
+@cache
+def _counter_engine(url: URL) -> Engine:
+    """Connections that only ever take tracking numbers, each increment committed on its own.
+
+    They commit without waiting for the disk (synchronous_commit off): the registration that uses the
+    number commits durably afterwards, and PostgreSQL writes its log in order, so that commit also makes
+    the increment durable. A crash in between loses only an increment whose number no saved item holds.
+    """
+    from complaints.db import make_engine
+
+    return make_engine(url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT", pool_size=5,
+                       connect_args={"options": "-c synchronous_commit=off"})
+
+
 def next_tracking_no(*, session: Session, unit_code: str, year: int) -> str:
     """ATS-2026-000123: unit and year in it, unique, short enough to read over the phone."""
     connection = session.connection()  # straight on the connection: nothing pending needs flushing first
@@ -80,8 +94,8 @@ def next_tracking_no(*, session: Session, unit_code: str, year: int) -> str:
     if connection.dialect.name == "postgresql":
         # Taken in its own short transaction so concurrent registrations in one unit do not queue on the
         # counter row until each request commits; a rolled-back registration leaves a gap, never a duplicate.
-        with connection.engine.connect() as own:
-            value = own.execution_options(isolation_level="AUTOCOMMIT").execute(statement, params).scalar_one()
+        with _counter_engine(connection.engine.url).connect() as own:
+            value = own.execute(statement, params).scalar_one()
     else:  # SQLite has one writer at a time anyway
         value = connection.execute(statement, params).scalar_one()
     return f"{unit_code}-{year}-{value:06d}"
