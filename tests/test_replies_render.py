@@ -247,8 +247,9 @@ HOSTILE = [
     ("{{ lipsum(10**6) }}{{ namespace() }}", "undeclared variable 'lipsum'", SecurityError),
     ("{{ 'x'|center(10**9) }}", "No filter named 'center'", None),
     ("{{ ('x' * 50000)|replace('x', 'yyy') }}", "replace(): result too large", SecurityError),
-    ("{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}", "too much work",
-     SecurityError),
+    # 10^8 steps: refused by the step meter, or by the clock first when the machine is busy
+    ("{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}",
+     ("too much work", "took too long"), SecurityError),
     ("{% for i in range(10000) %}0123456789ABCDEF{% endfor %}", "longer than 100,000 characters",
      "longer than 100,000"),
     ("{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}", "recursion", "recursion"),
@@ -260,7 +261,8 @@ HOSTILE = [
 def test_sandbox_escapes_are_refused(source, reported, runtime):
     with pytest.raises(TemplateProblem) as caught:
         render(category="zone", locale="zh_Hans", variables=sample(), source=source)
-    assert reported in str(caught.value), caught.value.problems
+    reasons = reported if isinstance(reported, tuple) else (reported,)
+    assert any(reason in str(caught.value) for reason in reasons), caught.value.problems
     if runtime is None:
         return
     folder, locale = _resolve("zh_Hans", None)

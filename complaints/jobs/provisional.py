@@ -6,38 +6,53 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from complaints.i18n import gettext
 from complaints.jobs.registry import every_minutes, job
 from complaints.models import Complaint, Event
 from complaints.runtime import Runtime
 from complaints.services import deadlines
-from workflows.vocab import Status
 
-# Items whose deadlines still follow their registration alone; any later adjustment (an extension,
-# a suspension, a reassignment, a reopening) is left for a person to review rather than recomputed.
-RECOMPUTABLE = (Status.REGISTERED, Status.DISPATCHED, Status.ACCEPTED)
+BATCH = 500
 
 
 @job("recompute_provisional", trigger=every_minutes(lambda s: 60),
      description="暂定期限复核：工作日历录入新年度后，按正式日历重算暂定的办理期限")
 def recompute_provisional(*, session: Session, runtime: Runtime, now: datetime) -> dict[str, int]:
+    """Every open item with a provisional deadline is recomputed from its history (deadlines.replay):
+    registration, then its reassignments, extensions, suspensions, supervisions and reopenings.
+
+    An item whose deadlines come out the same is left alone; one that changed gets a history event
+    naming each deadline's old and new value, so the handler sees why the date moved.
+    """
     horizon = runtime.clock.calendar.horizon()
-    items = session.exec(select(Complaint).where(
-        Complaint.is_open.is_(True), Complaint.due_provisional.is_(True),
-        Complaint.status.in_([s.value for s in RECOMPUTABLE]), Complaint.extension_count == 0,
-        Complaint.suspended_at.is_(None))).all()
-    fixed = 0
-    for item in items:
-        before = (item.ack_due_at, item.contact_due_at, item.reply_due_at)
-        deadlines.set_initial(item, runtime)
-        if item.due_provisional:  # still beyond the calendar: keep the estimate, try again later
-            item.ack_due_at, item.contact_due_at, item.reply_due_at = before
-            deadlines.refresh_stage(item, runtime)
-            item.due_provisional = True
-            continue
-        session.add(Event(complaint=item, at=now, action="deadline_recomputed", from_status=item.status,
-                          to_status=item.status, note=f"工作日历已知至 {horizon}：暂定期限已按正式日历重算",
-                          changes={"reply_due_at": [before[2].isoformat() if before[2] else None,
-                                                    item.reply_due_at.isoformat()]}))
-        fixed += 1
-    session.flush()
-    return {"provisional": len(items), "recomputed": fixed}
+    query = select(Complaint).where(Complaint.is_open.is_(True), Complaint.due_provisional.is_(True))
+    seen = fixed = 0
+    last_id = 0
+    while batch := session.exec(query.where(Complaint.id > last_id).order_by(Complaint.id).limit(BATCH)).all():
+        last_id = batch[-1].id
+        history = {}
+        for event in session.exec(select(Event).where(Event.complaint_id.in_([i.id for i in batch]))
+                                  .order_by(Event.id)):
+            history.setdefault(event.complaint_id, []).append(event)
+        for item in batch:
+            seen += 1
+            before = {name: getattr(item, name) for name in deadlines.STORED}
+            deadlines.replay(item, history.get(item.id, []), runtime)
+            moved = {name: [_iso(before[name]), _iso(getattr(item, name))] for name in deadlines.STORED
+                     if before[name] != getattr(item, name)}
+            if not moved and item.due_provisional:
+                continue
+            note = gettext("工作日历已知至 {horizon}：暂定期限已按正式日历重算", horizon=horizon.isoformat())
+            if item.due_provisional:
+                note = gettext("工作日历已知至 {horizon}：期限已重算，仍有部分落在日历之外（暂定）",
+                               horizon=horizon.isoformat())
+            session.add(Event(complaint=item, at=now, action="deadline_recomputed", from_status=item.status,
+                              to_status=item.status, note=note,
+                              changes=moved))
+            fixed += 1
+        session.flush()
+    return {"provisional": seen, "recomputed": fixed}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None

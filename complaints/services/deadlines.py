@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from complaints.clock import to_local, to_storage
-from complaints.models import Complaint
+from complaints.models import Complaint, Event
 from complaints.runtime import Runtime
 from workflows.deadlines import Limit
+from workflows.lifecycle import Action
 from workflows.policy import Profile, initial_deadlines, stage_deadline
 from workflows.vocab import Status
+
+STORED = ("ack_due_at", "contact_due_at", "reply_due_at", "supervise_due_at")
 
 
 def profile_of(item: Complaint, runtime: Runtime) -> Profile:
@@ -65,3 +69,55 @@ def refresh_stage(item: Complaint, runtime: Runtime) -> None:
         return
     warn = runtime.clock.warn(local(item.next_due_at, runtime), profile_of(item, runtime).warn_lead)
     item.warn_at = to_storage(warn, runtime.settings.app.timezone)
+
+
+def replay(item: Complaint, events: list[Event], runtime: Runtime) -> None:
+    """Recompute the item's stored deadlines by today's calendar: from its registration, then each event
+    in its history that moved a deadline, as the actions themselves did (see services.steps).
+
+    For deadlines first estimated beyond the calendar's horizon, once the next year is known. The
+    deadline profile is today's; a supervision without a recorded period keeps the date it was given.
+    """
+    set_initial(item, runtime)
+    profile = profile_of(item, runtime)
+    paused = None
+    for event in sorted(events, key=lambda e: (e.at, e.id or 0)):
+        changes = event.changes or {}
+        match event.action:
+            case Action.REASSIGN:
+                item.contact_due_at, _ = due_from(event.at, profile.contact, runtime)
+            case Action.APPROVE_EXTENSION if changes.get("extension"):
+                extend(item, Limit.parse(changes["extension"]), runtime)
+            case Action.SUSPEND:
+                paused = event.at
+            case Action.RESUME if paused is not None:
+                item.suspended_at = paused
+                resume(item, event.at, runtime)
+                paused = item.suspended_at = None
+            case Action.SUPERVISE:
+                _replay_supervision(item, event, changes, runtime)
+            case Action.REOPEN:
+                item.reply_due_at, _ = due_from(event.at, profile.reply, runtime)
+            case Action.CLOSE:
+                item.supervise_due_at = None
+    item.suspended_at = paused
+    item.due_provisional = beyond_horizon(item, runtime)
+    refresh_stage(item, runtime)
+
+
+def _replay_supervision(item: Complaint, event: Event, changes: dict, runtime: Runtime) -> None:
+    if changes.get("supervise_within"):  # a supervisor's 督办 with its period
+        item.supervise_due_at, _ = due_from(event.at, Limit.parse(changes["supervise_within"]), runtime)
+    elif changes.get("automatic"):  # the SLA sweep's: the default period, unless one was already running
+        if item.supervise_due_at is None:
+            default = Limit.parse(runtime.settings.limits.supervise_default)
+            item.supervise_due_at, _ = due_from(event.at, default, runtime)
+    elif isinstance(changes.get("supervise_due_at"), list) and changes["supervise_due_at"][1]:
+        item.supervise_due_at = datetime.fromisoformat(changes["supervise_due_at"][1])
+
+
+def beyond_horizon(item: Complaint, runtime: Runtime) -> bool:
+    """A deadline past the end of the last day the calendar knows can only be an estimate."""
+    tz = ZoneInfo(runtime.settings.app.timezone)
+    end = datetime.combine(runtime.clock.calendar.horizon() + timedelta(days=1), time(0), tzinfo=tz)
+    return any(value is not None and local(value, runtime) > end for value in (getattr(item, n) for n in STORED))

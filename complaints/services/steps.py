@@ -228,6 +228,7 @@ def _resume(ctx: StepContext) -> None:
 def _supervise(ctx: StepContext) -> None:
     amount = _parse_amount(ctx.payload.due or ctx.runtime.settings.limits.supervise_default, "due")
     ctx.item.supervise_due_at, _ = deadlines.due_from(ctx.now, amount, ctx.runtime)
+    ctx.extra_changes["supervise_within"] = str(amount)  # so that the deadline can be recomputed
     ctx.note = ctx.payload.note
 
 
