@@ -128,6 +128,11 @@ def _stages_for(rng, age_days: int) -> list[str]:
     if age_days < 3:
         return path[: rng.randint(0, 2)]
     if age_days < 15:
+        roll = rng.random()
+        if roll < 0.06:
+            return ["dispatch", "accept", "request_extension"]  # waiting for a supervisor's decision
+        if roll < 0.09:
+            return ["dispatch", "accept", "send_back"]
         return path[: rng.randint(1, 5)]
     roll = rng.random()
     if roll < 0.12:
@@ -153,4 +158,8 @@ def _payload(stage: str, rng, handler: User, school: str) -> dict:
                 "satisfaction": rng.choice(["satisfied"] * 6 + ["basically"] * 3 + ["dissatisfied"])}
     if stage == "supervise":
         return {"note": "请抓紧办理，按时答复"}
+    if stage == "request_extension":
+        return {"amount": "3 workdays", "note": "需要调取学校收费账目，并约谈相关负责人"}
+    if stage == "send_back":
+        return {"reason": "wrong_unit", "note": "所涉学校不属于本单位管辖，请改派"}
     return {}

@@ -148,3 +148,43 @@ def test_reply_composer_in_uyghur(browser_as, make_user, make_item, session, run
     page = browser_as(handler).get(f"/items/{item.tracking_no}?reply_locale=ug").text
     text = re.search(r'name="text" rows="14" required dir="auto">([^<]+)</textarea>', page).group(1)
     assert any("\u0600" <= ch <= "\u06ff" for ch in text)
+
+
+def test_supervisor_decides_requests_on_the_approvals_page(browser_as, make_user, make_item, session, runtime):
+    supervisor, handler = make_user("supervisor"), make_user("handler", name="李承办")
+    extend, send_back = make_item(summary="反映学校收取资料费"), make_item(summary="反映外县学校招生问题")
+    for item in (extend, send_back):
+        for actor, action, payload in [(supervisor, "dispatch", {"handler_id": handler.id}), (handler, "accept", {})]:
+            act(session=session, runtime=runtime, actor=actor, item=item, action=action, payload=payload)
+    act(session=session, runtime=runtime, actor=handler, item=extend, action="request_extension",
+        payload={"amount": "3 workdays", "note": "需要调取学校账目"})
+    act(session=session, runtime=runtime, actor=handler, item=send_back, action="send_back",
+        payload={"reason": "wrong_unit", "note": "该校属于阿克陶县"})
+    session.flush()
+    due_before = extend.reply_due_at
+    web = browser_as(supervisor)
+    page = web.get("/approvals").text
+    for shown in ("申请延期 3 workdays", "需要调取学校账目", "李承办", "派错单位", "该校属于阿克陶县",
+                  f"/items/{extend.tracking_no}/act/approve_extension",
+                  f"/items/{send_back.tracking_no}/act/refuse_send_back"):
+        assert shown in page, shown
+
+    refused = web.post(f"/items/{send_back.tracking_no}/act/refuse_send_back", follow_redirects=False,
+                       data={"csrf_token": csrf_of(page), "version": str(send_back.version), "next": "/approvals",
+                             "note": "已核实属本单位"})
+    assert refused.status_code == 303 and refused.headers["location"].startswith("/approvals?done=refuse_send_back")
+    approved = web.post(f"/items/{extend.tracking_no}/act/approve_extension", follow_redirects=False,
+                        data={"csrf_token": csrf_of(page), "version": str(extend.version), "next": "/approvals",
+                              "amount": "2 workdays", "note": ""})
+    assert approved.status_code == 303
+    session.refresh(extend), session.refresh(send_back)
+    assert extend.status == "accepted" and extend.extension_count == 1 and extend.reply_due_at > due_before
+    assert send_back.status == "accepted" and send_back.handler_id == handler.id
+    after = web.get(approved.headers["location"]).text
+    assert "已完成：批准延期" in after and "没有待审批的申请" in after
+
+    # a stale form (someone decided first) is refused, and only a listed page is returned to
+    stale = web.post(f"/items/{extend.tracking_no}/act/refuse_extension", follow_redirects=False,
+                     data={"csrf_token": csrf_of(page), "version": "1", "next": "https://evil.example/",
+                           "note": "不同意"})
+    assert stale.status_code in (409, 422) and "evil.example" not in stale.headers.get("location", "")

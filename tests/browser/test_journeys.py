@@ -153,3 +153,19 @@ def test_admin_adds_next_years_holiday(login, server):
     page.get_by_label("该年全年安排已录入（扩展日历）").check()
     page.get_by_role("button", name="添加").click()
     assert "2027-12-31" in page.locator("#calendar").inner_text()
+
+
+def test_supervisor_approves_an_extension_on_the_approvals_page(login, server):
+    page = login("kz_sup")
+    page.goto(server + "/approvals")
+    shot(page, "10-approvals")
+    row = page.locator("table.approvals").first.locator("tbody tr").first
+    number = row.get_by_role("link").first.inner_text().strip()
+    assert "申请延期 3 workdays" in row.inner_text()
+    row.get_by_label("说明").fill("同意延期，请按期答复")
+    row.get_by_role("button", name="批准延期").click()
+    no_error(page)
+    assert f"已完成：批准延期（{number}）" in page.get_by_role("status").inner_text()
+    assert number not in page.locator("table.approvals").first.inner_text()
+    page.goto(f"{server}/items/{number}")
+    assert page.locator(".timeline").get_by_text("同意延期，请按期答复").count() == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import select
@@ -103,6 +105,9 @@ def _label(action: str) -> str:
     return ACTION_LABELS[Action(action)]
 
 
+RETURN_TO = frozenset({"/approvals"})  # pages that act on items in place and want the user back
+
+
 @router.post("/items/{ref}/act/{action}", dependencies=[Depends(csrf.verify)])
 async def item_act(request: Request, ref: str, action: str, user: PageUser, session: PageSession,
                    runtime: RuntimeDep):
@@ -121,6 +126,9 @@ async def item_act(request: Request, ref: str, action: str, user: PageUser, sess
         session.refresh(item)
         return _item_page(request, user, session, runtime, ref, error=exc, status_code=exc.http_status)
     session.commit()
+    if form.get("next") in RETURN_TO:  # a fixed list of pages, never an address from the form
+        return RedirectResponse(f"{form.get('next')}?done={chosen.value}&item={quote(item.tracking_no)}",
+                                status_code=303)
     return RedirectResponse(f"/items/{item.tracking_no}?done={chosen.value}", status_code=303)
 
 

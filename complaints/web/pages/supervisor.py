@@ -14,7 +14,8 @@ from sqlmodel import select
 from complaints.clock import to_local, utcnow
 from complaints.errors import DomainError, Forbidden, InvalidInput
 from complaints.i18n import gettext
-from complaints.models import Complaint, User
+from complaints.models import Complaint, Event, User
+from complaints.presenters import action_label
 from complaints.services import complaints as service
 from complaints.services import identity, ledger, stats
 from complaints.services.scope import visible_filter
@@ -22,6 +23,7 @@ from complaints.services.transitions import act
 from complaints.web import charts, csrf
 from complaints.web.deps import PageSession, PageUser, RuntimeDep
 from complaints.web.render import page
+from workflows.lifecycle import Action
 
 router = APIRouter()
 
@@ -69,13 +71,19 @@ async def supervise(request: Request, ref: str, user: PageUser, session: PageSes
     return RedirectResponse(f"/board?done={quote(item.tracking_no)}", status_code=303)
 
 
+REQUESTS = {"extension_requested": Action.REQUEST_EXTENSION, "sendback_requested": Action.SEND_BACK}
+
+
 @router.get("/approvals")
-def approvals(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep):
+def approvals(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep, done: str = "",
+              item: str = ""):
+    """Extension and send-back requests, each with what was asked and why, decided right here."""
     _supervisor(user)
     waiting = {}
-    for status in ("extension_requested", "sendback_requested"):
+    for status in REQUESTS:
         waiting[status], _ = service.list_complaints(session=session, runtime=runtime, actor=user,
                                                      filters=service.ListFilter(status=status, limit=200))
+    asked = _latest_requests(session, [i for items in waiting.values() for i in items])
     templates = []
     try:
         from complaints.services.replies import pending_versions
@@ -83,9 +91,27 @@ def approvals(request: Request, user: PageUser, session: PageSession, runtime: R
         templates = pending_versions(session=session, runtime=runtime, actor=user)
     except ImportError:
         templates = []
-    names = _names(session, {i.handler_id for items in waiting.values() for i in items})
+    names = _names(session, {i.handler_id for items in waiting.values() for i in items}
+                   | {e.actor_id for e in asked.values()})
+    flashes = []
+    if done in {a.value for a in Action}:
+        flashes = [("ok", gettext("已完成：{action}（{item}）", action=action_label(done), item=item[:40]))]
     return page(request, "approvals.html", waiting=waiting, templates=templates, names=names, now=utcnow(),
-                masked=identity.masked)
+                masked=identity.masked, asked=asked, flashes=flashes)
+
+
+def _latest_requests(session, items) -> dict[int, Event]:
+    """The request event each waiting item is waiting on (its latest request of that kind)."""
+    if not items:
+        return {}
+    kinds = {i.id: REQUESTS[i.status] for i in items}
+    found: dict[int, Event] = {}
+    query = select(Event).where(Event.complaint_id.in_(list(kinds)),
+                                Event.action.in_([a.value for a in REQUESTS.values()])).order_by(Event.id)
+    for event in session.exec(query):
+        if event.action == kinds[event.complaint_id]:
+            found[event.complaint_id] = event
+    return found
 
 
 def _period(start: str, end: str, tz: str) -> tuple[date, date]:
