@@ -82,6 +82,7 @@ class Complaint(SQLModel, table=True):
     warn_at: datetime | None = None  # when the item becomes "due soon"
     due_provisional: bool = False  # a deadline fell beyond the known calendar
     extension_count: int = 0
+    review_round: int = 0  # 1 once a 信访 复查 was requested (the item then moved up to the prefecture)
     pending_extension: str | None = Field(default=None, max_length=32)  # e.g. "3 workdays"
     suspended_at: datetime | None = None
     warned_due_at: datetime | None = None  # the next_due_at a due-soon warning was sent for

@@ -89,6 +89,8 @@ class LimitRule(BaseModel):
 class LimitsSettings(BaseModel):
     default: str = "hotline"
     supervise_default: str = "2 workdays"
+    review_request: str = "30 days"  # 信访 复查: asked within this period after the reply (Art 35)
+    review_answer: str = "30 days"   # and answered within this period of the request
     profiles: dict[str, LimitProfile] = {}
     rules: list[LimitRule] = []
 

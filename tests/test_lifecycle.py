@@ -44,6 +44,7 @@ EXPECTED = {
     (S.VISITED, A.REOPEN): (S.ACCEPTED, {SU}, False),
     (S.VISITED, A.REFER_DISCIPLINE): (SAME, {SU}, False),
     (S.CLOSED, A.REOPEN): (S.ACCEPTED, {SU}, False),
+    (S.CLOSED, A.REQUEST_REVIEW): (S.REGISTERED, {OP, SU}, False),
     (S.CLOSED, A.REFER_DISCIPLINE): (SAME, {SU}, False),
     **{(status, A.NOTE): (SAME, {OP, HA, SU}, False) for status in Status},
 }
@@ -96,4 +97,4 @@ def test_allowed_actions_for_a_role():
     assert set(allowed_actions(S.ACCEPTED, {HA}, is_assignee=True)) == {
         A.SEND_BACK, A.REQUEST_EXTENSION, A.SUSPEND, A.REPLY, A.NOTE}
     assert set(allowed_actions(S.ACCEPTED, {HA}, is_assignee=False)) == {A.NOTE}
-    assert allowed_actions(S.CLOSED, {OP}) == [A.NOTE]
+    assert set(allowed_actions(S.CLOSED, {OP})) == {A.REQUEST_REVIEW, A.NOTE}  # an operator logs a 复查 request

@@ -30,6 +30,7 @@ class Action(StrEnum):
     MARK_DUPLICATE = "mark_duplicate"
     NOT_ACCEPT = "not_accept"
     REFER_DISCIPLINE = "refer_discipline"
+    REQUEST_REVIEW = "request_review"
     NOTE = "note"
 
 
@@ -42,6 +43,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.REFUSE_EXTENSION: N_("驳回延期"), Action.SUSPEND: N_("挂起"), Action.RESUME: N_("恢复办理"),
     Action.SUPERVISE: N_("督办"), Action.REOPEN: N_("重新办理"), Action.MARK_DUPLICATE: N_("并单"),
     Action.NOT_ACCEPT: N_("不予受理"), Action.REFER_DISCIPLINE: N_("移交纪检"), Action.NOTE: N_("备注"),
+    Action.REQUEST_REVIEW: N_("申请复查"),
 }
 
 NEW = None  # the pseudo-status of an item that does not exist yet
@@ -86,6 +88,8 @@ def _rules() -> list[Rule]:
         r(S.VISITED, Action.CLOSE, S.CLOSED, {HA, SU}, assignee_only=True),
         r(S.VISITED, Action.REOPEN, S.ACCEPTED, {SU}),
         r(S.CLOSED, Action.REOPEN, S.ACCEPTED, {SU}),
+        # 信访 复查 (信访工作条例 Art 35): the request goes up to the next level, to be handled afresh there
+        r(S.CLOSED, Action.REQUEST_REVIEW, S.REGISTERED, {OP, SU}),
         r(S.REPLIED, Action.REFER_DISCIPLINE, None, {SU}),
         r(S.VISITED, Action.REFER_DISCIPLINE, None, {SU}),
         r(S.CLOSED, Action.REFER_DISCIPLINE, None, {SU}),

@@ -113,7 +113,8 @@ def stage_deadline(status: Status, *, acknowledge: datetime | None, contact: dat
                    reply: datetime | None, supervise: datetime | None) -> datetime | None:
     """The deadline the current stage runs against (the earliest of those that apply)."""
     if status in (Status.REGISTERED, Status.DISPATCHED):
-        candidates = [acknowledge, contact, supervise]
+        # the answer deadline binds from the start too (it is the only one a 复查 has)
+        candidates = [acknowledge, contact, reply, supervise]
     elif status in (Status.ACCEPTED, Status.EXTENSION_REQUESTED, Status.SENDBACK_REQUESTED):
         candidates = [reply, supervise]
     else:  # suspended (clock paused), replied / visited (waiting for callback), closed

@@ -38,7 +38,7 @@ from complaints.services import complaints as service
 from complaints.services import identity
 from complaints.services.people import check_unit
 from complaints.services.scope import roles_of
-from complaints.services.steps import PAYLOADS
+from complaints.services.steps import PAYLOADS, offered
 from complaints.services.transitions import act
 from workflows.lifecycle import Action, allowed_actions
 from workflows.vocab import Status
@@ -68,8 +68,9 @@ def detail_model(session: Session, runtime: Runtime, user: User, item: Complaint
     """The item as this user may see it; `events` if already in hand."""
     events = service.history(session=session, item=item) if events is None else events
     who = identity.for_viewer(session=session, settings=runtime.settings, actor=user, item=item)
-    allowed = [a for a in allowed_actions(Status(item.status), roles_of(user), is_assignee=item.handler_id == user.id)
-               if a is not Action.REGISTER]
+    allowed = offered([a for a in allowed_actions(Status(item.status), roles_of(user),
+                                                  is_assignee=item.handler_id == user.id)
+                       if a is not Action.REGISTER], item, runtime.settings)
     others = {e.actor_id for e in events} | {item.handler_id}
     names = {user.id: user.name} | names_of(session, others - {user.id})  # the user's own name is in hand
     return detail_out(item, who, names, events, allowed)

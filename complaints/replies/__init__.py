@@ -30,18 +30,19 @@ REPLY_VARIABLES: dict[str, str] = {
     "is_xinfang": "formal 信访: titled 信访事项处理意见书 with the 复查 route (bool)",
     "review_unit": "where a 复查 request goes; empty: 原办理机关的上一级机关",
     "review_deadline_days": "days to ask for 复查 (int, 信访工作条例 Art 35: 30)",
+    "is_review": "a 复查 decision: titled 信访事项复查意见书, with the 复核 route instead (bool)",
     "instant": "即时答复: the short on-the-spot form for a 咨询 (bool)",
     "answer": "the short answer of an instant reply (needed when instant is true)",
 }
 
 VARIABLE_TYPES: dict[str, type] = {
     "received_date": dt.date, "reply_date": dt.date, "is_xinfang": bool, "instant": bool,
-    "review_deadline_days": int,
+    "review_deadline_days": int, "is_review": bool,
 }   # every other variable is str
 
 REPLY_DEFAULTS: dict[str, object] = {
     "salutation": "", "tracking_no": "", "school": "", "next_steps": "", "handler_name": "",
-    "is_xinfang": False, "review_unit": "", "review_deadline_days": 30, "instant": False,
+    "is_xinfang": False, "review_unit": "", "review_deadline_days": 30, "instant": False, "is_review": False,
 }
 
 SAMPLE_VARIABLES: dict[str, object] = {
@@ -62,15 +63,16 @@ SAMPLE_VARIABLES: dict[str, object] = {
     "is_xinfang": False,
     "review_unit": "",
     "review_deadline_days": 30,
+    "is_review": False,
     "instant": False,
     "answer": "请于6月10日至6月20日登录招生平台报名。",
 }
 
 
 def trial_variables() -> list[dict]:
-    """Sample variable sets covering every branch: each outcome with and without 信访, and instant."""
+    """Sample variable sets covering every branch: each outcome with and without 信访, a 复查, and instant."""
     trials = [dict(SAMPLE_VARIABLES, outcome=o, is_xinfang=x) for o in OUTCOMES for x in (False, True)]
-    return [*trials, dict(SAMPLE_VARIABLES, instant=True)]
+    return [*trials, dict(SAMPLE_VARIABLES, is_xinfang=True, is_review=True), dict(SAMPLE_VARIABLES, instant=True)]
 
 
 from .render import (  # noqa: E402  (render.py imports the contract above)

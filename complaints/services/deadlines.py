@@ -59,6 +59,13 @@ def resume(item: Complaint, resumed_at: datetime, runtime: Runtime) -> None:
             setattr(item, name, to_storage(runtime.clock.resume(local(due, runtime), paused, now, unit), tz))
 
 
+def start_review(item: Complaint, requested_at: datetime, runtime: Runtime) -> None:
+    """A 复查 runs against one deadline, its answer, from the request on."""
+    item.ack_due_at = item.contact_due_at = item.supervise_due_at = None
+    item.reply_due_at, _ = due_from(requested_at, Limit.parse(runtime.settings.limits.review_answer), runtime)
+    item.due_provisional = beyond_horizon(item, runtime)
+
+
 def refresh_stage(item: Complaint, runtime: Runtime) -> None:
     """next_due_at / warn_at for the current stage: what the overdue and due-soon lists query."""
     status = Status(item.status)
@@ -100,6 +107,8 @@ def replay(item: Complaint, events: list[Event], runtime: Runtime) -> None:
                 item.reply_due_at, _ = due_from(event.at, profile.reply, runtime)
             case Action.CLOSE:
                 item.supervise_due_at = None
+            case Action.REQUEST_REVIEW:
+                start_review(item, event.at, runtime)
     item.suspended_at = paused
     item.due_provisional = beyond_horizon(item, runtime)
     refresh_stage(item, runtime)

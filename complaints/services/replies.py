@@ -113,7 +113,17 @@ def variables_for(item: Complaint, runtime: Runtime, handler: User | None, *, to
         "callback_note": FILL_IN_CALL, "unit_name": unit.name,
         "unit_hotline": unit.hotline, "reply_date": today or to_local(utcnow(), tz).date(),
         "handler_name": handler.name if handler else "", "is_xinfang": item.track == "xinfang",
+        "is_review": bool(item.review_round), "review_unit": _review_unit(item, runtime),
     }
+
+
+def _review_unit(item: Complaint, runtime: Runtime) -> str:
+    """Where the complainant may turn next: a county's 处理意见 goes up to the prefecture bureau; past
+    that (a 复查 decided, or the prefecture's own item) the template names the next level in general."""
+    settings = runtime.settings
+    if item.review_round or settings.unit_map[item.unit_code].level == "prefecture":
+        return ""
+    return settings.unit_map[settings.app.prefecture_unit].name
 
 
 def draft_reply(*, session: Session, runtime: Runtime, actor: User, item: Complaint,

@@ -232,6 +232,53 @@ def _supervise(ctx: StepContext) -> None:
     ctx.note = ctx.payload.note
 
 
+def _request_review(ctx: StepContext) -> None:
+    """信访 复查 (信访工作条例 Art 35): asked within 30 日 of the 处理意见, decided afresh by the next level up
+    within 30 日. The item moves to the prefecture bureau, unassigned, with a new answer deadline; its
+    earlier handling stays in the history and the text under review stays on the item."""
+    item, runtime = ctx.item, ctx.runtime
+    settings = runtime.settings
+    if item.track != "xinfang":
+        raise InvalidInput("只有信访事项可以申请复查；热线诉求如需重新办理，请由督办人“重新办理”", field="action")
+    if item.review_round:
+        raise InvalidInput("该信访事项已作出复查意见；对复查意见不服的，应向复查机关的上一级机关请求复核，"
+                           "不在本系统办理", field="action")
+    unit = settings.unit_map[item.unit_code]
+    if unit.level == "prefecture":
+        raise InvalidInput(f"该事项由{unit.name}办理，复查应向其上一级机关书面提出，不在本系统办理", field="action")
+    if item.replied_at is None:
+        raise InvalidInput("该事项尚未出具处理意见，不能申请复查", field="action")
+    last, _ = deadlines.due_from(item.replied_at, Limit.parse(settings.limits.review_request), runtime)
+    if ctx.now > last:
+        text = deadlines.local(last, runtime).strftime("%Y-%m-%d %H:%M")
+        raise InvalidInput(f"已超过复查申请期限（收到处理意见后 {settings.limits.review_request}，截至 {text}）",
+                           field="action")
+    upper = settings.unit_map[settings.app.prefecture_unit]
+    ctx.extra_changes["reviewed_unit"] = item.unit_code
+    item.unit_code, item.review_round = upper.code, item.review_round + 1
+    item.handler_id = item.dispatched_at = item.accepted_at = item.replied_at = item.closed_at = None
+    item.callback_resolved = item.satisfaction = item.callback_note = None
+    item.pending_extension, item.suspended_at = None, None
+    deadlines.start_review(item, ctx.now, runtime)
+    ctx.note = ctx.payload.note
+
+
+def offered(actions: list[Action], item: Complaint, settings) -> list[Action]:
+    """The lifecycle's allowed actions less those this item's own facts rule out, so that pages and the
+    API do not offer what the step would refuse: 即时答复 only for a 咨询, 复查 only for a county's 信访
+    item not yet reviewed."""
+    def fits(action: Action) -> bool:
+        if action is Action.ANSWER_NOW:
+            return item.kind == Kind.QUESTION
+        if action is Action.REQUEST_REVIEW:
+            unit = settings.unit_map.get(item.unit_code)
+            return item.track == "xinfang" and not item.review_round and unit is not None \
+                and unit.level != "prefecture"
+        return True
+
+    return [a for a in actions if fits(a)]
+
+
 def _reopen(ctx: StepContext) -> None:
     item = ctx.item
     profile = deadlines.profile_of(item, ctx.runtime)
@@ -284,7 +331,7 @@ PAYLOADS: dict[Action, type[Payload]] = {
     Action.APPROVE_EXTENSION: ApproveExtensionIn, Action.REFUSE_EXTENSION: Reasoned,
     Action.SUSPEND: Reasoned, Action.RESUME: Payload, Action.SUPERVISE: SuperviseIn,
     Action.REOPEN: Reasoned, Action.MARK_DUPLICATE: DuplicateIn, Action.NOT_ACCEPT: Reasoned,
-    Action.REFER_DISCIPLINE: DisciplineIn, Action.NOTE: Reasoned,
+    Action.REFER_DISCIPLINE: DisciplineIn, Action.NOTE: Reasoned, Action.REQUEST_REVIEW: Reasoned,
 }
 
 STEPS = {
@@ -296,4 +343,5 @@ STEPS = {
     Action.REFUSE_EXTENSION: _refuse_extension, Action.SUSPEND: _suspend, Action.RESUME: _resume,
     Action.SUPERVISE: _supervise, Action.REOPEN: _reopen, Action.MARK_DUPLICATE: _mark_duplicate,
     Action.NOT_ACCEPT: _not_accept, Action.REFER_DISCIPLINE: _refer_discipline, Action.NOTE: _just_note,
+    Action.REQUEST_REVIEW: _request_review,
 }

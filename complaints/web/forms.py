@@ -49,6 +49,7 @@ ACTION_FIELDS: dict[Action, tuple[Field, ...]] = {
                               Field("discipline_action", N_("查处和追责情况"), "textarea"), NOTE),
     Action.NOTE: (Field("note", N_("备注内容"), "textarea", True),),
     Action.ANSWER_NOW: (Field("text", N_("答复内容"), "reply", True),),
+    Action.REQUEST_REVIEW: (Field("note", N_("复查请求及理由"), "textarea", required=True),),
 }
 
 

@@ -15,6 +15,7 @@ from complaints.models import User
 from complaints.services import complaints as service
 from complaints.services import identity
 from complaints.services.scope import may_see_identity, roles_of
+from complaints.services.steps import offered
 from complaints.services.transitions import act
 from complaints.web import csrf
 from complaints.web.deps import PageSession, PageUser, RuntimeDep
@@ -59,10 +60,8 @@ def _item_page(request, user, session, runtime, ref, *, error=None, status_code=
     item = service.get(session=session, runtime=runtime, actor=user, ref=ref)
     events = service.history(session=session, item=item)
     is_assignee = item.handler_id == user.id
-    actions = [a for a in allowed_actions(Status(item.status), roles_of(user), is_assignee=is_assignee)
-               if a in ACTION_FIELDS]
-    if item.kind != "question":
-        actions = [a for a in actions if a is not Action.ANSWER_NOW]
+    actions = offered([a for a in allowed_actions(Status(item.status), roles_of(user), is_assignee=is_assignee)
+                       if a in ACTION_FIELDS], item, runtime.settings)
     handlers = session.exec(select(User).where(User.unit_code == item.unit_code, User.active.is_(True),
                                                User.roles.contains("handler")).order_by(User.name)).all()
     who = revealed or identity.for_viewer(session=session, settings=runtime.settings, actor=user, item=item)

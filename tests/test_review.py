@@ -1,0 +1,133 @@
+"""信访 复查 (信访工作条例 Art 35): asked within 30 日 of the 处理意见, decided afresh by the next level up
+within 30 日, under the reply's own title and with the 复核 route."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import select
+
+from complaints.errors import InvalidInput
+from complaints.models import Event, LedgerEntry
+from complaints.services import complaints as service
+from complaints.services import deadlines, replies
+from complaints.services.transitions import act
+
+TZ = ZoneInfo("Asia/Shanghai")
+T0 = datetime(2026, 5, 6, 10, 0, tzinfo=TZ)
+
+
+def local(value):
+    return value.astimezone(TZ).replace(tzinfo=None)
+
+
+@pytest.fixture
+def staff(make_user):
+    return {"operator": make_user("operator"), "handler": make_user("handler", name="李承办"),
+            "supervisor": make_user("supervisor"), "kz_supervisor": make_user("supervisor", unit="KZ"),
+            "kz_handler": make_user("handler", unit="KZ", name="州局王科长"),
+            "kz_operator": make_user("operator", unit="KZ")}
+
+
+def handled(session, runtime, staff, channel="letter", unit="ATS"):
+    """An item through to its close: a 处理意见 replied on day 8."""
+    item = service.register(session=session, runtime=runtime, actor=staff["operator"], now=T0,
+                            data={"channel": channel, "kind": "complaint", "unit_code": unit, "category": "fees",
+                                  "summary": "来信反映学校收取共建费", "received_at": T0,
+                                  "complainant_name": "王丽", "complainant_phone": "13812345678"})
+    steps = [("supervisor", "dispatch", {"handler_id": staff["handler"].id}), ("handler", "accept", {}),
+             ("handler", "reply", {"text": "经核实，学校未收取共建费。", "outcome": "reject"}),
+             ("operator", "callback", {"resolved": False, "satisfaction": "dissatisfied"}),
+             ("handler", "close", {})]
+    for day, (who, action, payload) in enumerate(steps, start=6):
+        act(session=session, runtime=runtime, actor=staff[who], item=item, action=action, payload=payload,
+            now=T0 + timedelta(days=day))
+    return item
+
+
+def review(session, runtime, staff, item, days_after_reply, who="operator"):
+    return act(session=session, runtime=runtime, actor=staff[who], item=item, action="request_review",
+               payload={"note": "对处理意见不服：学校确有收费，附收据复印件"},
+               now=item.replied_at + timedelta(days=days_after_reply))
+
+
+def test_a_review_goes_up_to_the_prefecture_with_30_days_to_answer(session, runtime, staff):
+    item = handled(session, runtime, staff)
+    replied = item.replied_at
+    review(session, runtime, staff, item, days_after_reply=20)
+    assert (item.status, item.unit_code, item.review_round, item.handler_id) == ("registered", "KZ", 1, None)
+    assert item.is_open and item.closed_at is None and item.replied_at is None
+    requested = replied + timedelta(days=20)
+    # 30 日 from the request: the start day is not counted; ends at 24:00 of the last day
+    assert local(item.reply_due_at) == datetime.combine((local(requested) + timedelta(days=31)).date(),
+                                                        datetime.min.time())
+    assert item.next_due_at == item.reply_due_at  # the answer deadline runs from the start
+    assert item.reply_text == "经核实，学校未收取共建费。"  # the text under review stays in view
+    event = session.exec(select(Event).where(Event.complaint_id == item.id, Event.action == "request_review")).one()
+    before = (item.reply_due_at, item.next_due_at, item.warn_at)
+    deadlines.replay(item, service.history(session=session, item=item), runtime)  # as recomputation would
+    assert (item.reply_due_at, item.next_due_at, item.warn_at) == before
+    assert event.changes["reviewed_unit"] == "ATS" and "收据" in event.note
+
+    # the prefecture bureau handles it afresh and writes a 复查意见书
+    when = requested + timedelta(hours=2)
+    act(session=session, runtime=runtime, actor=staff["kz_supervisor"], item=item, action="dispatch",
+        payload={"handler_id": staff["kz_handler"].id}, now=when)
+    act(session=session, runtime=runtime, actor=staff["kz_handler"], item=item, action="accept", now=when)
+    draft = replies.draft_reply(session=session, runtime=runtime, item=item, actor=staff["kz_handler"])["text"]
+    assert draft.startswith("信访事项复查意见书") and "请求复核" in draft
+    assert "复查机关的上一级机关" in draft and "提出复查申请" not in draft
+    for who, action, payload in (("kz_handler", "reply", {"text": "经复查，撤销原处理意见，责令学校退费。",
+                                                          "outcome": "support"}),
+                                 ("kz_operator", "callback", {"resolved": True, "satisfaction": "satisfied"}),
+                                 ("kz_handler", "close", {})):
+        act(session=session, runtime=runtime, actor=staff[who], item=item, action=action, payload=payload, now=when)
+    assert item.status == "closed" and item.outcome == "support"
+    [row] = session.exec(select(LedgerEntry).where(LedgerEntry.complaint_id == item.id)).all()
+    assert row.unit_code == "ATS"  # still the county's problem lead (附件2), now with the review's outcome
+    assert row.closed_at == item.closed_at
+
+
+def test_a_county_reply_names_the_prefecture_for_the_review(session, runtime, staff):
+    from complaints.services.steps import offered
+    from workflows.lifecycle import Action
+
+    item = handled(session, runtime, staff)
+    hotline = handled(session, runtime, staff, channel="call")
+    both = [Action.REQUEST_REVIEW, Action.NOTE]
+    assert offered(both, item, runtime.settings) == both  # offered only where it can be taken
+    assert offered(both, hotline, runtime.settings) == [Action.NOTE]
+    draft = replies.draft_reply(session=session, runtime=runtime, item=item, actor=staff["handler"])["text"]
+    assert draft.startswith("信访事项处理意见书") and "向克州教育局书面提出复查申请" in draft
+
+
+@pytest.mark.parametrize(("case", "message"), [
+    ("hotline", "只有信访事项可以申请复查"),
+    ("late", "已超过复查申请期限"),
+    ("twice", "已作出复查意见"),
+    ("prefecture", "复查应向其上一级机关书面提出"),
+])
+def test_reviews_the_rules_do_not_allow_are_refused_and_change_nothing(session, runtime, staff, case, message):
+    if case == "prefecture":
+        staff = {**staff, "operator": staff["kz_operator"], "supervisor": staff["kz_supervisor"],
+                 "handler": staff["kz_handler"]}
+    item = handled(session, runtime, staff, channel="call" if case == "hotline" else "letter",
+                   unit="KZ" if case == "prefecture" else "ATS")
+    if case == "twice":
+        review(session, runtime, staff, item, days_after_reply=3)
+        for who, action, payload in (("kz_supervisor", "dispatch", {"handler_id": staff["kz_handler"].id}),
+                                     ("kz_handler", "accept", {}),
+                                     ("kz_handler", "reply",
+                                      {"text": "经复查，维持原处理意见，不予支持。", "outcome": "reject"}),
+                                     ("kz_operator", "callback",
+                                      {"resolved": False, "satisfaction": "dissatisfied"}),
+                                     ("kz_handler", "close", {})):
+            act(session=session, runtime=runtime, actor=staff[who], item=item, action=action, payload=payload,
+                now=item.closed_at or item.registered_at + timedelta(days=40))
+    before = (item.status, item.unit_code, item.version, item.reply_due_at)
+    with pytest.raises(InvalidInput) as refused:
+        review(session, runtime, staff, item, days_after_reply=40 if case == "late" else 5,
+               who="kz_operator" if case in ("twice", "prefecture") else "operator")
+    assert message in refused.value.message
+    session.flush()
+    assert (item.status, item.unit_code, item.version, item.reply_due_at) == before
