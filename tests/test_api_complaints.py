@@ -244,3 +244,16 @@ def test_a_lost_database_connection_is_503_and_saves_nothing(client, bearer, ope
     assert_error(response, 503, "database_unavailable")
     assert response.headers["retry-after"] == "5"
     assert session.exec(select(Complaint)).all() == before
+
+
+def test_refusals_from_the_rules_speak_the_users_language(client, bearer, make_user, new_item):
+    supervisor = make_user("supervisor")
+    item = new_item()
+    english = {**bearer(supervisor), "Accept-Language": "en-US,en;q=0.9"}
+    error = assert_error(client.post(f"/api/complaints/{item.id}/actions/answer_now", headers=english,
+                                     json={"text": "已按政策当场答复，诉求人表示清楚。"}), 422, "invalid_input")
+    assert error["message"] == "Only questions can be answered and closed on the spot"
+    error = assert_error(client.get("/api/complaints/ATS-2026-999999", headers=english), 404)
+    assert error["message"] == "Case not found: ATS-2026-999999"
+    chinese = assert_error(client.get("/api/complaints/ATS-2026-999999", headers=bearer(supervisor)), 404)
+    assert chinese["message"] == "找不到诉求件：ATS-2026-999999"

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from complaints.clock import to_local, to_storage, utcnow
 from complaints.errors import ActionNotAllowed, InvalidInput, NotFound, validate
+from complaints.i18n import gettext
 from complaints.models import DETAILS_MAX, SUMMARY_MAX, Complaint, Event, TrackingCounter, User
 from complaints.privacy import normalise_phone
 from complaints.runtime import Runtime
@@ -124,13 +125,14 @@ def register_with_event(*, session: Session, runtime: Runtime, actor: User, data
     category = data.category or suggest_category(data.summary, runtime, data.details)
     if category not in settings.category_map:
         valid = "、".join(f"{c.code}（{c.name}）" for c in settings.categories)
-        raise InvalidInput(f"未知类别：{category[:32]}；可选：{valid}", field="category")
+        raise InvalidInput(gettext("未知类别：{code}；可选：{valid}", code=category[:32], valid=valid),
+                           field="category")
     now = now or utcnow()
     received = to_storage(data.received_at, tz) if data.received_at else now
     if received > now + timedelta(minutes=5):
-        raise InvalidInput("收到时间不能晚于当前时间", field="received_at")
+        raise InvalidInput(gettext("收到时间不能晚于当前时间"), field="received_at")
     if received < now - timedelta(days=366):
-        raise InvalidInput("收到时间不能早于一年前", field="received_at")
+        raise InvalidInput(gettext("收到时间不能早于一年前"), field="received_at")
     anonymous = data.anonymous or not (data.complainant_name or data.complainant_phone)
     item = Complaint(
         tracking_no=next_tracking_no(session=session, unit_code=data.unit_code,
@@ -161,7 +163,7 @@ def get(*, session: Session, runtime: Runtime, actor: User, ref: int | str) -> C
     else:
         item = session.exec(select(Complaint).where(Complaint.tracking_no == ref.strip().upper())).first()
     if item is None or not can_see(actor, item, runtime.settings):
-        raise NotFound(f"找不到诉求件：{str(ref)[:40]}", field="complaint")
+        raise NotFound(gettext("找不到诉求件：{ref}", ref=str(ref)[:40]), field="complaint")
     return item
 
 
@@ -202,9 +204,10 @@ def list_complaints(*, session: Session, runtime: Runtime, actor: User, filters:
     """One page of the items `actor` may see, with the total count."""
     now = now or utcnow()
     if not 1 <= filters.limit <= MAX_PAGE or filters.offset < 0:
-        raise InvalidInput(f"每页条数应为 1–{MAX_PAGE}", field="limit")
+        raise InvalidInput(gettext("每页条数应为 1–{max}", max=MAX_PAGE), field="limit")
     if filters.sort not in SORTS:
-        raise InvalidInput(f"未知排序：{filters.sort}；可选：{', '.join(SORTS)}", field="sort")
+        raise InvalidInput(gettext("未知排序：{sort}；可选：{valid}",
+                                   sort=str(filters.sort)[:32], valid=", ".join(SORTS)), field="sort")
     where = [visible_filter(actor, runtime.settings)]
     if filters.unit_code:
         where.append(Complaint.unit_code == filters.unit_code)
@@ -239,7 +242,8 @@ def ensure_version(item: Complaint, expected_version: int | None) -> None:
     from complaints.errors import Conflict
 
     if expected_version is not None and expected_version != item.version:
-        raise Conflict(f"该诉求件已被他人修改（当前版本 {item.version}，您的版本 {expected_version}），请刷新后重试",
+        raise Conflict(gettext("该诉求件已被他人修改（当前版本 {current}，您的版本 {yours}），请刷新后重试",
+                               current=item.version, yours=expected_version),
                        field="version", current_version=item.version)
 
 

@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from complaints.clock import utcnow
 from complaints.errors import NotFound
+from complaints.i18n import gettext
 from complaints.models import Complaint, Event, User
 from complaints.privacy import mask_name, mask_phone
 from complaints.services.scope import may_see_identity
@@ -37,7 +38,7 @@ def masked(item: Complaint) -> Complainant:
 def reveal(*, session: Session, settings: Settings, actor: User, item: Complaint) -> Complainant:
     """Full name and phone for the assigned handler or a supervisor; a confidential reveal is recorded."""
     if not may_see_identity(actor, item, settings):
-        raise NotFound("无权查看诉求人身份信息", field="complainant")
+        raise NotFound(gettext("无权查看诉求人身份信息"), field="complainant")
     if item.confidential:
         session.add(Event(complaint=item, at=utcnow(), actor_id=actor.id, action="view_identity",
                           from_status=item.status, to_status=item.status, note="查看保密诉求人身份"))

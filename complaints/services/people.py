@@ -6,6 +6,7 @@ from argon2 import PasswordHasher
 from sqlmodel import Session, func, select
 
 from complaints.errors import InvalidInput, NotFound
+from complaints.i18n import gettext
 from complaints.models import User
 from complaints.privacy import normalise_phone
 from complaints.settings import Settings
@@ -17,7 +18,7 @@ MIN_PASSWORD = 8
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD or len(password) > 256:
-        raise InvalidInput(f"密码长度应为 {MIN_PASSWORD}–256 个字符", field="password")
+        raise InvalidInput(gettext("密码长度应为 {min}–256 个字符", min=MIN_PASSWORD), field="password")
     return _hasher.hash(password)
 
 
@@ -28,14 +29,15 @@ def parse_roles(roles: list[str] | str) -> str:
     valid = [r.value for r in Role]
     bad = [r for r in names if r not in valid]
     if bad or not names:
-        raise InvalidInput(f"未知角色：{', '.join(bad) or '（空）'}；可选：{', '.join(valid)}", field="roles")
+        raise InvalidInput(gettext("未知角色：{bad}；可选：{valid}",
+                                   bad=", ".join(bad) or gettext("（空）"), valid=", ".join(valid)), field="roles")
     return ",".join(sorted(set(names), key=valid.index))
 
 
 def check_unit(settings: Settings, unit_code: str, *, field: str = "unit_code") -> str:
     if unit_code not in settings.unit_map:
         valid = "、".join(f"{u.code}（{u.name}）" for u in settings.units)
-        raise InvalidInput(f"未知单位：{unit_code[:16]}；可选：{valid}", field=field)
+        raise InvalidInput(gettext("未知单位：{code}；可选：{valid}", code=unit_code[:16], valid=valid), field=field)
     return unit_code
 
 
@@ -45,11 +47,11 @@ def add_user(*, session: Session, settings: Settings, username: str, name: str, 
     """Create a person; the username must be new."""
     username = username.strip()
     if not username or len(username) > 64 or not username.replace("_", "").replace(".", "").isalnum():
-        raise InvalidInput("用户名应为1–64位字母、数字、下划线或点", field="username")
+        raise InvalidInput(gettext("用户名应为1–64位字母、数字、下划线或点"), field="username")
     if session.exec(select(User).where(User.username == username)).first():
-        raise InvalidInput(f"用户名已存在：{username}", field="username")
+        raise InvalidInput(gettext("用户名已存在：{username}", username=username), field="username")
     if not name.strip() or len(name) > 64:
-        raise InvalidInput("姓名不能为空，且不超过64个字符", field="name")
+        raise InvalidInput(gettext("姓名不能为空，且不超过64个字符"), field="name")
     user = User(username=username, name=name.strip(), unit_code=check_unit(settings, unit_code),
                 roles=parse_roles(roles), phone=normalise_phone(phone, field="phone"), email=email,
                 password_hash=hash_password(password) if password else None)
@@ -62,7 +64,7 @@ def get_user(*, session: Session, user_id: int | None = None, username: str | No
     user = session.get(User, user_id) if user_id is not None else session.exec(
         select(User).where(User.username == username)).first()
     if user is None:
-        raise NotFound(f"找不到用户：{user_id if user_id is not None else username}", field="user")
+        raise NotFound(gettext("找不到用户：{user}", user=user_id if user_id is not None else username), field="user")
     return user
 
 
@@ -72,7 +74,7 @@ def count_admins(*, session: Session) -> int:
 
 def set_out_of_office(*, session: Session, user: User, away: bool, delegate: User | None) -> User:
     if away and delegate is not None and (delegate.id == user.id or delegate.unit_code != user.unit_code):
-        raise InvalidInput("代理人须为本单位的其他人员", field="delegate_id")
+        raise InvalidInput(gettext("代理人须为本单位的其他人员"), field="delegate_id")
     user.out_of_office = away
     user.delegate_id = delegate.id if (away and delegate) else None
     session.add(user)
@@ -84,11 +86,12 @@ def update_user(*, session: Session, settings: Settings, actor: User, user: User
     """Apply an admin's changes (name, roles, active, phone, email, password, unlock); no self-lock-out."""
     if user.id == actor.id and (changes.get("active") is False or
                                 ("roles" in changes and "admin" not in parse_roles(changes["roles"]).split(","))):
-        raise InvalidInput("不能停用自己或取消自己的管理员角色", field="roles" if "roles" in changes else "active")
+        raise InvalidInput(gettext("不能停用自己或取消自己的管理员角色"),
+                           field="roles" if "roles" in changes else "active")
     if "name" in changes:
         name = (changes["name"] or "").strip()
         if not name or len(name) > 64:
-            raise InvalidInput("姓名不能为空，且不超过64个字符", field="name")
+            raise InvalidInput(gettext("姓名不能为空，且不超过64个字符"), field="name")
         user.name = name
     if "roles" in changes:
         user.roles = parse_roles(changes["roles"])

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 
 from complaints.errors import InvalidInput
+from complaints.i18n import gettext
 from complaints.models import NOTE_MAX, REPLY_MAX, Complaint, User
 from complaints.services import deadlines
 from complaints.services.people import check_unit
@@ -85,9 +86,9 @@ def pick_handler(ctx: StepContext, handler_id: int, unit_code: str) -> User:
     """The named handler, or their delegate while they are out of office."""
     handler = ctx.session.get(User, handler_id)
     if handler is None or not handler.active or Role.HANDLER.value not in handler.role_set:
-        raise InvalidInput(f"找不到在岗的承办人：{handler_id}", field="handler_id")
+        raise InvalidInput(gettext("找不到在岗的承办人：{id}", id=handler_id), field="handler_id")
     if handler.unit_code != unit_code:
-        raise InvalidInput("承办人须属于承办单位", field="handler_id")
+        raise InvalidInput(gettext("承办人须属于承办单位"), field="handler_id")
     if handler.out_of_office and handler.delegate_id:
         delegate = ctx.session.get(User, handler.delegate_id)
         if delegate is not None and delegate.active:
@@ -132,7 +133,7 @@ def _reply(ctx: StepContext) -> None:
 def _answer_now(ctx: StepContext) -> None:
     item = ctx.item
     if item.kind != Kind.QUESTION:
-        raise InvalidInput("只有咨询类诉求可以即时答复办结", field="action")
+        raise InvalidInput(gettext("只有咨询类诉求可以即时答复办结"), field="action")
     item.reply_text, item.outcome, item.replied_at = ctx.payload.text, "explain", ctx.now
     item.reply_template_id, item.closed_at = ctx.payload.template_id, ctx.now
     item.handler_id = item.handler_id or ctx.actor.id
@@ -174,7 +175,8 @@ def _parse_amount(text: str, field: str) -> Limit:
     try:
         return Limit.parse(text)
     except ValueError as exc:
-        raise InvalidInput(f"期限格式不正确：{text}（如 “3 workdays”、“30 days”）", field=field) from exc
+        raise InvalidInput(gettext("期限格式不正确：{text}（如 “3 workdays”、“30 days”）", text=text[:32]),
+                           field=field) from exc
 
 
 def _request_extension(ctx: StepContext) -> None:
@@ -188,10 +190,10 @@ def _request_extension(ctx: StepContext) -> None:
 
 def _check_extension(item: Complaint, amount: Limit, profile) -> None:
     if item.extension_count >= profile.max_extensions:
-        raise InvalidInput(f"延期次数已达上限（{profile.max_extensions} 次）", field="amount")
+        raise InvalidInput(gettext("延期次数已达上限（{n} 次）", n=profile.max_extensions), field="amount")
     cap = profile.extension_cap
     if amount.unit != cap.unit or amount.amount > cap.amount or amount.amount <= 0:
-        raise InvalidInput(f"延期不得超过 {cap}", field="amount")
+        raise InvalidInput(gettext("延期不得超过 {cap}", cap=cap), field="amount")
 
 
 def _approve_extension(ctx: StepContext) -> None:
@@ -200,7 +202,7 @@ def _approve_extension(ctx: StepContext) -> None:
     requested = _parse_amount(item.pending_extension or str(profile.extension_cap), "amount")
     amount = _parse_amount(ctx.payload.amount, "amount") if ctx.payload.amount else requested
     if amount.unit != requested.unit or amount.amount > requested.amount:
-        raise InvalidInput(f"批准的延期不得超过申请的 {requested}", field="amount")
+        raise InvalidInput(gettext("批准的延期不得超过申请的 {requested}", requested=requested), field="amount")
     _check_extension(item, amount, profile)
     deadlines.extend(item, amount, ctx.runtime)
     item.extension_count += 1
@@ -239,19 +241,22 @@ def _request_review(ctx: StepContext) -> None:
     item, runtime = ctx.item, ctx.runtime
     settings = runtime.settings
     if item.track != "xinfang":
-        raise InvalidInput("只有信访事项可以申请复查；热线诉求如需重新办理，请由督办人“重新办理”", field="action")
+        raise InvalidInput(gettext("只有信访事项可以申请复查；热线诉求如需重新办理，请由督办人“重新办理”"),
+                           field="action")
     if item.review_round:
-        raise InvalidInput("该信访事项已作出复查意见；对复查意见不服的，应向复查机关的上一级机关请求复核，"
-                           "不在本系统办理", field="action")
+        raise InvalidInput(gettext("该信访事项已作出复查意见；对复查意见不服的，应向复查机关的上一级机关请求复核，"
+                                   "不在本系统办理"), field="action")
     unit = settings.unit_map[item.unit_code]
     if unit.level == "prefecture":
-        raise InvalidInput(f"该事项由{unit.name}办理，复查应向其上一级机关书面提出，不在本系统办理", field="action")
+        raise InvalidInput(gettext("该事项由{unit}办理，复查应向其上一级机关书面提出，不在本系统办理", unit=unit.name),
+                           field="action")
     if item.replied_at is None:
-        raise InvalidInput("该事项尚未出具处理意见，不能申请复查", field="action")
+        raise InvalidInput(gettext("该事项尚未出具处理意见，不能申请复查"), field="action")
     last, _ = deadlines.due_from(item.replied_at, Limit.parse(settings.limits.review_request), runtime)
     if ctx.now > last:
         text = deadlines.local(last, runtime).strftime("%Y-%m-%d %H:%M")
-        raise InvalidInput(f"已超过复查申请期限（收到处理意见后 {settings.limits.review_request}，截至 {text}）",
+        raise InvalidInput(gettext("已超过复查申请期限（收到处理意见后 {period}，截至 {last}）",
+                                   period=settings.limits.review_request, last=text),
                            field="action")
     upper = settings.unit_map[settings.app.prefecture_unit]
     ctx.extra_changes["reviewed_unit"] = item.unit_code
@@ -293,12 +298,12 @@ def _mark_duplicate(ctx: StepContext) -> None:
 
     other = get(session=ctx.session, runtime=ctx.runtime, actor=ctx.actor, ref=ctx.payload.of)
     if other.id == ctx.item.id:
-        raise InvalidInput("不能与自身并单", field="of")
+        raise InvalidInput(gettext("不能与自身并单"), field="of")
     root = other
     while root.duplicate_of_id is not None:
         root = ctx.session.get(Complaint, root.duplicate_of_id)
     if root.id == ctx.item.id:
-        raise InvalidInput("并单会形成循环", field="of")
+        raise InvalidInput(gettext("并单会形成循环"), field="of")
     ctx.item.duplicate_of_id = root.id
     ctx.item.closed_at = ctx.now
     ctx.note = ctx.payload.note or f"并入 {root.tracking_no}"

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from complaints.clock import utcnow
 from complaints.errors import Conflict, InvalidInput, validate
+from complaints.i18n import gettext
 from complaints.models import Complaint, Event, User
 from complaints.runtime import Runtime
 from complaints.services import deadlines
@@ -54,7 +55,8 @@ def act(*, session: Session, runtime: Runtime, actor: User, item: Complaint, act
         action = Action(action)
     except ValueError:
         valid = ", ".join(a.value for a in Action if a is not Action.REGISTER)
-        raise InvalidInput(f"未知操作：{str(action)[:32]}；可选：{valid}", field="action") from None
+        raise InvalidInput(gettext("未知操作：{action}；可选：{valid}",
+                                   action=str(action)[:32], valid=valid), field="action") from None
     if item.id is None:  # registered in this session and not yet written: write it first
         session.flush()
     ensure_version(item, expected_version)
@@ -80,7 +82,7 @@ def act(*, session: Session, runtime: Runtime, actor: User, item: Complaint, act
     try:
         session.flush()
     except StaleDataError as exc:
-        raise Conflict("该诉求件已被他人修改，请刷新后重试；您的操作未保存", field="version") from exc
+        raise Conflict(gettext("该诉求件已被他人修改，请刷新后重试；您的操作未保存"), field="version") from exc
     return item
 
 
