@@ -131,3 +131,21 @@ def test_reviews_the_rules_do_not_allow_are_refused_and_change_nothing(session, 
     assert message in refused.value.message
     session.flush()
     assert (item.status, item.unit_code, item.version, item.reply_due_at) == before
+
+
+def test_the_county_operator_still_sees_the_reviewed_item_but_cannot_act_on_it(session, runtime, staff):
+    from complaints.errors import Forbidden
+
+    item = handled(session, runtime, staff)
+    review(session, runtime, staff, item, days_after_reply=2)
+    # the operator who registered it still finds it (registered_unit_code) ...
+    assert service.get(session=session, runtime=runtime, actor=staff["operator"], ref=item.tracking_no) is item
+    with pytest.raises(Forbidden) as refused:  # ... but the review is the prefecture's to dispatch
+        act(session=session, runtime=runtime, actor=staff["operator"], item=item, action="dispatch",
+            payload={"handler_id": staff["kz_handler"].id})
+    assert "克州教育局" in refused.value.message and item.status == "registered"
+    act(session=session, runtime=runtime, actor=staff["operator"], item=item, action="note",
+        payload={"note": "诉求人来电询问复查进度"})
+    act(session=session, runtime=runtime, actor=staff["kz_operator"], item=item, action="dispatch",
+        payload={"handler_id": staff["kz_handler"].id})
+    assert item.status == "dispatched"

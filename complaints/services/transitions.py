@@ -9,7 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
 from complaints.clock import utcnow
-from complaints.errors import Conflict, InvalidInput, validate
+from complaints.errors import Conflict, Forbidden, InvalidInput, validate
 from complaints.i18n import gettext
 from complaints.models import Complaint, Event, User
 from complaints.runtime import Runtime
@@ -17,7 +17,7 @@ from complaints.services import deadlines
 from complaints.services.complaints import ensure_version
 from complaints.services.flows import FLOWS
 from complaints.services.guard import fire_or_refuse
-from complaints.services.scope import roles_of
+from complaints.services.scope import roles_of, sees_all_units
 from complaints.services.steps import PAYLOADS, STEPS
 from workflows.lifecycle import Action
 from workflows.vocab import OPEN_STATUSES, Status
@@ -63,6 +63,7 @@ def act(*, session: Session, runtime: Runtime, actor: User, item: Complaint, act
     status = Status(item.status)
     is_assignee = item.handler_id is not None and item.handler_id == actor.id
     target = fire_or_refuse(status, action, roles_of(actor), is_assignee=is_assignee)
+    _check_reviewing_unit(actor, item, action, runtime)
     context = StepContext(session=session, runtime=runtime, actor=actor, item=item,
                           payload=parse_payload(action, payload), now=now or utcnow())
     before = {name: getattr(item, name) for name in TRACKED_FIELDS}
@@ -84,6 +85,17 @@ def act(*, session: Session, runtime: Runtime, actor: User, item: Complaint, act
     except StaleDataError as exc:
         raise Conflict(gettext("该诉求件已被他人修改，请刷新后重试；您的操作未保存"), field="version") from exc
     return item
+
+
+def _check_reviewing_unit(actor: User, item: Complaint, action: Action, runtime: Runtime) -> None:
+    """An item under 复查 is the reviewing bureau's: the county people who still see it (the operator who
+    registered it) may add notes, not act on it."""
+    if not item.review_round or action is Action.NOTE or actor.unit_code == item.unit_code \
+            or sees_all_units(actor, runtime.settings):
+        return
+    unit = runtime.settings.unit_map.get(item.unit_code)
+    raise Forbidden(gettext("该事项正由{unit}复查，只能由其办理", unit=unit.name if unit else item.unit_code),
+                    field="action")
 
 
 def _plain(value):
