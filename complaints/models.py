@@ -43,6 +43,7 @@ class Complaint(SQLModel, table=True):
         Index("ix_complaint_handler_open_due", "handler_id", "is_open", "next_due_at"),
         Index("ix_complaint_open_warn", "is_open", "warn_at"),
         Index("ix_complaint_unit_received", "unit_code", "received_at"),
+        Index("ix_complaint_open_supervise", "is_open", "supervise_due_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -87,6 +88,7 @@ class Complaint(SQLModel, table=True):
     suspended_at: datetime | None = None
     warned_due_at: datetime | None = None  # the next_due_at a due-soon warning was sent for
     overdue_due_at: datetime | None = None  # the next_due_at an overdue notice was sent for
+    escalated_due_at: datetime | None = None  # the supervise_due_at whose lapse was reported upward
 
     handling_notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # 办理情况
     result_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # 处理结果

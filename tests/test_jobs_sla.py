@@ -112,3 +112,42 @@ def test_supervisors_get_one_notice_per_sweep_listing_the_items(session, runtime
                                                        Notification.kind == "overdue")).all()
     assert notice.complaint_id is None and "4 件超期" in notice.subject
     assert all(i.tracking_no in notice.body for i in [item, *others])
+
+
+def test_a_lapsed_supervision_is_reported_to_the_prefecture_once_per_deadline(session, runtime, staff, item,
+                                                                            make_user):
+    prefecture_supervisor = make_user("supervisor", unit="KZ")
+    act(session=session, runtime=runtime, actor=staff["handler"], item=item, action="accept",
+        now=T0 + timedelta(hours=1))
+    act(session=session, runtime=runtime, actor=staff["supervisor"], item=item, action="supervise",
+        payload={"due": "1 workdays", "note": "请于明日前答复"}, now=T0 + timedelta(hours=2))
+    lapsed = item.supervise_due_at + timedelta(minutes=1)
+    assert lapsed < item.reply_due_at  # the 督办 ran out before the item's own deadline
+    counts = sla_sweep(session=session, runtime=runtime, now=lapsed)
+    assert counts["supervision_lapsed"] == 1 and counts["escalated"] >= 2  # the handler and the prefecture
+    [event] = events(session, item, "supervision_lapsed")
+    assert "已报克州教育局提级督办" in event.note and item.escalated_due_at == item.supervise_due_at
+    upward = session.exec(select(Notification).where(Notification.user_id == prefecture_supervisor.id,
+                                                     Notification.kind == "supervision_lapsed")).all()
+    assert len(upward) == 1 and item.tracking_no in upward[0].body and "1 件督办逾期" in upward[0].subject
+    assert notices(session, item, "supervision_lapsed")[0].user_id == staff["handler"].id
+    # the next sweep reports nothing new; a fresh 督办 deadline that lapses is reported again
+    assert sla_sweep(session=session, runtime=runtime, now=lapsed + timedelta(minutes=5))["supervision_lapsed"] == 0
+    act(session=session, runtime=runtime, actor=staff["supervisor"], item=item, action="supervise",
+        payload={"due": "1 workdays", "note": "再次督办"}, now=lapsed + timedelta(minutes=10))
+    again = sla_sweep(session=session, runtime=runtime, now=item.supervise_due_at + timedelta(minutes=1))
+    assert again["supervision_lapsed"] == 1 and len(events(session, item, "supervision_lapsed")) == 2
+
+
+def test_the_prefectures_own_lapsed_supervision_is_not_escalated(session, runtime, make_user):
+    operator, handler = make_user("operator", unit="KZ"), make_user("handler", unit="KZ")
+    supervisor = make_user("supervisor", unit="KZ")
+    item = service.register(session=session, runtime=runtime, actor=operator, now=T0,
+                            data={"channel": "call", "kind": "complaint", "unit_code": "KZ", "category": "fees",
+                                  "summary": "反映州直学校收费", "received_at": T0})
+    act(session=session, runtime=runtime, actor=supervisor, item=item, action="dispatch",
+        payload={"handler_id": handler.id}, now=T0)
+    act(session=session, runtime=runtime, actor=supervisor, item=item, action="supervise",
+        payload={"due": "1 workdays", "note": "请抓紧"}, now=T0)
+    counts = sla_sweep(session=session, runtime=runtime, now=item.supervise_due_at + timedelta(minutes=1))
+    assert counts["supervision_lapsed"] == 0 and not events(session, item, "supervision_lapsed")

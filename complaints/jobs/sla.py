@@ -64,6 +64,13 @@ def newly_overdue(now: datetime) -> ColumnElement[bool]:
                 or_(C.overdue_due_at.is_(None), C.overdue_due_at != C.next_due_at))
 
 
+def newly_lapsed_supervision(now: datetime, prefecture: str) -> ColumnElement[bool]:
+    """A 督办 whose own deadline has passed with the item still open, not yet reported upward. The
+    prefecture's own items have no one above them in the system."""
+    return and_(C.is_open.is_(True), C.supervise_due_at <= now, C.unit_code != prefecture,
+                or_(C.escalated_due_at.is_(None), C.escalated_due_at != C.supervise_due_at))
+
+
 def newly_due_soon(now: datetime) -> ColumnElement[bool]:
     return and_(C.is_open.is_(True), C.warn_at <= now, C.next_due_at > now,
                 or_(C.warned_due_at.is_(None), C.warned_due_at != C.next_due_at))
@@ -79,6 +86,8 @@ def sla_sweep(*, session: Session, runtime: Runtime, now: datetime) -> dict[str,
     counts["notified_overdue"] = _mark_overdue(sweep) if counts["overdue"] else 0
     counts["due_soon"] = _collect(sweep, newly_due_soon(now))
     counts["notified_due_soon"] = _mark_due_soon(sweep) if counts["due_soon"] else 0
+    counts["supervision_lapsed"] = _collect(sweep, newly_lapsed_supervision(now, runtime.settings.app.prefecture_unit))
+    counts["escalated"] = _escalate(sweep) if counts["supervision_lapsed"] else 0
     session.expire_all()  # the rows changed under the ORM's feet
     return counts
 
@@ -133,6 +142,22 @@ def _mark_due_soon(sweep: Sweep) -> int:
         sweep, "due_soon", N_("本单位有 {n} 件尚未派单的诉求即将超期"), unhandled_only=True)
 
 
+def _escalate(sweep: Sweep) -> int:
+    """提级督办: a lapsed 督办 is reported to the prefecture bureau's supervisors, once per 督办 deadline."""
+    settings = sweep.runtime.settings
+    prefecture = settings.unit_map[settings.app.prefecture_unit]
+    sweep.session.execute(C.__table__.update().where(C.id.in_(_hits())).values(escalated_due_at=C.supervise_due_at))
+    _add_events(sweep, "supervision_lapsed",
+                sql_format(gettext("督办期限（{due}）已过仍未办结，已报{unit}提级督办"),
+                           due=sweep.due_text(C.supervise_due_at), unit=literal(prefecture.name)), None)
+    subject = sql_format(gettext("诉求件 {tracking_no} 督办逾期"), tracking_no=C.tracking_no)
+    body = sql_format(gettext("诉求件 {tracking_no}（{summary}）的督办期限 {due} 已过，仍未办结，已报上级提级督办。"),
+                      tracking_no=C.tracking_no, summary=C.summary, due=sweep.due_text(C.supervise_due_at))
+    return _notify_handlers(sweep, "supervision_lapsed", subject, body) + tell_supervisors(
+        sweep, "supervision_lapsed", N_("各县市新增 {n} 件督办逾期诉求，请提级督办"), unhandled_only=False,
+        unit=prefecture.code)
+
+
 def _add_events(sweep: Sweep, action: str, note: ColumnElement, changes: dict | None) -> int:
     rows = select(C.id, literal(sweep.now, Event.__table__.c.at.type), literal(sweep.actor_id),
                   literal(action), C.status, C.status, note,
@@ -152,15 +177,21 @@ def _notify_handlers(sweep: Sweep, kind: str, subject, body) -> int:
     return _count(sweep, insert(Notification).from_select(NOTIFY_COLUMNS, rows))
 
 
-def tell_supervisors(sweep: Sweep, kind: str, subject: str, *, unhandled_only: bool) -> int:
+def tell_supervisors(sweep: Sweep, kind: str, subject: str, *, unhandled_only: bool, unit: str | None = None) -> int:
     """One notice per supervisor and unit per sweep, listing the items (a burst of overdue items must not
-    bury them); an item of its own when there is only one."""
+    bury them); an item of its own when there is only one. With `unit`, that unit's supervisors are told
+    of every item, whichever unit it is in."""
     where = [C.id.in_(_hits())] + ([C.handler_id.is_(None)] if unhandled_only else [])
-    per_unit = sweep.session.execute(select(C.unit_code, func.count(), func.min(C.id)).where(*where)
-                                     .group_by(C.unit_code)).all()
+    if unit:
+        count, first = sweep.session.execute(select(func.count(), func.min(C.id)).where(*where)).one()
+        per_unit = [(unit, count, first)] if count else []
+    else:
+        per_unit = sweep.session.execute(select(C.unit_code, func.count(), func.min(C.id)).where(*where)
+                                         .group_by(C.unit_code)).all()
     written = 0
     for unit_code, count, first_id in per_unit:
-        listed = sweep.session.execute(select(C.tracking_no, C.summary).where(*where, C.unit_code == unit_code)
+        mine = [] if unit else [C.unit_code == unit_code]
+        listed = sweep.session.execute(select(C.tracking_no, C.summary).where(*where, *mine)
                                        .order_by(C.next_due_at, C.id).limit(LISTED)).all()
         lines = [f"{tracking_no} {summary[:30]}" for tracking_no, summary in listed]
         if count > LISTED:
