@@ -43,7 +43,6 @@ class Complaint(SQLModel, table=True):
         Index("ix_complaint_handler_open_due", "handler_id", "is_open", "next_due_at"),
         Index("ix_complaint_open_warn", "is_open", "warn_at"),
         Index("ix_complaint_unit_received", "unit_code", "received_at"),
-        Index("ix_complaint_open_supervise", "is_open", "supervise_due_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -66,8 +66,10 @@ def newly_overdue(now: datetime) -> ColumnElement[bool]:
 
 def newly_lapsed_supervision(now: datetime, prefecture: str) -> ColumnElement[bool]:
     """A 督办 whose own deadline has passed with the item still open, not yet reported upward. The
-    prefecture's own items have no one above them in the system."""
-    return and_(C.is_open.is_(True), C.supervise_due_at <= now, C.unit_code != prefecture,
+    prefecture's own items have no one above them in the system. A running 督办 is one of the stage's
+    deadlines, so warn_at <= next_due_at <= supervise_due_at <= now: the (is_open, warn_at) index serves
+    this, and a paused (suspended) or answered item is not chased."""
+    return and_(C.is_open.is_(True), C.warn_at <= now, C.supervise_due_at <= now, C.unit_code != prefecture,
                 or_(C.escalated_due_at.is_(None), C.escalated_due_at != C.supervise_due_at))
 
 

@@ -18,11 +18,9 @@ def upgrade() -> None:
     with op.batch_alter_table('complaint') as batch:
         batch.add_column(sa.Column('review_round', sa.Integer(), nullable=False, server_default='0'))
         batch.add_column(sa.Column('escalated_due_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
-        batch.create_index('ix_complaint_open_supervise', ['is_open', 'supervise_due_at'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('complaint') as batch:
-        batch.drop_index('ix_complaint_open_supervise')
         batch.drop_column('escalated_due_at')
         batch.drop_column('review_round')
