@@ -56,6 +56,17 @@ def database_url(tmp_path_factory) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture
+def scratch_url(tmp_path) -> Iterator[str]:
+    """An empty database of the test's own (not migrated), for tests that move the schema up and down."""
+    if PG_URL:
+        url, name = _create_pg_database(PG_URL)
+        yield url
+        _drop_pg_database(PG_URL, name)
+    else:
+        yield f"sqlite:///{tmp_path / 'scratch.db'}"
+
+
 @pytest.fixture(scope="session")
 def engine(database_url) -> Iterator[Engine]:
     engine = make_engine(database_url)

@@ -8,6 +8,7 @@ from sqlmodel import select
 
 from complaints.jobs.sla import sla_sweep
 from complaints.models import Event, Notification
+from complaints.presenters import due_text
 from complaints.services import complaints as service
 from complaints.services.transitions import act
 
@@ -68,6 +69,10 @@ def test_overdue_tells_handler_and_unit_supervisors_and_supervises_automatically
     assert {n.user_id for n in notices(session, item, "overdue")} == {staff["handler"].id, staff["supervisor"].id}
     assert item.status == "dispatched" and item.overdue_due_at == item.next_due_at
     assert item.supervise_due_at > moment and item.version == version  # bookkeeping, not an edit
+    assert due_text(item.supervise_due_at, "Asia/Shanghai") in supervise.note
+    [handler_notice] = [n for n in notices(session, item, "overdue") if n.user_id == staff["handler"].id]
+    assert item.tracking_no in handler_notice.subject and item.summary in handler_notice.body
+    assert due_text(item.next_due_at, "Asia/Shanghai") in handler_notice.body
 
 
 def test_a_new_deadline_is_watched_again(session, runtime, staff, item):

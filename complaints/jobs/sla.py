@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    String,
     and_,
     case,
     column,
@@ -35,9 +36,18 @@ from workflows.deadlines import Limit
 from workflows.vocab import N_
 
 C = Complaint
-HIT = table("sla_hit", column("id", Integer))
-TEMP_DDL = {"postgresql": "CREATE TEMP TABLE IF NOT EXISTS sla_hit (id BIGINT PRIMARY KEY) ON COMMIT DROP",
-            "sqlite": "CREATE TEMP TABLE IF NOT EXISTS sla_hit (id INTEGER PRIMARY KEY)"}
+# The items entering a state, with what the events and notices say of them: the statements after the
+# collection read these few rows, not the complaint table again (one scan of it per statement on PostgreSQL).
+HIT = table("sla_hit", column("id", Integer), column("unit_code", String), column("handler_id", Integer),
+            column("status", String), column("tracking_no", String), column("summary", String),
+            column("next_due_at", C.__table__.c.next_due_at.type),
+            column("supervise_due_at", C.__table__.c.supervise_due_at.type))
+H = HIT.c
+TEMP_DDL = {"postgresql": "CREATE TEMP TABLE IF NOT EXISTS sla_hit (id BIGINT PRIMARY KEY, unit_code TEXT, "
+                          "handler_id BIGINT, status TEXT, tracking_no TEXT, summary TEXT, next_due_at TIMESTAMPTZ, "
+                          "supervise_due_at TIMESTAMPTZ) ON COMMIT DROP",
+            "sqlite": "CREATE TEMP TABLE IF NOT EXISTS sla_hit (id INTEGER PRIMARY KEY, unit_code TEXT, "
+                      "handler_id INTEGER, status TEXT, tracking_no TEXT, summary TEXT, next_due_at, supervise_due_at)"}
 NOTIFY_COLUMNS = ["user_id", "complaint_id", "kind", "subject", "body", "created_at", "channel", "attempts"]
 LISTED = 20  # items named in a supervisor's notice
 EVENT_COLUMNS = ["complaint_id", "at", "actor_id", "action", "from_status", "to_status", "note", "changes"]
@@ -97,8 +107,9 @@ def sla_sweep(*, session: Session, runtime: Runtime, now: datetime) -> dict[str,
 def _collect(sweep: Sweep, condition: ColumnElement[bool]) -> int:
     """The ids entering the state, locked on PostgreSQL so no action changes them under the sweep."""
     sweep.session.execute(delete(HIT))
-    chosen = select(C.id).where(condition).with_for_update(of=C)
-    found = _count(sweep, insert(HIT).from_select(["id"], chosen))
+    names = [c.name for c in HIT.columns]
+    chosen = select(*(C.__table__.c[name] for name in names)).where(condition).with_for_update(of=C)
+    found = _count(sweep, insert(HIT).from_select(names, chosen))
     if sweep.dialect == "postgresql":
         sweep.session.execute(text("ANALYZE sla_hit"))  # a temporary table has no statistics otherwise
     return found
@@ -121,24 +132,26 @@ def _mark_overdue(sweep: Sweep) -> int:
     session.execute(C.__table__.update().where(C.id.in_(_hits())).values(
         overdue_due_at=C.next_due_at, warned_due_at=C.next_due_at,
         supervise_due_at=case((C.supervise_due_at.is_(None), supervise_due), else_=C.supervise_due_at)))
-    due = sweep.due_text(C.next_due_at)
+    default = literal(supervise_due, H.supervise_due_at.type)
+    session.execute(HIT.update().values(supervise_due_at=func.coalesce(H.supervise_due_at, default)))
+    due = sweep.due_text(H.next_due_at)
     _add_events(sweep, "sla_overdue", sql_format(gettext("已超期（期限：{due}）"), due=due), None)
     _add_events(sweep, "supervise", sql_format(gettext("超期自动督办，督办期限：{due}"),
-                                               due=sweep.due_text(C.supervise_due_at)), {"automatic": True})
-    subject = sql_format(gettext("诉求件 {tracking_no} 已超期"), tracking_no=C.tracking_no)
+                                               due=sweep.due_text(H.supervise_due_at)), {"automatic": True})
+    subject = sql_format(gettext("诉求件 {tracking_no} 已超期"), tracking_no=H.tracking_no)
     body = sql_format(gettext("诉求件 {tracking_no}（{summary}）已超过办理期限 {due}，已自动督办，请尽快办理。"),
-                      tracking_no=C.tracking_no, summary=C.summary, due=due)
+                      tracking_no=H.tracking_no, summary=H.summary, due=due)
     return _notify_handlers(sweep, "overdue", subject, body) + tell_supervisors(
         sweep, "overdue", N_("本单位新增 {n} 件超期诉求（已自动督办）"), unhandled_only=False)
 
 
 def _mark_due_soon(sweep: Sweep) -> int:
     sweep.session.execute(C.__table__.update().where(C.id.in_(_hits())).values(warned_due_at=C.next_due_at))
-    due = sweep.due_text(C.next_due_at)
+    due = sweep.due_text(H.next_due_at)
     _add_events(sweep, "sla_due_soon", sql_format(gettext("即将超期（期限：{due}）"), due=due), None)
-    subject = sql_format(gettext("诉求件 {tracking_no} 即将超期"), tracking_no=C.tracking_no)
+    subject = sql_format(gettext("诉求件 {tracking_no} 即将超期"), tracking_no=H.tracking_no)
     body = sql_format(gettext("诉求件 {tracking_no}（{summary}）将于 {due} 到期，请及时办理。"),
-                      tracking_no=C.tracking_no, summary=C.summary, due=due)
+                      tracking_no=H.tracking_no, summary=H.summary, due=due)
     # an item nobody handles yet is the supervisors' to dispatch
     return _notify_handlers(sweep, "due_soon", subject, body) + tell_supervisors(
         sweep, "due_soon", N_("本单位有 {n} 件尚未派单的诉求即将超期"), unhandled_only=True)
@@ -151,31 +164,30 @@ def _escalate(sweep: Sweep) -> int:
     sweep.session.execute(C.__table__.update().where(C.id.in_(_hits())).values(escalated_due_at=C.supervise_due_at))
     _add_events(sweep, "supervision_lapsed",
                 sql_format(gettext("督办期限（{due}）已过仍未办结，已报{unit}提级督办"),
-                           due=sweep.due_text(C.supervise_due_at), unit=literal(prefecture.name)), None)
-    subject = sql_format(gettext("诉求件 {tracking_no} 督办逾期"), tracking_no=C.tracking_no)
+                           due=sweep.due_text(H.supervise_due_at), unit=literal(prefecture.name)), None)
+    subject = sql_format(gettext("诉求件 {tracking_no} 督办逾期"), tracking_no=H.tracking_no)
     body = sql_format(gettext("诉求件 {tracking_no}（{summary}）的督办期限 {due} 已过，仍未办结，已报上级提级督办。"),
-                      tracking_no=C.tracking_no, summary=C.summary, due=sweep.due_text(C.supervise_due_at))
+                      tracking_no=H.tracking_no, summary=H.summary, due=sweep.due_text(H.supervise_due_at))
     return _notify_handlers(sweep, "supervision_lapsed", subject, body) + tell_supervisors(
         sweep, "supervision_lapsed", N_("各县市新增 {n} 件督办逾期诉求，请提级督办"), unhandled_only=False,
         unit=prefecture.code)
 
 
 def _add_events(sweep: Sweep, action: str, note: ColumnElement, changes: dict | None) -> int:
-    rows = select(C.id, literal(sweep.now, Event.__table__.c.at.type), literal(sweep.actor_id),
-                  literal(action), C.status, C.status, note,
+    rows = select(H.id, literal(sweep.now, Event.__table__.c.at.type), literal(sweep.actor_id),
+                  literal(action), H.status, H.status, note,
                   literal(changes, Event.__table__.c.changes.type) if changes else null()
-                  ).where(C.id.in_(_hits())).order_by(C.id)
+                  ).order_by(H.id)
     return _count(sweep, insert(Event).from_select(EVENT_COLUMNS, rows))
 
 
 def _notification_row(sweep: Sweep, user_id: ColumnElement, kind: str, subject, body):
-    return (user_id, C.id, literal(kind), subject, body,
+    return (user_id, H.id, literal(kind), subject, body,
             literal(sweep.now, Notification.__table__.c.created_at.type), literal("web"), literal(0))
 
 
 def _notify_handlers(sweep: Sweep, kind: str, subject, body) -> int:
-    rows = select(*_notification_row(sweep, C.handler_id, kind, subject, body)).where(
-        C.id.in_(_hits()), C.handler_id.is_not(None))
+    rows = select(*_notification_row(sweep, H.handler_id, kind, subject, body)).where(H.handler_id.is_not(None))
     return _count(sweep, insert(Notification).from_select(NOTIFY_COLUMNS, rows))
 
 
@@ -183,18 +195,18 @@ def tell_supervisors(sweep: Sweep, kind: str, subject: str, *, unhandled_only: b
     """One notice per supervisor and unit per sweep, listing the items (a burst of overdue items must not
     bury them); an item of its own when there is only one. With `unit`, that unit's supervisors are told
     of every item, whichever unit it is in."""
-    where = [C.id.in_(_hits())] + ([C.handler_id.is_(None)] if unhandled_only else [])
+    where = [H.handler_id.is_(None)] if unhandled_only else []
     if unit:
-        count, first = sweep.session.execute(select(func.count(), func.min(C.id)).where(*where)).one()
+        count, first = sweep.session.execute(select(func.count(), func.min(H.id)).where(*where)).one()
         per_unit = [(unit, count, first)] if count else []
     else:
-        per_unit = sweep.session.execute(select(C.unit_code, func.count(), func.min(C.id)).where(*where)
-                                         .group_by(C.unit_code)).all()
+        per_unit = sweep.session.execute(select(H.unit_code, func.count(), func.min(H.id)).where(*where)
+                                         .group_by(H.unit_code)).all()
     written = 0
     for unit_code, count, first_id in per_unit:
-        mine = [] if unit else [C.unit_code == unit_code]
-        listed = sweep.session.execute(select(C.tracking_no, C.summary).where(*where, *mine)
-                                       .order_by(C.next_due_at, C.id).limit(LISTED)).all()
+        mine = [] if unit else [H.unit_code == unit_code]
+        listed = sweep.session.execute(select(H.tracking_no, H.summary).where(*where, *mine)
+                                       .order_by(H.next_due_at, H.id).limit(LISTED)).all()
         lines = [f"{tracking_no} {summary[:30]}" for tracking_no, summary in listed]
         if count > LISTED:
             lines.append(gettext("……另有 {n} 件，请在系统中查看", n=count - LISTED))
