@@ -43,6 +43,8 @@ class Complaint(SQLModel, table=True):
         Index("ix_complaint_handler_open_due", "handler_id", "is_open", "next_due_at"),
         Index("ix_complaint_open_warn", "is_open", "warn_at"),
         Index("ix_complaint_unit_received", "unit_code", "received_at"),
+        # room on each page for in-place (HOT) updates: the SLA sweep rewrites a row without an index write
+        {"postgresql_with": {"fillfactor": 85}},
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -83,6 +85,7 @@ class Complaint(SQLModel, table=True):
     due_provisional: bool = False  # a deadline fell beyond the known calendar
     extension_count: int = 0
     review_round: int = 0  # 1 once a 信访 复查 was requested (the item then moved up to the prefecture)
+    reviewed_unit_code: str | None = Field(default=None, max_length=8, index=True)  # whose handling is reviewed
     pending_extension: str | None = Field(default=None, max_length=32)  # e.g. "3 workdays"
     suspended_at: datetime | None = None
     warned_due_at: datetime | None = None  # the next_due_at a due-soon warning was sent for

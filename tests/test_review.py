@@ -13,6 +13,7 @@ from complaints.services import complaints as service
 from complaints.services import deadlines, replies
 from complaints.services.transitions import act
 
+pytest_plugins = ["test_api_client"]  # the app wired to the test's transaction, and its clients
 TZ = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 5, 6, 10, 0, tzinfo=TZ)
 
@@ -95,8 +96,8 @@ def test_a_county_reply_names_the_prefecture_for_the_review(session, runtime, st
     item = handled(session, runtime, staff)
     hotline = handled(session, runtime, staff, channel="call")
     both = [Action.REQUEST_REVIEW, Action.NOTE]
-    assert offered(both, item, runtime.settings) == both  # offered only where it can be taken
-    assert offered(both, hotline, runtime.settings) == [Action.NOTE]
+    assert offered(both, item, runtime.settings, staff["operator"]) == both  # offered only where it can be taken
+    assert offered(both, hotline, runtime.settings, staff["operator"]) == [Action.NOTE]
     draft = replies.draft_reply(session=session, runtime=runtime, item=item, actor=staff["handler"])["text"]
     assert draft.startswith("信访事项处理意见书") and "向克州教育局书面提出复查申请" in draft
 
@@ -149,3 +150,56 @@ def test_the_county_operator_still_sees_the_reviewed_item_but_cannot_act_on_it(s
     act(session=session, runtime=runtime, actor=staff["kz_operator"], item=item, action="dispatch",
         payload={"handler_id": staff["kz_handler"].id})
     assert item.status == "dispatched"
+
+
+def test_the_county_follows_its_item_under_review_without_acting_or_seeing_the_reporter(session, runtime, staff,
+                                                                                        make_user):
+    from complaints.errors import Forbidden, NotFound
+    from complaints.services.scope import may_see_identity
+    from complaints.services.steps import offered
+    from workflows.lifecycle import Action
+
+    item = handled(session, runtime, staff)
+    item.confidential = True
+    review(session, runtime, staff, item, days_after_reply=2)
+    assert item.reviewed_unit_code == "ATS"
+    other_county = make_user("supervisor", unit="AKT")
+    settings = runtime.settings
+    for who in ("supervisor", "handler"):  # the county bureau whose 处理意见 is reviewed
+        person = staff[who]
+        assert service.get(session=session, runtime=runtime, actor=person, ref=item.tracking_no) is item
+        listed, total = service.list_complaints(session=session, runtime=runtime, actor=person,
+                                                 filters=service.ListFilter(text=item.tracking_no))
+        assert [found.id for found in listed] == [item.id] and total == 1
+        assert offered(list(Action), item, settings, person) == [Action.NOTE]
+        assert not may_see_identity(person, item, settings)  # the reporter is the reviewing bureau's
+        act(session=session, runtime=runtime, actor=person, item=item, action="note",
+            payload={"note": "原办理单位补充材料：收费收据已核对"})
+    with pytest.raises(Forbidden) as refused:
+        act(session=session, runtime=runtime, actor=staff["supervisor"], item=item, action="dispatch",
+            payload={"handler_id": staff["kz_handler"].id})
+    assert "正由克州教育局复查" in refused.value.message and item.status == "registered"
+    assert may_see_identity(staff["kz_supervisor"], item, settings)
+    assert Action.DISPATCH in offered(list(Action), item, settings, staff["kz_supervisor"])
+    with pytest.raises(NotFound):  # another county does not learn it exists
+        service.get(session=session, runtime=runtime, actor=other_county, ref=item.tracking_no)
+    assert service.list_complaints(session=session, runtime=runtime, actor=other_county,
+                                   filters=service.ListFilter(text=item.tracking_no)) == ([], 0)
+
+
+def test_over_the_api_the_county_follows_the_review_read_only(client, bearer, session, runtime, staff):
+    item = handled(session, runtime, staff)
+    item.confidential = True
+    review(session, runtime, staff, item, days_after_reply=2)
+    session.flush()
+    county = bearer(staff["supervisor"])
+    shown = client.get(f"/api/complaints/{item.id}", headers=county).json()
+    assert (shown["unit_code"], shown["reviewed_unit_code"]) == ("KZ", "ATS")
+    assert [a["action"] for a in shown["allowed_actions"]] == ["note"]
+    assert shown["complainant"]["phone"] == "（保密）"
+    assert client.post(f"/api/complaints/{item.id}/reveal", headers=county).status_code == 404
+    refused = client.post(f"/api/complaints/{item.id}/actions/dispatch", json={"handler_id": staff["kz_handler"].id},
+                          headers={**county, "If-Match": str(item.version)})
+    assert refused.status_code == 403 and "复查" in refused.json()["error"]["message"]
+    upstairs = client.get(f"/api/complaints/{item.id}", headers=bearer(staff["kz_supervisor"])).json()
+    assert "dispatch" in [a["action"] for a in upstairs["allowed_actions"]]

@@ -70,7 +70,7 @@ def detail_model(session: Session, runtime: Runtime, user: User, item: Complaint
     who = identity.for_viewer(session=session, settings=runtime.settings, actor=user, item=item)
     allowed = offered([a for a in allowed_actions(Status(item.status), roles_of(user),
                                                   is_assignee=item.handler_id == user.id)
-                       if a is not Action.REGISTER], item, runtime.settings)
+                       if a is not Action.REGISTER], item, runtime.settings, user)
     others = {e.actor_id for e in events} | {item.handler_id}
     names = {user.id: user.name} | names_of(session, others - {user.id})  # the user's own name is in hand
     return detail_out(item, who, names, events, allowed)

@@ -87,6 +87,8 @@ class ComplaintDetail(ComplaintSummary):
     result_text: str
     remarks: str
     duplicate_of_id: int | None
+    reviewed_unit_code: str | None = Field(
+        description="信访 复查: the county whose handling the prefecture bureau (unit_code) is reviewing")
     deadlines: Deadlines
     allowed_actions: list[AllowedAction]
     history: list[EventOut]
@@ -132,7 +134,8 @@ def detail_out(item: Complaint, who: Complainant, names: dict[int, str], events:
         registered_at=item.registered_at, dispatched_at=item.dispatched_at, accepted_at=item.accepted_at,
         replied_at=item.replied_at, closed_at=item.closed_at, reply_text=item.reply_text, outcome=item.outcome,
         satisfaction=item.satisfaction, handling_notes=item.handling_notes, result_text=item.result_text,
-        remarks=item.remarks, duplicate_of_id=item.duplicate_of_id, deadlines=deadlines,
+        remarks=item.remarks, duplicate_of_id=item.duplicate_of_id, reviewed_unit_code=item.reviewed_unit_code,
+        deadlines=deadlines,
         allowed_actions=[AllowedAction(action=a.value, label=action_label(a.value)) for a in allowed],
         history=history)
 

@@ -29,6 +29,7 @@ def visible_filter(user: User, settings: Settings) -> ColumnElement[bool]:
     clauses = []
     if roles & {Role.SUPERVISOR, Role.HANDLER, Role.ADMIN}:
         clauses.append(Complaint.unit_code == user.unit_code)
+        clauses.append(Complaint.reviewed_unit_code == user.unit_code)  # its handling under 复查 upstairs
     if Role.HANDLER in roles:
         clauses.append(Complaint.handler_id == user.id)
     if Role.OPERATOR in roles:
@@ -42,7 +43,8 @@ def can_see(user: User, item: Complaint, settings: Settings) -> bool:
     if sees_all_units(user, settings):
         return True
     roles = roles_of(user)
-    if roles & {Role.SUPERVISOR, Role.HANDLER, Role.ADMIN} and item.unit_code == user.unit_code:
+    if roles & {Role.SUPERVISOR, Role.HANDLER, Role.ADMIN} and user.unit_code in (item.unit_code,
+                                                                                 item.reviewed_unit_code):
         return True
     if Role.HANDLER in roles and item.handler_id == user.id:
         return True
@@ -50,12 +52,13 @@ def can_see(user: User, item: Complaint, settings: Settings) -> bool:
 
 
 def may_see_identity(user: User, item: Complaint, settings: Settings) -> bool:
-    """Full name and phone: the assigned handler and supervisors over the item's unit (DOMAIN §8)."""
+    """Full name and phone: the assigned handler and supervisors over the item's unit (DOMAIN §8); under
+    复查 that is the reviewing bureau, not the county whose handling is complained of."""
     if not can_see(user, item, settings):
         return False
     if item.handler_id is not None and item.handler_id == user.id:
         return True
-    if Role.SUPERVISOR in roles_of(user):
+    if Role.SUPERVISOR in roles_of(user) and (user.unit_code == item.unit_code or sees_all_units(user, settings)):
         return True
     # the operator who took a non-confidential call already heard the details
     return not item.confidential and item.registered_by_id == user.id

@@ -11,6 +11,7 @@ from complaints.i18n import gettext
 from complaints.models import NOTE_MAX, REPLY_MAX, Complaint, User
 from complaints.services import deadlines
 from complaints.services.people import check_unit
+from complaints.services.scope import sees_all_units
 from workflows.deadlines import Limit
 from workflows.lifecycle import Action
 from workflows.vocab import Kind, Outcome, Role, Satisfaction, SendBackReason
@@ -259,7 +260,7 @@ def _request_review(ctx: StepContext) -> None:
                                    period=settings.limits.review_request, last=text),
                            field="action")
     upper = settings.unit_map[settings.app.prefecture_unit]
-    ctx.extra_changes["reviewed_unit"] = item.unit_code
+    ctx.extra_changes["reviewed_unit"] = item.reviewed_unit_code = item.unit_code
     item.unit_code, item.review_round = upper.code, item.review_round + 1
     item.handler_id = item.dispatched_at = item.accepted_at = item.replied_at = item.closed_at = None
     item.callback_resolved = item.satisfaction = item.callback_note = None
@@ -268,11 +269,13 @@ def _request_review(ctx: StepContext) -> None:
     ctx.note = ctx.payload.note
 
 
-def offered(actions: list[Action], item: Complaint, settings) -> list[Action]:
+def offered(actions: list[Action], item: Complaint, settings, actor: User) -> list[Action]:
     """The lifecycle's allowed actions less those this item's own facts rule out, so that pages and the
     API do not offer what the step would refuse: 即时答复 only for a 咨询, 复查 only for a county's 信访
-    item not yet reviewed."""
+    item not yet reviewed, nothing but notes to the county people of an item under 复查."""
     def fits(action: Action) -> bool:
+        if not may_act_during_review(actor, item, action, settings):
+            return False
         if action is Action.ANSWER_NOW:
             return item.kind == Kind.QUESTION
         if action is Action.REQUEST_REVIEW:
@@ -282,6 +285,13 @@ def offered(actions: list[Action], item: Complaint, settings) -> list[Action]:
         return True
 
     return [a for a in actions if fits(a)]
+
+
+def may_act_during_review(actor: User, item: Complaint, action: Action, settings) -> bool:
+    """An item under 复查 is the reviewing bureau's: the county people who still see it (its former unit,
+    the operator who registered it) follow it and may add notes, not act on it."""
+    return not item.review_round or action is Action.NOTE or actor.unit_code == item.unit_code \
+        or sees_all_units(actor, settings)
 
 
 def _reopen(ctx: StepContext) -> None:

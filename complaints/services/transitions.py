@@ -17,8 +17,8 @@ from complaints.services import deadlines
 from complaints.services.complaints import ensure_version
 from complaints.services.flows import FLOWS
 from complaints.services.guard import fire_or_refuse
-from complaints.services.scope import roles_of, sees_all_units
-from complaints.services.steps import PAYLOADS, STEPS
+from complaints.services.scope import roles_of
+from complaints.services.steps import PAYLOADS, STEPS, may_act_during_review
 from workflows.lifecycle import Action
 from workflows.vocab import OPEN_STATUSES, Status
 
@@ -88,10 +88,7 @@ def act(*, session: Session, runtime: Runtime, actor: User, item: Complaint, act
 
 
 def _check_reviewing_unit(actor: User, item: Complaint, action: Action, runtime: Runtime) -> None:
-    """An item under 复查 is the reviewing bureau's: the county people who still see it (the operator who
-    registered it) may add notes, not act on it."""
-    if not item.review_round or action is Action.NOTE or actor.unit_code == item.unit_code \
-            or sees_all_units(actor, runtime.settings):
+    if may_act_during_review(actor, item, action, runtime.settings):
         return
     unit = runtime.settings.unit_map.get(item.unit_code)
     raise Forbidden(gettext("该事项正由{unit}复查，只能由其办理", unit=unit.name if unit else item.unit_code),

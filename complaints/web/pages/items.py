@@ -61,7 +61,7 @@ def _item_page(request, user, session, runtime, ref, *, error=None, status_code=
     events = service.history(session=session, item=item)
     is_assignee = item.handler_id == user.id
     actions = offered([a for a in allowed_actions(Status(item.status), roles_of(user), is_assignee=is_assignee)
-                       if a in ACTION_FIELDS], item, runtime.settings)
+                       if a in ACTION_FIELDS], item, runtime.settings, user)
     handlers = session.exec(select(User).where(User.unit_code == item.unit_code, User.active.is_(True),
                                                User.roles.contains("handler")).order_by(User.name)).all()
     who = revealed or identity.for_viewer(session=session, settings=runtime.settings, actor=user, item=item)
