@@ -168,9 +168,9 @@ def test_the_county_follows_its_item_under_review_without_acting_or_seeing_the_r
     for who in ("supervisor", "handler"):  # the county bureau whose 处理意见 is reviewed
         person = staff[who]
         assert service.get(session=session, runtime=runtime, actor=person, ref=item.tracking_no) is item
-        listed, total = service.list_complaints(session=session, runtime=runtime, actor=person,
-                                                 filters=service.ListFilter(text=item.tracking_no))
-        assert [found.id for found in listed] == [item.id] and total == 1
+        for found_by in (service.ListFilter(text=item.tracking_no), service.ListFilter(reviewed=True)):
+            listed, total = service.list_complaints(session=session, runtime=runtime, actor=person, filters=found_by)
+            assert [found.id for found in listed] == [item.id] and total == 1
         assert offered(list(Action), item, settings, person) == [Action.NOTE]
         assert not may_see_identity(person, item, settings)  # the reporter is the reviewing bureau's
         act(session=session, runtime=runtime, actor=person, item=item, action="note",
@@ -183,8 +183,9 @@ def test_the_county_follows_its_item_under_review_without_acting_or_seeing_the_r
     assert Action.DISPATCH in offered(list(Action), item, settings, staff["kz_supervisor"])
     with pytest.raises(NotFound):  # another county does not learn it exists
         service.get(session=session, runtime=runtime, actor=other_county, ref=item.tracking_no)
-    assert service.list_complaints(session=session, runtime=runtime, actor=other_county,
-                                   filters=service.ListFilter(text=item.tracking_no)) == ([], 0)
+    for found_by in (service.ListFilter(text=item.tracking_no), service.ListFilter(reviewed=True)):
+        assert service.list_complaints(session=session, runtime=runtime, actor=other_county,
+                                       filters=found_by) == ([], 0)
 
 
 def test_over_the_api_the_county_follows_the_review_read_only(client, bearer, session, runtime, staff):
@@ -203,3 +204,20 @@ def test_over_the_api_the_county_follows_the_review_read_only(client, bearer, se
     assert refused.status_code == 403 and "复查" in refused.json()["error"]["message"]
     upstairs = client.get(f"/api/complaints/{item.id}", headers=bearer(staff["kz_supervisor"])).json()
     assert "dispatch" in [a["action"] for a in upstairs["allowed_actions"]]
+    reviews = client.get("/api/complaints", params={"reviewed": "true"}, headers=county).json()
+    assert [row["id"] for row in reviews["data"]] == [item.id]
+
+
+def test_on_the_pages_the_county_finds_its_reviews_and_may_only_note(client, session, runtime, staff):
+    from complaints import auth
+
+    item = handled(session, runtime, staff)
+    review(session, runtime, staff, item, days_after_reply=2)
+    session.flush()
+    _, token = auth.create_session(session=session, user=staff["supervisor"], kind="browser")
+    client.cookies.set(auth.SESSION_COOKIE, token)
+    assert item.tracking_no in client.get("/items?reviewed=1").text
+    assert item.tracking_no not in client.get("/items").text  # its own unit's list is the county's work
+    page = client.get(f"/items/{item.tracking_no}").text
+    assert "原办理单位" in page and "复查中" in page
+    assert f"/items/{item.tracking_no}/act/note" in page and f"/items/{item.tracking_no}/act/dispatch" not in page

@@ -110,6 +110,7 @@ class ListQuery(BaseModel):
     open_only: bool = False
     overdue: bool = False
     due_soon: bool = False
+    reviewed: bool = Field(default=False, description="信访 复查 only; a county sees those of its own handling")
     q: str | None = Field(default=None, max_length=100, description="search in summary, details, tracking no.")
     received_from: IsoDatetime | None = None
     received_to: IsoDatetime | None = None
@@ -124,7 +125,8 @@ def filters_from(query: ListQuery, user: User, runtime: Runtime) -> service.List
         unit_code=check_unit(runtime.settings, query.unit, field="unit") if query.unit is not None else None,
         handler_id=user.id if query.mine else query.handler, status=query.status,
         category=check_category(runtime, query.category) if query.category is not None else None,
-        open_only=query.open_only, overdue=query.overdue, due_soon=query.due_soon, text=query.q or None,
+        open_only=query.open_only, overdue=query.overdue, due_soon=query.due_soon, reviewed=query.reviewed,
+        text=query.q or None,
         received_from=to_storage(query.received_from, tz), received_to=to_storage(query.received_to, tz),
         sort=query.sort,
         limit=query.limit, offset=query.offset)

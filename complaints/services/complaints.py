@@ -20,7 +20,7 @@ from complaints.runtime import Runtime
 from complaints.services import deadlines
 from complaints.services.guard import fire_or_refuse
 from complaints.services.people import check_unit
-from complaints.services.scope import can_see, roles_of, visible_filter
+from complaints.services.scope import can_see, reviews_filter, roles_of, visible_filter
 from workflows.lifecycle import Action
 from workflows.vocab import Channel, Kind, Status, Track, Urgency
 
@@ -183,6 +183,7 @@ class ListFilter:
     overdue: bool = False
     due_soon: bool = False
     open_only: bool = False
+    reviewed: bool = False  # 信访 复查 only (a county sees those of its own handling)
     text: str | None = None
     received_from: datetime | None = None
     received_to: datetime | None = None
@@ -208,7 +209,8 @@ def list_complaints(*, session: Session, runtime: Runtime, actor: User, filters:
     if filters.sort not in SORTS:
         raise InvalidInput(gettext("未知排序：{sort}；可选：{valid}",
                                    sort=str(filters.sort)[:32], valid=", ".join(SORTS)), field="sort")
-    where = [visible_filter(actor, runtime.settings)]
+    where = [reviews_filter(actor, runtime.settings) if filters.reviewed
+             else visible_filter(actor, runtime.settings, following=bool(filters.text))]
     if filters.unit_code:
         where.append(Complaint.unit_code == filters.unit_code)
     if filters.handler_id is not None:

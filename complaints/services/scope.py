@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, or_, true
+from sqlalchemy import ColumnElement, and_, false, or_, true
 
 from complaints.models import Complaint, User
 from complaints.settings import Settings
@@ -19,8 +19,11 @@ def sees_all_units(user: User, settings: Settings) -> bool:
     return user.unit_code == settings.app.prefecture_unit and bool(roles & {Role.SUPERVISOR, Role.ADMIN})
 
 
-def visible_filter(user: User, settings: Settings) -> ColumnElement[bool]:
-    """A WHERE clause selecting the items `user` may see."""
+def visible_filter(user: User, settings: Settings, *, following: bool = False) -> ColumnElement[bool]:
+    """A WHERE clause selecting the items `user` may see. With `following`, also those a county bureau
+    follows while the prefecture reviews its handling (信访 复查): an OR on another column, which keeps the
+    database from walking the unit's index in order, so lists ask for it only when searching (reviews_filter
+    lists the reviews themselves)."""
     if not user.active:
         return false()
     if sees_all_units(user, settings):
@@ -29,11 +32,33 @@ def visible_filter(user: User, settings: Settings) -> ColumnElement[bool]:
     clauses = []
     if roles & {Role.SUPERVISOR, Role.HANDLER, Role.ADMIN}:
         clauses.append(Complaint.unit_code == user.unit_code)
-        clauses.append(Complaint.reviewed_unit_code == user.unit_code)  # its handling under 复查 upstairs
+        if following:
+            clauses.append(Complaint.reviewed_unit_code == user.unit_code)
     if Role.HANDLER in roles:
         clauses.append(Complaint.handler_id == user.id)
     if Role.OPERATOR in roles:
         clauses.append(Complaint.registered_unit_code == user.unit_code)
+    return or_(*clauses) if clauses else false()
+
+
+def reviews_filter(user: User, settings: Settings) -> ColumnElement[bool]:
+    """The 信访 复查 items among those `user` may see (visible_filter with `following`), found through the
+    reviewed_unit_code index by a county rather than by walking all of the unit's items."""
+    if not user.active:
+        return false()
+    reviewed = Complaint.reviewed_unit_code.is_not(None)
+    if sees_all_units(user, settings):
+        return reviewed
+    roles = roles_of(user)
+    clauses = []
+    if roles & {Role.SUPERVISOR, Role.HANDLER, Role.ADMIN}:
+        clauses.append(Complaint.reviewed_unit_code == user.unit_code)
+        if user.unit_code == settings.app.prefecture_unit:  # the reviewing bureau's own
+            clauses.append(and_(Complaint.unit_code == user.unit_code, reviewed))
+    if Role.HANDLER in roles:
+        clauses.append(and_(Complaint.handler_id == user.id, reviewed))
+    if Role.OPERATOR in roles:
+        clauses.append(and_(Complaint.registered_unit_code == user.unit_code, reviewed))
     return or_(*clauses) if clauses else false()
 
 

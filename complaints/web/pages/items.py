@@ -48,8 +48,10 @@ def inbox(request: Request, user: PageUser, session: PageSession, runtime: Runti
 
 @router.get("/items")
 def items(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep, q: str = "",
-          status: str = "", unit_code: str = "", category: str = "", due: str = "", offset: int = 0):
+          status: str = "", unit_code: str = "", category: str = "", due: str = "", reviewed: str = "",
+          offset: int = 0):
     filters = service.ListFilter(text=q[:100] or None, status=status if status in set(Status) else None,
+                                 reviewed=reviewed == "1",
                                  unit_code=unit_code[:8] or None, category=category[:32] or None,
                                  overdue=due == "overdue", due_soon=due == "due_soon", sort="-received"
                                  if not due else "due", offset=max(0, min(offset, 10**6)), limit=PAGE)
