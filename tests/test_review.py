@@ -221,3 +221,33 @@ def test_on_the_pages_the_county_finds_its_reviews_and_may_only_note(client, ses
     page = client.get(f"/items/{item.tracking_no}").text
     assert "原办理单位" in page and "复查中" in page
     assert f"/items/{item.tracking_no}/act/note" in page and f"/items/{item.tracking_no}/act/dispatch" not in page
+
+
+def test_the_30_days_run_from_the_day_the_decision_was_received_when_it_came_later(session, runtime, staff):
+    item = handled(session, runtime, staff)
+    replied_day = local(item.replied_at).date()
+    asked = item.replied_at + timedelta(days=40)  # 40 days after it was recorded: too late by that day
+    for received, message in ((replied_day - timedelta(days=1), "收到处理意见的日期应在"),
+                              (local(asked).date() + timedelta(days=1), "收到处理意见的日期应在"),
+                              (replied_day + timedelta(days=5), "已超过复查申请期限")):
+        with pytest.raises(InvalidInput) as refused:
+            act(session=session, runtime=runtime, actor=staff["operator"], item=item, action="request_review",
+                payload={"note": "对处理意见不服", "reply_received_on": received.isoformat()}, now=asked)
+        assert message in refused.value.message, received
+        assert item.status == "closed" and item.unit_code == "ATS"
+    assert refused.value.field == "action"
+    # the letter reached the complainant 15 days after it was recorded: 25 days ago, within the 30
+    act(session=session, runtime=runtime, actor=staff["operator"], item=item, action="request_review",
+        payload={"note": "对处理意见不服，邮寄送达较晚", "reply_received_on": str(replied_day + timedelta(days=15))},
+        now=asked)
+    assert (item.status, item.unit_code, item.reviewed_unit_code) == ("registered", "KZ", "ATS")
+    event = session.exec(select(Event).where(Event.complaint_id == item.id, Event.action == "request_review")).one()
+    assert event.changes["reply_received_on"] == str(replied_day + timedelta(days=15))
+
+
+def test_a_receipt_day_outside_reply_and_today_names_its_field(session, runtime, staff):
+    item = handled(session, runtime, staff)
+    with pytest.raises(InvalidInput) as refused:
+        act(session=session, runtime=runtime, actor=staff["operator"], item=item, action="request_review",
+            payload={"note": "对处理意见不服", "reply_received_on": "2020-01-01"}, now=item.replied_at)
+    assert refused.value.field == "reply_received_on"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
+from complaints.clock import to_storage
 from complaints.errors import InvalidInput
 from complaints.i18n import gettext
 from complaints.models import NOTE_MAX, REPLY_MAX, Complaint, User
@@ -81,6 +83,12 @@ class DisciplineIn(Payload):
     violator: str = Field(min_length=2, max_length=200)
     violation: str = Field(min_length=2, max_length=2000)
     discipline_action: str | None = Field(default=None, max_length=2000)
+
+
+class ReviewIn(Reasoned):
+    reply_received_on: date | None = Field(
+        default=None, description="the day the complainant received the 处理意见, when later than the day it was "
+                                  "recorded (a posted letter): the 30 日 to ask for 复查 run from it")
 
 
 def pick_handler(ctx: StepContext, handler_id: int, unit_code: str) -> User:
@@ -253,7 +261,7 @@ def _request_review(ctx: StepContext) -> None:
                            field="action")
     if item.replied_at is None:
         raise InvalidInput(gettext("该事项尚未出具处理意见，不能申请复查"), field="action")
-    last, _ = deadlines.due_from(item.replied_at, Limit.parse(settings.limits.review_request), runtime)
+    last, _ = deadlines.due_from(_reply_received(ctx), Limit.parse(settings.limits.review_request), runtime)
     if ctx.now > last:
         text = deadlines.local(last, runtime).strftime("%Y-%m-%d %H:%M")
         raise InvalidInput(gettext("已超过复查申请期限（收到处理意见后 {period}，截至 {last}）",
@@ -267,6 +275,20 @@ def _request_review(ctx: StepContext) -> None:
     item.pending_extension, item.suspended_at = None, None
     deadlines.start_review(item, ctx.now, runtime)
     ctx.note = ctx.payload.note
+
+
+def _reply_received(ctx: StepContext) -> datetime:
+    """When the complainant got the 处理意见: the day given (between the reply and today), else the reply."""
+    item, runtime, received = ctx.item, ctx.runtime, ctx.payload.reply_received_on
+    if received is None:
+        return item.replied_at
+    first, today = deadlines.local(item.replied_at, runtime).date(), deadlines.local(ctx.now, runtime).date()
+    if not first <= received <= today:
+        raise InvalidInput(gettext("收到处理意见的日期应在 {first} 至 {today} 之间", first=first.isoformat(),
+                                   today=today.isoformat()), field="reply_received_on")
+    ctx.extra_changes["reply_received_on"] = received.isoformat()
+    # any time of that day: 日 periods start counting the next day (民法典 Art 201)
+    return max(item.replied_at, to_storage(datetime.combine(received, time(12)), runtime.settings.app.timezone))
 
 
 def offered(actions: list[Action], item: Complaint, settings, actor: User) -> list[Action]:
@@ -346,7 +368,7 @@ PAYLOADS: dict[Action, type[Payload]] = {
     Action.APPROVE_EXTENSION: ApproveExtensionIn, Action.REFUSE_EXTENSION: Reasoned,
     Action.SUSPEND: Reasoned, Action.RESUME: Payload, Action.SUPERVISE: SuperviseIn,
     Action.REOPEN: Reasoned, Action.MARK_DUPLICATE: DuplicateIn, Action.NOT_ACCEPT: Reasoned,
-    Action.REFER_DISCIPLINE: DisciplineIn, Action.NOTE: Reasoned, Action.REQUEST_REVIEW: Reasoned,
+    Action.REFER_DISCIPLINE: DisciplineIn, Action.NOTE: Reasoned, Action.REQUEST_REVIEW: ReviewIn,
 }
 
 STEPS = {

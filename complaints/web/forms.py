@@ -12,7 +12,7 @@ from workflows.vocab import N_, Outcome, Satisfaction, SendBackReason
 class Field:
     name: str
     label: str
-    kind: str = "text"  # text | textarea | select | handler | bool | hidden
+    kind: str = "text"  # text | textarea | select | handler | bool | hidden | date
     required: bool = False
     options: tuple = ()  # enum values for selects
 
@@ -49,7 +49,8 @@ ACTION_FIELDS: dict[Action, tuple[Field, ...]] = {
                               Field("discipline_action", N_("查处和追责情况"), "textarea"), NOTE),
     Action.NOTE: (Field("note", N_("备注内容"), "textarea", True),),
     Action.ANSWER_NOW: (Field("text", N_("答复内容"), "reply", True),),
-    Action.REQUEST_REVIEW: (Field("note", N_("复查请求及理由"), "textarea", required=True),),
+    Action.REQUEST_REVIEW: (Field("note", N_("复查请求及理由"), "textarea", required=True),
+                            Field("reply_received_on", N_("诉求人收到处理意见的日期（晚于答复登记日时填写）"), "date")),
 }
 
 
