@@ -63,6 +63,7 @@ class Complaint(SQLModel, table=True):
 
     complainant_name: str | None = Field(default=None, max_length=64)
     complainant_phone: str | None = Field(default=None, max_length=32, index=True)
+    identity_erased_at: datetime | None = None  # name and phone erased at the end of their keeping period
     confidential: bool = False
     anonymous: bool = False
     summary: str = Field(max_length=SUMMARY_MAX)

@@ -199,6 +199,27 @@ class JobsSettings(BaseModel):
     lock_ttl_minutes: int = Field(default=120, ge=1)  # SQLite lock rows left by a crashed process expire
 
 
+class PrivacySettings(BaseModel):
+    """How long a closed item keeps its complainant's name and phone (个人信息保护法 Art 19), per track;
+    0 keeps them (formal 信访 material is archived under the archive rules). Summary, details and the
+    handling record stay."""
+
+    hotline_identity_days: int = Field(default=1095, ge=0, le=36500)
+    xinfang_identity_days: int = Field(default=0, ge=0, le=36500)
+    erase_time: str = Field(default="02:30", pattern=r"^\d{2}:\d{2}$")
+
+    @model_validator(mode="after")
+    def _long_enough(self) -> PrivacySettings:
+        for name in ("hotline_identity_days", "xinfang_identity_days"):
+            if 0 < getattr(self, name) < 60:
+                raise ValueError(f"{name}: 0 (keep) or at least 60 days, so that a 复查 or a reopened item "
+                                 "can still reach the complainant")
+        return self
+
+    def days_for(self, track: str) -> int:
+        return self.xinfang_identity_days if track == "xinfang" else self.hotline_identity_days
+
+
 class Settings(BaseSettings):
     """Everything a deployment can configure; passed in, never read at import time."""
 
@@ -218,6 +239,7 @@ class Settings(BaseSettings):
     routing: RoutingSettings = RoutingSettings()
     notify: NotifySettings = NotifySettings()
     jobs: JobsSettings = JobsSettings()
+    privacy: PrivacySettings = PrivacySettings()
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,

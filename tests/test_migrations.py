@@ -30,7 +30,7 @@ def test_every_migration_goes_down_and_up_again(scratch_url):
     engine = make_engine(scratch_url)
     try:
         columns = {column["name"] for column in inspect(engine).get_columns("complaint")}
-        assert {"review_round", "escalated_due_at"} <= columns
+        assert {"review_round", "escalated_due_at", "reviewed_unit_code", "identity_erased_at"} <= columns
         if engine.dialect.name == "postgresql":
             with engine.connect() as connection:
                 options = connection.execute(text("SELECT reloptions FROM pg_class WHERE relname = 'complaint'"))
