@@ -10,6 +10,8 @@ from complaints.models import ComplaintLink, Event, Notification
 from complaints.services import repeats
 from complaints.services.transitions import act
 
+pytest_plugins = ["test_api_client"]  # the app wired to the test's transaction, and its clients
+
 
 def find(session, runtime, **fields):
     data = {"unit_code": "ATS", "phone": None, "summary": "", "now": utcnow()} | fields
@@ -64,3 +66,41 @@ def test_a_supervisor_merges_a_repeat_with_mark_duplicate(session, runtime, make
     assert repeat.status == "duplicate" and repeat.duplicate_of_id == earlier.id
     # a merged item is no longer offered as a candidate
     assert [c.id for c in find(session, runtime, phone="13812345678")] == [earlier.id]
+
+
+def test_a_confidential_report_is_never_matched_by_phone_in_either_direction(session, runtime, make_user,
+                                                                             make_item):
+    """信访工作条例 Art 30: linking a 举报 to the reporter's other item by phone would tell whoever handles
+    that item who reported; the report's content must not reach another unit either."""
+    handler = make_user("handler")
+    complaint = make_item(unit_code="ATS", complainant_phone="13911112222", summary="孩子入学被要求缴费")
+    act(session=session, runtime=runtime, actor=make_user("supervisor"), item=complaint, action="dispatch",
+        payload={"handler_id": handler.id})
+    report = make_item(unit_code="KZ", kind="report", confidential=True, complainant_phone="13911112222",
+                       summary="举报阿图什某校校长收取择校费")
+    session.flush()
+    assert find(session, runtime, phone="13911112222", confidential=True) == []
+    assert [c.id for c in find(session, runtime, phone="13911112222")] == [complaint.id]  # the report is not
+    assert repeats.check_item(session=session, runtime=runtime, item=report, actor=handler, now=utcnow()) is None
+    told = session.exec(select(Notification).where(Notification.user_id == handler.id)).all()
+    assert not [n for n in told if "举报" in n.body or report.tracking_no in n.body]
+    notes = session.exec(select(Event.note).where(Event.complaint_id == complaint.id)).all()
+    assert not [n for n in notes if n and report.tracking_no in n]
+
+
+def test_the_intake_check_shows_only_visible_items_and_no_confidential_report(client, session, runtime,
+                                                                             make_user, make_item):
+    from complaints import auth
+
+    mine = make_item(unit_code="ATS", complainant_phone="13900001111", summary="家长咨询划片范围")
+    elsewhere = make_item(unit_code="AKT", complainant_phone="13900001111", summary="学校收取资料费")
+    report = make_item(unit_code="ATS", kind="report", confidential=True, complainant_phone="13900001111",
+                       summary="举报某校长违规收费")
+    session.flush()
+    _, token = auth.create_session(session=session, user=make_user("operator", unit="ATS"), kind="browser")
+    client.cookies.set(auth.SESSION_COOKIE, token)
+    found = client.get("/intake/check", params={"phone": "13900001111"}).json()["repeats"]
+    assert [r["tracking_no"] for r in found] == [mine.tracking_no]
+    assert elsewhere.tracking_no not in str(found) and report.tracking_no not in str(found)
+    similar = client.get("/intake/check", params={"unit_code": "AKT", "summary": "学校收取资料费"}).json()
+    assert elsewhere.tracking_no not in str(similar)  # another unit's items stay out of reach

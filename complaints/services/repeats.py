@@ -8,6 +8,7 @@ import re
 from datetime import datetime, timedelta
 from difflib import SequenceMatcher
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, select
 
 from complaints.errors import InvalidInput
@@ -39,17 +40,26 @@ def _phone(raw: str | None) -> str | None:
 
 
 def find_repeats(*, session: Session, runtime: Runtime, unit_code: str, phone: str | None, summary: str,
-                 now: datetime, before_id: int | None = None) -> list[Complaint]:
-    """Earlier items this one may repeat: open ones first, then the most recent."""
+                 now: datetime, before_id: int | None = None, confidential: bool = False,
+                 scope: ColumnElement[bool] | None = None) -> list[Complaint]:
+    """Earlier items this one may repeat: open ones first, then the most recent; within `scope` (what the
+    person asking may see) when given.
+
+    A confidential reporter (举报人) is never matched by phone, either way: that would tell whoever
+    handles the other item who made the report (信访工作条例 Art 30). Their items are matched only by
+    summary, within the unit."""
     settings = runtime.settings.repeats
     since = now - timedelta(days=settings.window_days)
     base = [Complaint.received_at >= since, Complaint.status != Status.DUPLICATE]
     if before_id is not None:
         base.append(Complaint.id < before_id)
+    if scope is not None:
+        base.append(scope)
     found: dict[int, Complaint] = {}
-    normalised = _phone(phone)
+    normalised = None if confidential else _phone(phone)
     if normalised:
-        for item in session.exec(select(Complaint).where(*base, Complaint.complainant_phone == normalised)
+        for item in session.exec(select(Complaint).where(*base, Complaint.complainant_phone == normalised,
+                                                         Complaint.confidential.is_(False))
                                  .order_by(Complaint.id.desc()).limit(50)):
             found[item.id] = item
     if summary and len(summary.strip()) >= 4:
@@ -75,7 +85,7 @@ def check_item(*, session: Session, runtime: Runtime, item: Complaint, actor: Us
         session.flush()
     candidates = find_repeats(session=session, runtime=runtime, unit_code=item.unit_code,
                               phone=item.complainant_phone, summary=item.summary, now=item.received_at,
-                              before_id=item.id)
+                              before_id=item.id, confidential=item.confidential)
     if not candidates:
         return None
     return link_repeat(session=session, item=item, earlier=candidates[0], actor=actor, now=now)
@@ -89,7 +99,8 @@ def link_repeat(*, session: Session, item: Complaint, earlier: Complaint, actor:
                                                       ComplaintLink.kind == "repeat")).first()
     if exists is not None:
         return None
-    same_phone = bool(item.complainant_phone) and item.complainant_phone == earlier.complainant_phone
+    same_phone = bool(item.complainant_phone) and item.complainant_phone == earlier.complainant_phone \
+        and not (item.confidential or earlier.confidential)
     reason = gettext("同一来电号码") if same_phone else gettext("摘要相近")
     link = ComplaintLink(complaint_id=item.id, other_id=earlier.id, kind="repeat", created_at=now)
     session.add(link)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse
+from sqlalchemy import and_
 
 from complaints.clock import utcnow
 from complaints.errors import DomainError, Forbidden
 from complaints.i18n import gettext
+from complaints.models import Complaint
 from complaints.presenters import status_label
 from complaints.privacy import mask_phone
 from complaints.services import complaints as service
+from complaints.services.scope import visible_filter
 from complaints.services.transitions import act
 from complaints.web import csrf
 from complaints.web.deps import PageSession, PageUser, RuntimeDep
@@ -66,8 +69,11 @@ def intake_check(user: PageUser, session: PageSession, runtime: RuntimeDep, summ
     try:
         from complaints.services.repeats import find_repeats
 
+        # only what this person may see, and never a confidential report: typing a phone number must not
+        # tell anyone that its owner reported someone
+        scope = and_(visible_filter(user, runtime.settings), Complaint.confidential.is_(False))
         found = find_repeats(session=session, runtime=runtime, unit_code=unit_code or user.unit_code,
-                             phone=phone or None, summary=summary, now=utcnow())
+                             phone=phone or None, summary=summary, now=utcnow(), scope=scope)
         repeats = [{"tracking_no": r.tracking_no, "summary": r.summary[:60], "status": status_label(r.status),
                     "phone": mask_phone(r.complainant_phone) if not r.confidential else ""} for r in found[:5]]
     except DomainError:
