@@ -140,6 +140,13 @@ def test_out_of_office_handler_is_replaced_by_delegate(session, runtime, staff, 
     assert item.handler_id == staff["other_handler"].id
 
 
+def test_a_delegate_who_cannot_handle_the_item_is_passed_over(session, runtime, staff, item):
+    """A delegate named before the rule (or who lost the handler role since) does not receive the item."""
+    staff["handler"].out_of_office, staff["handler"].delegate_id = True, staff["operator"].id
+    fire(session, runtime, staff["supervisor"], item, "dispatch", handler_id=staff["handler"].id)
+    assert item.handler_id == staff["handler"].id
+
+
 def test_duplicate_links_to_the_earlier_item_and_refuses_cycles(session, runtime, staff, item, make_item):
     later = make_item(actor=staff["operator"])
     fire(session, runtime, staff["supervisor"], later, "mark_duplicate", of=item.tracking_no)

@@ -35,6 +35,42 @@ def test_admins_cannot_lock_themselves_out(client, bearer, make_user):
     assert_error(client.patch(f"/api/people/{admin.id}", headers=bearer(admin), json={"roles": ["handler"]}), 422)
 
 
+def test_an_admin_cannot_grant_themselves_a_role_and_every_change_is_audited(client, bearer, make_user, session):
+    from sqlmodel import select
+
+    from complaints.models import AuditLog
+
+    admin = make_user("admin", unit="AHQ")
+    refused = assert_error(client.patch(f"/api/people/{admin.id}", headers=bearer(admin),
+                                        json={"roles": ["admin", "supervisor"]}), 422, field="roles")
+    assert "其他管理员" in refused["message"]
+    assert client.get("/api/auth/me", headers=bearer(admin)).json()["user"]["roles"] == ["admin"]
+    other = make_user("handler", unit="AHQ")
+    client.patch(f"/api/people/{other.id}", headers=bearer(admin), json={"roles": ["handler", "supervisor"]})
+    [entry] = session.exec(select(AuditLog).where(AuditLog.action == "person_updated",
+                                                  AuditLog.actor_id == admin.id)).all()
+    assert entry.detail == {"user_id": other.id, "roles": ["handler", "handler,supervisor"]}
+
+
+def test_a_password_set_by_an_admin_ends_the_persons_sessions(client, bearer, make_user):
+    admin, person = make_user("admin"), make_user("handler")
+    theirs = bearer(person)
+    assert client.get("/api/auth/me", headers=theirs).status_code == 200
+    changed = client.patch(f"/api/people/{person.id}", headers=bearer(admin), json={"password": "reset-pass-2026"})
+    assert changed.status_code == 200
+    assert_error(client.get("/api/auth/me", headers=theirs), 401)
+
+
+def test_a_delegate_must_be_an_active_handler(client, bearer, make_user):
+    handler, operator = make_user("handler"), make_user("operator")
+    assert_error(client.put(f"/api/people/{handler.id}/out-of-office", headers=bearer(handler),
+                            json={"away": True, "delegate_id": operator.id}), 422, field="delegate_id")
+    colleague = make_user("handler")
+    done = client.put(f"/api/people/{handler.id}/out-of-office", headers=bearer(handler),
+                      json={"away": True, "delegate_id": colleague.id})
+    assert done.status_code == 200 and done.json()["delegate_id"] == colleague.id
+
+
 def test_admin_unlocks_a_locked_out_person(client, bearer, make_user, session):
     locked = make_user("handler")
     locked.failed_logins, locked.locked_until = 9, utcnow() + timedelta(hours=1)

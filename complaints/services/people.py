@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from argon2 import PasswordHasher
-from sqlmodel import Session, func, select
+from sqlmodel import Session, delete, func, select
 
 from complaints.errors import InvalidInput, NotFound
 from complaints.i18n import gettext
-from complaints.models import User
+from complaints.models import AuditLog, AuthSession, User
 from complaints.privacy import normalise_phone
 from complaints.settings import Settings
 from workflows.vocab import Role
@@ -75,6 +75,10 @@ def count_admins(*, session: Session) -> int:
 def set_out_of_office(*, session: Session, user: User, away: bool, delegate: User | None) -> User:
     if away and delegate is not None and (delegate.id == user.id or delegate.unit_code != user.unit_code):
         raise InvalidInput(gettext("代理人须为本单位的其他人员"), field="delegate_id")
+    # items dispatched to the person go to the delegate, who must be able to work them
+    if away and delegate is not None and (not delegate.active or Role.HANDLER.value in user.role_set
+                                          and Role.HANDLER.value not in delegate.role_set):
+        raise InvalidInput(gettext("代理人须为在岗的承办人"), field="delegate_id")
     user.out_of_office = away
     user.delegate_id = delegate.id if (away and delegate) else None
     session.add(user)
@@ -83,11 +87,15 @@ def set_out_of_office(*, session: Session, user: User, away: bool, delegate: Use
 
 
 def update_user(*, session: Session, settings: Settings, actor: User, user: User, changes: dict) -> User:
-    """Apply an admin's changes (name, roles, active, phone, email, password, unlock); no self-lock-out."""
-    if user.id == actor.id and (changes.get("active") is False or
-                                ("roles" in changes and "admin" not in parse_roles(changes["roles"]).split(","))):
-        raise InvalidInput(gettext("不能停用自己或取消自己的管理员角色"),
-                           field="roles" if "roles" in changes else "active")
+    """Apply an admin's changes (name, roles, active, phone, email, password, unlock), recorded in the audit
+    log. Nobody changes their own roles or deactivates themselves (no self-lock-out, and no admin granting
+    themselves a supervisor's sight of confidential reporters); a password set by an admin ends the
+    person's sessions and tokens."""
+    before = {"roles": user.roles, "active": user.active}
+    if user.id == actor.id and "roles" in changes and parse_roles(changes["roles"]) != user.roles:
+        raise InvalidInput(gettext("不能修改自己的角色，请由其他管理员办理"), field="roles")
+    if user.id == actor.id and changes.get("active") is False:
+        raise InvalidInput(gettext("不能停用自己或取消自己的管理员角色"), field="active")
     if "name" in changes:
         name = (changes["name"] or "").strip()
         if not name or len(name) > 64:
@@ -105,6 +113,12 @@ def update_user(*, session: Session, settings: Settings, actor: User, user: User
         user.password_hash = hash_password(changes["password"])
     if changes.get("password") or changes.get("unlock"):
         user.failed_logins, user.locked_until = 0, None
+    if changes.get("password") and user.id != actor.id:
+        session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
+    detail = {name: [before[name], getattr(user, name)] for name in before if before[name] != getattr(user, name)}
+    detail.update({name: True for name in ("password", "unlock") if changes.get(name)})
+    detail.update({name: True for name in ("name", "phone", "email") if name in changes})
+    session.add(AuditLog(actor_id=actor.id, action="person_updated", detail={"user_id": user.id, **detail}))
     session.add(user)
     session.flush()
     return user
