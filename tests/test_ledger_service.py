@@ -78,6 +78,18 @@ def test_identity_export_is_recorded_and_refused_to_handlers(session, runtime, c
                       stream=BytesIO())
 
 
+def test_a_confidential_reporter_never_leaves_in_an_identity_export(session, runtime, closed_item):
+    item, supervisor, _handler = closed_item
+    item.confidential = True
+    session.flush()
+    buffer = BytesIO()
+    ledger.export(session=session, runtime=runtime, actor=supervisor, annex=2, fmt="csv", stream=buffer,
+                  period=ledger.Period(unit_code="ATS", start=date(2026, 6, 1), end=date(2026, 6, 30)),
+                  with_identity=True)
+    text = buffer.getvalue().decode("utf-8-sig")
+    assert item.tracking_no in text and "13812345678" not in text and "王丽" not in text
+
+
 def test_annex1_counts_received_and_closed_by_category_rows(session, runtime, closed_item):
     _item, supervisor, _ = closed_item
     period = ledger.Period(unit_code="ATS", start=date(2026, 6, 1), end=date(2026, 6, 30))

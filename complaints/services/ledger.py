@@ -123,7 +123,9 @@ def annex2_rows(*, session: Session, period: Period, runtime: Runtime, with_iden
              .order_by(LedgerEntry.closed_at, LedgerEntry.id).execution_options(yield_per=2000))
     for seq, (entry, item) in enumerate(session.exec(query), 1):
         source = entry.source
-        if with_identity and not item.anonymous:
+        # a confidential reporter's identity never leaves in a file (信访工作条例 Art 30): it is seen only
+        # on the item page, where each view is recorded in the item's history
+        if with_identity and not item.anonymous and not item.confidential:
             source = f"{source} {item.complainant_name or ''} {item.complainant_phone or ''}".rstrip()
         yield Annex2Row(seq, source, entry.summary, entry.handling, entry.result, entry.remarks)
 
