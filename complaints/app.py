@@ -22,6 +22,7 @@ from complaints.api.deps import reject_unknown_query
 from complaints.api.metrics import LatencyHistogram, RequestMiddleware
 from complaints.api.openapi import restrict_vocabulary
 from complaints.api.ratelimit import SlidingWindowLimiter
+from complaints.api.signin import SignInFirst
 from complaints.db import engine_for
 from complaints.runtime import Runtime
 from complaints.settings import Settings, load_settings
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
                   responses={k: v for k, v in errors.ERROR_RESPONSES.items() if k in (401, 422)})
     errors.install(app)
     app.state.histogram = LatencyHistogram()
+    app.add_middleware(SignInFirst, api=app)  # inside RequestMiddleware: the locale is already chosen
     app.add_middleware(RequestMiddleware, histogram=app.state.histogram)
     for module in ROUTERS:
         app.include_router(module.router, responses=errors.ERROR_RESPONSES,

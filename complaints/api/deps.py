@@ -222,6 +222,6 @@ async def reject_unknown_query(request: Request) -> None:
     route = request.scope.get("route")
     if route is None or not request.query_params or not hasattr(route, "dependant"):
         return
-    unknown = sorted(set(request.query_params) - _query_names(route.dependant))
+    unknown = sorted(set(request.query_params) - _query_names(route.dependant) - {"lang"})  # lang: the language
     if unknown:
         raise InvalidInput(gettext("未知的查询参数：{names}", names=", ".join(unknown)[:100]), field=unknown[0][:64])
