@@ -77,9 +77,10 @@ def authenticate(*, session: Session, username: str, password: str, client: str 
     now = now or utcnow()
     user = session.exec(select(User).where(User.username == username.strip()[:64])).first()
     if user is not None and user.locked_until is not None and user.locked_until > now:
-        minutes = max(1, math.ceil((user.locked_until - now).total_seconds() / 60))
+        seconds = max(1, math.ceil((user.locked_until - now).total_seconds()))
+        minutes = max(1, math.ceil(seconds / 60))
         raise LockedOut(gettext("登录失败次数过多，账户已暂时锁定，请 {minutes} 分钟后再试", minutes=minutes),
-                        field="username")
+                        field="username", retry_after=seconds)  # the API sends it as Retry-After
     stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
     if not _verify(stored, password) or user is None or not user.active or not user.password_hash:
         if user is not None:

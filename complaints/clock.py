@@ -21,9 +21,16 @@ def to_local(value: datetime | None, tz: str) -> datetime | None:
 
 
 def to_storage(value: datetime | None, tz: str) -> datetime | None:
-    """An aware datetime (naive values are read as local time in `tz`) as aware UTC."""
+    """An aware datetime (naive values are read as local time in `tz`) as aware UTC.
+
+    At the very ends of datetime's range (year 1 or 9999) the shift to UTC can fall outside it: the value
+    is then clamped to the earliest or latest UTC datetime instead of raising OverflowError.
+    """
     if value is None:
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(tz))
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        return (datetime.min if value.year == datetime.min.year else datetime.max).replace(tzinfo=UTC)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from complaints.errors import InvalidInput
+from complaints.i18n import gettext
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^0\d{2,3}-\d{7,8}(-\d{1,6})?$")
@@ -27,9 +28,8 @@ def normalise_phone(raw: str | None, *, field: str = "complainant_phone") -> str
         candidate = f"{digits[:area]}-{digits[area:]}"
         if LANDLINE.match(candidate):
             return candidate
-    raise InvalidInput(
-        f"电话号码格式不正确：{str(raw)[:32]}（应为11位手机号，或带区号的固定电话，如 0908-7625100）",
-        field=field)
+    raise InvalidInput(gettext("电话号码格式不正确：{phone}（应为11位手机号，或带区号的固定电话，如 0908-7625100）",
+                               phone=str(raw)[:32]), field=field)
 
 
 def mask_phone(phone: str | None) -> str | None:

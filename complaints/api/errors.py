@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
+from starlette.routing import Match, Mount
 
 from complaints.errors import ActionNotAllowed, DomainError
 from complaints.i18n import N_, current_locale, gettext, locale_for_scope
@@ -146,18 +147,27 @@ async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
     code, message = codes.get(exc.status_code, ("http_error", str(exc.detail)))
     headers = dict(getattr(exc, "headers", None) or {})
     if exc.status_code == 405:
-        headers["Allow"] = ", ".join(allowed_methods(request))
+        headers["Allow"] = ", ".join(allowed_methods(request)) or headers.get("Allow", "")
     return _respond(request, exc.status_code, code, gettext(message), None, headers or None)
 
 
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
 def allowed_methods(request: Request) -> list[str]:
-    """Every method some route serves at this path (Starlette names only the first route's)."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches({**request.scope, "method": "GET"}) if hasattr(route, "methods") else (None, None)
-        if match is not None and match.name != "NONE":
-            methods |= set(route.methods or ())
-    return sorted(methods)
+    """Every method some route serves at this path (Starlette names only the first route's).
+
+    Each method is tried against the app's routes as the router would (included routers match through
+    their own routes); a mounted app, such as the static files, answers for itself and is left out.
+    """
+    routes = [route for route in request.app.router.routes if not isinstance(route, Mount)]
+    methods = []
+    for method in HTTP_METHODS:
+        # a copy of FastAPI's per-request state as well: matching notes its progress there
+        scope = {**request.scope, "method": method, "fastapi": dict(request.scope.get("fastapi") or {})}
+        if any(route.matches(scope)[0] is Match.FULL for route in routes):
+            methods.append(method)
+    return methods
 
 
 async def server_error(request: Request, exc: Exception) -> JSONResponse:

@@ -19,6 +19,8 @@ from complaints.i18n import current_locale, locale_for_scope
 from complaints.models import Complaint
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+# Label values must come from a fixed set: any other method a client makes up is counted as "other".
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
                     (b"referrer-policy", b"same-origin")]
 
@@ -83,7 +85,8 @@ class RequestMiddleware:
         finally:
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
-            self.histogram.observe(scope["method"], template, time.perf_counter() - started)
+            method = scope["method"] if scope["method"] in METHODS else "other"
+            self.histogram.observe(method, template, time.perf_counter() - started)
 
 
 def _chosen_language(scope, locale: str) -> list[tuple[bytes, bytes]]:

@@ -8,7 +8,11 @@ import types
 from datetime import datetime
 from typing import Annotated, Union, get_args, get_origin
 
-from pydantic import BaseModel, BeforeValidator, StrictBool, StrictInt, create_model
+from pydantic import AfterValidator, BaseModel, BeforeValidator, StrictBool, StrictInt, create_model
+
+# Any date-time the service meets lies well inside these years; beyond them (0001-01-01, 9999-12-31) moving
+# the value between time zones can leave datetime's range, and the database's too.
+MIN_YEAR, MAX_YEAR = 1900, 2100
 
 
 def _iso_text_only(value: object) -> object:
@@ -19,7 +23,13 @@ def _iso_text_only(value: object) -> object:
     return value
 
 
-IsoDatetime = Annotated[datetime, BeforeValidator(_iso_text_only)]
+def _plausible_year(value: datetime) -> datetime:
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise ValueError(f"expected a year between {MIN_YEAR} and {MAX_YEAR}")
+    return value
+
+
+IsoDatetime = Annotated[datetime, BeforeValidator(_iso_text_only), AfterValidator(_plausible_year)]
 STRICT = {bool: StrictBool, int: StrictInt, datetime: IsoDatetime}
 
 

@@ -158,8 +158,9 @@ def register_with_event(*, session: Session, runtime: Runtime, actor: User, data
 
 def get(*, session: Session, runtime: Runtime, actor: User, ref: int | str) -> Complaint:
     """An item by id or tracking number, or NotFound when it does not exist or is not visible."""
-    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
-        item = session.get(Complaint, int(ref))
+    if isinstance(ref, int) or (isinstance(ref, str) and ref.isascii() and ref.isdigit()):
+        number = int(ref)  # ids are 32-bit: a larger number is no item (and could overflow the database's integer)
+        item = session.get(Complaint, number) if 0 < number <= 2**31 - 1 else None
     else:
         item = session.exec(select(Complaint).where(Complaint.tracking_no == ref.strip().upper())).first()
     if item is None or not can_see(actor, item, runtime.settings):

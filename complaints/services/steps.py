@@ -32,7 +32,7 @@ class Reasoned(Payload):
 
 
 class DispatchIn(Payload):
-    handler_id: int = Field(gt=0)
+    handler_id: int = Field(gt=0, le=2**31 - 1)
     unit_code: str | None = Field(default=None, max_length=8)
 
 
@@ -41,12 +41,12 @@ class ReplyIn(Payload):
     outcome: Outcome
     handling_notes: str | None = Field(default=None, max_length=NOTE_MAX)
     result_text: str | None = Field(default=None, max_length=NOTE_MAX)
-    template_id: int | None = Field(default=None, gt=0)
+    template_id: int | None = Field(default=None, gt=0, le=2**31 - 1)
 
 
 class AnswerNowIn(Payload):
     text: str = Field(min_length=2, max_length=REPLY_MAX)
-    template_id: int | None = Field(default=None, gt=0)
+    template_id: int | None = Field(default=None, gt=0, le=2**31 - 1)
 
 
 class CallbackIn(Payload):
@@ -100,7 +100,8 @@ def pick_handler(ctx: StepContext, handler_id: int, unit_code: str) -> User:
         raise InvalidInput(gettext("承办人须属于承办单位"), field="handler_id")
     if handler.out_of_office and handler.delegate_id:
         delegate = ctx.session.get(User, handler.delegate_id)
-        if delegate is not None and delegate.active:
+        if delegate is not None and delegate.active and Role.HANDLER.value in delegate.role_set \
+                and delegate.unit_code == unit_code:
             ctx.extra_changes["delegated_from"] = handler.id
             return delegate
     return handler
