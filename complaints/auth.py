@@ -196,8 +196,11 @@ def csrf_token(session_token: str, settings: Settings) -> str:
     return hmac.new(key, b"csrf:" + session_token.encode(), hashlib.sha256).hexdigest()
 
 
-def set_session_cookie(response, token: str, *, settings: Settings) -> None:
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=settings.app.https,
+def set_session_cookie(response, token: str, *, settings: Settings, scheme: str = "http") -> None:
+    """HttpOnly and SameSite always; Secure when the request came over HTTPS (behind a reverse proxy that
+    says so in X-Forwarded-Proto, see `serve --forwarded-allow-ips`) or `app.https` is set."""
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
+                        secure=settings.app.https or scheme == "https",
                         max_age=int(BROWSER_TTL.total_seconds()), path="/")
 
 

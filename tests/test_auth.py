@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -42,6 +43,19 @@ def test_cookie_is_secure_behind_https(settings, engine, connection, person):
     https = settings.model_copy(update={"app": settings.app.model_copy(update={"https": True})})
     with TestClient(create_app(https, engine=engine, connection=connection)) as secure_client:
         assert "Secure" in login(secure_client, person.username).headers["set-cookie"]
+
+
+def test_cookie_is_secure_when_the_request_came_over_https_without_configuration(settings, engine, connection,
+                                                                               person):
+    with TestClient(create_app(settings, engine=engine, connection=connection),
+                    base_url="https://complaints.example") as over_https:
+        assert "Secure" in login(over_https, person.username).headers["set-cookie"]
+        over_https.cookies.clear()
+        form = over_https.get("/login").text
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+        page = over_https.post("/login", data={"username": person.username, "password": PASSWORD,
+                                               "csrf_token": csrf}, follow_redirects=False)
+        assert page.status_code == 303 and "Secure" in page.headers["set-cookie"]
 
 
 def test_cookie_writes_need_the_csrf_token_bearer_writes_do_not(client, person, bearer):

@@ -84,7 +84,7 @@ def _authenticate(session, data: LoginIn, request: Request):
 def login(data: LoginIn, request: Request, response: Response, session: SessionDep, runtime: RuntimeDep) -> Me:
     user = _authenticate(session, data, request)
     record, token = auth.create_session(session=session, user=user)
-    auth.set_session_cookie(response, token, settings=runtime.settings)
+    auth.set_session_cookie(response, token, settings=runtime.settings, scheme=request.url.scheme)
     return Me(user=person_out(user, full=True), csrf_token=auth.csrf_token(token, runtime.settings),
               expires_at=record.expires_at)
 

@@ -43,7 +43,7 @@ async def login_submit(request: Request, session: PageSession, runtime: RuntimeD
         return page(request, "login.html", status_code=exc.http_status, error=exc, username=username)
     session.commit()
     response = RedirectResponse("/", status_code=303)
-    auth.set_session_cookie(response, token, settings=runtime.settings)
+    auth.set_session_cookie(response, token, settings=runtime.settings, scheme=request.url.scheme)
     return response
 
 
