@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from complaints.api import account, complaints, errors, ops, people, public, reference, supervision
 from complaints.api.deps import reject_unknown_query
+from complaints.api.limits import BodyLimit
 from complaints.api.metrics import LatencyHistogram, RequestMiddleware
 from complaints.api.openapi import restrict_vocabulary
 from complaints.api.ratelimit import SlidingWindowLimiter
@@ -35,6 +36,10 @@ def session_factory(engine: Engine, connection: Connection | None) -> Callable[[
     if connection is not None:
         return partial(Session, bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
     return partial(Session, engine, expire_on_commit=False)
+
+
+# the largest legitimate body is a reply (20,000 characters) or a reply template; nothing is uploaded
+MAX_BODY = 1024 * 1024
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None,
@@ -59,6 +64,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     errors.install(app)
     app.state.histogram = LatencyHistogram()
     app.add_middleware(SignInFirst, api=app)  # inside RequestMiddleware: the locale is already chosen
+    app.add_middleware(BodyLimit, max_body=MAX_BODY)
     app.add_middleware(RequestMiddleware, histogram=app.state.histogram)
     for module in ROUTERS:
         app.include_router(module.router, responses=errors.ERROR_RESPONSES,
