@@ -1,7 +1,15 @@
 """The access matrix: each role, in the item's own unit, another county and the prefecture, against
-each endpoint, is allowed or refused with the right status. Another unit's item is 404, never 403."""
+every /api endpoint, is allowed or refused with the right status. Another unit's item is 404, never 403.
+
+The item under test belongs to ATS and was registered there; "handler in their own unit" is the handler the
+item is assigned to (谁承办、谁答复: a colleague who is not assigned is tested separately below). Each lifecycle
+action is fired on an item put first into a status where the action is possible, with a valid payload, so that
+the matrix tests the decision on the role and the unit, not the status."""
 
 from __future__ import annotations
+
+from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 
@@ -9,60 +17,348 @@ pytest_plugins = ["test_api_client"]  # the app wired to the test's transaction,
 
 ROLES = ("operator", "handler", "supervisor", "admin")
 PLACES = {"own": "ATS", "other": "AKT", "prefecture": "KZ"}
+CELLS = [(role, place) for role in ROLES for place in PLACES]
+# who sees an ATS item registered in ATS: everyone of ATS, and the prefecture's supervisors and admins
+SEES_ITEM = [(role, "own") for role in ROLES] + [("supervisor", "prefecture"), ("admin", "prefecture")]
+# whose look-ups show a person of ATS: everyone of ATS, and the prefecture's supervisors and admins
+SEES_PERSON = [(role, "own") for role in ROLES] + [("supervisor", "prefecture"), ("admin", "prefecture")]
+PASSWORD = "first-pass-2026"
 
-# endpoint -> {(role, place): status}; an absent pair means 404 (the thing is not visible)
+
+def everyone(status: int) -> dict[tuple[str, str], int]:
+    return dict.fromkeys(CELLS, status)
+
+
+def decided(*roles: str, seen=SEES_ITEM) -> dict[tuple[str, str], int]:
+    """Among those who see the thing: 200 for `roles`, 403 for the other roles; 404 (absent) for the rest."""
+    return {(role, place): 200 if role in roles else 403 for role, place in seen}
+
+
+def supervisors_listing() -> dict[tuple[str, str], int]:
+    """Supervision views: supervisors only (403 for the rest); the ATS item listed (200) where it is visible,
+    not listed (404) for another county's supervisor."""
+    return {**{cell: 403 for cell in CELLS if cell[0] != "supervisor"},
+            ("supervisor", "own"): 200, ("supervisor", "prefecture"): 200}
+
+
+# endpoint -> {(role, place): status}; an absent pair means 404 (the thing is not visible). For a list,
+# 200 means that the item (or person) is listed and 404 that the list answered 200 without it.
 EXPECTED: dict[str, dict[tuple[str, str], int]] = {
-    "show": {("operator", "own"): 200, ("handler", "own"): 200, ("supervisor", "own"): 200, ("admin", "own"): 200,
-             ("supervisor", "prefecture"): 200, ("admin", "prefecture"): 200},
-    "note": {("operator", "own"): 200, ("handler", "own"): 200, ("supervisor", "own"): 200, ("admin", "own"): 403,
-             ("supervisor", "prefecture"): 200, ("admin", "prefecture"): 403},
-    "reveal": {("supervisor", "own"): 200, ("supervisor", "prefecture"): 200},
-    "register": {(role, place): 201 if role in ("operator", "supervisor") else 403
-                 for role in ROLES for place in PLACES},
-    "overdue": {(role, place): 200 if role == "supervisor" else 403 for role in ROLES for place in PLACES},
-    "person": {**{(role, "own"): 200 for role in ROLES}, ("supervisor", "prefecture"): 200,
-               ("admin", "prefecture"): 200},
-    "create_person": {**{(role, place): 403 for role in ROLES for place in PLACES},
-                      ("admin", "own"): 201, ("admin", "prefecture"): 201},
-    "update_person": {(role, "own"): 403 for role in ROLES} | {("admin", "own"): 200, ("admin", "prefecture"): 200,
-                                                                ("supervisor", "prefecture"): 403},
+    # /api/auth: about the caller alone
+    "logout": everyone(204),
+    "me": everyone(200),
+    "password": everyone(204),
+    "tokens": everyone(200),
+    "create_token": everyone(201),
+    "revoke_token": everyone(204),
+    "revoke_others_token": {},  # a colleague's token is not yours: 404 for everyone
+    # /api/complaints
+    "register": {(role, place): 201 if role in ("operator", "supervisor") else 403 for role, place in CELLS},
+    "list": decided(*ROLES),
+    "show": decided(*ROLES),
+    # a confidential report: the assigned handler and supervisors over ATS (the prefecture's included)
+    "reveal": {("handler", "own"): 200, ("supervisor", "own"): 200, ("supervisor", "prefecture"): 200},
+    # /api/complaints/{ref}/actions/{action}, each in a status where it is possible
+    "answer_now": decided("operator", "supervisor"),
+    "dispatch": decided("operator", "supervisor"),
+    "accept": decided("handler"),
+    "reply": decided("handler"),
+    "callback": decided("operator", "handler", "supervisor"),
+    "close": decided("handler", "supervisor"),
+    "send_back": decided("handler"),
+    "approve_send_back": decided("supervisor"),
+    "refuse_send_back": decided("supervisor"),
+    "reassign": decided("supervisor"),
+    "request_extension": decided("handler"),
+    "approve_extension": decided("supervisor"),
+    "refuse_extension": decided("supervisor"),
+    "suspend": decided("handler"),
+    "resume": decided("handler", "supervisor"),
+    "supervise": decided("supervisor"),
+    "reopen": decided("supervisor"),
+    "mark_duplicate": decided("operator", "supervisor"),
+    "not_accept": decided("operator", "supervisor"),
+    "refer_discipline": decided("supervisor"),
+    "note": decided("operator", "handler", "supervisor"),
+    "request_review": decided("operator", "supervisor"),
+    # /api/people: the colleague is a handler of ATS; admins of ATS and of the prefecture manage them
+    "people": decided(*ROLES, seen=SEES_PERSON),
+    "person": decided(*ROLES, seen=SEES_PERSON),
+    "create_person": {**{cell: 403 for cell in CELLS}, ("admin", "own"): 201, ("admin", "prefecture"): 201},
+    "update_person": decided("admin", seen=SEES_PERSON),
+    "out_of_office": decided("admin", seen=SEES_PERSON),
+    "own_out_of_office": everyone(200),  # anyone may say they are away
+    # reference lists
+    "units": everyone(200),
+    "categories": everyone(200),
+    "statuses": everyone(200),
+    "actions": everyone(200),
+    # /api/supervision
+    "overdue": supervisors_listing(),
+    "due_soon": supervisors_listing(),
+    "counts": supervisors_listing(),
+    # no login needed (and a signed-in caller may use it too)
+    "public_status": everyone(200),
 }
 
+# The status each item endpoint needs; the item is built only for these endpoints.
+STATE = {
+    "list": "dispatched", "show": "dispatched", "reveal": "dispatched", "public_status": "registered",
+    "overdue": "registered", "due_soon": "registered", "counts": "registered",
+    "answer_now": "registered", "dispatch": "registered", "not_accept": "registered", "mark_duplicate": "registered",
+    "accept": "dispatched", "send_back": "dispatched", "reassign": "dispatched", "supervise": "dispatched",
+    "note": "dispatched",
+    "reply": "accepted", "request_extension": "accepted", "suspend": "accepted", "refer_discipline": "accepted",
+    "approve_send_back": "sendback_requested", "refuse_send_back": "sendback_requested",
+    "approve_extension": "extension_requested", "refuse_extension": "extension_requested",
+    "resume": "suspended", "callback": "replied", "close": "visited", "reopen": "visited",
+    "request_review": "closed",
+}
+# the actions that lead from registration to each status, and who fires them
+PATHS = {
+    "registered": (), "dispatched": ("dispatch",), "accepted": ("dispatch", "accept"),
+    "sendback_requested": ("dispatch", "send_back"),
+    "extension_requested": ("dispatch", "accept", "request_extension"),
+    "suspended": ("dispatch", "accept", "suspend"), "replied": ("dispatch", "accept", "reply"),
+    "visited": ("dispatch", "accept", "reply", "callback"),
+    "closed": ("dispatch", "accept", "reply", "callback", "close"),
+}
+FIRED_BY = {"dispatch": "supervisor", "callback": "operator"}  # the rest: the assigned handler
+# what an endpoint's item is, besides a complaint by phone
+ITEM_FIELDS = {
+    "answer_now": {"kind": "question", "category": "consultation", "summary": "请问一年级报名什么时候开始"},
+    "reveal": {"kind": "report", "summary": "举报学校违规收费"},  # a report is confidential
+    "request_review": {"channel": "letter"},  # 信访 复查 is for 信访 items
+}
+ACTIONS = [name for name in EXPECTED if name in STATE and name not in (
+    "list", "show", "reveal", "public_status", "overdue", "due_soon", "counts")]
 
-def _call(client, endpoint: str, headers: dict, item, colleague) -> int:
-    ref = item.tracking_no
+
+def _payload(action: str, ctx) -> dict:
+    """A valid payload for each action."""
+    return {
+        "answer_now": {"text": "今年一年级网上报名为7月1日至7月10日。"},
+        "dispatch": {"handler_id": ctx.handler.id},
+        "accept": {"note": "已电话联系诉求人"},
+        "reply": {"text": "经核实，学校已退还所收费用并作出书面检查。", "outcome": "support"},
+        "callback": {"resolved": True, "satisfaction": "satisfied"},
+        "close": {"result_text": "已退费"},
+        "send_back": {"reason": "outside_remit", "note": "属于人社部门职责"},
+        "approve_send_back": {},
+        "refuse_send_back": {"note": "属于本单位职责，请继续办理"},
+        "reassign": {"handler_id": ctx.colleague.id},
+        "request_extension": {"amount": "3 workdays", "note": "需要调取学校账目"},
+        "approve_extension": {},
+        "refuse_extension": {"note": "应按期答复"},
+        "suspend": {"note": "等待诉求人补充材料"},
+        "resume": {},
+        "supervise": {"note": "请于两个工作日内答复", "due": "2 workdays"},
+        "reopen": {"note": "诉求人不满意，重新办理"},
+        "mark_duplicate": {"of": ctx.earlier.tracking_no if ctx.earlier else ""},
+        "not_accept": {"note": "不属于教育部门职责"},
+        "refer_discipline": {"violator": "某小学", "violation": "收取共建费2000元"},
+        "note": {"note": "已电话联系"},
+        "request_review": {"note": "对处理意见不服，申请复查"},
+    }[action]
+
+
+def _listed(response, found) -> int:
+    """A list's answer as a status: 200 when it shows the thing, 404 when it answered without it."""
+    if response.status_code != 200:
+        return response.status_code
+    return 200 if found(response.json()) else 404
+
+
+def _call(client, endpoint: str, headers: dict, ctx) -> int:
+    ref = ctx.item.tracking_no if ctx.item is not None else None
+    colleague, actor = ctx.colleague, ctx.actor
     register = {"channel": "call", "kind": "complaint", "unit_code": "ATS", "category": "fees",
                 "summary": "反映学校收取共建费", "complainant_phone": "13812345678"}
+
+    def tracked(page) -> bool:
+        return ref in {i["tracking_no"] for i in page["data"]}
+
     calls = {
-        "show": lambda: client.get(f"/api/complaints/{ref}", headers=headers),
-        "note": lambda: client.post(f"/api/complaints/{ref}/actions/note", json={"note": "已电话联系"},
-                                    headers=headers),
-        "reveal": lambda: client.post(f"/api/complaints/{ref}/reveal", headers=headers),
+        "logout": lambda: client.post("/api/auth/logout", headers=headers),
+        "me": lambda: client.get("/api/auth/me", headers=headers),
+        "password": lambda: client.post("/api/auth/password", headers=headers, json={
+            "current_password": PASSWORD, "new_password": "second-pass-2026"}),
+        "tokens": lambda: client.get("/api/auth/tokens", headers=headers),
+        "create_token": lambda: client.post("/api/auth/tokens", json={"name": "12345 平台对接"}, headers=headers),
+        "revoke_token": lambda: client.delete(f"/api/auth/tokens/{ctx.own_token}", headers=headers),
+        "revoke_others_token": lambda: client.delete(f"/api/auth/tokens/{ctx.others_token}", headers=headers),
         "register": lambda: client.post("/api/complaints", json=register, headers=headers),
-        "overdue": lambda: client.get("/api/supervision/overdue", headers=headers),
+        "list": lambda: _listed(client.get("/api/complaints?limit=200", headers=headers), tracked),
+        "show": lambda: client.get(f"/api/complaints/{ref}", headers=headers),
+        "reveal": lambda: client.post(f"/api/complaints/{ref}/reveal", headers=headers),
+        "people": lambda: _listed(client.get("/api/people?unit=ATS&limit=500", headers=headers),
+                                  lambda page: colleague.id in {p["id"] for p in page["data"]}),
         "person": lambda: client.get(f"/api/people/{colleague.id}", headers=headers),
         "create_person": lambda: client.post("/api/people", headers=headers, json={
-            "username": f"new_{colleague.id}_{len(headers['Authorization'])}", "name": "新同事",
-            "unit_code": "ATS", "roles": ["operator"]}),
+            "username": f"new_{actor.id}", "name": "新同事", "unit_code": "ATS", "roles": ["operator"]}),
         "update_person": lambda: client.patch(f"/api/people/{colleague.id}", json={"name": "改名"}, headers=headers),
+        "out_of_office": lambda: client.put(f"/api/people/{colleague.id}/out-of-office", json={"away": True},
+                                            headers=headers),
+        "own_out_of_office": lambda: client.put(f"/api/people/{actor.id}/out-of-office", json={"away": True},
+                                                headers=headers),
+        "units": lambda: client.get("/api/units", headers=headers),
+        "categories": lambda: client.get("/api/categories", headers=headers),
+        "statuses": lambda: client.get("/api/statuses", headers=headers),
+        "actions": lambda: client.get("/api/actions", headers=headers),
+        "overdue": lambda: _listed(client.get("/api/supervision/overdue?limit=200", headers=headers), tracked),
+        "due_soon": lambda: _listed(client.get("/api/supervision/due-soon?limit=200", headers=headers), tracked),
+        "counts": lambda: _listed(client.get("/api/supervision/counts?by=unit", headers=headers),
+                                  lambda rows: "ATS" in {row["key"] for row in rows}),
+        "public_status": lambda: client.post("/api/public/status", headers=headers,
+                                             json={"tracking_no": ref, "phone_last4": "5678"}),
     }
-    return calls[endpoint]().status_code
+    if endpoint in ACTIONS:
+        response = client.post(f"/api/complaints/{ref}/actions/{endpoint}", json=_payload(endpoint, ctx),
+                               headers=headers)
+    else:
+        response = calls[endpoint]()
+    return response if isinstance(response, int) else response.status_code
+
+
+@pytest.fixture(scope="module")
+def shared_app(settings, engine):
+    """One app for the module's ~580 cases: FastAPI builds an app's routes on its first request (~0.1 s),
+    which with an app per test was most of the run."""
+    from complaints.app import create_app
+
+    return create_app(settings, engine=engine)
+
+
+@pytest.fixture
+def app(shared_app, settings, engine, connection, runtime):
+    """The module's app on this test's rolled-back transaction: its state (sessions, runtime, write turns,
+    rate limiter) set up afresh, as create_app does for an injected connection."""
+    from complaints.app import setup
+
+    setup(shared_app, settings, engine, connection, runtime)
+    return shared_app
+
+
+@pytest.fixture
+def build(make_user, make_item, session, runtime):
+    """build(endpoint, role, place) -> what the endpoint's call needs: the actor, ATS staff, and the item in the
+    status the endpoint needs (or in `status`)."""
+    from complaints import auth
+    from complaints.clock import utcnow
+    from complaints.services.transitions import act
+
+    def factory(endpoint: str, role: str, place: str, status: str | None = None):
+        actor = make_user(role, unit=PLACES[place], password=PASSWORD if endpoint == "password" else None)
+        ctx = SimpleNamespace(actor=actor, item=None, earlier=None, own_token=None, others_token=None,
+                              operator=make_user("operator", unit="ATS"),
+                              supervisor=make_user("supervisor", unit="ATS"),
+                              handler=actor if (role, place) == ("handler", "own") else make_user("handler"),
+                              colleague=make_user("handler", unit="ATS"))
+        if endpoint == "revoke_token":
+            ctx.own_token = auth.issue_api_token(session=session, user=actor, name="spare")[0].id
+        if endpoint == "revoke_others_token":
+            ctx.others_token = auth.issue_api_token(session=session, user=ctx.colleague, name="theirs")[0].id
+        status = status or STATE.get(endpoint)
+        if status is None:
+            return ctx
+        if endpoint == "mark_duplicate":
+            ctx.earlier = make_item(actor=ctx.operator)
+        ctx.item = item = make_item(actor=ctx.operator, **ITEM_FIELDS.get(endpoint, {}))
+        session.flush()
+        for action in PATHS[status]:
+            by = {"supervisor": ctx.supervisor, "operator": ctx.operator}.get(FIRED_BY.get(action), ctx.handler)
+            act(session=session, runtime=runtime, actor=by, item=item, action=action, payload=_payload(action, ctx))
+        now = utcnow()
+        if endpoint == "overdue":
+            item.next_due_at = now - timedelta(hours=1)
+        if endpoint == "due_soon":
+            item.warn_at, item.next_due_at = now - timedelta(hours=1), now + timedelta(hours=1)
+        session.add(item)
+        session.flush()
+        return ctx
+
+    return factory
 
 
 @pytest.mark.parametrize("endpoint", list(EXPECTED))
 @pytest.mark.parametrize("place", list(PLACES))
 @pytest.mark.parametrize("role", ROLES)
-def test_access_matrix(client, bearer, make_user, new_item, session, runtime, role, place, endpoint):
-    from complaints.services.transitions import act
-
-    operator, supervisor = make_user("operator", unit="ATS"), make_user("supervisor", unit="ATS")
-    item = new_item(actor=operator)
-    act(session=session, runtime=runtime, actor=supervisor, item=item, action="dispatch",
-        payload={"handler_id": make_user("handler", unit="ATS").id})
-    colleague = make_user("handler", unit="ATS")
-    actor = make_user(role, unit=PLACES[place])
-    status = _call(client, endpoint, bearer(actor), item, colleague)
+def test_access_matrix(client, bearer, build, role, place, endpoint):
+    ctx = build(endpoint, role, place)
+    status = _call(client, endpoint, bearer(ctx.actor), ctx)
     assert status == EXPECTED[endpoint].get((role, place), 404), (role, place, endpoint)
+
+
+def test_every_api_endpoint_is_in_the_matrix(app):
+    """A new /api route must be added to the matrix (login and token login need no signed-in caller)."""
+    names = {"POST /api/auth/logout": "logout", "GET /api/auth/me": "me", "POST /api/auth/password": "password",
+             "GET /api/auth/tokens": "tokens", "POST /api/auth/tokens": "create_token",
+             "DELETE /api/auth/tokens/{token_id}": "revoke_token", "POST /api/complaints": "register",
+             "GET /api/complaints": "list", "GET /api/complaints/{ref}": "show",
+             "POST /api/complaints/{ref}/reveal": "reveal", "GET /api/people": "people",
+             "POST /api/people": "create_person", "GET /api/people/{person_id}": "person",
+             "PATCH /api/people/{person_id}": "update_person",
+             "PUT /api/people/{person_id}/out-of-office": "out_of_office", "GET /api/units": "units",
+             "GET /api/categories": "categories", "GET /api/statuses": "statuses", "GET /api/actions": "actions",
+             "GET /api/supervision/overdue": "overdue", "GET /api/supervision/due-soon": "due_soon",
+             "GET /api/supervision/counts": "counts", "POST /api/public/status": "public_status"}
+    names |= {f"POST /api/complaints/{{ref}}/actions/{action}": action for action in ACTIONS}
+    routes = {f"{method.upper()} {path}" for path, methods in app.openapi()["paths"].items()
+              if path.startswith("/api/") for method in methods}
+    assert routes == set(names) | {"POST /api/auth/login", "POST /api/auth/token"}
+    assert set(names.values()) <= set(EXPECTED)
+
+
+ASSIGNEE_ONLY = {"accept": "dispatched", "send_back": "dispatched", "reply": "accepted",
+                 "request_extension": "accepted", "suspend": "accepted", "resume": "suspended", "close": "visited"}
+
+
+@pytest.mark.parametrize("action", list(ASSIGNEE_ONLY))
+def test_only_the_assigned_handler_acts_on_the_item(client, bearer, build, action):
+    """谁承办、谁答复: a handler of the same unit who is not assigned sees the item but may not work it."""
+    ctx = build(action, "supervisor", "own")  # the item is assigned to ctx.handler, not to the colleague
+    assert ctx.item.status == ASSIGNEE_ONLY[action] and ctx.item.handler_id == ctx.handler.id
+    headers = bearer(ctx.colleague)
+    assert client.get(f"/api/complaints/{ctx.item.tracking_no}", headers=headers).status_code == 200
+    response = client.post(f"/api/complaints/{ctx.item.tracking_no}/actions/{action}",
+                           json=_payload(action, ctx), headers=headers)
+    assert response.status_code == 403, response.text
+
+
+def test_a_handler_who_is_not_assigned_may_not_reveal_a_confidential_identity(client, bearer, build):
+    ctx = build("reveal", "supervisor", "own")  # a confidential report, assigned to ctx.handler
+    assert ctx.item.confidential and ctx.item.handler_id == ctx.handler.id
+    assert client.post(f"/api/complaints/{ctx.item.tracking_no}/reveal", headers=bearer(ctx.colleague)).status_code \
+        == 404  # as in the matrix: a refused reveal is 404, like an invisible item
+    assert client.post(f"/api/complaints/{ctx.item.tracking_no}/reveal", headers=bearer(ctx.handler)).status_code \
+        == 200
+
+
+# (role, action, the item's status): a role that may never take the action, in a status where nobody may
+NEVER_ALLOWED = [("admin", "reply", "registered"), ("operator", "approve_extension", "dispatched"),
+                 ("handler", "dispatch", "accepted")]
+# a role that may take the action, but not in this status
+NOT_NOW = [("supervisor", "approve_extension", "accepted"), ("handler", "reply", "dispatched"),
+           ("operator", "dispatch", "accepted")]
+
+
+@pytest.mark.parametrize(("role", "action", "status", "expected"),
+                         [(*case, 403) for case in NEVER_ALLOWED] + [(*case, 409) for case in NOT_NOW])
+def test_never_allowed_is_403_whatever_the_status_not_now_is_409(client, bearer, build, role, action, status,
+                                                                 expected):
+    """Rules: an action the role may never take is 403 (for a visible item); one the role may take, but not
+    in the item's current status, is 409. The matrix fires each action in a status where it is possible; this
+    tries the others."""
+    ctx = build(action, role, "own", status=status)  # the handler of ATS is the item's assigned handler
+    response = client.post(f"/api/complaints/{ctx.item.tracking_no}/actions/{action}",
+                           json=_payload(action, ctx), headers=bearer(ctx.actor))
+    assert response.status_code == expected, response.text
+
+
+def test_public_status_needs_no_login(client, new_item):
+    item = new_item()
+    response = client.post("/api/public/status", json={"tracking_no": item.tracking_no, "phone_last4": "5678"})
+    assert response.status_code == 200 and response.json()["status"] == "registered"
 
 
 def test_lists_only_show_visible_items(client, bearer, make_user, new_item):

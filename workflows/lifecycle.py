@@ -149,6 +149,10 @@ def fire(status: Status | None, action: Action | str, roles: frozenset[Role] | s
     action = Action(action)
     rule = TABLE.get((status, action))
     if rule is None:
+        # an action these roles may take in no status at all is refused for the role, whatever the status
+        if not any(_may(r, set(roles), is_assignee) for r in RULES if r.action is action):
+            raise TransitionNotAllowed(status, action, allowed_actions(status, set(roles), is_assignee=is_assignee),
+                                       reason="role")
         raise TransitionNotAllowed(status, action, allowed_actions(status))
     if not _may(rule, set(roles), is_assignee):
         raise TransitionNotAllowed(status, action, allowed_actions(status, set(roles), is_assignee=is_assignee),
