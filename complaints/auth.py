@@ -172,8 +172,22 @@ def revoke_token(*, session: Session, user: User, token_id: int) -> None:
 
 def change_password(*, session: Session, user: User, current: str, new: str,
                     keep: AuthSession | None = None) -> None:
-    """Set a new password after checking the current one; every other session of the user ends."""
+    """Set a new password after checking the current one; every other session of the user ends. A wrong
+    current password counts towards the lock-out like a failed login (flushed; the caller commits it), so a
+    borrowed session cannot be used to guess it."""
+    now = utcnow()
+    if user.locked_until is not None and user.locked_until > now:
+        seconds = max(1, math.ceil((user.locked_until - now).total_seconds()))
+        raise LockedOut(gettext("登录失败次数过多，账户已暂时锁定，请 {minutes} 分钟后再试",
+                                minutes=max(1, math.ceil(seconds / 60))), field="current_password",
+                        retry_after=seconds)
     if not user.password_hash or not _verify(user.password_hash, current):
+        user.failed_logins += 1
+        lock = lock_duration(user.failed_logins)
+        user.locked_until = now + lock if lock else None
+        session.add(user)
+        audit(session, "password_change_failed", user)
+        session.flush()
         raise InvalidInput(gettext("当前密码不正确"), field="current_password")
     if current == new:
         raise InvalidInput(gettext("新密码不能与当前密码相同"), field="new_password")

@@ -86,6 +86,17 @@ def test_lock_out_after_repeated_failures_even_for_the_right_password(client, pe
     assert len(failures) == auth.FREE_ATTEMPTS
 
 
+def test_guessing_the_current_password_on_a_borrowed_session_locks_the_account(client, person, bearer):
+    headers = bearer(person)
+    guess = {"current_password": "wrong-pass-1", "new_password": "taken-over-2026"}
+    for _ in range(auth.FREE_ATTEMPTS):
+        assert_error(client.post("/api/auth/password", json=guess, headers=headers), 422, field="current_password")
+    locked = client.post("/api/auth/password", json={**guess, "current_password": PASSWORD}, headers=headers)
+    assert_error(locked, 429, "locked_out")
+    assert int(locked.headers["retry-after"]) >= 1
+    assert_error(login(client, person.username), 429, "locked_out")
+
+
 def test_lock_expires_and_a_good_login_resets_the_count(client, person, session):
     person.failed_logins, person.locked_until = 7, utcnow() - timedelta(seconds=1)
     session.add(person)

@@ -114,8 +114,13 @@ def me(request: Request, user: CurrentUser, runtime: RuntimeDep) -> Me:
 
 @router.post("/password", status_code=204, summary="修改密码（其他会话与令牌随之失效）")
 def change_password(data: PasswordIn, request: Request, user: CurrentUser, session: SessionDep) -> Response:
-    auth.change_password(session=session, user=user, current=data.current_password, new=data.new_password,
-                         keep=request.state.auth_session)
+    try:
+        auth.change_password(session=session, user=user, current=data.current_password,
+                             new=data.new_password, keep=request.state.auth_session)
+    except DomainError as exc:
+        if exc.field == "current_password":
+            session.commit()  # the wrong guess counts towards the lock-out
+        raise
     return Response(status_code=204)
 
 
