@@ -85,6 +85,20 @@ def test_lists_mask_phones_and_names_always(client, bearer, make_user, new_item,
     assert who == {"name": "王*", "phone": "138****5678", "masked": True, "confidential": False, "anonymous": False}
 
 
+def test_search_matches_its_text_literally(client, bearer, supervisor, new_item):
+    percent = new_item(summary="学校承诺100%退还资料费")
+    backslash = new_item(summary="网上报名系统路径显示 C:\\报名\\ 出错")
+    plain = new_item(summary="学校承诺1000退还资料费")
+    headers = bearer(supervisor)
+
+    def found(text):
+        return {row["id"] for row in client.get("/api/complaints", params={"q": text}, headers=headers).json()["data"]}
+
+    assert percent.id in found("100%退还") and plain.id not in found("100%退还")
+    assert plain.id not in found("学校承诺1_00") and not found("承诺1_0")  # _ is not a wildcard
+    assert found("C:\\报名\\") == {backslash.id} and found("\\") == {backslash.id}
+
+
 def test_list_filters_and_search(client, bearer, supervisor, new_item):
     fees = new_item(category="fees", summary="收取共建费（筛选测试）")
     new_item(category="zone", summary="划片范围有异议（筛选测试）")

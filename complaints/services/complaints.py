@@ -227,9 +227,11 @@ def list_complaints(*, session: Session, runtime: Runtime, actor: User, filters:
     if filters.due_soon:
         where.extend([Complaint.warn_at <= now, Complaint.next_due_at >= now])
     if filters.text:
-        pattern = f"%{filters.text.replace('%', '').replace('_', '')[:100]}%"
-        where.append(or_(Complaint.summary.like(pattern), Complaint.details.like(pattern),
-                         Complaint.tracking_no.like(pattern)))
+        # the text is matched literally: %, _ and the escape character itself are escaped
+        text = filters.text[:100].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{text}%"
+        where.append(or_(Complaint.summary.like(pattern, escape="\\"), Complaint.details.like(pattern, escape="\\"),
+                         Complaint.tracking_no.like(pattern, escape="\\")))
     if filters.received_from:
         where.append(Complaint.received_at >= filters.received_from)
     if filters.received_to:
