@@ -29,7 +29,8 @@ from complaints.runtime import Runtime
 from complaints.settings import Settings, load_settings
 
 ROUTERS = (account, complaints, people, reference, supervision, public, ops)
-PUBLIC_LOOKUPS_PER_MINUTE = 10
+PUBLIC_LOOKUPS_PER_MINUTE = 10  # per client address
+PUBLIC_MISSES_PER_HOUR = 10  # wrong answers per tracking number
 
 
 def session_factory(engine: Engine, connection: Connection | None) -> Callable[[], Session]:
@@ -105,6 +106,7 @@ def setup(app: FastAPI, settings: Settings, engine: Engine | None, connection: C
     turns = 1 if engine.dialect.name == "sqlite" else settings.database.concurrent_writes
     app.state.write_turns = asyncio.Semaphore(turns)
     app.state.public_limiter = SlidingWindowLimiter(limit=PUBLIC_LOOKUPS_PER_MINUTE, window=60)
+    app.state.public_misses = SlidingWindowLimiter(limit=PUBLIC_MISSES_PER_HOUR, window=3600)
     return created
 
 

@@ -40,6 +40,20 @@ def test_lookups_are_rate_limited_per_client(client, app, new_item):
     assert int(response.headers["retry-after"]) >= 1
 
 
+def test_wrong_digits_for_one_tracking_number_are_limited_whatever_the_address(client, app, new_item):
+    """The last four digits have only 10,000 values: guesses from many addresses still run out."""
+    app.state.public_limiter = SlidingWindowLimiter(limit=1000, window=60)  # as if each came from elsewhere
+    item, other = new_item(), new_item()
+    for guess in range(10):
+        assert_error(lookup(client, item.tracking_no.lower(), f"{guess:04d}"), 404, "not_found")
+    refused = lookup(client, item.tracking_no, "5678")  # even the right digits, for an hour
+    assert_error(refused, 429, "rate_limited")
+    assert int(refused.headers["retry-after"]) > 3000
+    assert lookup(client, other.tracking_no, "5678").status_code == 200  # other items are not affected
+    for _ in range(12):  # right answers are not counted as misses
+        assert lookup(client, other.tracking_no, "5678").status_code == 200
+
+
 def test_the_limiter_forgets_old_hits_and_bounds_its_memory():
     now = [0.0]
     limiter = SlidingWindowLimiter(limit=2, window=10, max_keys=3, clock=lambda: now[0])

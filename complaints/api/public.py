@@ -1,7 +1,8 @@
 """/api/public/status: a complainant checks progress with the tracking number and the phone's last four digits.
 
-POST, not GET, so the digits stay out of URLs and access logs. Rate-limited per client address
-(see complaints.api.ratelimit), and "no such number" and "wrong digits" get the same answer.
+POST, not GET, so the digits stay out of URLs and access logs. Rate-limited per client address and, for
+wrong answers, per tracking number (see complaints.api.ratelimit); "no such number" and "wrong digits"
+get the same answer.
 """
 
 from __future__ import annotations
@@ -11,9 +12,8 @@ from datetime import datetime
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from complaints import auth
 from complaints.api.deps import RuntimeDep, SessionDep
-from complaints.services import public
+from complaints.api.ratelimit import public_lookup
 
 router = APIRouter(prefix="/api/public", tags=["public"])
 
@@ -38,7 +38,6 @@ class PublicStatusOut(BaseModel):
 
 @router.post("/status", response_model=PublicStatusOut, summary="办理进度查询（无需登录）")
 def status(data: StatusQuery, request: Request, session: SessionDep, runtime: RuntimeDep) -> PublicStatusOut:
-    auth.rate_limit_public(request)
-    found = public.lookup(session=session, runtime=runtime, tracking_no=data.tracking_no,
+    found = public_lookup(request, session=session, runtime=runtime, tracking_no=data.tracking_no,
                           phone_last4=data.phone_last4)
     return PublicStatusOut(**found.__dict__)

@@ -28,8 +28,8 @@ class SlidingWindowLimiter:
         self._hits: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
-    def hit(self, key: str) -> None:
-        """Count a hit for `key`, or raise RateLimited saying when to retry."""
+    def hit(self, key: str, *, count: bool = True) -> None:
+        """Count a hit for `key` (or, with count=False, only check), or raise RateLimited saying when to retry."""
         now = self.clock()
         with self._lock:
             hits = self._hits.setdefault(key, deque())
@@ -39,6 +39,8 @@ class SlidingWindowLimiter:
                 retry = max(1, int(hits[0] + self.window - now) + 1)
                 raise RateLimited(gettext("查询过于频繁，请 {seconds} 秒后再试", seconds=retry),
                                   field=None, retry_after=retry)
+            if not count:
+                return
             hits.append(now)
             if len(self._hits) > self.max_keys:
                 self._prune(now)
@@ -49,3 +51,22 @@ class SlidingWindowLimiter:
             del self._hits[key]
         while len(self._hits) > self.max_keys:  # still full: forget the oldest keys
             del self._hits[next(iter(self._hits))]
+
+
+def public_lookup(request, *, session, runtime, tracking_no: str, phone_last4: str):
+    """The complainant's status lookup behind two limits: per client address, and per tracking number for
+    wrong answers (PUBLIC_MISSES_PER_HOUR), so that the 10,000 possible last four digits of one item cannot
+    be tried from many addresses."""
+    from complaints import auth
+    from complaints.errors import NotFound
+    from complaints.services import public
+
+    auth.rate_limit_public(request)
+    misses: SlidingWindowLimiter = request.app.state.public_misses
+    key = tracking_no.strip().upper()[:32]
+    misses.hit(key, count=False)
+    try:
+        return public.lookup(session=session, runtime=runtime, tracking_no=tracking_no, phone_last4=phone_last4)
+    except NotFound:
+        misses.hit(key)
+        raise

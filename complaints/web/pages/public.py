@@ -6,9 +6,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 
 from complaints import auth
+from complaints.api.ratelimit import public_lookup
 from complaints.errors import DomainError
 from complaints.i18n import gettext
-from complaints.services import public
 from complaints.web import csrf
 from complaints.web.deps import MaybeUser, PageSession, RuntimeDep
 from complaints.web.render import page
@@ -66,8 +66,7 @@ async def status_lookup(request: Request, session: PageSession, runtime: Runtime
     form = await request.form()
     tracking_no = str(form.get("tracking_no", ""))[:32]
     try:
-        auth.rate_limit_public(request)
-        result = public.lookup(session=session, runtime=runtime, tracking_no=tracking_no,
+        result = public_lookup(request, session=session, runtime=runtime, tracking_no=tracking_no,
                                phone_last4=str(form.get("phone_last4", ""))[:4])
     except DomainError as exc:
         return page(request, "status.html", status_code=exc.http_status, result=None, error=exc,
