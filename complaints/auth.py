@@ -11,6 +11,8 @@ import hashlib
 import hmac
 import math
 import secrets
+import threading
+from collections import OrderedDict
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -39,6 +41,31 @@ _hasher = PasswordHasher()
 class LockedOut(DomainError):
     code = "locked_out"
     http_status = 429
+
+
+class _UnknownNames:
+    """Failed logins for usernames that do not exist, counted like real accounts' (in this process's
+    memory, bounded), so that a lock-out does not tell whether an account exists."""
+
+    def __init__(self, max_names: int = 10_000) -> None:
+        self.max_names = max_names
+        self._failures: OrderedDict[str, tuple[int, datetime | None]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def locked_until(self, name: str) -> datetime | None:
+        with self._lock:
+            return self._failures.get(name, (0, None))[1]
+
+    def fail(self, name: str, now: datetime) -> None:
+        with self._lock:
+            count = self._failures.pop(name, (0, None))[0] + 1
+            lock = lock_duration(count)
+            self._failures[name] = (count, now + lock if lock else None)
+            while len(self._failures) > self.max_names:
+                self._failures.popitem(last=False)
+
+
+_unknown_names = _UnknownNames()
 
 
 @cache
@@ -75,9 +102,11 @@ def authenticate(*, session: Session, username: str, password: str, client: str 
                  now: datetime | None = None) -> User:
     """The user whose password this is, or Unauthenticated / LockedOut; failures are counted (flushed)."""
     now = now or utcnow()
-    user = session.exec(select(User).where(User.username == username.strip()[:64])).first()
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        seconds = max(1, math.ceil((user.locked_until - now).total_seconds()))
+    name = username.strip()[:64]
+    user = session.exec(select(User).where(User.username == name)).first()
+    locked_until = user.locked_until if user is not None else _unknown_names.locked_until(name)
+    if locked_until is not None and locked_until > now:
+        seconds = max(1, math.ceil((locked_until - now).total_seconds()))
         minutes = max(1, math.ceil(seconds / 60))
         raise LockedOut(gettext("登录失败次数过多，账户已暂时锁定，请 {minutes} 分钟后再试", minutes=minutes),
                         field="username", retry_after=seconds)  # the API sends it as Retry-After
@@ -88,6 +117,8 @@ def authenticate(*, session: Session, username: str, password: str, client: str 
             lock = lock_duration(user.failed_logins)
             user.locked_until = now + lock if lock else None
             session.add(user)
+        else:
+            _unknown_names.fail(name, now)
         audit(session, "login_failed", user, username=username[:64], client=client)
         session.flush()
         raise Unauthenticated(gettext("用户名或密码错误"), field="password")

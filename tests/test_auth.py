@@ -97,6 +97,15 @@ def test_guessing_the_current_password_on_a_borrowed_session_locks_the_account(c
     assert_error(login(client, person.username), 429, "locked_out")
 
 
+def test_a_lock_out_does_not_tell_whether_the_account_exists(client, person):
+    answers = {}
+    for name in (person.username, f"nobody_{person.id}"):
+        for _ in range(auth.FREE_ATTEMPTS):
+            assert_error(login(client, name, "wrong-pass-1"), 401, "unauthenticated")
+        answers[name] = assert_error(login(client, name, "wrong-pass-1"), 429, "locked_out")
+    assert answers[person.username] == answers[f"nobody_{person.id}"]
+
+
 def test_lock_expires_and_a_good_login_resets_the_count(client, person, session):
     person.failed_logins, person.locked_until = 7, utcnow() - timedelta(seconds=1)
     session.add(person)
