@@ -98,25 +98,34 @@ def lock_duration(failed_logins: int) -> timedelta | None:
     return min(FIRST_LOCK * 2 ** min(over, 16), MAX_LOCK)
 
 
+def _refuse_if_locked(locked_until: datetime | None, now: datetime, *, field: str) -> None:
+    if locked_until is not None and locked_until > now:
+        seconds = max(1, math.ceil((locked_until - now).total_seconds()))
+        raise LockedOut(gettext("登录失败次数过多，账户已暂时锁定，请 {minutes} 分钟后再试",
+                                minutes=max(1, math.ceil(seconds / 60))),
+                        field=field, retry_after=seconds)  # the API sends it as Retry-After
+
+
+def _count_failure(session: Session, user: User, now: datetime) -> None:
+    """One more failed password: locked for lock_duration() once past FREE_ATTEMPTS."""
+    user.failed_logins += 1
+    lock = lock_duration(user.failed_logins)
+    user.locked_until = now + lock if lock else None
+    session.add(user)
+
+
 def authenticate(*, session: Session, username: str, password: str, client: str = "",
                  now: datetime | None = None) -> User:
     """The user whose password this is, or Unauthenticated / LockedOut; failures are counted (flushed)."""
     now = now or utcnow()
     name = username.strip()[:64]
     user = session.exec(select(User).where(User.username == name)).first()
-    locked_until = user.locked_until if user is not None else _unknown_names.locked_until(name)
-    if locked_until is not None and locked_until > now:
-        seconds = max(1, math.ceil((locked_until - now).total_seconds()))
-        minutes = max(1, math.ceil(seconds / 60))
-        raise LockedOut(gettext("登录失败次数过多，账户已暂时锁定，请 {minutes} 分钟后再试", minutes=minutes),
-                        field="username", retry_after=seconds)  # the API sends it as Retry-After
+    _refuse_if_locked(user.locked_until if user is not None else _unknown_names.locked_until(name), now,
+                      field="username")
     stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
     if not _verify(stored, password) or user is None or not user.active or not user.password_hash:
         if user is not None:
-            user.failed_logins += 1
-            lock = lock_duration(user.failed_logins)
-            user.locked_until = now + lock if lock else None
-            session.add(user)
+            _count_failure(session, user, now)
         else:
             _unknown_names.fail(name, now)
         audit(session, "login_failed", user, username=username[:64], client=client)
@@ -207,16 +216,9 @@ def change_password(*, session: Session, user: User, current: str, new: str,
     current password counts towards the lock-out like a failed login (flushed; the caller commits it), so a
     borrowed session cannot be used to guess it."""
     now = utcnow()
-    if user.locked_until is not None and user.locked_until > now:
-        seconds = max(1, math.ceil((user.locked_until - now).total_seconds()))
-        raise LockedOut(gettext("登录失败次数过多，账户已暂时锁定，请 {minutes} 分钟后再试",
-                                minutes=max(1, math.ceil(seconds / 60))), field="current_password",
-                        retry_after=seconds)
+    _refuse_if_locked(user.locked_until, now, field="current_password")
     if not user.password_hash or not _verify(user.password_hash, current):
-        user.failed_logins += 1
-        lock = lock_duration(user.failed_logins)
-        user.locked_until = now + lock if lock else None
-        session.add(user)
+        _count_failure(session, user, now)
         audit(session, "password_change_failed", user)
         session.flush()
         raise InvalidInput(gettext("当前密码不正确"), field="current_password")
