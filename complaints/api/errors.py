@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
-from starlette.routing import Match, Mount
+from starlette.routing import Mount
 
 from complaints.errors import ActionNotAllowed, DomainError
 from complaints.i18n import N_, current_locale, gettext, locale_for_scope
@@ -151,23 +151,26 @@ async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
     return _respond(request, exc.status_code, code, gettext(message), None, headers or None)
 
 
-HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+def endpoints(routes):
+    """The app's endpoint routes, in order: an included router (FastAPI wraps it) contributes its own."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from endpoints(inner.routes)
+        else:
+            yield route
 
 
 def allowed_methods(request: Request) -> list[str]:
-    """Every method some route serves at this path (Starlette names only the first route's).
-
-    Each method is tried against the app's routes as the router would (included routers match through
-    their own routes); a mounted app, such as the static files, answers for itself and is left out.
-    """
-    routes = [route for route in request.app.router.routes if not isinstance(route, Mount)]
-    methods = []
-    for method in HTTP_METHODS:
-        # a copy of FastAPI's per-request state as well: matching notes its progress there
-        scope = {**request.scope, "method": method, "fastapi": dict(request.scope.get("fastapi") or {})}
-        if any(route.matches(scope)[0] is Match.FULL for route in routes):
-            methods.append(method)
-    return methods
+    """Every method some route serves at this path (Starlette names only the first route's); a mounted
+    app, such as the static files, answers for itself and is left out."""
+    path = request.scope["path"]
+    methods: set[str] = set()
+    for route in endpoints(request.app.router.routes):
+        regex = getattr(route, "path_regex", None)
+        if not isinstance(route, Mount) and regex is not None and regex.match(path):
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
 
 
 async def server_error(request: Request, exc: Exception) -> JSONResponse:

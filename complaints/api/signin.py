@@ -13,7 +13,7 @@ from starlette.routing import Match
 
 from complaints import auth
 from complaints.api.deps import credentials_presented, current_user
-from complaints.api.errors import error_body
+from complaints.api.errors import endpoints, error_body
 from complaints.i18n import gettext
 
 _SIGN_IN = {current_user, credentials_presented}
@@ -37,16 +37,6 @@ def _has_credentials(scope) -> bool:
     return False
 
 
-def _endpoints(routes):
-    """The app's endpoint routes, in order: an included router (FastAPI wraps it) contributes its own."""
-    for route in routes:
-        inner = getattr(route, "original_router", None)
-        if inner is not None:
-            yield from _endpoints(inner.routes)
-        else:
-            yield route
-
-
 class SignInFirst:
     """Pure ASGI; looks routes up only for a request that carries no credentials at all."""
 
@@ -66,7 +56,7 @@ class SignInFirst:
 
     def _route_needs_sign_in(self, scope) -> bool:
         if self._routes is None:
-            self._routes = list(_endpoints(self.api.router.routes))
+            self._routes = list(endpoints(self.api.router.routes))
         for route in self._routes:
             match, _ = route.matches(scope)
             if match is Match.FULL:
