@@ -38,16 +38,17 @@ from workflows.vocab import N_
 C = Complaint
 # The items entering a state, with what the events and notices say of them: the statements after the
 # collection read these few rows, not the complaint table again (one scan of it per statement on PostgreSQL).
-HIT = table("sla_hit", column("id", Integer), column("unit_code", String), column("handler_id", Integer),
-            column("status", String), column("tracking_no", String), column("summary", String),
-            column("next_due_at", C.__table__.c.next_due_at.type),
-            column("supervise_due_at", C.__table__.c.supervise_due_at.type))
+_HIT_COLUMNS = [  # name, type, its PostgreSQL declaration (SQLite stores what it is given)
+    ("id", Integer, "BIGINT PRIMARY KEY"), ("unit_code", String, "TEXT"), ("handler_id", Integer, "BIGINT"),
+    ("status", String, "TEXT"), ("tracking_no", String, "TEXT"), ("summary", String, "TEXT"),
+    ("next_due_at", C.__table__.c.next_due_at.type, "TIMESTAMPTZ"),
+    ("supervise_due_at", C.__table__.c.supervise_due_at.type, "TIMESTAMPTZ")]
+HIT = table("sla_hit", *(column(name, kind) for name, kind, _ in _HIT_COLUMNS))
 H = HIT.c
-TEMP_DDL = {"postgresql": "CREATE TEMP TABLE IF NOT EXISTS sla_hit (id BIGINT PRIMARY KEY, unit_code TEXT, "
-                          "handler_id BIGINT, status TEXT, tracking_no TEXT, summary TEXT, next_due_at TIMESTAMPTZ, "
-                          "supervise_due_at TIMESTAMPTZ) ON COMMIT DROP",
-            "sqlite": "CREATE TEMP TABLE IF NOT EXISTS sla_hit (id INTEGER PRIMARY KEY, unit_code TEXT, "
-                      "handler_id INTEGER, status TEXT, tracking_no TEXT, summary TEXT, next_due_at, supervise_due_at)"}
+_PG_COLUMNS = ", ".join(f"{name} {declared}" for name, _, declared in _HIT_COLUMNS)
+_SQLITE_COLUMNS = ", ".join(["id INTEGER PRIMARY KEY", *(name for name, _, _ in _HIT_COLUMNS[1:])])
+TEMP_DDL = {"postgresql": f"CREATE TEMP TABLE IF NOT EXISTS sla_hit ({_PG_COLUMNS}) ON COMMIT DROP",
+            "sqlite": f"CREATE TEMP TABLE IF NOT EXISTS sla_hit ({_SQLITE_COLUMNS})"}
 NOTIFY_COLUMNS = ["user_id", "complaint_id", "kind", "subject", "body", "created_at", "channel", "attempts"]
 LISTED = 20  # items named in a supervisor's notice
 EVENT_COLUMNS = ["complaint_id", "at", "actor_id", "action", "from_status", "to_status", "note", "changes"]
