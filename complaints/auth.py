@@ -264,11 +264,6 @@ def logout_browser(*, session: Session, request) -> None:
         revoke(session=session, record=found[1])
 
 
-def rate_limit_public(request) -> None:
-    """Count one public status lookup for the client's address, or raise RateLimited (429)."""
-    request.app.state.public_limiter.hit(client_address(request))
-
-
 def client_address(request) -> str:
     """The peer address (uvicorn rewrites it from X-Forwarded-For only for --forwarded-allow-ips proxies)."""
     return request.client.host if request.client else "unknown"

@@ -11,8 +11,10 @@ import threading
 import time
 from collections import deque
 
-from complaints.errors import DomainError
+from complaints import auth
+from complaints.errors import DomainError, NotFound
 from complaints.i18n import gettext
+from complaints.services import public
 
 
 class RateLimited(DomainError):
@@ -57,11 +59,7 @@ def public_lookup(request, *, session, runtime, tracking_no: str, phone_last4: s
     """The complainant's status lookup behind two limits: per client address, and per tracking number for
     wrong answers (PUBLIC_MISSES_PER_HOUR), so that the 10,000 possible last four digits of one item cannot
     be tried from many addresses."""
-    from complaints import auth
-    from complaints.errors import NotFound
-    from complaints.services import public
-
-    auth.rate_limit_public(request)
+    request.app.state.public_limiter.hit(auth.client_address(request))
     misses: SlidingWindowLimiter = request.app.state.public_misses
     key = tracking_no.strip().upper()[:32]
     misses.hit(key, count=False)
