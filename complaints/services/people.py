@@ -95,7 +95,7 @@ def update_user(*, session: Session, settings: Settings, actor: User, user: User
     if user.id == actor.id and "roles" in changes and parse_roles(changes["roles"]) != user.roles:
         raise InvalidInput(gettext("不能修改自己的角色，请由其他管理员办理"), field="roles")
     if user.id == actor.id and changes.get("active") is False:
-        raise InvalidInput(gettext("不能停用自己或取消自己的管理员角色"), field="active")
+        raise InvalidInput(gettext("不能停用自己的账户"), field="active")
     if "name" in changes:
         name = (changes["name"] or "").strip()
         if not name or len(name) > 64:
