@@ -22,15 +22,13 @@ from complaints.api.deps import reject_unknown_query
 from complaints.api.limits import BodyLimit
 from complaints.api.metrics import LatencyHistogram, RequestMiddleware
 from complaints.api.openapi import restrict_vocabulary
-from complaints.api.ratelimit import SlidingWindowLimiter
+from complaints.api.ratelimit import PUBLIC_BY_ADDRESS, PUBLIC_MISSES
 from complaints.api.signin import SignInFirst
 from complaints.db import engine_for
 from complaints.runtime import Runtime
 from complaints.settings import Settings, load_settings
 
 ROUTERS = (account, complaints, people, reference, supervision, public, ops)
-PUBLIC_LOOKUPS_PER_MINUTE = 10  # per client address
-PUBLIC_MISSES_PER_HOUR = 10  # wrong answers per tracking number
 
 
 def session_factory(engine: Engine, connection: Connection | None) -> Callable[[], Session]:
@@ -105,8 +103,7 @@ def setup(app: FastAPI, settings: Settings, engine: Engine | None, connection: C
     # see write_turn: SQLite has one writer at a time; PostgreSQL takes a few from each process
     turns = 1 if engine.dialect.name == "sqlite" else settings.database.concurrent_writes
     app.state.write_turns = asyncio.Semaphore(turns)
-    app.state.public_limiter = SlidingWindowLimiter(limit=PUBLIC_LOOKUPS_PER_MINUTE, window=60)
-    app.state.public_misses = SlidingWindowLimiter(limit=PUBLIC_MISSES_PER_HOUR, window=3600)
+    app.state.public_limiter, app.state.public_misses = PUBLIC_BY_ADDRESS, PUBLIC_MISSES  # counted in the database
     return created
 
 

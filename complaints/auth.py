@@ -11,8 +11,6 @@ import hashlib
 import hmac
 import math
 import secrets
-import threading
-from collections import OrderedDict
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -24,6 +22,7 @@ from complaints.clock import utcnow
 from complaints.errors import DomainError, InvalidInput, NotFound, Unauthenticated
 from complaints.i18n import gettext
 from complaints.models import AuditLog, AuthSession, User
+from complaints.services import counters
 from complaints.services.people import hash_password
 from complaints.settings import Settings
 
@@ -43,29 +42,15 @@ class LockedOut(DomainError):
     http_status = 429
 
 
-class _UnknownNames:
-    """Failed logins for usernames that do not exist, counted like real accounts' (in this process's
-    memory, bounded), so that a lock-out does not tell whether an account exists."""
-
-    def __init__(self, max_names: int = 10_000) -> None:
-        self.max_names = max_names
-        self._failures: OrderedDict[str, tuple[int, datetime | None]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def locked_until(self, name: str) -> datetime | None:
-        with self._lock:
-            return self._failures.get(name, (0, None))[1]
-
-    def fail(self, name: str, now: datetime) -> None:
-        with self._lock:
-            count = self._failures.pop(name, (0, None))[0] + 1
-            lock = lock_duration(count)
-            self._failures[name] = (count, now + lock if lock else None)
-            while len(self._failures) > self.max_names:
-                self._failures.popitem(last=False)
+UNKNOWN_NAMES = "login_unknown"  # failed logins for usernames that are no account (services.counters)
 
 
-_unknown_names = _UnknownNames()
+def _unknown_name_locked_until(session: Session, name: str) -> datetime | None:
+    """Names that are no account are locked out like real accounts, counted in the database for every
+    process, so that a lock-out does not tell whether an account exists."""
+    failures, last_at = counters.running_count(session, UNKNOWN_NAMES, name)
+    lock = lock_duration(failures)
+    return last_at + lock if lock and last_at else None
 
 
 @cache
@@ -120,14 +105,14 @@ def authenticate(*, session: Session, username: str, password: str, client: str 
     now = now or utcnow()
     name = username.strip()[:64]
     user = session.exec(select(User).where(User.username == name)).first()
-    _refuse_if_locked(user.locked_until if user is not None else _unknown_names.locked_until(name), now,
+    _refuse_if_locked(user.locked_until if user is not None else _unknown_name_locked_until(session, name), now,
                       field="username")
     stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
     if not _verify(stored, password) or user is None or not user.active or not user.password_hash:
         if user is not None:
             _count_failure(session, user, now)
         else:
-            _unknown_names.fail(name, now)
+            counters.add_to_running_count(session, UNKNOWN_NAMES, name, now=now)
         audit(session, "login_failed", user, username=username[:64], client=client)
         session.flush()
         raise Unauthenticated(gettext("用户名或密码错误"), field="password")

@@ -3,7 +3,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, Relationship, SQLModel
 
@@ -223,6 +223,18 @@ class AuditLog(SQLModel, table=True):
     actor_id: int | None = Field(default=None, foreign_key="user.id")
     action: str = Field(max_length=32)
     detail: dict | None = Field(default=None, sa_column=Column(JSON))
+
+
+class RateCounter(SQLModel, table=True):
+    """Hits of one key in one time slot of one limit, shared by every process on the database (the public
+    lookup per address and per tracking number; failed logins for names that are no account)."""
+
+    scope: str = Field(primary_key=True, max_length=24)
+    key: str = Field(primary_key=True, max_length=128)
+    # seconds since the epoch // the slot's width; 0 for a running count
+    slot: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    hits: int = 0
+    last_at: datetime = Field(default_factory=utcnow, index=True)
 
 
 class AuthSession(SQLModel, table=True):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -104,6 +105,16 @@ def test_a_lock_out_does_not_tell_whether_the_account_exists(client, person):
             assert_error(login(client, name, "wrong-pass-1"), 401, "unauthenticated")
         answers[name] = assert_error(login(client, name, "wrong-pass-1"), 429, "locked_out")
     assert answers[person.username] == answers[f"nobody_{person.id}"]
+
+
+def test_unknown_names_are_locked_out_across_processes(settings, engine, connection, runtime, client):
+    """Failed logins of a name that is no account are counted in the database: a second API process
+    sees the lock-out the first one set."""
+    name = f"nobody_{uuid.uuid4().hex[:6]}"
+    for _ in range(auth.FREE_ATTEMPTS):
+        assert_error(login(client, name, "wrong-pass-1"), 401, "unauthenticated")
+    with TestClient(create_app(settings, engine=engine, connection=connection, runtime=runtime)) as other:
+        assert_error(login(other, name, "wrong-pass-1"), 429, "locked_out")
 
 
 def test_lock_expires_and_a_good_login_resets_the_count(client, person, session):
