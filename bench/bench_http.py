@@ -107,8 +107,8 @@ def prepare_app_db(url: str) -> str:
     upgrade(url)
     engine = make_engine(url)
     with Session(engine) as session:
-        user = add_user(session=session, settings=load_settings(database={"url": url}), username="bench_op",
-                        name="接线员", unit_code="KZ", roles=["operator"])
+        user = add_user(session=session, settings=load_settings(database={"url": url}), actor=None,
+                        username="bench_op", name="接线员", unit_code="KZ", roles=["operator"])
         _, token = auth.create_session(session=session, user=user, kind="api", name="bench")
         session.commit()
     engine.dispose()

@@ -35,7 +35,7 @@ def setup(name: str):
     settings = load_settings(database={"url": url})
     engine = make_engine(url)
     with Session(engine, expire_on_commit=False) as session:
-        operator = add_user(session=session, settings=settings, username="bench_op", name="接线员",
+        operator = add_user(session=session, settings=settings, actor=None, username="bench_op", name="接线员",
                             unit_code="KZ", roles=["operator"])
         session.commit()
     return engine, Runtime.load(settings, engine), operator

@@ -63,7 +63,7 @@ def _people(session: Session, runtime: Runtime, password: str) -> dict[str, dict
             staff[unit.code][role] = []
             for username, name in members:
                 user = session.exec(select(User).where(User.username == username)).first() or add_user(
-                    session=session, settings=runtime.settings, username=username,
+                    session=session, settings=runtime.settings, actor=None, username=username,
                     name=f"{name}（{unit.name[:3]}）", unit_code=unit.code, roles=[role], password=password,
                     phone=f"0908-76{random.randint(10000, 99999)}")
                 staff[unit.code][role].append(user)

@@ -111,7 +111,7 @@ def make_user(session, settings):
     """make_user("handler", unit="ATS") -> a new person with those roles."""
 
     def factory(*roles: str, unit: str = "ATS", name: str | None = None, password: str | None = None) -> User:
-        return people.add_user(session=session, settings=settings, username=unique("u"),
+        return people.add_user(session=session, settings=settings, actor=None, username=unique("u"),
                                name=name or f"测试{'/'.join(roles)}", unit_code=unit,
                                roles=list(roles) or ["operator"], password=password)
 

@@ -135,7 +135,8 @@ def test_reassign_gives_new_handler_a_fresh_contact_deadline(session, runtime, s
 def test_out_of_office_handler_is_replaced_by_delegate(session, runtime, staff, item):
     from complaints.services.people import set_out_of_office
 
-    set_out_of_office(session=session, user=staff["handler"], away=True, delegate=staff["other_handler"])
+    set_out_of_office(session=session, settings=runtime.settings, actor=staff["handler"], user=staff["handler"],
+                      away=True, delegate=staff["other_handler"])
     fire(session, runtime, staff["supervisor"], item, "dispatch", handler_id=staff["handler"].id)
     assert item.handler_id == staff["other_handler"].id
 
@@ -199,11 +200,11 @@ def test_two_people_acting_at_once_second_gets_conflict(engine, runtime, setting
     from complaints.services.people import add_user
 
     with Session(engine, expire_on_commit=False) as setup:
-        sup = add_user(session=setup, settings=settings, username="conc_sup", name="甲", unit_code="AKT",
+        sup = add_user(session=setup, settings=settings, actor=None, username="conc_sup", name="甲", unit_code="AKT",
                        roles=["supervisor"])
-        other = add_user(session=setup, settings=settings, username="conc_sup2", name="乙", unit_code="AKT",
+        other = add_user(session=setup, settings=settings, actor=None, username="conc_sup2", name="乙", unit_code="AKT",
                          roles=["supervisor"])
-        handler = add_user(session=setup, settings=settings, username="conc_h", name="丙", unit_code="AKT",
+        handler = add_user(session=setup, settings=settings, actor=None, username="conc_h", name="丙", unit_code="AKT",
                            roles=["handler"])
         item = service.register(session=setup, runtime=runtime, actor=sup,
                                 data={"channel": "call", "kind": "complaint", "unit_code": "AKT",

@@ -128,8 +128,8 @@ def test_concurrent_registrations_in_one_unit_get_distinct_consecutive_numbers(e
     from complaints.services import people
 
     with unit_of_work(engine) as session:
-        actor = people.add_user(session=session, settings=settings, username="concurrent_op", name="并发接线员",
-                                unit_code="AHQ", roles=["operator"])
+        actor = people.add_user(session=session, settings=settings, actor=None, username="concurrent_op",
+                                name="并发接线员", unit_code="AHQ", roles=["operator"])
     data = {"channel": "call", "kind": "complaint", "unit_code": "AHQ", "category": "fees",
             "summary": "反映学校收取共建费", "received_at": RECEIVED}
 

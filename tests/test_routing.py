@@ -61,7 +61,8 @@ def test_least_loaded_handler_of_the_unit_otherwise(session, runtime, make_user,
 
 def test_out_of_office_handlers_are_skipped_for_their_delegate(session, runtime, make_user, make_item):
     away, delegate = make_user("handler", unit="WQ"), make_user("handler", unit="WQ")
-    people.set_out_of_office(session=session, user=away, away=True, delegate=delegate)
+    people.set_out_of_office(session=session, settings=runtime.settings, actor=away, user=away, away=True,
+                             delegate=delegate)
     session.add(RoutingRule(unit_code="WQ", category="fees", handler_id=away.id))
     item = make_item(unit_code="WQ")
     dispatch_now(session, runtime)

@@ -41,6 +41,7 @@ class PersonUpdate(BaseModel):
 
     name: str | None = Field(default=None, min_length=1, max_length=64)
     roles: list[Role] | None = Field(default=None, min_length=1, max_length=4)
+    unit_code: str | None = Field(default=None, max_length=8, description="move to another unit")
     active: StrictBool | None = None
     phone: str | None = Field(default=None, max_length=32)
     email: str | None = Field(default=None, max_length=128, pattern=EMAIL)
@@ -94,12 +95,9 @@ def show_person(person_id: PersonId, user: CurrentUser, session: SessionDep, run
 
 @router.post("", status_code=201, response_model=PersonOut, summary="新增人员（管理员）")
 def create_person(data: PersonCreate, user: CurrentUser, session: SessionDep, runtime: RuntimeDep) -> PersonOut:
-    check_unit(runtime.settings, data.unit_code)
-    if not may_manage_person(user, data.unit_code, runtime.settings):
-        raise Forbidden(gettext("只有本单位（或州局）的管理员可以管理人员"), field="unit_code")
-    person = people.add_user(session=session, settings=runtime.settings, username=data.username, name=data.name,
-                             unit_code=data.unit_code, roles=[r.value for r in data.roles], password=data.password,
-                             phone=data.phone, email=data.email)
+    person = people.add_user(session=session, settings=runtime.settings, actor=user, username=data.username,
+                             name=data.name, unit_code=data.unit_code, roles=[r.value for r in data.roles],
+                             password=data.password, phone=data.phone, email=data.email)
     return person_out(person, full=True)
 
 
@@ -120,5 +118,6 @@ def set_out_of_office(person_id: PersonId, data: OutOfOffice, user: CurrentUser,
     person = visible_person(session, runtime, user, person_id) if person_id == user.id else \
         managed_person(session, runtime, user, person_id)
     delegate = visible_person(session, runtime, user, data.delegate_id) if data.delegate_id else None
-    person = people.set_out_of_office(session=session, user=person, away=data.away, delegate=delegate)
+    person = people.set_out_of_office(session=session, settings=runtime.settings, actor=user, user=person,
+                                      away=data.away, delegate=delegate)
     return shown(user, person, runtime)

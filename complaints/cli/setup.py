@@ -38,7 +38,7 @@ def init(
             if not os.isatty(0):
                 fail("请用 --password 或 COMPLAINTS_ADMIN_PASSWORD 提供管理员密码")
             password = getpass.getpass("管理员密码：")
-        user = people.add_user(session=session, settings=settings, username=admin, name=name,
+        user = people.add_user(session=session, settings=settings, actor=None, username=admin, name=name,
                                unit_code=unit or settings.app.prefecture_unit,
                                roles=["supervisor", "admin"], password=password)
     typer.echo(f"已创建管理员 {user.username}（{settings.unit_map[user.unit_code].name}）")
@@ -53,11 +53,31 @@ def users_add(
     password: str = typer.Option(None, help="登录密码（至少8位）"),
     phone: str = typer.Option(None, help="联系电话"),
 ) -> None:
-    """新增人员。"""
+    """新增人员（以 --as 指定的管理员身份，记入审计日志）。"""
     with state.session() as session, domain_errors():
-        user = people.add_user(session=session, settings=state.settings, username=username, name=name,
-                               unit_code=unit, roles=roles, password=password, phone=phone)
+        user = people.add_user(session=session, settings=state.settings, actor=state.actor(session),
+                               username=username, name=name, unit_code=unit, roles=roles, password=password,
+                               phone=phone)
     typer.echo(f"已新增 {user.username}（id {user.id}）")
+
+
+@users_app.command("set")
+def users_set(
+    username: str,
+    roles: str = typer.Option(None, help="新的角色，逗号分隔"),
+    unit: str = typer.Option(None, help="调往的单位代码"),
+    active: bool = typer.Option(None, "--active/--inactive", help="在岗或停用"),
+    password: str = typer.Option(None, help="重设登录密码（该人员的会话和令牌随之失效）"),
+    unlock: bool = typer.Option(False, "--unlock", help="解除登录失败后的锁定"),
+) -> None:
+    """修改人员的角色、单位、在岗状态或密码（以 --as 指定的管理员身份，记入审计日志）。"""
+    changes = {"roles": roles, "unit_code": unit, "active": active, "password": password, "unlock": unlock or None}
+    with state.session() as session, domain_errors():
+        actor = state.actor(session)
+        person = people.get_user(session=session, username=username)
+        people.update_user(session=session, settings=state.settings, actor=actor, user=person,
+                           changes={name: value for name, value in changes.items() if value is not None})
+    typer.echo(f"已修改 {username}")
 
 
 @users_app.command("list")

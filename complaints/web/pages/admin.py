@@ -70,11 +70,9 @@ async def _apply(request, user, session, runtime, change):
 @router.post("/people", dependencies=[Depends(csrf.verify)])
 async def add_person(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep):
     def change(form):
-        unit = str(form.get("unit_code", ""))
-        if unit not in {u.code for u in _units_for(user, runtime)}:
-            raise InvalidInput(gettext("只能在本单位新增人员"), field="unit_code")
-        people.add_user(session=session, settings=runtime.settings, username=str(form.get("username", "")),
-                        name=str(form.get("name", "")), unit_code=unit, roles=form.getlist("roles"),
+        people.add_user(session=session, settings=runtime.settings, actor=user,
+                        username=str(form.get("username", "")), name=str(form.get("name", "")),
+                        unit_code=str(form.get("unit_code", "")), roles=form.getlist("roles"),
                         password=str(form.get("password", "")) or None, phone=str(form.get("phone", "")) or None)
         return "people"
     return await _apply(request, user, session, runtime, change)
@@ -86,14 +84,12 @@ async def edit_person(request: Request, user_id: int, user: PageUser, session: P
         person = people.get_user(session=session, user_id=user_id)
         if person.unit_code not in {u.code for u in _units_for(user, runtime)}:
             raise InvalidInput(gettext("找不到该人员"), field="user")
-        person.roles = people.parse_roles(form.getlist("roles"))
-        person.active = form.get("active") == "on"
-        if person.id == user.id and (not person.active or "admin" not in person.role_set):
-            raise InvalidInput(gettext("不能停用自己或取消自己的管理员角色"), field="roles")
+        people.update_user(session=session, settings=runtime.settings, actor=user, user=person,
+                           changes={"roles": form.getlist("roles"), "active": form.get("active") == "on"})
         delegate_id = str(form.get("delegate_id", ""))
         delegate = people.get_user(session=session, user_id=int(delegate_id)) if delegate_id.isdigit() else None
-        people.set_out_of_office(session=session, user=person, away=form.get("out_of_office") == "on",
-                                 delegate=delegate)
+        people.set_out_of_office(session=session, settings=runtime.settings, actor=user, user=person,
+                                 away=form.get("out_of_office") == "on", delegate=delegate)
         return "people"
     return await _apply(request, user, session, runtime, change)
 
