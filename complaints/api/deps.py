@@ -1,6 +1,6 @@
 """What every route needs: the request's database session, the runtime and the signed-in user.
 
-Reusable by the web pages: `get_session(request)` and `user_from_request(request, session)`.
+Reusable by the web pages: `request_session(request)` and `user_from_request(request, session)`.
 Credentials are a bearer token (`Authorization: Bearer ...`, for integrations) or the browser's
 session cookie. A cookie-authenticated request that changes something must also send the session's
 CSRF token in `X-CSRF-Token` (given by login and by GET /api/auth/me); bearer requests need none,
@@ -10,7 +10,7 @@ since a browser never attaches them on its own.
 from __future__ import annotations
 
 import hmac
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, TypeVar
 
@@ -21,7 +21,6 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from complaints import auth
-from complaints.db import committing
 from complaints.errors import Forbidden, InvalidInput, Unauthenticated
 from complaints.i18n import gettext
 from complaints.models import User
@@ -75,15 +74,6 @@ async def request_session(request: Request) -> AsyncIterator[Session]:
             await run_in_threadpool(_finish, session, exc)
             raise
         await run_in_threadpool(_finish, session, None)
-
-
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per page request (the web pages), committed or rolled back like request_session.
-
-    It takes no write turn: a page that writes while another request does waits in SQLite's busy handler.
-    """
-    with request.app.state.session_factory() as session, committing(session):
-        yield session
 
 
 async def get_runtime(request: Request) -> Runtime:

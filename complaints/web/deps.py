@@ -1,14 +1,22 @@
-"""What every page needs: the database session, the runtime, the signed-in user."""
+"""What every page needs: the database session, the submitted form, the runtime, the signed-in user.
+
+Page handlers that touch the database are plain `def` (they run in the thread pool): blocking database
+work in an `async def` handler stalls the worker's event loop, and with it every other request, including
+the API request whose commit the page's own query may be waiting for.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy import event
 from sqlmodel import Session
+from starlette.datastructures import FormData
 
+from complaints.api.deps import request_session
 from complaints.errors import DomainError
 from complaints.models import User
 from complaints.runtime import Runtime
@@ -39,15 +47,22 @@ def get_runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
-def get_page_session(request: Request) -> Iterator[Session]:
-    """One session per page request: committed when the handler returns, rolled back on error."""
-    from complaints.api.deps import get_session
+async def get_form(request: Request) -> FormData:
+    """The submitted form, read in the event loop so that the handler itself can be a plain `def`."""
+    return await request.form()
 
-    yield from get_session(request)
+
+def after_commit(session: Session, work: Callable[[], None]) -> None:
+    """Run `work` once the request's session has committed (e.g. reload what other sessions read)."""
+    event.listen(session, "after_commit", lambda _session: work(), once=True)
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-PageSession = Annotated[Session, Depends(get_page_session)]
+# the API's unit of work (api/deps.py request_session): a page that may write takes the same write turn, and
+# the session is committed once, when the handler returns (rolled back when it raises), before the response
+# is sent; handlers never commit themselves
+PageSession = Annotated[Session, Depends(request_session, scope="function")]
+PageForm = Annotated[FormData, Depends(get_form)]
 
 
 def current_user(request: Request, session: PageSession) -> User:

@@ -16,7 +16,7 @@ from complaints.models import CalendarEntry, CalendarYear, CategoryEdit, JobRun,
 from complaints.services import people
 from complaints.services.scope import sees_all_units
 from complaints.web import csrf
-from complaints.web.deps import PageSession, PageUser, RuntimeDep
+from complaints.web.deps import PageForm, PageSession, PageUser, RuntimeDep, after_commit
 from complaints.web.render import page
 from workflows.vocab import Role
 
@@ -54,32 +54,33 @@ def admin_home(request: Request, user: PageUser, session: PageSession, runtime: 
     return _render(request, user, session, runtime)
 
 
-async def _apply(request, user, session, runtime, change):
-    """Run one admin change; a refused change re-renders the page with its error and saves nothing."""
+def _apply(request, form, user, session, runtime, change):
+    """Run one admin change; a refused change re-renders the page with its error and saves nothing (the
+    request's session commits what is left, once)."""
     _admin(user)
-    form = await request.form()
     try:
         with session.begin_nested():
             message = change(form)
     except DomainError as exc:
         return _render(request, user, session, runtime, error=exc, status_code=exc.http_status)
-    session.commit()
     return RedirectResponse(f"/admin?done={message}", status_code=303)
 
 
 @router.post("/people", dependencies=[Depends(csrf.verify)])
-async def add_person(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep):
+def add_person(request: Request, form: PageForm, user: PageUser, session: PageSession,
+               runtime: RuntimeDep):
     def change(form):
         people.add_user(session=session, settings=runtime.settings, actor=user,
                         username=str(form.get("username", "")), name=str(form.get("name", "")),
                         unit_code=str(form.get("unit_code", "")), roles=form.getlist("roles"),
                         password=str(form.get("password", "")) or None, phone=str(form.get("phone", "")) or None)
         return "people"
-    return await _apply(request, user, session, runtime, change)
+    return _apply(request, form, user, session, runtime, change)
 
 
 @router.post("/people/{user_id}", dependencies=[Depends(csrf.verify)])
-async def edit_person(request: Request, user_id: int, user: PageUser, session: PageSession, runtime: RuntimeDep):
+def edit_person(request: Request, user_id: int, form: PageForm, user: PageUser, session: PageSession,
+                runtime: RuntimeDep):
     def change(form):
         person = people.get_user(session=session, user_id=user_id)
         if person.unit_code not in {u.code for u in _units_for(user, runtime)}:
@@ -91,11 +92,12 @@ async def edit_person(request: Request, user_id: int, user: PageUser, session: P
         people.set_out_of_office(session=session, settings=runtime.settings, actor=user, user=person,
                                  away=form.get("out_of_office") == "on", delegate=delegate)
         return "people"
-    return await _apply(request, user, session, runtime, change)
+    return _apply(request, form, user, session, runtime, change)
 
 
 @router.post("/routing", dependencies=[Depends(csrf.verify)])
-async def set_routing(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep):
+def set_routing(request: Request, form: PageForm, user: PageUser, session: PageSession,
+                runtime: RuntimeDep):
     def change(form):
         unit, category = str(form.get("unit_code", "")), str(form.get("category", ""))
         handler_id = str(form.get("handler_id", ""))
@@ -114,11 +116,12 @@ async def set_routing(request: Request, user: PageUser, session: PageSession, ru
         rule.handler_id = handler.id
         session.add(rule)
         return "routing"
-    return await _apply(request, user, session, runtime, change)
+    return _apply(request, form, user, session, runtime, change)
 
 
 @router.post("/categories/{code}", dependencies=[Depends(csrf.verify)])
-async def edit_category(request: Request, code: str, user: PageUser, session: PageSession, runtime: RuntimeDep):
+def edit_category(request: Request, code: str, form: PageForm, user: PageUser, session: PageSession,
+                  runtime: RuntimeDep):
     """Rename a category, change its routing keywords or its 附件1 rows (codes themselves stay fixed)."""
     saved: list[CategoryEdit] = []
 
@@ -140,14 +143,13 @@ async def edit_category(request: Request, code: str, user: PageUser, session: Pa
         session.add(edit)
         saved.append(edit)
         return "categories"
-    response = await _apply(request, user, session, runtime, change)
-    if response.status_code == 303:  # committed: this process at once, the others within a minute
-        runtime.apply_category_edits(saved)
-    return response
+    after_commit(session, lambda: runtime.apply_category_edits(saved))  # the others within a minute
+    return _apply(request, form, user, session, runtime, change)
 
 
 @router.post("/calendar", dependencies=[Depends(csrf.verify)])
-async def add_calendar_day(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep):
+def add_calendar_day(request: Request, form: PageForm, user: PageUser, session: PageSession,
+                     runtime: RuntimeDep):
     def change(form):
         try:
             day = date.fromisoformat(str(form.get("day", "")))
@@ -163,6 +165,5 @@ async def add_calendar_day(request: Request, user: PageUser, session: PageSessio
         if form.get("declare_year") == "on" and not session.get(CalendarYear, day.year):
             session.add(CalendarYear(year=day.year, note=gettext("管理员载入全年安排")))
         return "calendar"
-    response = await _apply(request, user, session, runtime, change)
-    runtime.reload_calendar()  # this process sees the new day at once; others on their next start
-    return response
+    after_commit(session, runtime.reload_calendar)  # this process sees the new day at once; others within a minute
+    return _apply(request, form, user, session, runtime, change)

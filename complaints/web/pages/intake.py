@@ -16,7 +16,7 @@ from complaints.services import complaints as service
 from complaints.services.scope import visible_filter
 from complaints.services.transitions import act
 from complaints.web import csrf
-from complaints.web.deps import PageSession, PageUser, RuntimeDep
+from complaints.web.deps import PageForm, PageSession, PageUser, RuntimeDep
 from complaints.web.render import page
 
 router = APIRouter()
@@ -37,9 +37,8 @@ def intake_form(request: Request, user: PageUser):
 
 
 @router.post("/intake", dependencies=[Depends(csrf.verify)])
-async def intake_submit(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep):
+def intake_submit(request: Request, form: PageForm, user: PageUser, session: PageSession, runtime: RuntimeDep):
     _may_register(user)
-    form = await request.form()
     values = {name: str(form.get(name, "")).strip() for name in FIELDS}
     data = {k: v for k, v in values.items() if v}
     data.update(anonymous=form.get("anonymous") == "on", confidential=form.get("confidential") == "on",
@@ -54,7 +53,6 @@ async def intake_submit(request: Request, user: PageUser, session: PageSession, 
     except DomainError as exc:
         values.update({k: form.get(k) for k in ("anonymous", "confidential", "urgent", "answer_text")})
         return page(request, "intake.html", status_code=exc.http_status, values=values, error=exc)
-    session.commit()
     return RedirectResponse(f"/items/{item.tracking_no}?registered=1", status_code=303)
 
 

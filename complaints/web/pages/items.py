@@ -18,7 +18,7 @@ from complaints.services.scope import may_see_identity, roles_of
 from complaints.services.steps import offered
 from complaints.services.transitions import act
 from complaints.web import csrf
-from complaints.web.deps import PageSession, PageUser, RuntimeDep
+from complaints.web.deps import PageForm, PageSession, PageUser, RuntimeDep
 from complaints.web.forms import ACTION_FIELDS, payload_from_form
 from complaints.web.render import page
 from workflows.lifecycle import Action, allowed_actions
@@ -110,9 +110,8 @@ RETURN_TO = frozenset({"/approvals"})  # pages that act on items in place and wa
 
 
 @router.post("/items/{ref}/act/{action}", dependencies=[Depends(csrf.verify)])
-async def item_act(request: Request, ref: str, action: str, user: PageUser, session: PageSession,
-                   runtime: RuntimeDep):
-    form = await request.form()
+def item_act(request: Request, ref: str, action: str, form: PageForm, user: PageUser, session: PageSession,
+             runtime: RuntimeDep):
     item = service.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
     try:
         chosen = Action(action)
@@ -126,7 +125,6 @@ async def item_act(request: Request, ref: str, action: str, user: PageUser, sess
     except DomainError as exc:
         session.refresh(item)
         return _item_page(request, user, session, runtime, ref, error=exc, status_code=exc.http_status)
-    session.commit()
     if form.get("next") in RETURN_TO:  # a fixed list of pages, never an address from the form
         return RedirectResponse(f"{form.get('next')}?done={chosen.value}&item={quote(item.tracking_no)}",
                                 status_code=303)
@@ -138,6 +136,5 @@ def item_reveal(request: Request, ref: str, user: PageUser, session: PageSession
     """Show a confidential complainant to those allowed; the reveal is recorded in the history."""
     item = service.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
     who = identity.reveal(session=session, settings=runtime.settings, actor=user, item=item)
-    session.commit()
     return _item_page(request, user, session, runtime, ref[:40], revealed=who,
                       flashes=[("ok", gettext("已显示诉求人身份；本次查看已记入处理记录"))])

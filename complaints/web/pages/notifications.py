@@ -31,7 +31,6 @@ def notifications(request: Request, user: PageUser, session: PageSession):
 def mark_read(user: PageUser, session: PageSession):
     session.exec(update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
                  .values(read_at=utcnow()))
-    session.commit()
     return RedirectResponse("/notifications", status_code=303)
 
 

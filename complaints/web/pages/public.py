@@ -10,7 +10,7 @@ from complaints.api.ratelimit import public_lookup
 from complaints.errors import DomainError
 from complaints.i18n import gettext
 from complaints.web import csrf
-from complaints.web.deps import MaybeUser, PageSession, RuntimeDep
+from complaints.web.deps import MaybeUser, PageForm, PageSession, RuntimeDep
 from complaints.web.render import page
 
 router = APIRouter()
@@ -31,17 +31,14 @@ def login_form(request: Request, user: MaybeUser):
 
 
 @router.post("/login", dependencies=[Depends(csrf.verify)])
-async def login_submit(request: Request, session: PageSession, runtime: RuntimeDep):
-    form = await request.form()
+def login_submit(request: Request, form: PageForm, session: PageSession, runtime: RuntimeDep):
     username = str(form.get("username", ""))[:64]
     try:
         user, token = auth.login_browser(session=session, settings=runtime.settings, username=username,
                                          password=str(form.get("password", ""))[:256],
                                          client=request.client.host if request.client else "")
-    except DomainError as exc:
-        session.commit()  # the failed attempt counts towards the lock-out
+    except DomainError as exc:  # returned, not raised: the failed attempt is committed, counting towards a lock-out
         return page(request, "login.html", status_code=exc.http_status, error=exc, username=username)
-    session.commit()
     response = RedirectResponse("/", status_code=303)
     auth.set_session_cookie(response, token, settings=runtime.settings, scheme=request.url.scheme)
     return response
@@ -50,7 +47,6 @@ async def login_submit(request: Request, session: PageSession, runtime: RuntimeD
 @router.post("/logout", dependencies=[Depends(csrf.verify)])
 def logout(request: Request, session: PageSession, runtime: RuntimeDep):
     auth.logout_browser(session=session, request=request)
-    session.commit()
     response = RedirectResponse("/login", status_code=303)
     auth.clear_session_cookie(response)
     return response
@@ -62,8 +58,7 @@ def status_form(request: Request):
 
 
 @router.post("/status", dependencies=[Depends(csrf.verify)])
-async def status_lookup(request: Request, session: PageSession, runtime: RuntimeDep):
-    form = await request.form()
+def status_lookup(request: Request, form: PageForm, session: PageSession, runtime: RuntimeDep):
     tracking_no = str(form.get("tracking_no", ""))[:32]
     try:
         result = public_lookup(request, session=session, runtime=runtime, tracking_no=tracking_no,

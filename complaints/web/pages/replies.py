@@ -13,7 +13,7 @@ from complaints.models import ReplyTemplate
 from complaints.replies import render
 from complaints.services import replies
 from complaints.web import csrf
-from complaints.web.deps import PageSession, PageUser, RuntimeDep
+from complaints.web.deps import PageForm, PageSession, PageUser, RuntimeDep
 from complaints.web.render import page
 
 router = APIRouter(prefix="/replies")
@@ -59,8 +59,7 @@ def templates(request: Request, user: PageUser, session: PageSession, runtime: R
 
 
 @router.post("", dependencies=[Depends(csrf.verify)])
-async def propose(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep):
-    form = await request.form()
+def propose(request: Request, form: PageForm, user: PageUser, session: PageSession, runtime: RuntimeDep):
     category, locale = str(form.get("category", ""))[:32], str(form.get("locale", ""))[:16]
     try:
         version = replies.propose(session=session, runtime=runtime, actor=user, category=category, locale=locale,
@@ -68,7 +67,6 @@ async def propose(request: Request, user: PageUser, session: PageSession, runtim
     except DomainError as exc:
         return page(request, "replies.html", status_code=exc.http_status, category=category, locale=locale,
                     source=str(form.get("source", "")), versions=[], current=None, error=exc)
-    session.commit()
     return RedirectResponse(f"/replies/{version.id}", status_code=303)
 
 
@@ -86,7 +84,6 @@ def review(request: Request, template_id: int, user: PageUser, session: PageSess
 @router.post("/{template_id}/approve", dependencies=[Depends(csrf.verify)])
 def approve(template_id: int, user: PageUser, session: PageSession):
     replies.approve(session=session, actor=user, template_id=template_id)
-    session.commit()
     return RedirectResponse(f"/replies/{template_id}", status_code=303)
 
 

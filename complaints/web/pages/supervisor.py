@@ -21,7 +21,7 @@ from complaints.services import identity, ledger, stats
 from complaints.services.scope import visible_filter
 from complaints.services.transitions import act
 from complaints.web import charts, csrf
-from complaints.web.deps import PageSession, PageUser, RuntimeDep
+from complaints.web.deps import PageForm, PageSession, PageUser, RuntimeDep
 from complaints.web.render import page
 from workflows.lifecycle import Action
 
@@ -60,14 +60,12 @@ def board(request: Request, user: PageUser, session: PageSession, runtime: Runti
 
 
 @router.post("/board/supervise/{ref}", dependencies=[Depends(csrf.verify)])
-async def supervise(request: Request, ref: str, user: PageUser, session: PageSession, runtime: RuntimeDep):
+def supervise(ref: str, form: PageForm, user: PageUser, session: PageSession, runtime: RuntimeDep):
     """督办 in one click: a supervision order with the default deadline."""
     _supervisor(user)
     item = service.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
-    form = await request.form()
     note = str(form.get("note") or gettext("请抓紧办理，按时答复")).strip()[:500]
     act(session=session, runtime=runtime, actor=user, item=item, action="supervise", payload={"note": note})
-    session.commit()
     return RedirectResponse(f"/board?done={quote(item.tracking_no)}", status_code=303)
 
 
@@ -161,7 +159,6 @@ def ledger_export(request: Request, user: PageUser, session: PageSession, runtim
                       stream=buffer, with_identity=identity == "1")
     except DomainError as exc:
         return page(request, "ledgers.html", status_code=exc.http_status, start=start, end=end, error=exc)
-    session.commit()
     filename = f"附件{annex}_{period.unit_code}_{period.start}_{period.end}.{fmt}"
     media = "text/csv; charset=utf-8" if fmt == "csv" else \
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
