@@ -309,3 +309,13 @@ class JobLock(SQLModel, table=True):
     job_id: str = Field(primary_key=True, max_length=64)
     holder: str = Field(max_length=128)
     locked_until: datetime
+
+
+class JobSlot(SQLModel, table=True):
+    """One scheduled run of a job (its id and the time it was due), claimed by the first scheduler process
+    that starts it; the others, sharing the job store, find the slot taken and skip it."""
+
+    job_id: str = Field(primary_key=True, max_length=64)
+    slot_at: datetime = Field(primary_key=True)
+    holder: str = Field(max_length=128)
+    claimed_at: datetime = Field(default_factory=utcnow, index=True)

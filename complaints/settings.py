@@ -196,7 +196,9 @@ class JobsSettings(BaseModel):
     digest_time: str = Field(default="18:00", pattern=r"^\d{2}:\d{2}$")
     calendar_check_time: str = Field(default="09:00", pattern=r"^\d{2}:\d{2}$")
     misfire_grace_seconds: int = Field(default=7 * 24 * 3600, ge=1)
-    lock_ttl_minutes: int = Field(default=120, ge=1)  # SQLite lock rows left by a crashed process expire
+    # SQLite job locks are held on a lease the running job renews; a killed run's row is free when it ends
+    # (at once when the killed process ran on this machine)
+    lock_lease_seconds: int = Field(default=300, ge=5)
 
 
 class PrivacySettings(BaseModel):

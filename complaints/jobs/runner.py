@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
 
 from complaints.clock import utcnow
-from complaints.jobs.locks import job_lock
+from complaints.jobs.locks import claim_slot, job_lock
 from complaints.jobs.registry import get_job
 from complaints.models import JobRun
 from complaints.runtime import Runtime
@@ -36,11 +36,16 @@ def run_after_commit(session: Session) -> int:
     return failed
 
 
-def run_job(job_id: str, *, runtime: Runtime, now: datetime | None = None) -> JobRun:
-    """Run `job_id` now unless another process is running it; the outcome is recorded either way."""
+def run_job(job_id: str, *, runtime: Runtime, now: datetime | None = None, slot: datetime | None = None) -> JobRun:
+    """Run `job_id` now unless another process is running it, or (a scheduled run, due at `slot`) another
+    scheduler process already took that run; the outcome is recorded either way."""
     job = get_job(job_id)
-    ttl = timedelta(minutes=runtime.settings.jobs.lock_ttl_minutes)
-    with job_lock(runtime.engine, job_id, ttl=ttl) as acquired:
+    if slot is not None and not claim_slot(runtime.engine, job_id, slot.astimezone(UTC)):
+        log.info("job %s: the run due at %s was taken by another scheduler; skipped", job_id, slot)
+        return _record(runtime, JobRun(job_id=job_id, status="skipped", finished_at=utcnow(),
+                                       counts={"slot_taken": 1}))
+    lease = timedelta(seconds=runtime.settings.jobs.lock_lease_seconds)
+    with job_lock(runtime.engine, job_id, lease=lease) as acquired:
         run = _record(runtime, JobRun(job_id=job_id, status="running" if acquired else "skipped"))
         if not acquired:
             log.info("job %s is running elsewhere; skipped", job_id)

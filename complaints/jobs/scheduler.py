@@ -1,6 +1,9 @@
 """APScheduler 3 with its job store in the application's database. `complaints scheduler` runs the
 blocking one as its own process; `complaints serve` may run the background one in process.
 
+Every scheduler process sharing the store dispatches each due job; the run claims its slot (job id, due
+time) in `jobslot`, so one slot runs once however many schedulers there are (see jobs/locks.py).
+
 The store keeps each job's next run, so runs missed while the scheduler was down are run once when
 it starts (coalesce, a generous misfire grace time). Registered jobs whose trigger is unchanged are
 left as stored for that reason; changed ones are replaced, and jobs no longer registered removed."""
@@ -8,8 +11,12 @@ left as stored for that reason; changed ones are replaced, and jobs no longer re
 from __future__ import annotations
 
 import logging
+from contextvars import ContextVar
+from datetime import datetime
 
 from apscheduler.events import EVENT_SCHEDULER_STARTED
+from apscheduler.executors.base import run_job
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -23,11 +30,43 @@ JOBSTORE_TABLE = "apscheduler_jobs"
 _runtimes: dict[str, Runtime] = {}  # the runtime each scheduler process runs its jobs with
 
 
+_slot: ContextVar[datetime | None] = ContextVar("job_slot", default=None)
+
+
 def execute(job_id: str) -> None:
-    """What the job store calls (by reference, so it can be stored): run one registered job."""
+    """What the job store calls (by reference, so it can be stored): run one registered job, for the
+    scheduled time the executor is running (claimed once across scheduler processes)."""
     from complaints.jobs.runner import run_job
 
-    run_job(job_id, runtime=_runtimes["current"])
+    run_job(job_id, runtime=_runtimes["current"], slot=_slot.get())
+
+
+def _run_in_slots(job, jobstore_alias: str, run_times: list[datetime], logger_name: str) -> list:
+    """APScheduler's run_job, one scheduled time at a time, with that time visible to `execute`."""
+    events = []
+    for run_time in run_times:
+        token = _slot.set(run_time)
+        try:
+            events.extend(run_job(job, jobstore_alias, [run_time], logger_name))
+        finally:
+            _slot.reset(token)
+    return events
+
+
+class SlotExecutor(ThreadPoolExecutor):
+    """APScheduler's thread pool executor, except that each run knows the scheduled time it is for: every
+    scheduler process sharing the job store dispatches a due job, and the slot decides which one runs it."""
+
+    def _do_submit_job(self, job, run_times) -> None:
+        def done(future) -> None:
+            error = future.exception()
+            if error is not None:
+                self._run_job_error(job.id, error, error.__traceback__)
+            else:
+                self._run_job_success(job.id, future.result())
+
+        future = self._pool.submit(_run_in_slots, job, job._jobstore_alias, run_times, self._logger.name)
+        future.add_done_callback(done)
 
 
 def job_defaults(runtime: Runtime) -> dict:
@@ -39,7 +78,8 @@ def build_scheduler(runtime: Runtime, *, blocking: bool) -> BaseScheduler:
     _runtimes["current"] = runtime
     kind = BlockingScheduler if blocking else BackgroundScheduler
     scheduler = kind(jobstores={"default": SQLAlchemyJobStore(engine=runtime.engine, tablename=JOBSTORE_TABLE)},
-                     job_defaults=job_defaults(runtime), timezone=runtime.settings.app.timezone)
+                     executors={"default": SlotExecutor()}, job_defaults=job_defaults(runtime),
+                     timezone=runtime.settings.app.timezone)
     scheduler.add_listener(lambda _event: sync_jobs(scheduler, runtime), EVENT_SCHEDULER_STARTED)
     return scheduler
 
