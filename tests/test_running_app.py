@@ -1,5 +1,6 @@
 """The running app (uvicorn on a loopback port, one worker): a page and an API request acting on one item at
-the same moment. One wins and the other is told of the conflict at once; the worker never hangs."""
+the same moment (one wins, the other is told of the conflict at once; the worker never hangs), and a
+hostile reply template being tried while others are served."""
 
 from __future__ import annotations
 
@@ -56,8 +57,9 @@ def _seed(url: str) -> dict:
             items.append((item.tracking_no, item.version))
         _, cookie = auth.create_session(session=session, user=handler, kind="browser")
         _, token = auth.create_session(session=session, user=handler, kind="api", name="race")
+        _, supervisor_cookie = auth.create_session(session=session, user=supervisor, kind="browser")
     engine.dispose()
-    return {"items": items, "cookie": cookie, "token": token}
+    return {"items": items, "cookie": cookie, "token": token, "supervisor_cookie": supervisor_cookie}
 
 
 @pytest.fixture
@@ -127,3 +129,29 @@ def test_a_page_and_an_api_request_racing_on_one_item_end_in_one_win_and_one_409
             shown = api.get(f"/api/complaints/{tracking_no}").json()
             assert shown["status"] == "accepted" and shown["version"] == version + 1
         assert httpx.get(base + "/healthz", timeout=TIMEOUT).status_code == 200
+
+
+def test_a_hostile_template_being_tried_does_not_stall_other_requests(running_app):
+    """A proposal whose trial render runs into the time limit; meanwhile the worker answers everyone else."""
+    from test_replies_worker import COMPARE
+
+    base, seeded = running_app
+    cookies = {auth.SESSION_COOKIE: seeded["supervisor_cookie"], "csrftoken": CSRF}
+    finished: list[str] = []
+
+    def propose() -> None:
+        with httpx.Client(base_url=base, timeout=TIMEOUT, cookies=cookies) as page:
+            answer = page.post("/replies", data={"csrf_token": CSRF, "category": "zone", "locale": "zh_Hans",
+                                                 "source": COMPARE})
+        finished.append(f"proposal {answer.status_code} {'秒内未能生成' in answer.text}")
+
+    proposal = threading.Thread(target=propose)
+    proposal.start()
+    time.sleep(0.5)  # the proposal is being tried (it takes the whole time limit, 3 s)
+    with httpx.Client(base_url=base, timeout=TIMEOUT) as other:
+        for _ in range(3):
+            assert other.get("/healthz").status_code == 200
+            assert other.get("/login").status_code == 200
+        finished.append("others served")
+    proposal.join(TIMEOUT * 2)
+    assert finished == ["others served", "proposal 422 True"]

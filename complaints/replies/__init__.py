@@ -85,9 +85,8 @@ from .render import (  # noqa: E402  (render.py imports the contract above)
     UnsafeTemplate,
     available_locales,
     check_all,
-    check_source,
-    render,
 )
+from .worker import check_source, render  # noqa: E402  (bounded in time and memory, in worker processes)
 
 __all__ = [
     "MAX_OUTPUT_CHARS", "MAX_SOURCE_CHARS", "OUTCOMES", "REPLY_DEFAULTS", "REPLY_VARIABLES",

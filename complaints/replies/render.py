@@ -36,6 +36,7 @@ MAX_OUTPUT_CHARS = 100_000
 MAX_RANGE = 10_000
 MAX_WORK = 1_000_000          # loop iterations + characters/items produced by operations
 MAX_SECONDS = 2.0
+TOO_MUCH_MEMORY = "the template needs more memory than a reply may use"
 _NAME = re.compile(r"_?[a-z][a-z0-9_]*\.j2")
 _IMPLICIT = {"loop", "caller", "super", "self", "varargs", "kwargs"}
 _FILTERS = {"abs", "capitalize", "count", "d", "default", "first", "float", "int", "join", "last", "length",
@@ -267,7 +268,9 @@ def _run(template, ctx: dict, seconds: float = MAX_SECONDS) -> str:
         if name:
             raise MissingVariable(name.group(1)) from None
         raise TemplateProblem(f"template error: {exc.message}") from exc
-    except (SecurityError, RecursionError, OverflowError, MemoryError) as exc:
+    except MemoryError as exc:  # the worker's memory limit (replies/worker.py)
+        raise UnsafeTemplate(TOO_MUCH_MEMORY) from exc
+    except (SecurityError, RecursionError, OverflowError) as exc:
         raise UnsafeTemplate(f"refused by the sandbox: {exc or type(exc).__name__}") from exc
     except TemplateNotFound as exc:
         raise TemplateProblem(f"template not found: {exc.name!r}") from exc
