@@ -223,7 +223,7 @@ def test_two_people_acting_at_once_second_gets_conflict(engine, runtime, setting
             second.rollback()
         with Session(engine) as check:
             fresh = check.get(Complaint, item.id)
-            notes = check.exec(select(Event).where(Event.complaint_id == item.id)).all()
+            notes = check.exec(select(Event).where(Event.complaint_id == item.id).order_by(Event.id)).all()
             assert fresh.status == "registered" and fresh.version == 2
             assert [e.action for e in notes] == ["register", "note"]
     finally:
