@@ -2,7 +2,7 @@
 processes sharing the job store run it once
 
 Revision ID: 5e1a7c9b3d20
-Revises: d2f6a9c3e5b7
+Revises: e8a1f0c2d4b6
 Create Date: 2026-12-01 00:00:00
 """
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import sqlmodel
 from alembic import op
 
 revision = '5e1a7c9b3d20'
-down_revision = 'd2f6a9c3e5b7'
+down_revision = 'e8a1f0c2d4b6'
 branch_labels = None
 depends_on = None
 
