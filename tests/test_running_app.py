@@ -132,7 +132,8 @@ def test_a_page_and_an_api_request_racing_on_one_item_end_in_one_win_and_one_409
 
 
 def test_a_hostile_template_being_tried_does_not_stall_other_requests(running_app):
-    """A proposal whose trial render runs into the time limit; meanwhile the worker answers everyone else."""
+    """A proposal whose trial render runs into the time limit; meanwhile the worker answers everyone else,
+    writes included."""
     from test_replies_worker import COMPARE
 
     base, seeded = running_app
@@ -148,10 +149,14 @@ def test_a_hostile_template_being_tried_does_not_stall_other_requests(running_ap
     proposal = threading.Thread(target=propose)
     proposal.start()
     time.sleep(0.5)  # the proposal is being tried (it takes the whole time limit, 3 s)
-    with httpx.Client(base_url=base, timeout=TIMEOUT) as other:
+    tracking_no, version = seeded["items"][0]
+    with httpx.Client(base_url=base, timeout=TIMEOUT,
+                      headers={"Authorization": f"Bearer {seeded['token']}"}) as other:
         for _ in range(3):
             assert other.get("/healthz").status_code == 200
             assert other.get("/login").status_code == 200
+        # a write, too: the proposal is tried before it takes the write turn (on SQLite, the only one)
+        assert other.post(f"/api/complaints/{tracking_no}/actions/accept", json={"version": version}).status_code == 200
         finished.append("others served")
     proposal.join(TIMEOUT * 2)
     assert finished == ["others served", "proposal 422 True"]

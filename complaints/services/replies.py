@@ -61,10 +61,7 @@ def propose(*, session: Session, runtime: Runtime, actor: User, category: str, l
     _require_supervisor(actor)
     _check_category(runtime, category)
     folder = template_locale(locale)
-    problems = check_source(source, locale=folder)
-    if problems:
-        raise InvalidInput(gettext("模板有问题：{problems}", problems="；".join(problems[:5])), field="source",
-                           problems=problems)
+    check_proposal(source=source, locale=folder)
     latest = session.exec(select(func.max(ReplyTemplate.version)).where(
         ReplyTemplate.category == category, ReplyTemplate.locale == folder)).one() or 0
     version = ReplyTemplate(category=category, locale=folder, version=latest + 1, source=source,
@@ -72,6 +69,14 @@ def propose(*, session: Session, runtime: Runtime, actor: User, category: str, l
     session.add(version)
     session.flush()
     return version
+
+
+def check_proposal(*, source: str, locale: str) -> None:
+    """Refuse a source that would not render (its problems listed, the render's bounds among them)."""
+    problems = check_source(source, locale=template_locale(locale))
+    if problems:
+        raise InvalidInput(gettext("模板有问题：{problems}", problems="；".join(problems[:5])), field="source",
+                           problems=problems)
 
 
 def approve(*, session: Session, actor: User, template_id: int) -> ReplyTemplate:
