@@ -59,6 +59,8 @@ class SlotExecutor(ThreadPoolExecutor):
 
     def _do_submit_job(self, job, run_times) -> None:
         def done(future) -> None:
+            if future.cancelled():  # the scheduler shut down before the run started
+                return
             error = future.exception()
             if error is not None:
                 self._run_job_error(job.id, error, error.__traceback__)
