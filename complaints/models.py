@@ -3,7 +3,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint, false
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, Relationship, SQLModel
 
@@ -107,6 +107,7 @@ class Complaint(SQLModel, table=True):
 
     source: str | None = Field(default=None, max_length=32)
     external_ref: str | None = Field(default=None, max_length=100)
+    sms_consent: bool | None = None  # texts to the complainant: None not asked (a confidential reporter: no)
 
     referred_at: datetime | None = None  # 移交纪检 (附件3)
     violator: str | None = Field(default=None, max_length=200)  # 违规主体
@@ -273,6 +274,8 @@ class Notification(SQLModel, table=True):
     sent_at: datetime | None = None
     attempts: int = 0
     last_error: str | None = Field(default=None, max_length=500)
+    # handed to the person's other channels (企业微信, 钉钉) by the delivery job
+    routed: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class JobRun(SQLModel, table=True):
@@ -319,3 +322,96 @@ class JobSlot(SQLModel, table=True):
     slot_at: datetime = Field(primary_key=True)
     holder: str = Field(max_length=128)
     claimed_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class NoticePreference(SQLModel, table=True):
+    """The channels a person chose for one kind of notice, besides the app (which always has it)."""
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    kind: str = Field(primary_key=True, max_length=32)
+    channels: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class ChatHandle(SQLModel, table=True):
+    """A person's user id in 企业微信 or 钉钉, for app messages addressed to them."""
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    channel: str = Field(primary_key=True, max_length=16)  # wecom | dingtalk
+    handle: str = Field(max_length=64)
+
+
+class NoticeTemplate(SQLModel, table=True):
+    """An admin's wording of one kind of notice (Jinja2, sandboxed); the built-in wording otherwise."""
+
+    kind: str = Field(primary_key=True, max_length=32)
+    subject: str = Field(max_length=200)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    updated_by_id: int | None = Field(default=None, foreign_key="user.id")
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """One message for an outside channel (企业微信, 钉钉, SMS, a webhook), written in the transaction of what
+    caused it and sent by a job. `key` is ours and goes to the provider where it takes one; a message whose
+    provider receipt is recorded is never sent again."""
+
+    __table_args__ = (Index("ix_outboxmessage_due", "status", "next_attempt_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64, unique=True)
+    channel: str = Field(max_length=24)  # wecom_robot | wecom_app | dingtalk_robot | dingtalk_app | sms | webhook
+    purpose: str = Field(max_length=32)  # the notice kind, the SMS occasion, the webhook event
+    notification_id: int | None = Field(default=None, foreign_key="notification.id", index=True)
+    complaint_id: int | None = Field(default=None, foreign_key="complaint.id", index=True)
+    subscriber_id: int | None = Field(default=None, foreign_key="webhooksubscriber.id", index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    recipient: str = Field(default="", max_length=500)  # phone, chat user id, or the subscriber's URL
+    subject: str = Field(default="", max_length=200)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    attempts: int = 0
+    status: str = Field(default="pending", max_length=16)  # pending | sent | failed | uncertain | cancelled
+    sent_at: datetime | None = None
+    last_error: str | None = Field(default=None, max_length=500)
+    provider_ref: str | None = Field(default=None, max_length=128)  # the provider's id for what it accepted
+
+
+class DeliveryAttempt(SQLModel, table=True):
+    """Every try at sending, with what the provider answered (its receipt)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int | None = Field(default=None, foreign_key="outboxmessage.id", index=True)
+    notification_id: int | None = Field(default=None, foreign_key="notification.id", index=True)
+    channel: str = Field(max_length=24)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    outcome: str = Field(max_length=16)  # sent | retry | timeout | rate_limited | rejected | uncertain
+    status_code: int | None = None
+    error: str | None = Field(default=None, max_length=500)
+    receipt: dict | None = Field(default=None, sa_column=Column(JSON))
+
+
+class WebhookSubscriber(SQLModel, table=True):
+    """A system told of every status and deadline change (12345, the 信访 system), by signed POSTs."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, unique=True)
+    url: str = Field(max_length=500)
+    secret: str = Field(max_length=128)
+    events: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    units: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # empty: every unit
+    paused: bool = False
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PlatformClient(SQLModel, table=True):
+    """A platform that pushes items in and pulls their progress, with a token limited to its unit(s)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, unique=True)
+    source: str = Field(max_length=32)  # one of the configured [[sources]]
+    units: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    token_hash: str = Field(max_length=128, unique=True)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None

@@ -182,11 +182,85 @@ class SmtpSettings(BaseModel):
     timeout_seconds: int = 20
 
 
+class WecomSettings(BaseModel):
+    """企业微信: a group robot (webhook key; the person is @-mentioned by mobile) and, when corp_id is set,
+    app messages to the person's 企业微信 user id."""
+
+    enabled: bool = False
+    base_url: str = "https://qyapi.weixin.qq.com"
+    robot_key: str = ""
+    corp_id: str = ""
+    corp_secret: str = ""
+    agent_id: int = 0
+    per_minute: int = Field(default=20, ge=1)  # the robot's documented limit
+
+
+class DingtalkSettings(BaseModel):
+    """钉钉: a custom robot (access token, 加签 secret) and, when app_key is set, work notices (工作通知)."""
+
+    enabled: bool = False
+    base_url: str = "https://oapi.dingtalk.com"
+    robot_token: str = ""
+    robot_secret: str = ""
+    app_key: str = ""
+    app_secret: str = ""
+    agent_id: int = 0
+    per_minute: int = Field(default=20, ge=1)
+
+
 class NotifySettings(BaseModel):
     smtp: SmtpSettings = SmtpSettings()
+    wecom: WecomSettings = WecomSettings()
+    dingtalk: DingtalkSettings = DingtalkSettings()
+    default_channels: list[Literal["email", "wecom", "dingtalk"]] = ["email"]  # a kind the person left alone
+    dedupe_minutes: int = Field(default=10, ge=0)  # the same notice about the same item to the same person
+    per_person_hour: int = Field(default=30, ge=1)  # chat messages to one person an hour; the rest wait
+    timeout_seconds: int = Field(default=10, ge=1)
     max_attempts: int = Field(default=6, ge=1)
     backoff_minutes: int = Field(default=2, ge=1)  # 2, 4, 8, ... minutes between attempts
     batch_size: int = Field(default=500, ge=1)
+
+
+class AliyunSmsSettings(BaseModel):
+    endpoint: str = "https://dysmsapi.aliyuncs.com"
+    region: str = "cn-hangzhou"
+    access_key_id: str = ""
+    access_key_secret: str = ""  # COMPLAINTS_SMS__ALIYUN__ACCESS_KEY_SECRET
+
+
+class TencentSmsSettings(BaseModel):
+    endpoint: str = "https://sms.tencentcloudapi.com"
+    region: str = "ap-guangzhou"
+    secret_id: str = ""
+    secret_key: str = ""  # COMPLAINTS_SMS__TENCENT__SECRET_KEY
+    sdk_app_id: str = ""
+
+
+class SmsSettings(BaseModel):
+    """Texts to complainants: on registration, when the reply is ready, inviting the callback. The wording
+    is the provider's approved template; ours fills its parameters."""
+
+    enabled: bool = False
+    provider: Literal["aliyun", "tencent"] = "aliyun"
+    sign_name: str = ""
+    templates: dict[Literal["registered", "replied", "callback"], str] = {}  # occasion -> template code
+    lookup_url: str = ""  # where a complainant follows the item with the tracking number
+    aliyun: AliyunSmsSettings = AliyunSmsSettings()
+    tencent: TencentSmsSettings = TencentSmsSettings()
+    max_attempts: int = Field(default=4, ge=1)
+    backoff_minutes: int = Field(default=2, ge=1)
+    timeout_seconds: int = Field(default=10, ge=1)
+
+
+class WebhookSettings(BaseModel):
+    enabled: bool = False
+    max_attempts: int = Field(default=8, ge=1)
+    backoff_minutes: int = Field(default=1, ge=1)  # 1, 2, 4 … minutes
+    timeout_seconds: int = Field(default=10, ge=1)
+
+
+class PlatformSettings(BaseModel):
+    enabled: bool = False  # the inbound push/pull API for 12345 and the 信访 system
 
 
 class JobsSettings(BaseModel):
@@ -242,6 +316,9 @@ class Settings(BaseSettings):
     notify: NotifySettings = NotifySettings()
     jobs: JobsSettings = JobsSettings()
     privacy: PrivacySettings = PrivacySettings()
+    sms: SmsSettings = SmsSettings()
+    webhooks: WebhookSettings = WebhookSettings()
+    platform: PlatformSettings = PlatformSettings()
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,

@@ -131,3 +131,32 @@ def make_item(session, runtime, make_user):
         return complaint_service.register(session=session, runtime=runtime, actor=actor, data=data)
 
     return factory
+
+
+@pytest.fixture
+def providers():
+    """The providers' APIs on a local port (tests/fake_providers.py)."""
+    from tests.fake_providers import FakeProviders
+
+    fake = FakeProviders()
+    yield fake
+    fake.close()
+
+
+def _merge(base: dict, extra: dict) -> dict:
+    merged = dict(base)
+    for key, value in extra.items():
+        merged[key] = _merge(base.get(key, {}), value) if isinstance(value, dict) else value
+    return merged
+
+
+@pytest.fixture
+def configure(runtime):
+    """configure(notify={"wecom": {"enabled": True}}) -> a runtime whose settings have those sections changed."""
+    import dataclasses
+
+    def factory(**sections) -> Runtime:
+        settings = Settings(**_merge(runtime.settings.model_dump(), sections))
+        return dataclasses.replace(runtime, settings=settings)
+
+    return factory

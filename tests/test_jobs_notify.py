@@ -149,4 +149,6 @@ def test_sla_notices_reach_the_log_adapter(session, runtime, make_user, make_ite
     sla_sweep(session=session, runtime=runtime, now=later)
     adapter = LogAdapter()
     deliver(session=session, settings=NotifySettings(), adapter=adapter, now=later)
-    assert any(m.user_id == handler.id and item.tracking_no in m.subject for m in adapter.sent)
+    # the dispatch notice and the overdue one go in one message
+    mine = [m for m in adapter.sent if m.user_id == handler.id]
+    assert len(mine) == 1 and "超期" in mine[0].text and item.tracking_no in mine[0].text

@@ -12,7 +12,7 @@ from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
 from complaints.i18n import gettext
-from complaints.models import Notification, User
+from complaints.models import DeliveryAttempt, Notification, User
 from complaints.notify.adapters import Adapter, DeliveryError, Message
 from complaints.settings import NotifySettings
 
@@ -37,10 +37,26 @@ def deliver(*, session: Session, settings: NotifySettings, adapter: Adapter, now
     counts = {"sent": 0, "failed": 0, "gave_up": 0, "messages": 0}
     for user_id, notes in by_user.items():
         user = session.get(User, user_id)
-        for group in _groups(notes):
-            _send(group, user, adapter, settings, now, counts)
+        for group in _groups(_wanted_by_email(session, settings, notes, now, counts)):
+            _send(session, group, user, adapter, settings, now, counts)
     session.flush()
     return counts
+
+
+def _wanted_by_email(session: Session, settings: NotifySettings, notes: list[Notification], now: datetime,
+                     counts: dict[str, int]) -> list[Notification]:
+    """The notices whose person chose e-mail for their kind; the rest stay in the app only."""
+    from complaints.notify.staff import channels_for
+
+    wanted = []
+    for note in notes:
+        choice = channels_for(session, settings, note.user_id, note.kind)
+        if "email" in choice:
+            wanted.append(note)
+        elif note.attempts == 0:
+            note.sent_at, note.channel = now, "web"
+            counts["in_app"] = counts.get("in_app", 0) + 1
+    return wanted
 
 
 def _groups(notes: list[Notification]) -> list[list[Notification]]:
@@ -50,7 +66,7 @@ def _groups(notes: list[Notification]) -> list[list[Notification]]:
     return digests + ([others] if others else [])
 
 
-def _send(group: list[Notification], user: User, adapter: Adapter, settings: NotifySettings,
+def _send(session: Session, group: list[Notification], user: User, adapter: Adapter, settings: NotifySettings,
           now: datetime, counts: dict[str, int]) -> None:
     try:
         if not user.active:
@@ -58,6 +74,8 @@ def _send(group: list[Notification], user: User, adapter: Adapter, settings: Not
         adapter.send(compose(group, user))
     except DeliveryError as exc:
         for note in group:
+            session.add(DeliveryAttempt(notification_id=note.id, channel=adapter.name, at=now,
+                                        outcome="rejected" if exc.permanent else "retry", error=str(exc)[:500]))
             note.attempts = settings.max_attempts if exc.permanent else note.attempts + 1
             note.last_error = str(exc)[:500]
             counts["gave_up" if note.attempts >= settings.max_attempts else "failed"] += 1
@@ -65,6 +83,7 @@ def _send(group: list[Notification], user: User, adapter: Adapter, settings: Not
     for note in group:
         note.sent_at, note.channel, note.attempts = now, adapter.name, note.attempts + 1
         note.last_error = None
+        session.add(DeliveryAttempt(notification_id=note.id, channel=adapter.name, at=now, outcome="sent"))
     counts["sent"] += len(group)
     counts["messages"] += 1
 

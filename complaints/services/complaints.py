@@ -18,6 +18,7 @@ from complaints.models import DETAILS_MAX, SUMMARY_MAX, Complaint, Event, Tracki
 from complaints.privacy import normalise_phone
 from complaints.runtime import Runtime
 from complaints.services import deadlines
+from complaints.services.flows import registered
 from complaints.services.guard import fire_or_refuse
 from complaints.services.people import check_unit
 from complaints.services.scope import can_see, reviews_filter, roles_of, visible_filter
@@ -47,6 +48,8 @@ class ComplaintIn(BaseModel):
     complainant_phone: str | None = Field(default=None, max_length=40)
     anonymous: bool = False
     confidential: bool = False
+    sms_consent: bool | None = Field(default=None, description="texts to the complainant: false when they "
+                                     "decline; a confidential reporter is texted only when true")
     source: str | None = Field(default=None, max_length=32)
     external_ref: str | None = Field(default=None, max_length=100)
 
@@ -145,7 +148,7 @@ def register_with_event(*, session: Session, runtime: Runtime, actor: User, data
         complainant_phone=None if data.anonymous else normalise_phone(data.complainant_phone),
         anonymous=anonymous, confidential=data.confidential or data.kind == Kind.REPORT,
         summary=data.summary, details=data.details, status=Status.REGISTERED, is_open=True,
-        source=data.source, external_ref=data.external_ref,
+        source=data.source, external_ref=data.external_ref, sms_consent=data.sms_consent,
     )
     deadlines.set_initial(item, runtime)
     session.add(item)
@@ -153,6 +156,7 @@ def register_with_event(*, session: Session, runtime: Runtime, actor: User, data
                   to_status=Status.REGISTERED, note=None,
                   changes={"category": category, "unit_code": item.unit_code})
     session.add(event)
+    registered(session=session, runtime=runtime, item=item, now=now)
     return item, event
 
 

@@ -13,7 +13,7 @@ from complaints.errors import Conflict, Forbidden, InvalidInput, validate
 from complaints.i18n import gettext
 from complaints.models import Complaint, Event, User
 from complaints.runtime import Runtime
-from complaints.services import deadlines
+from complaints.services import deadlines, flows
 from complaints.services.complaints import ensure_version
 from complaints.services.flows import FLOWS
 from complaints.services.guard import fire_or_refuse
@@ -41,6 +41,7 @@ class StepContext:
     now: datetime
     note: str | None = None
     extra_changes: dict = field(default_factory=dict)
+    action_taken: Action | None = None
 
 
 def parse_payload(action: Action, payload: dict | None):
@@ -65,7 +66,7 @@ def act(*, session: Session, runtime: Runtime, actor: User, item: Complaint, act
     target = fire_or_refuse(status, action, roles_of(actor), is_assignee=is_assignee)
     _check_reviewing_unit(actor, item, action, runtime)
     context = StepContext(session=session, runtime=runtime, actor=actor, item=item,
-                          payload=parse_payload(action, payload), now=now or utcnow())
+                          payload=parse_payload(action, payload), now=now or utcnow(), action_taken=action)
     before = {name: getattr(item, name) for name in TRACKED_FIELDS}
     STEPS[action](context)
     item.status = target
@@ -76,11 +77,12 @@ def act(*, session: Session, runtime: Runtime, actor: User, item: Complaint, act
                for name in TRACKED_FIELDS if before[name] != getattr(item, name)}
     changes.update(context.extra_changes)
     session.add(item)
-    for flow in FLOWS.get(action, ()):
-        flow(context)
-    session.add(Event(complaint=item, at=context.now, actor_id=actor.id, action=action,
-                      from_status=status, to_status=target, note=context.note, changes=changes or None))
-    try:
+    try:  # a flow may flush first: a stale item is refused wherever its write happens
+        for flow in FLOWS.get(action, ()):
+            flow(context)
+        flows.changed(context, changes)
+        session.add(Event(complaint=item, at=context.now, actor_id=actor.id, action=action,
+                          from_status=status, to_status=target, note=context.note, changes=changes or None))
         session.flush()
     except StaleDataError as exc:
         raise Conflict(gettext("该诉求件已被他人修改，请刷新后重试；您的操作未保存"), field="version") from exc
