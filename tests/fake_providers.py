@@ -71,7 +71,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self, body: bytes) -> None:
         url = urllib.parse.urlsplit(self.path)
         query = dict(urllib.parse.parse_qsl(url.query))
-        record = {"path": url.path, "query": query, "body": body, "headers": dict(self.headers)}
+        record = {"path": url.path, "query": query, "body": body, "headers": {k.lower(): v for k, v in self.headers.items()}}
         self.fake.requests.append(record)
         routes = {"/cgi-bin/webhook/send": self._wecom_robot, "/cgi-bin/gettoken": self._wecom_token,
                   "/cgi-bin/message/send": self._wecom_app, "/robot/send": self._ding_robot,
@@ -83,11 +83,13 @@ class _Handler(BaseHTTPRequestHandler):
             return self._aliyun(body)
         return routes[url.path](query, body)
 
-    def _mode(self, rate: tuple[int, dict], reject: tuple[int, dict]) -> bool:
-        """Play the scripted failure, if any; True when the request is to be answered normally."""
+    def _mode(self, rate: tuple[int, dict], reject: tuple[int, dict], sent: str | None = None) -> bool:
+        """Play the scripted failure, if any; True when the request is to be answered normally. A slow
+        answer comes after the caller gave up, but what it carried was sent (`sent`)."""
         mode = self.fake.next_mode()
-        self.slow = mode == "slow"
         if mode == "slow":
+            if sent is not None:
+                self.fake.delivered.append(sent)
             time.sleep(1.6)
             self._answer(200, {"errcode": 0, "errmsg": "ok (too late)"})
             return False
@@ -165,11 +167,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._answer(400, {"Code": "SignatureNonceUsed", "Message": "nonce used"})
         self.fake.nonces.add(params["SignatureNonce"])
         if self._mode((200, {"Code": "isv.BUSINESS_LIMIT_CONTROL", "Message": "limit"}),
-                      (200, {"Code": "isv.MOBILE_NUMBER_ILLEGAL", "Message": "bad number"})):
+                      (200, {"Code": "isv.MOBILE_NUMBER_ILLEGAL", "Message": "bad number"}), params["PhoneNumbers"]):
+            self.fake.delivered.append(params["PhoneNumbers"])
             self._answer(200, {"Code": "OK", "Message": "OK", "BizId": f"biz-{params['OutId']}", "RequestId": "x"})
-            self.fake.delivered.append(params["PhoneNumbers"])
-        elif self.slow:  # answered too late, but sent
-            self.fake.delivered.append(params["PhoneNumbers"])
 
     # ---- Tencent Cloud SendSms (API 3.0, TC3-HMAC-SHA256)
     def _tencent(self, body: bytes) -> None:
@@ -194,11 +194,10 @@ class _Handler(BaseHTTPRequestHandler):
         status = {"SerialNo": "tc-serial-1", "PhoneNumber": data["PhoneNumberSet"][0], "Fee": 1,
                   "SessionContext": data["SessionContext"], "Code": "Ok", "Message": "send success"}
         if self._mode((200, {"Response": {"Error": {"Code": "RequestLimitExceeded", "Message": "limit"}}}),
-                      (200, {"Response": {"SendStatusSet": [{**status, "Code": "FailedOperation.Blacklist"}]}})):
+                      (200, {"Response": {"SendStatusSet": [{**status, "Code": "FailedOperation.Blacklist"}]}}),
+                      data["PhoneNumberSet"][0]):
+            self.fake.delivered.append(data["PhoneNumberSet"][0])
             self._answer(200, {"Response": {"SendStatusSet": [status], "RequestId": "t"}})
-            self.fake.delivered.append(data["PhoneNumberSet"][0])
-        elif self.slow:
-            self.fake.delivered.append(data["PhoneNumberSet"][0])
 
     # ---- a webhook subscriber
     def _webhook(self, query: dict, body: bytes) -> None:

@@ -42,7 +42,8 @@ def intake_submit(request: Request, form: PageForm, user: PageUser, session: Pag
     values = {name: str(form.get(name, "")).strip() for name in FIELDS}
     data = {k: v for k, v in values.items() if v}
     data.update(anonymous=form.get("anonymous") == "on", confidential=form.get("confidential") == "on",
-                urgency="urgent" if form.get("urgent") == "on" else "normal")
+                urgency="urgent" if form.get("urgent") == "on" else "normal",
+                sms_consent={"yes": True, "no": False}.get(str(form.get("sms_consent", ""))))
     answer = str(form.get("answer_text", "")).strip()
     try:
         with session.begin_nested():  # a refused item leaves nothing behind, the form keeps every value
@@ -51,7 +52,7 @@ def intake_submit(request: Request, form: PageForm, user: PageUser, session: Pag
                 act(session=session, runtime=runtime, actor=user, item=item, action="answer_now",
                     payload={"text": answer})
     except DomainError as exc:
-        values.update({k: form.get(k) for k in ("anonymous", "confidential", "urgent", "answer_text")})
+        values.update({k: form.get(k) for k in ("anonymous", "confidential", "urgent", "answer_text", "sms_consent")})
         return page(request, "intake.html", status_code=exc.http_status, values=values, error=exc)
     return RedirectResponse(f"/items/{item.tracking_no}?registered=1", status_code=303)
 
