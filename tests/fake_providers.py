@@ -71,7 +71,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self, body: bytes) -> None:
         url = urllib.parse.urlsplit(self.path)
         query = dict(urllib.parse.parse_qsl(url.query))
-        record = {"path": url.path, "query": query, "body": body, "headers": {k.lower(): v for k, v in self.headers.items()}}
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        record = {"path": url.path, "query": query, "body": body, "headers": headers}
         self.fake.requests.append(record)
         routes = {"/cgi-bin/webhook/send": self._wecom_robot, "/cgi-bin/gettoken": self._wecom_token,
                   "/cgi-bin/message/send": self._wecom_app, "/robot/send": self._ding_robot,

@@ -37,7 +37,8 @@ class Pushed:
     created: bool
 
 
-def add_client(*, session: Session, runtime: Runtime, name: str, source: str, units: list[str]) -> tuple[PlatformClient, str]:
+def add_client(*, session: Session, runtime: Runtime, name: str, source: str,
+               units: list[str]) -> tuple[PlatformClient, str]:
     """A platform's account and its token (shown once; only its hash is kept)."""
     if source not in runtime.settings.source_map:
         raise InvalidInput(gettext("未知来源：{name}；可选：{valid}", name=source[:32],
