@@ -17,7 +17,18 @@ from fastapi import Depends, FastAPI
 from sqlalchemy import Connection, Engine
 from sqlmodel import Session
 
-from complaints.api import account, complaints, errors, ops, outreach, people, public, reference, supervision
+from complaints.api import (
+    account,
+    cohandling,
+    complaints,
+    errors,
+    ops,
+    outreach,
+    people,
+    public,
+    reference,
+    supervision,
+)
 from complaints.api.deps import reject_unknown_query
 from complaints.api.limits import BodyLimit
 from complaints.api.metrics import LatencyHistogram, RequestMiddleware
@@ -28,7 +39,7 @@ from complaints.db import engine_for
 from complaints.runtime import Runtime
 from complaints.settings import Settings, load_settings
 
-ROUTERS = (account, complaints, people, reference, supervision, public, ops, outreach)
+ROUTERS = (account, complaints, people, reference, supervision, public, ops, outreach, cohandling)
 
 
 def session_factory(engine: Engine, connection: Connection | None) -> Callable[[], Session]:

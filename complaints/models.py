@@ -108,6 +108,8 @@ class Complaint(SQLModel, table=True):
     source: str | None = Field(default=None, max_length=32)
     external_ref: str | None = Field(default=None, max_length=100)
     sms_consent: bool | None = None  # texts to the complainant: None not asked (a confidential reporter: no)
+    co_units: str | None = Field(default=None, max_length=200)  # 协办 bureaus, ",AKT,WQ," (scope reads it)
+    co_identity_units: str | None = Field(default=None, max_length=200)  # those of them granted the identity
 
     referred_at: datetime | None = None  # 移交纪检 (附件3)
     violator: str | None = Field(default=None, max_length=200)  # 违规主体
@@ -415,3 +417,36 @@ class PlatformClient(SQLModel, table=True):
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
     last_used_at: datetime | None = None
+
+
+class OutsideBody(SQLModel, table=True):
+    """A body outside the bureaus (公安, 民政, 住建, a school) that cooperates on items: contact only, no logins."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    contact: str = Field(default="", max_length=64)
+    phone: str = Field(default="", max_length=32)
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CoTask(SQLModel, table=True):
+    """协办: a cooperating unit's part of an item, with its own deadline and written input. The lead unit
+    (主办, the item's own unit) compiles the single reply."""
+
+    __table_args__ = (Index("ix_cotask_open_due", "status", "due_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    unit_code: str | None = Field(default=None, max_length=8, index=True)  # a configured bureau
+    body_id: int | None = Field(default=None, foreign_key="outsidebody.id")  # or an outside body
+    task: str = Field(sa_column=Column(Text, nullable=False))
+    due_at: datetime
+    grant_identity: bool = False
+    status: str = Field(default="open", max_length=16)  # open | answered | withdrawn
+    input_text: str | None = Field(default=None, sa_column=Column(Text))
+    answered_at: datetime | None = None
+    answered_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    warned_at: datetime | None = None
+    overdue_at: datetime | None = None  # when the overdue notice went out

@@ -35,7 +35,8 @@ def action_label(value: str) -> str:
                 "sla_overdue": gettext("超期"), "repeat_link": gettext("重复诉求关联"),
                 "deadline_recomputed": gettext("期限重算"),
                 "supervision_lapsed": gettext("督办逾期"),
-                "identity_erased": gettext("个人信息到期删除")}.get(value, value)
+                "identity_erased": gettext("个人信息到期删除"),
+                "cooperation": gettext("协办")}.get(value, value)
 
 
 def local_text(value: datetime | None, tz: str, *, with_time: bool = True) -> str:

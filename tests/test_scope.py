@@ -24,6 +24,9 @@ def test_lists_show_exactly_what_the_item_page_shows(session, runtime, settings,
         payload={"handler_id": handler.id})
     under_review.unit_code, under_review.reviewed_unit_code, under_review.review_round = "KZ", "ATS", 1
     items.append(under_review)
+    cooperated = make_item(unit_code="ATS")  # 协办 by AKT
+    cooperated.co_units = ",AKT,"
+    items.append(cooperated)
     session.flush()
     ids = {item.id for item in items}
     people = [make_user(*roles, unit=unit) for roles, unit in itertools.product(ROLE_SETS, UNITS)] + [handler]
@@ -41,3 +44,4 @@ def test_lists_show_exactly_what_the_item_page_shows(session, runtime, settings,
             assert under_review.id in seen  # the county follows the review of its own handling
         if person.unit_code == "AKT":
             assert under_review.id not in seen
+            assert (cooperated.id in seen) == bool(set(person.roles.split(",")) - {"operator"}), who

@@ -37,7 +37,7 @@ from complaints.runtime import Runtime
 from complaints.services import complaints as service
 from complaints.services import identity
 from complaints.services.people import check_unit
-from complaints.services.scope import roles_of
+from complaints.services.scope import roles_of, sees_as_cooperator_only
 from complaints.services.steps import PAYLOADS, offered
 from complaints.services.transitions import act
 from workflows.lifecycle import Action, allowed_actions
@@ -71,6 +71,8 @@ def detail_model(session: Session, runtime: Runtime, user: User, item: Complaint
     allowed = offered([a for a in allowed_actions(Status(item.status), roles_of(user),
                                                   is_assignee=item.handler_id == user.id)
                        if a is not Action.REGISTER], item, runtime.settings, user)
+    if sees_as_cooperator_only(user, item, runtime.settings):  # 协办: the item and its own sub-task only
+        events, allowed = [], []
     others = {e.actor_id for e in events} | {item.handler_id}
     names = {user.id: user.name} | names_of(session, others - {user.id})  # the user's own name is in hand
     return detail_out(item, who, names, events, allowed)

@@ -31,7 +31,7 @@ from complaints.jobs.sqltext import local_due_text, sql_format, supervisor_of_un
 from complaints.jobs.system import system_user
 from complaints.models import Complaint, Event, Notification, User
 from complaints.runtime import Runtime
-from complaints.services import deadlines
+from complaints.services import cohandling, deadlines
 from workflows.deadlines import Limit
 from workflows.vocab import N_
 
@@ -102,6 +102,7 @@ def sla_sweep(*, session: Session, runtime: Runtime, now: datetime) -> dict[str,
     counts["supervision_lapsed"] = _collect(sweep, newly_lapsed_supervision(now, runtime.settings.app.prefecture_unit))
     counts["escalated"] = _escalate(sweep) if counts["supervision_lapsed"] else 0
     session.expire_all()  # the rows changed under the ORM's feet
+    counts["cooperation_overdue"] = cohandling.sweep_overdue(session=session, runtime=runtime, now=now)
     return counts
 
 

@@ -35,8 +35,8 @@ def deidentify(text: str, item: Complaint) -> str:
     return text
 
 
-def entry_from_item(item: Complaint, runtime: Runtime) -> dict[str, str]:
-    """The 附件2 columns for a closed item, de-identified."""
+def entry_from_item(item: Complaint, runtime: Runtime, cooperating: list[str] | None = None) -> dict[str, str]:
+    """The 附件2 columns for a closed item, de-identified; 主办 and 协办 named when others cooperated."""
     tz = runtime.settings.app.timezone
     received = to_local(item.received_at, tz).strftime("%Y-%m-%d")
     source = f"{channel_label(item.channel)}（{received}，{item.tracking_no}）"
@@ -48,6 +48,9 @@ def entry_from_item(item: Complaint, runtime: Runtime) -> dict[str, str]:
         result_parts.append(gettext("处理意见：{outcome}", outcome=gettext(LABELS[Outcome(item.outcome)])))
     if item.satisfaction:
         result_parts.append(gettext("回访：{value}", value=gettext(LABELS[Satisfaction(item.satisfaction)])))
+    if cooperating:
+        handling = gettext("主办：{lead}；协办：{others}。", lead=runtime.settings.unit_map[item.unit_code].name,
+                           others="、".join(cooperating)) + handling
     remarks = [item.remarks] if item.remarks else []
     if item.extension_count:
         remarks.append(gettext("经批准延期"))
@@ -63,8 +66,10 @@ def _day(value: datetime | None, tz: str) -> str:
 
 def write_entry(*, session: Session, runtime: Runtime, item: Complaint) -> LedgerEntry:
     """Create or refresh the item's 附件2 entry (an item closed again after 复查 updates its row)."""
+    from complaints.services.cohandling import names_for
+
     entry = session.exec(select(LedgerEntry).where(LedgerEntry.complaint_id == item.id)).first()
-    values = entry_from_item(item, runtime)
+    values = entry_from_item(item, runtime, names_for(session, runtime, item))
     if entry is None:
         entry = LedgerEntry(complaint_id=item.id, unit_code=item.unit_code, closed_at=item.closed_at or utcnow(),
                             **values)

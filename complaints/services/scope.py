@@ -34,11 +34,35 @@ def visible_filter(user: User, settings: Settings, *, following: bool = False) -
         clauses.append(Complaint.unit_code == user.unit_code)
         if following:
             clauses.append(Complaint.reviewed_unit_code == user.unit_code)
+            clauses.append(cooperating_filter(user))
     if Role.HANDLER in roles:
         clauses.append(Complaint.handler_id == user.id)
     if Role.OPERATOR in roles:
         clauses.append(Complaint.registered_unit_code == user.unit_code)
     return or_(*clauses) if clauses else false()
+
+
+def _marked(unit_code: str) -> str:
+    return f",{unit_code},"
+
+
+def cooperating_filter(user: User) -> ColumnElement[bool]:
+    """Items on which the user's unit is a 协办 unit (its staff follow them like the 复查 items: in
+    searches and in their own list, never by walking the unit's index)."""
+    if not user.active or not roles_of(user) & {Role.SUPERVISOR, Role.HANDLER, Role.ADMIN}:
+        return false()
+    return Complaint.co_units.contains(_marked(user.unit_code), autoescape=True)
+
+
+def cooperates_on(user: User, item: Complaint) -> bool:
+    """The user's unit is a 协办 unit of the item (its staff see the summary and their sub-task)."""
+    return bool(roles_of(user) & {Role.SUPERVISOR, Role.HANDLER, Role.ADMIN}) \
+        and _marked(user.unit_code) in (item.co_units or "")
+
+
+def sees_as_cooperator_only(user: User, item: Complaint, settings: Settings) -> bool:
+    """Visible only through 协办: the page shows the summary and the unit's own sub-task, nothing more."""
+    return user.active and cooperates_on(user, item) and not _sees_otherwise(user, item, settings)
 
 
 def reviews_filter(user: User, settings: Settings) -> ColumnElement[bool]:
@@ -65,6 +89,10 @@ def reviews_filter(user: User, settings: Settings) -> ColumnElement[bool]:
 def can_see(user: User, item: Complaint, settings: Settings) -> bool:
     if not user.active:
         return False
+    return _sees_otherwise(user, item, settings) or cooperates_on(user, item)
+
+
+def _sees_otherwise(user: User, item: Complaint, settings: Settings) -> bool:
     if sees_all_units(user, settings):
         return True
     roles = roles_of(user)
@@ -85,6 +113,8 @@ def may_see_identity(user: User, item: Complaint, settings: Settings) -> bool:
         return True
     if Role.SUPERVISOR in roles_of(user) and (user.unit_code == item.unit_code or sees_all_units(user, settings)):
         return True
+    if cooperates_on(user, item) and not _sees_otherwise(user, item, settings):
+        return _marked(user.unit_code) in (item.co_identity_units or "")  # granted to the 协办 unit
     # the operator who took a non-confidential call already heard the details
     return not item.confidential and item.registered_by_id == user.id
 

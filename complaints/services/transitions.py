@@ -17,7 +17,7 @@ from complaints.services import deadlines, flows
 from complaints.services.complaints import ensure_version
 from complaints.services.flows import FLOWS
 from complaints.services.guard import fire_or_refuse
-from complaints.services.scope import roles_of
+from complaints.services.scope import roles_of, sees_as_cooperator_only
 from complaints.services.steps import PAYLOADS, STEPS, may_act_during_review
 from workflows.lifecycle import Action
 from workflows.vocab import OPEN_STATUSES, Status
@@ -90,6 +90,8 @@ def act(*, session: Session, runtime: Runtime, actor: User, item: Complaint, act
 
 
 def _check_reviewing_unit(actor: User, item: Complaint, action: Action, runtime: Runtime) -> None:
+    if sees_as_cooperator_only(actor, item, runtime.settings):  # 协办 gives its input, the lead acts
+        raise Forbidden(gettext("协办单位请在协办任务中提交意见，办理由主办单位负责"), field="action")
     if may_act_during_review(actor, item, action, runtime.settings):
         return
     unit = runtime.settings.unit_map.get(item.unit_code)

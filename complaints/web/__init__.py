@@ -10,7 +10,17 @@ from fastapi.staticfiles import StaticFiles
 
 from complaints.errors import DomainError
 from complaints.web.deps import LoginRequired
-from complaints.web.pages import admin, intake, items, notifications, outreach, public, replies, supervisor
+from complaints.web.pages import (
+    admin,
+    cohandling,
+    intake,
+    items,
+    notifications,
+    outreach,
+    public,
+    replies,
+    supervisor,
+)
 
 STATIC = Path(__file__).parent / "static"
 
@@ -18,7 +28,7 @@ STATIC = Path(__file__).parent / "static"
 def install(app: FastAPI) -> None:
     """Add the pages and the static files to `app` (the language is chosen by the request middleware)."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (public, intake, items, supervisor, admin, notifications, replies, outreach):
+    for module in (public, intake, items, supervisor, admin, notifications, replies, outreach, cohandling):
         app.include_router(module.router, include_in_schema=False)
 
 

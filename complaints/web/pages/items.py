@@ -14,12 +14,13 @@ from complaints.i18n import gettext
 from complaints.models import User
 from complaints.services import complaints as service
 from complaints.services import identity
-from complaints.services.scope import may_see_identity, roles_of
+from complaints.services.scope import may_see_identity, roles_of, sees_as_cooperator_only
 from complaints.services.steps import offered
 from complaints.services.transitions import act
 from complaints.web import csrf
 from complaints.web.deps import PageForm, PageSession, PageUser, RuntimeDep
 from complaints.web.forms import ACTION_FIELDS, payload_from_form
+from complaints.web.pages.cohandling import cooperation_context, cooperation_page
 from complaints.web.render import page
 from workflows.lifecycle import Action, allowed_actions
 from workflows.vocab import Status
@@ -60,6 +61,8 @@ def items(request: Request, user: PageUser, session: PageSession, runtime: Runti
 
 def _item_page(request, user, session, runtime, ref, *, error=None, status_code=200, flashes=(), revealed=None):
     item = service.get(session=session, runtime=runtime, actor=user, ref=ref)
+    if sees_as_cooperator_only(user, item, runtime.settings):
+        return cooperation_page(request, user, session, runtime, item, error=error, status_code=status_code)
     events = service.history(session=session, item=item)
     is_assignee = item.handler_id == user.id
     actions = offered([a for a in allowed_actions(Status(item.status), roles_of(user), is_assignee=is_assignee)
@@ -74,7 +77,8 @@ def _item_page(request, user, session, runtime, ref, *, error=None, status_code=
                 names=_names(session, {e.actor_id for e in events} | {item.handler_id}),
                 registered=request.query_params.get("registered") == "1", flashes=flashes,
                 standard_reply=_standard_reply(session, runtime, user, item, actions,
-                                               request.query_params.get("reply_locale", "zh_Hans")))
+                                               request.query_params.get("reply_locale", "zh_Hans")),
+                **cooperation_context(session, runtime, user, item))
 
 
 def _standard_reply(session, runtime, user, item, actions, locale: str = "zh_Hans") -> dict | None:

@@ -16,8 +16,8 @@ from complaints.errors import DomainError, Forbidden, InvalidInput
 from complaints.i18n import gettext
 from complaints.models import Complaint, Event, User
 from complaints.presenters import action_label
+from complaints.services import cohandling, identity, ledger, stats
 from complaints.services import complaints as service
-from complaints.services import identity, ledger, stats
 from complaints.services.scope import visible_filter
 from complaints.services.transitions import act
 from complaints.web import charts, csrf
@@ -56,7 +56,9 @@ def board(request: Request, user: PageUser, session: PageSession, runtime: Runti
                                    ("category", Complaint.category))}
     names = _names(session, {i.handler_id for i in [*overdue, *soon]} | {h for h, _ in groups["handler"]})
     return page(request, "board.html", overdue=overdue, soon=soon, n_overdue=n_overdue, n_soon=n_soon,
-                groups=groups, names=names, now=now, unit_code=unit or "", masked=identity.masked)
+                groups=groups, names=names, now=now, unit_code=unit or "", masked=identity.masked,
+                cotasks=cohandling.open_tasks_led_by(session, unit or user.unit_code)
+                + cohandling.open_tasks_for_unit(session, unit or user.unit_code))
 
 
 @router.post("/board/supervise/{ref}", dependencies=[Depends(csrf.verify)])
