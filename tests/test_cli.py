@@ -81,3 +81,13 @@ def test_ledger_export_writes_the_annex_workbook(cli, tmp_path):
     refused = cli("--as", "h1", "ledger", "export", "--annex", "2", "--unit", "ATS", "--from", "2026-01-01",
                   "--to", "2026-12-31", "-o", tmp_path / "x.xlsx", ok=False)
     assert refused.exit_code == 1 and not (tmp_path / "x.xlsx").exists()
+
+
+def test_platform_token_is_shown_once_and_listed_without_it(cli):
+    added = cli("platform", "add", "12345", "--source", "hotline12345", "--unit", "ATS", "--unit", "AKT").output
+    token = added.strip().splitlines()[-1]
+    assert token.startswith("plat_") and "AKT、ATS" in added
+    listed = cli("platform", "list").output
+    assert "12345" in listed and "hotline12345" in listed and token not in listed
+    refused = cli("platform", "add", "x", "--source", "nowhere", "--unit", "ATS", ok=False)
+    assert refused.exit_code == 1 and "未知来源" in refused.output

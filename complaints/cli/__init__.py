@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import typer
 
-from complaints.cli import calendar_cmd, import_cmd, items, jobs_cmd, ledger_cmd, replies_cmd, server_cmd, setup
+from complaints.cli import (
+    calendar_cmd,
+    import_cmd,
+    items,
+    jobs_cmd,
+    ledger_cmd,
+    platform_cmd,
+    replies_cmd,
+    server_cmd,
+    setup,
+)
 from complaints.cli.common import state
 
 app = typer.Typer(help="阳光招生接诉即办：诉求登记、派单、办理、督办与台账。", no_args_is_help=True,
@@ -20,7 +30,7 @@ setup.register(app)
 items.register(app)
 app.add_typer(calendar_cmd.app, name="calendar")
 
-for module in (server_cmd, jobs_cmd, import_cmd, ledger_cmd, replies_cmd):
+for module in (server_cmd, jobs_cmd, import_cmd, ledger_cmd, replies_cmd, platform_cmd):
     module.register(app)
 
 
