@@ -141,10 +141,12 @@ def test_the_cooperating_units_page_shows_the_summary_and_its_task_only(lead, cl
 def test_the_lead_sees_all_sub_tasks_on_the_item_page_and_board(lead, client, session, runtime):  # noqa: F811
     item, supervisor, _ = lead
     cooperate(session, runtime, supervisor, item, unit_code="AKT")
+    cooperate(session, runtime, supervisor, item, body="阿图什市住建局")
     browser = _browser(client, session, supervisor)
     html = browser.get(f"/items/{item.tracking_no}").text
     assert "主办与协办" in html and "阿克陶县教育局" in html and "增加协办单位" in html
-    assert item.tracking_no in browser.get("/board").text.split('id="cooperation"')[1]
+    board = browser.get("/board").text.split('id="cooperation"')[1]
+    assert item.tracking_no in board and "阿克陶县教育局" in board and "阿图什市住建局" in board
 
 
 def test_api_add_list_and_answer(lead, client, session, runtime, make_user):  # noqa: F811

@@ -76,8 +76,8 @@ def add_task(ref: Ref, data: cohandling.CooperationIn, user: CurrentUser, sessio
 
 @router.get("/api/cooperation", response_model=list[TaskOut], summary="本单位的协办任务")
 def my_unit_tasks(user: CurrentUser, session: SessionDep, runtime: RuntimeDep) -> list[TaskOut]:
-    rows = cohandling.open_tasks_for_unit(session, user.unit_code)
-    return [task_out(session, runtime, t, item) for t, item in rows if cooperates_on(user, item)]
+    rows = cohandling.open_tasks_for_unit(session, runtime, user.unit_code)
+    return [task_out(session, runtime, t, item) for t, item, _ in rows if cooperates_on(user, item)]
 
 
 @router.post("/api/cooperation/{task_id}/answer", response_model=TaskOut, summary="提交协办意见")

@@ -16,6 +16,7 @@ from complaints.clock import utcnow
 from complaints.errors import Conflict, Forbidden, InvalidInput, NotFound, validate
 from complaints.i18n import gettext
 from complaints.models import NOTE_MAX, Complaint, CoTask, Event, OutsideBody, User
+from complaints.presenters import due_text
 from complaints.runtime import Runtime
 from complaints.services import deadlines
 from complaints.services.people import check_unit
@@ -97,7 +98,7 @@ def add_cooperation(*, session: Session, runtime: Runtime, actor: User, item: Co
     refresh_marks(session, item)
     who = name_of(task, runtime, body)
     _event(session, item, actor, now, gettext("增加协办单位：{who}，期限 {due}", who=who,
-                                              due=deadlines.local(due_at, runtime).strftime("%Y-%m-%d %H:%M")))
+                                              due=due_text(due_at, runtime.settings.app.timezone)))
     if task.unit_code:
         for person in _staff_of(session, task.unit_code):
             notify.staff(session=session, runtime=runtime, kind="cooperation", user=person, item=item, actor=actor,
@@ -174,20 +175,25 @@ def names_for(session: Session, runtime: Runtime, item: Complaint) -> list[str]:
     return names
 
 
-def open_tasks_for_unit(session: Session, unit_code: str, *, limit: int = 100) -> list[tuple[CoTask, Complaint]]:
+Row = tuple[CoTask, Complaint, str]  # the sub-task, its item, the cooperating unit's name
+
+
+def _open(session: Session, runtime: Runtime, where, limit: int) -> list[Row]:
+    rows = session.exec(select(CoTask, Complaint, OutsideBody)
+                        .join(Complaint, Complaint.id == CoTask.complaint_id)
+                        .join(OutsideBody, OutsideBody.id == CoTask.body_id, isouter=True)
+                        .where(where, CoTask.status == OPEN).order_by(CoTask.due_at).limit(limit)).all()
+    return [(task, item, name_of(task, runtime, body)) for task, item, body in rows]
+
+
+def open_tasks_for_unit(session: Session, runtime: Runtime, unit_code: str, *, limit: int = 100) -> list[Row]:
     """A unit's open 协办 sub-tasks, soonest due first (its staff's list, the board)."""
-    rows = session.exec(select(CoTask, Complaint).join(Complaint, Complaint.id == CoTask.complaint_id)
-                        .where(CoTask.unit_code == unit_code, CoTask.status == OPEN)
-                        .order_by(CoTask.due_at).limit(limit)).all()
-    return list(rows)
+    return _open(session, runtime, CoTask.unit_code == unit_code, limit)
 
 
-def open_tasks_led_by(session: Session, unit_code: str, *, limit: int = 100) -> list[tuple[CoTask, Complaint]]:
+def open_tasks_led_by(session: Session, runtime: Runtime, unit_code: str, *, limit: int = 100) -> list[Row]:
     """The open sub-tasks on items the unit leads (主办), soonest due first."""
-    rows = session.exec(select(CoTask, Complaint).join(Complaint, Complaint.id == CoTask.complaint_id)
-                        .where(Complaint.unit_code == unit_code, CoTask.status == OPEN)
-                        .order_by(CoTask.due_at).limit(limit)).all()
-    return list(rows)
+    return _open(session, runtime, Complaint.unit_code == unit_code, limit)
 
 
 def sweep_overdue(*, session: Session, runtime: Runtime, now: datetime) -> int:

@@ -99,7 +99,7 @@ def answer_task(request: Request, task_id: int, form: Form, user: PageUser, sess
 @router.get("/cooperation")
 def unit_tasks(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep):
     """The open sub-tasks the user's unit cooperates on, and those on items it leads."""
-    mine = cohandling.open_tasks_for_unit(session, user.unit_code)
-    led = cohandling.open_tasks_led_by(session, user.unit_code) if has_role(user, Role.SUPERVISOR, Role.HANDLER) \
-        else []
+    mine = cohandling.open_tasks_for_unit(session, runtime, user.unit_code)
+    led = cohandling.open_tasks_led_by(session, runtime, user.unit_code) \
+        if has_role(user, Role.SUPERVISOR, Role.HANDLER) else []
     return page(request, "cooperation_list.html", mine=mine, led=led, units=runtime.settings.unit_map)

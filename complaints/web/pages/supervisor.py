@@ -57,8 +57,8 @@ def board(request: Request, user: PageUser, session: PageSession, runtime: Runti
     names = _names(session, {i.handler_id for i in [*overdue, *soon]} | {h for h, _ in groups["handler"]})
     return page(request, "board.html", overdue=overdue, soon=soon, n_overdue=n_overdue, n_soon=n_soon,
                 groups=groups, names=names, now=now, unit_code=unit or "", masked=identity.masked,
-                cotasks=cohandling.open_tasks_led_by(session, unit or user.unit_code)
-                + cohandling.open_tasks_for_unit(session, unit or user.unit_code))
+                cotasks=cohandling.open_tasks_led_by(session, runtime, unit or user.unit_code)
+                + cohandling.open_tasks_for_unit(session, runtime, unit or user.unit_code))
 
 
 @router.post("/board/supervise/{ref}", dependencies=[Depends(csrf.verify)])
