@@ -99,6 +99,22 @@ EXPECTED: dict[str, dict[tuple[str, str], int]] = {
     "counts": supervisors_listing(),
     # no login needed (and a signed-in caller may use it too)
     "public_status": everyone(200),
+    # /api/notices: one's own channels
+    "notice_channels": everyone(200),
+    "set_notice_channels": everyone(200),
+    # /api/webhooks: the prefecture's admins only
+    **{name: {**everyone(403), ("admin", "prefecture"): status} for name, status in (
+        ("webhooks", 200), ("add_webhook", 201), ("pause_webhook", 200), ("resume_webhook", 200),
+        ("webhook_deliveries", 200))},
+    # /api/platform: a platform's own token, never a person's (and off unless configured)
+    "platform_push": {},
+    "platform_pull": {},
+    # 协办 on the ATS item: whoever sees it lists the sub-tasks; the lead's supervisors add; AKT's staff answer
+    "cooperation": decided(*ROLES),
+    "add_cooperation": {(role, place): 201 if role == "supervisor" else 403 for role, place in SEES_ITEM},
+    "unit_cooperation": everyone(200),
+    "answer_cooperation": {**{cell: 403 for cell in SEES_ITEM}, ("supervisor", "other"): 200,
+                           ("handler", "other"): 200, ("admin", "other"): 403},
 }
 
 # The status each item endpoint needs; the item is built only for these endpoints.
@@ -113,6 +129,7 @@ STATE = {
     "approve_extension": "extension_requested", "refuse_extension": "extension_requested",
     "resume": "suspended", "callback": "replied", "close": "visited", "reopen": "visited",
     "request_review": "closed",
+    "cooperation": "dispatched", "add_cooperation": "dispatched", "answer_cooperation": "dispatched",
 }
 # the actions that lead from registration to each status, and who fires them
 PATHS = {
@@ -131,7 +148,8 @@ ITEM_FIELDS = {
     "request_review": {"channel": "letter"},  # 信访 复查 is for 信访 items
 }
 ACTIONS = [name for name in EXPECTED if name in STATE and name not in (
-    "list", "show", "reveal", "public_status", "overdue", "due_soon", "counts")]
+    "list", "show", "reveal", "public_status", "overdue", "due_soon", "counts", "cooperation", "add_cooperation",
+    "answer_cooperation")]
 
 
 def _payload(action: str, ctx) -> dict:
@@ -211,6 +229,23 @@ def _call(client, endpoint: str, headers: dict, ctx) -> int:
                                   lambda rows: "ATS" in {row["key"] for row in rows}),
         "public_status": lambda: client.post("/api/public/status", headers=headers,
                                              json={"tracking_no": ref, "phone_last4": "5678"}),
+        "notice_channels": lambda: client.get("/api/notices/channels", headers=headers),
+        "set_notice_channels": lambda: client.put("/api/notices/channels", headers=headers,
+                                                  json={"channels": {"assigned": ["email"]}}),
+        "webhooks": lambda: client.get("/api/webhooks", headers=headers),
+        "add_webhook": lambda: client.post("/api/webhooks", headers=headers,
+                                           json={"name": f"hook {actor.id}", "url": "https://hook.example.org/x"}),
+        "pause_webhook": lambda: client.post(f"/api/webhooks/{ctx.subscriber_id}/pause", headers=headers),
+        "resume_webhook": lambda: client.post(f"/api/webhooks/{ctx.subscriber_id}/resume", headers=headers),
+        "webhook_deliveries": lambda: client.get(f"/api/webhooks/{ctx.subscriber_id}/deliveries", headers=headers),
+        "platform_push": lambda: client.post("/api/platform/items", headers=headers, json={"items": [{}]}),
+        "platform_pull": lambda: client.get("/api/platform/items/GD-1", headers=headers),
+        "cooperation": lambda: client.get(f"/api/complaints/{ref}/cooperation", headers=headers),
+        "add_cooperation": lambda: client.post(f"/api/complaints/{ref}/cooperation", headers=headers,
+                                               json={"unit_code": "WQ", "task": "请核实居住证"}),
+        "unit_cooperation": lambda: client.get("/api/cooperation", headers=headers),
+        "answer_cooperation": lambda: client.post(f"/api/cooperation/{ctx.task_id}/answer", headers=headers,
+                                                  json={"text": "经核实，居住证已受理"}),
     }
     if endpoint in ACTIONS:
         response = client.post(f"/api/complaints/{ref}/actions/{endpoint}", json=_payload(endpoint, ctx),
@@ -250,6 +285,7 @@ def build(make_user, make_item, session, runtime):
     def factory(endpoint: str, role: str, place: str, status: str | None = None):
         actor = make_user(role, unit=PLACES[place], password=PASSWORD if endpoint == "password" else None)
         ctx = SimpleNamespace(actor=actor, item=None, earlier=None, own_token=None, others_token=None,
+                              subscriber_id=None, task_id=None,
                               operator=make_user("operator", unit="ATS"),
                               supervisor=make_user("supervisor", unit="ATS"),
                               handler=actor if (role, place) == ("handler", "own") else make_user("handler"),
@@ -258,6 +294,11 @@ def build(make_user, make_item, session, runtime):
             ctx.own_token = auth.issue_api_token(session=session, user=actor, name="spare")[0].id
         if endpoint == "revoke_others_token":
             ctx.others_token = auth.issue_api_token(session=session, user=ctx.colleague, name="theirs")[0].id
+        if endpoint in ("pause_webhook", "resume_webhook", "webhook_deliveries"):
+            from complaints.notify import webhooks
+
+            ctx.subscriber_id = webhooks.add_subscriber(session=session, runtime=runtime, actor=ctx.supervisor,
+                                                        name=f"sub {actor.id}", url="https://hook.example.org/y").id
         status = status or STATE.get(endpoint)
         if status is None:
             return ctx
@@ -273,6 +314,11 @@ def build(make_user, make_item, session, runtime):
             item.next_due_at = now - timedelta(hours=1)
         if endpoint == "due_soon":
             item.warn_at, item.next_due_at = now - timedelta(hours=1), now + timedelta(hours=1)
+        if endpoint == "answer_cooperation":
+            from complaints.services import cohandling
+
+            ctx.task_id = cohandling.add_cooperation(session=session, runtime=runtime, actor=ctx.supervisor, item=item,
+                                                     data={"unit_code": "AKT", "task": "请核实居住证"}).id
         session.add(item)
         session.flush()
         return ctx
@@ -301,7 +347,16 @@ def test_every_api_endpoint_is_in_the_matrix(app):
              "PUT /api/people/{person_id}/out-of-office": "out_of_office", "GET /api/units": "units",
              "GET /api/categories": "categories", "GET /api/statuses": "statuses", "GET /api/actions": "actions",
              "GET /api/supervision/overdue": "overdue", "GET /api/supervision/due-soon": "due_soon",
-             "GET /api/supervision/counts": "counts", "POST /api/public/status": "public_status"}
+             "GET /api/supervision/counts": "counts", "POST /api/public/status": "public_status",
+             "GET /api/notices/channels": "notice_channels", "PUT /api/notices/channels": "set_notice_channels",
+             "GET /api/webhooks": "webhooks", "POST /api/webhooks": "add_webhook",
+             "POST /api/webhooks/{subscriber_id}/pause": "pause_webhook",
+             "POST /api/webhooks/{subscriber_id}/resume": "resume_webhook",
+             "GET /api/webhooks/{subscriber_id}/deliveries": "webhook_deliveries",
+             "POST /api/platform/items": "platform_push", "GET /api/platform/items/{external_ref}": "platform_pull",
+             "GET /api/complaints/{ref}/cooperation": "cooperation",
+             "POST /api/complaints/{ref}/cooperation": "add_cooperation", "GET /api/cooperation": "unit_cooperation",
+             "POST /api/cooperation/{task_id}/answer": "answer_cooperation"}
     names |= {f"POST /api/complaints/{{ref}}/actions/{action}": action for action in ACTIONS}
     routes = {f"{method.upper()} {path}" for path, methods in app.openapi()["paths"].items()
               if path.startswith("/api/") for method in methods}

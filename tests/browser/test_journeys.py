@@ -169,3 +169,25 @@ def test_supervisor_approves_an_extension_on_the_approvals_page(login, server):
     assert number not in page.locator("table.approvals").first.inner_text()
     page.goto(f"{server}/items/{number}")
     assert page.locator(".timeline").get_by_text("同意延期，请按期答复").count() == 1
+
+
+def test_a_county_bureau_cooperates_and_the_lead_sees_its_input(login, server):
+    lead = login("ats_sup")
+    lead.goto(server + "/items?status=accepted")
+    number = lead.locator("a[href^='/items/ATS-']").first.inner_text().strip()
+    lead.goto(f"{server}/items/{number}")
+    lead.get_by_label("协办单位").select_option("AKT")
+    lead.get_by_label("协办事项").fill("请核实该生家庭在阿克陶县的居住证办理情况")
+    lead.get_by_role("button", name="增加协办单位").click()
+    no_error(lead)
+    assert "阿克陶县教育局" in lead.locator("#cooperation").inner_text()
+    helper = login("akt_sup")
+    helper.goto(server + "/cooperation")
+    helper.get_by_role("link", name=number).click()
+    shot(helper, "11-cooperation")
+    assert "办理操作" not in helper.content()  # the lead unit acts on the item, not the cooperating one
+    helper.get_by_label("协办意见").fill("经核实，居住证已于本月受理，正在审核")
+    helper.get_by_role("button", name="提交协办意见").click()
+    no_error(helper)
+    lead.goto(f"{server}/items/{number}")
+    assert "居住证已于本月受理" in lead.locator("#cooperation").inner_text()
