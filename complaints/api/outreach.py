@@ -8,11 +8,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path
 from pydantic import BaseModel, Field
+from sqlmodel import select
 
 from complaints.api.deps import CurrentUser, RuntimeDep, SessionDep
 from complaints.errors import Forbidden, NotFound
 from complaints.i18n import gettext
-from complaints.models import User
+from complaints.models import User, WebhookSubscriber
 from complaints.notify import webhooks
 from complaints.notify.kinds import KIND_MAP
 from complaints.notify.staff import handle_of, preferences, set_preferences
@@ -108,10 +109,6 @@ def _out(row) -> SubscriberOut:
 @router.get("/api/webhooks", response_model=list[SubscriberOut], summary="Webhook 订阅列表（州局管理员）")
 def list_subscribers(user: CurrentUser, session: SessionDep, runtime: RuntimeDep) -> list[SubscriberOut]:
     _admin(user, runtime)
-    from sqlmodel import select
-
-    from complaints.models import WebhookSubscriber
-
     return [_out(row) for row in session.exec(select(WebhookSubscriber).order_by(WebhookSubscriber.id))]
 
 

@@ -176,7 +176,7 @@ def test_a_county_bureau_cooperates_and_the_lead_sees_its_input(login, server):
     lead.goto(server + "/items?status=accepted")
     number = lead.locator("a[href^='/items/ATS-']").first.inner_text().strip()
     lead.goto(f"{server}/items/{number}")
-    lead.get_by_label("协办单位").select_option("AKT")
+    lead.get_by_label("协办单位", exact=True).select_option("AKT")
     lead.get_by_label("协办事项").fill("请核实该生家庭在阿克陶县的居住证办理情况")
     lead.get_by_role("button", name="增加协办单位").click()
     no_error(lead)
