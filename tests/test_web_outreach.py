@@ -66,3 +66,19 @@ def test_only_admins_reach_the_admin_page_and_county_admins_see_no_subscribers(b
     assert "新派诉求件" in html and "新增订阅" not in html
     assert county.post("/admin/webhooks", data={"csrf_token": csrf_of(html), "name": "x",
                                                 "url": "https://x.example.org"}).status_code == 403
+
+
+def test_intake_records_that_the_complainant_declines_texts(browser_as, make_user, session):
+    from complaints.models import Complaint
+
+    browser = browser_as(make_user("operator"))
+    form = browser.get("/intake").text
+    assert "短信告知" not in form  # SMS is off in this deployment: nothing to ask
+    saved = browser.post("/intake", data={"csrf_token": csrf_of(form), "channel": "call", "kind": "complaint",
+                                          "unit_code": "ATS", "category": "fees", "summary": "反映学校收取共建费",
+                                          "complainant_phone": "13812345678", "sms_consent": "no"},
+                         follow_redirects=False)
+    assert saved.status_code == 303
+    number = saved.headers["location"].split("/items/")[1].split("?")[0]
+    item = session.exec(select(Complaint).where(Complaint.tracking_no == number)).one()
+    assert item.sms_consent is False
