@@ -52,7 +52,7 @@ def _operator(session, runtime):
     from complaints.services import people
     from tests.conftest import unique
 
-    return people.add_user(session=session, settings=runtime.settings, username=unique("op"), name="接线员",
+    return people.add_user(session=session, settings=runtime.settings, actor=None, username=unique("op"), name="接线员",
                            unit_code="ATS", roles=["operator"])
 
 

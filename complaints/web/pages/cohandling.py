@@ -3,11 +3,8 @@ unit's staff see the summary and their own sub-task (and answer it there); their
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
-from starlette.datastructures import FormData
 
 from complaints.errors import DomainError, NotFound
 from complaints.i18n import gettext
@@ -16,18 +13,11 @@ from complaints.services import cohandling, identity
 from complaints.services import complaints as service
 from complaints.services.scope import can_see, has_role, sees_all_units, sees_as_cooperator_only
 from complaints.web import csrf
-from complaints.web.deps import PageSession, PageUser, RuntimeDep
+from complaints.web.deps import PageForm, PageSession, PageUser, RuntimeDep
 from complaints.web.render import page
 from workflows.vocab import Role
 
 router = APIRouter()
-
-
-async def read_form(request: Request) -> FormData:
-    return await request.form()  # parsed once (the CSRF check read it already)
-
-
-Form = Annotated[FormData, Depends(read_form)]
 
 
 def _rows(session, runtime, tasks) -> list[dict]:
@@ -57,7 +47,7 @@ def cooperation_page(request, user, session, runtime, item, *, error=None, statu
 
 
 @router.post("/items/{ref}/cooperation", dependencies=[Depends(csrf.verify)])
-def add_cooperation(request: Request, ref: str, form: Form, user: PageUser, session: PageSession,
+def add_cooperation(request: Request, ref: str, form: PageForm, user: PageUser, session: PageSession,
                     runtime: RuntimeDep):
     item = service.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
     data = {"task": str(form.get("task", "")), "within": str(form.get("within", "")) or "3 workdays",
@@ -72,12 +62,11 @@ def add_cooperation(request: Request, ref: str, form: Form, user: PageUser, sess
         from complaints.web.pages.items import _item_page
 
         return _item_page(request, user, session, runtime, item.tracking_no, error=exc, status_code=exc.http_status)
-    session.commit()
     return RedirectResponse(f"/items/{item.tracking_no}#cooperation", status_code=303)
 
 
 @router.post("/cooperation/{task_id}/answer", dependencies=[Depends(csrf.verify)])
-def answer_task(request: Request, task_id: int, form: Form, user: PageUser, session: PageSession,
+def answer_task(request: Request, task_id: int, form: PageForm, user: PageUser, session: PageSession,
                 runtime: RuntimeDep):
     task = cohandling.get_task(session, task_id)
     item = session.get(Complaint, task.complaint_id)
@@ -92,7 +81,6 @@ def answer_task(request: Request, task_id: int, form: Form, user: PageUser, sess
         from complaints.web.pages.items import _item_page
 
         return _item_page(request, user, session, runtime, item.tracking_no, error=exc, status_code=exc.http_status)
-    session.commit()
     return RedirectResponse(f"/items/{item.tracking_no}#cooperation", status_code=303)
 
 

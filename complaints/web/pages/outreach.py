@@ -3,12 +3,9 @@ subscribers and what was sent outside (/admin/notices)."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import select
-from starlette.datastructures import FormData
 
 from complaints.errors import DomainError, Forbidden
 from complaints.i18n import gettext
@@ -18,18 +15,11 @@ from complaints.notify.kinds import CHANNEL_LABELS, CHANNELS, KINDS, TEMPLATED, 
 from complaints.notify.staff import handle_of, preferences, set_preferences
 from complaints.services.scope import has_role, sees_all_units
 from complaints.web import csrf
-from complaints.web.deps import PageSession, PageUser, RuntimeDep
+from complaints.web.deps import PageForm, PageSession, PageUser, RuntimeDep
 from complaints.web.render import page
 from workflows.vocab import Role
 
 router = APIRouter()
-
-
-async def read_form(request: Request) -> FormData:
-    return await request.form()  # parsed once (the CSRF check read it already)
-
-
-Form = Annotated[FormData, Depends(read_form)]
 
 
 def _account(request, user, session, runtime, *, error=None, status_code=200):
@@ -48,7 +38,7 @@ def account_notices(request: Request, user: PageUser, session: PageSession, runt
 
 
 @router.post("/account/notices", dependencies=[Depends(csrf.verify)])
-def save_account_notices(request: Request, form: Form, user: PageUser, session: PageSession, runtime: RuntimeDep):
+def save_account_notices(request: Request, form: PageForm, user: PageUser, session: PageSession, runtime: RuntimeDep):
     choices = {kind.code: [c for c in CHANNELS if form.get(f"{kind.code}:{c}") == "on"] for kind in KINDS}
     handles = {c: str(form.get(f"{c}_handle", "")) for c in ("wecom", "dingtalk")}
     try:
@@ -56,7 +46,6 @@ def save_account_notices(request: Request, form: Form, user: PageUser, session: 
             set_preferences(session=session, user=user, choices=choices, handles=handles)
     except DomainError as exc:
         return _account(request, user, session, runtime, error=exc, status_code=exc.http_status)
-    session.commit()
     return RedirectResponse("/account/notices?done=1", status_code=303)
 
 
@@ -84,7 +73,7 @@ def admin_notices(request: Request, user: PageUser, session: PageSession, runtim
 
 
 @router.post("/admin/notices/{kind}", dependencies=[Depends(csrf.verify)])
-def save_notice_wording(request: Request, kind: str, form: Form, user: PageUser, session: PageSession,
+def save_notice_wording(request: Request, kind: str, form: PageForm, user: PageUser, session: PageSession,
                         runtime: RuntimeDep):
     _admin(user)
     try:
@@ -96,12 +85,11 @@ def save_notice_wording(request: Request, kind: str, form: Form, user: PageUser,
                               body=str(form.get("body", "")))
     except DomainError as exc:
         return _admin_page(request, user, session, runtime, error=exc, status_code=exc.http_status)
-    session.commit()
     return RedirectResponse("/admin/notices?done=1", status_code=303)
 
 
 @router.post("/admin/webhooks", dependencies=[Depends(csrf.verify)])
-def add_webhook(request: Request, form: Form, user: PageUser, session: PageSession, runtime: RuntimeDep):
+def add_webhook(request: Request, form: PageForm, user: PageUser, session: PageSession, runtime: RuntimeDep):
     _admin(user)
     if not sees_all_units(user, runtime.settings):
         raise Forbidden(gettext("只有州局管理员可以管理 Webhook 订阅"))
@@ -113,15 +101,13 @@ def add_webhook(request: Request, form: Form, user: PageUser, session: PageSessi
                                           units=[str(u) for u in form.getlist("units")])
     except DomainError as exc:
         return _admin_page(request, user, session, runtime, error=exc, status_code=exc.http_status)
-    session.commit()
     return _admin_page(request, user, session, runtime, secret=(row.name, row.secret))
 
 
 @router.post("/admin/webhooks/{subscriber_id}", dependencies=[Depends(csrf.verify)])
-def pause_webhook(subscriber_id: int, form: Form, user: PageUser, session: PageSession, runtime: RuntimeDep):
+def pause_webhook(subscriber_id: int, form: PageForm, user: PageUser, session: PageSession, runtime: RuntimeDep):
     _admin(user)
     if not sees_all_units(user, runtime.settings):
         raise Forbidden(gettext("只有州局管理员可以管理 Webhook 订阅"))
     webhooks.set_paused(session=session, subscriber_id=subscriber_id, paused=form.get("paused") == "1")
-    session.commit()
     return RedirectResponse("/admin/notices?done=1#webhooks", status_code=303)
