@@ -91,3 +91,5 @@ def test_platform_token_is_shown_once_and_listed_without_it(cli):
     assert "12345" in listed and "hotline12345" in listed and token not in listed
     refused = cli("platform", "add", "x", "--source", "nowhere", "--unit", "ATS", ok=False)
     assert refused.exit_code == 1 and "未知来源" in refused.output
+    assert "已停用" in cli("platform", "disable", "12345").output
+    assert "停用" in cli("platform", "list").output.splitlines()[-1]

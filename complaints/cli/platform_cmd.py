@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from complaints.cli.common import domain_errors, echo_table, state
+from complaints.cli.common import domain_errors, echo_table, fail, state
 from complaints.i18n import gettext
 
 
@@ -12,6 +12,7 @@ def register(app: typer.Typer) -> None:
     platform = typer.Typer(help="平台对接：12345、信访系统推送诉求件、查询办理进度的令牌", no_args_is_help=True)
     platform.command("add")(add_platform)
     platform.command("list")(list_platforms)
+    platform.command("disable")(disable_platform)
     app.add_typer(platform, name="platform")
 
 
@@ -39,3 +40,18 @@ def list_platforms() -> None:
         rows = session.exec(select(PlatformClient).order_by(PlatformClient.id)).all()
         echo_table([[r.name, r.source, "、".join(r.units), gettext("启用") if r.active else gettext("停用")]
                     for r in rows], [gettext("名称"), gettext("来源"), gettext("单位"), gettext("状态")])
+
+
+def disable_platform(name: str = typer.Argument(..., help="平台名称")) -> None:
+    """停用一个平台的令牌（推送和查询立即被拒绝）。"""
+    from sqlmodel import select
+
+    from complaints.models import PlatformClient
+
+    with state.session() as session:
+        client = session.exec(select(PlatformClient).where(PlatformClient.name == name)).first()
+        if client is None:
+            fail(gettext("找不到平台：{name}", name=name[:64]))
+        client.active = False
+        session.add(client)
+    typer.echo(gettext("已停用平台 {name}", name=name[:64]))
