@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, event, exc
+from sqlalchemy import Engine, event, exc, text
 from sqlmodel import Session, create_engine
 
 from complaints.settings import PROJECT_ROOT, Settings
@@ -86,6 +87,24 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
     """A new session that commits when the block ends normally and rolls back otherwise."""
     with Session(engine, expire_on_commit=False) as session, committing(session):
         yield session
+
+
+def take_write_turn(session: Session, *, key: str) -> None:
+    """Before a check-then-insert that must not race another process doing the same (an import of
+    overlapping rows): the turn is held to the end of the session's transaction.
+
+    On SQLite, the database's write lock, taken now (BEGIN IMMEDIATE, waiting out busy_timeout). pysqlite
+    would begin only at the first INSERT, after the reads had seen an older snapshot ("database is
+    locked"); and a SAVEPOINT issued first would be the outermost transaction, committed by its RELEASE.
+    On PostgreSQL, an advisory lock on `key`."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        if not connection.connection.driver_connection.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        return
+    digest = hashlib.sha256(f"complaints.write:{key}".encode()).digest()
+    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                       {"key": int.from_bytes(digest[:8], "big", signed=True)})
 
 
 def alembic_config(url: str):

@@ -118,6 +118,13 @@ class CollectionSettings(BaseModel):
     max_file_mb: int = Field(default=100, ge=1)
     max_rows: int = Field(default=200_000, ge=1)
     max_errors_reported: int = Field(default=200, ge=1)
+    # a hostile file is refused within these bounds: cells counted with the blank ones, the zip directory
+    # checked before anything is unpacked, the XLSX read in a worker process held to the time and memory
+    max_cells: int = Field(default=5_000_000, ge=1)
+    max_uncompressed_mb: int = Field(default=500, ge=1)
+    max_compression_ratio: int = Field(default=100, ge=2)
+    max_parse_seconds: int = Field(default=120, ge=1)
+    max_parse_memory_mb: int = Field(default=1024, ge=64)
     settle_seconds: int = Field(default=60, ge=0)  # a file changed more recently may still be being copied
 
 

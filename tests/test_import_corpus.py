@@ -198,3 +198,191 @@ def test_one_bad_row_rejects_the_whole_file(session, importer, tmp_path):
 
 def test_unknown_source(session, importer, tmp_path):
     rejected(session, importer(write_csv(tmp_path / "x.csv", rows_12345(1)), source="fax"), "未知来源")
+
+
+# ---------------------------------------------------------------- hostile files, built here rather than committed
+
+WORKBOOK_PARTS = {
+    "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
+    'package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+    'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.'
+    'xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override '
+    'PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
+    'worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+    'officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+    "_rels/.rels": '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+    'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+    "xl/workbook.xml": '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/'
+    'spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
+    '<sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>',
+    "xl/_rels/workbook.xml.rels": '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+    'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+    'officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type='
+    '"http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+    '</Relationships>',
+}
+
+
+def sheet_xml(rows: list[list[str]], *, dimension: str | None = None, extra: str = "") -> bytes:
+    """A worksheet of inline strings, as a platform's exporter writes it."""
+    def cell(text: str) -> str:
+        return f'<c t="inlineStr"><is><t>{text}</t></is></c>'
+
+    body = "".join(f'<row r="{n}">{"".join(cell(v) for v in row)}</row>' for n, row in enumerate(rows, 1))
+    declared = f'<dimension ref="{dimension}"/>' if dimension else ""
+    return (f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+            f'2006/main">{declared}<sheetData>{body}{extra}</sheetData></worksheet>').encode()
+
+
+def raw_xlsx(path: Path, sheet: bytes, *, shared: tuple[bytes, int] | None = None) -> Path:
+    """An XLSX put together with zipfile; `shared` = (one repeated <si> block, how many times)."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, text in WORKBOOK_PARTS.items():
+            archive.writestr(name, text)
+        archive.writestr("xl/worksheets/sheet1.xml", sheet)
+        with archive.open("xl/sharedStrings.xml", "w") as member:
+            member.write(b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
+                         b'spreadsheetml/2006/main">')
+            block, times = shared or (b"", 0)
+            for _ in range(times):
+                member.write(block)
+            member.write(b"</sst>")
+    return path
+
+
+def good_sheet(n: int = 2, *, start: int = 1, base: datetime | None = None) -> list[list[str]]:
+    return [HEADER_12345, *rows_12345(n, start=start, base=base)]
+
+
+def _damaged(folder: Path, base) -> Path:
+    whole = sheet_xml(good_sheet(3, start=9100, base=base))
+    return raw_xlsx(folder / "12345-damaged.xlsx", whole[:len(whole) - 80])  # cut inside a row: ParseError
+
+
+def _shared_string_bomb(folder: Path, base) -> Path:  # 250,000 shared strings in 4 MB that zip to a few KB
+    return raw_xlsx(folder / "12345-sst-bomb.xlsx", sheet_xml(good_sheet(1, start=9200, base=base)),
+                    shared=(b"<si><t>a</t></si>" * 1000, 250))
+
+
+def _row_far_below(folder: Path, base) -> Path:  # 5 KB: one cell at XFD1048576 under the real rows
+    far = '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+    return raw_xlsx(folder / "12345-far-row.xlsx", sheet_xml(good_sheet(2, start=9300, base=base), extra=far))
+
+
+def _wide_rows(folder: Path, base) -> Path:  # every row reaching column XFD: 16,384 cells each
+    wide = "".join(f'<row r="{n}"><c r="XFD{n}" t="inlineStr"><is><t>x</t></is></c></row>' for n in range(4, 40))
+    return raw_xlsx(folder / "12345-wide.xlsx", sheet_xml(good_sheet(2, start=9400, base=base), extra=wide))
+
+
+def _unpacks_too_large(folder: Path, base) -> Path:
+    import os
+
+    path = raw_xlsx(folder / "12345-large.xlsx", sheet_xml(good_sheet(2, start=9500, base=base)))
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("xl/media/image1.bin", os.urandom(3 * 2**20).hex())  # 6 MB that hardly compress
+    return path
+
+
+def _not_a_zip(folder: Path, base) -> Path:
+    path = folder / "12345-not-zip.xlsx"
+    path.write_bytes("工单编号,来电时间\nGD1,2026-06-03\n".encode())
+    return path
+
+
+def _xlsx_named_csv(folder: Path, base) -> Path:
+    path = write_xlsx(folder / "12345-renamed.xlsx", rows_12345(2, start=9600, base=base))
+    return path.rename(path.with_suffix(".csv"))
+
+
+def _utf16_without_bom(folder: Path, base) -> Path:
+    path = folder / "12345-utf16.csv"
+    path.write_bytes("\r\n".join(",".join(r) for r in good_sheet(2, start=9700, base=base)).encode("utf-16-le"))
+    return path
+
+
+def _neither_utf8_nor_gbk(folder: Path, base) -> Path:
+    path = folder / "12345-cp1252.csv"
+    path.write_bytes(",".join(HEADER_12345).encode() + b"\nGD9800001,caf\xe9 \xff\n")
+    return path
+
+
+import zipfile  # noqa: E402
+
+#: Each hostile file, and the words its report must contain. Read with HOSTILE_LIMITS.
+HOSTILE = {
+    "damaged sheet XML": (_damaged, "文件已损坏"),
+    "shared-string bomb": (_shared_string_bomb, "压缩比异常"),
+    "a cell at XFD1048576": (_row_far_below, "行数（含空行）超过上限 200000"),
+    "rows 16,384 cells wide": (_wide_rows, "单元格数（含空单元格）超过上限 100000"),
+    "unpacks too large": (_unpacks_too_large, "解压后过大"),
+    "not a zip": (_not_a_zip, "不是有效的 Excel"),
+    "an xlsx named .csv": (_xlsx_named_csv, "扩展名"),
+    "UTF-16 without BOM": (_utf16_without_bom, "UTF-16"),
+    "neither UTF-8 nor GBK": (_neither_utf8_nor_gbk, "可接受的编码"),
+}
+HOSTILE_LIMITS = {"max_cells": 100_000, "max_uncompressed_mb": 5}
+
+
+def hostile_runtime(runtime, engine, **collection):
+    from complaints.runtime import Runtime
+    from complaints.settings import CollectionSettings
+
+    limits = CollectionSettings(**(runtime.settings.collection.model_dump() | HOSTILE_LIMITS | collection))
+    return Runtime(settings=runtime.settings.model_copy(update={"collection": limits}), engine=engine)
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_every_hostile_file_is_refused_naming_the_problem(session, importer, tmp_path, runtime, engine, name):
+    build, words = HOSTILE[name]
+    rejected(session, importer(build(tmp_path, None), runtime_=hostile_runtime(runtime, engine)), words)
+
+
+def test_a_nul_in_the_reference_is_removed_and_noted(session, importer, tmp_path):
+    rows = rows_12345(3)
+    rows[1][0], rows[2][6] = "GD\x000000002", "标题\x0b带竖向制表符"
+    result = importer(write_csv(tmp_path / "nul.csv", rows))
+    assert result.ok and result.created == 3 and result.note_count == 2
+    refs = session.exec(select(Complaint.external_ref).order_by(Complaint.id)).all()
+    assert refs == ["GD0000001", "GD0000002", "GD0000003"]
+    summary = session.exec(select(Complaint.summary).where(Complaint.external_ref == "GD0000003")).one()
+    assert summary == "标题带竖向制表符"
+    text = report_text(result)
+    assert "第 3 行（工单编号）：已删除控制字符 U+0000" in text and "第 4 行（诉求标题）：已删除控制字符 U+000B" in text
+
+
+def test_utf16_with_bom_is_read(session, importer, tmp_path):
+    result = importer(write_csv(tmp_path / "12345.csv", rows_12345(2), encoding="utf-16"))
+    assert result.ok and result.created == 2
+    assert session.exec(select(Complaint.summary).order_by(Complaint.id)).first() == "反映学校收取共建费问题1"
+
+
+def test_a_sheet_declaring_the_whole_grid_is_read_as_it_is(session, importer, tmp_path):
+    path = raw_xlsx(tmp_path / "dim.xlsx", sheet_xml(good_sheet(3), dimension="A1:XFD1048576"))
+    assert path.stat().st_size < 5000
+    result = importer(path)
+    assert result.ok and result.created == 3
+
+
+def test_an_xlsx_over_the_memory_limit_is_stopped(session, importer, tmp_path, runtime, engine):
+    many = b"".join(b"<si><t>%07d</t></si>" % i for i in range(400_000))  # distinct: compresses only ~10x
+    path = raw_xlsx(tmp_path / "sst.xlsx", sheet_xml(good_sheet(1)), shared=(many, 1))
+    tight = hostile_runtime(runtime, engine, max_parse_memory_mb=64, max_uncompressed_mb=100)
+    rejected(session, importer(path, runtime_=tight), "内存超过上限 64 MB")
+
+
+def test_reading_stops_at_the_time_limit(session, importer, tmp_path, runtime, engine, monkeypatch):
+    from complaints.importing import readers, xlsx_worker
+
+    sheet = tmp_path / "t.xlsx"
+    write_xlsx(sheet, rows_12345(3))
+    with pytest.raises(xlsx_worker.Exceeded) as stopped:  # what the worker process runs
+        xlsx_worker.convert(sheet, tmp_path / "rows.jsonl", max_rows=10, max_cells=100, max_seconds=-1)
+    assert (stopped.value.what, stopped.value.limit) == ("seconds", -1)
+    clock = iter(range(0, 10**6, 60))  # each look at the clock a minute later
+    monkeypatch.setattr(readers.time, "monotonic", lambda: next(clock))
+    big = write_csv(tmp_path / "slow.csv", rows_12345(3000))
+    rejected(session, importer(big, runtime_=hostile_runtime(runtime, engine, max_parse_seconds=90)),
+             "读取文件超过 90 秒")

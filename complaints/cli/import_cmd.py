@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.exc import DBAPIError
 
 from complaints.cli.common import domain_errors, fail, state
 from complaints.clock import utcnow
@@ -35,8 +36,11 @@ def import_command(
                 progress.update(tasks["import"], visible=True, total=total)
             progress.update(tasks[phase], completed=done)
 
-        result = import_file(session=session, runtime=state.runtime, actor=state.actor(session), path=file,
-                             source_name=source, now=utcnow(), progress=advance)
+        try:
+            result = import_file(session=session, runtime=state.runtime, actor=state.actor(session), path=file,
+                                 source_name=source, now=utcnow(), progress=advance)
+        except DBAPIError as exc:  # nothing was written; the file can be imported again later
+            fail(gettext("数据库暂时不可用或正忙，文件未导入，请稍后重试：{error}", error=str(exc.orig)[:200]))
     if not result.ok:
         typer.echo(report_text(result), err=True)
         fail(gettext("未导入"))

@@ -3,19 +3,23 @@ registered, in one transaction, through the same register() as the operators' fo
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel import Session, select
 
 from complaints.clock import to_storage
+from complaints.db import take_write_turn
 from complaints.errors import DomainError, InvalidInput
 from complaints.i18n import gettext
 from complaints.importing.bulk import register_many
+from complaints.importing.common import ReadLimits, strip_controls
 from complaints.importing.mapping import ColumnMap, RowError, map_row
-from complaints.importing.readers import FileFacts, FileProblem, find_header, rows, scan
+from complaints.importing.readers import Export, FileProblem, find_header, scan
 from complaints.models import Complaint, ImportedFile, User
 from complaints.presenters import local_text
 from complaints.privacy import normalise_phone
@@ -25,6 +29,7 @@ from complaints.services.people import check_unit
 
 Progress = Callable[[str, int, int | None], None]  # (phase: "check" | "import", rows done, rows in all)
 FLUSH_EVERY = 1000
+log = logging.getLogger("complaints.importing")
 
 
 @dataclass
@@ -47,6 +52,8 @@ class ImportResult:
     bad_row_count: int = 0
     ignored_columns: list[str] = field(default_factory=list)
     already_imported: bool = False
+    notes: list[BadRow] = field(default_factory=list)  # cells cleaned on the way in (control characters)
+    note_count: int = 0
 
     @property
     def ok(self) -> bool:
@@ -55,49 +62,71 @@ class ImportResult:
 
 def import_file(*, session: Session, runtime: Runtime, actor: User, path: Path, source_name: str,
                 now: datetime, progress: Progress | None = None) -> ImportResult:
-    """Check every row, then register them all (flushing, never committing); a failed file writes nothing."""
+    """Check every row, then register them all (flushing, never committing); a failed file writes nothing.
+    Whatever the file holds, the answer is a result naming the problem: only the database failing raises."""
     settings = runtime.settings
     result = ImportResult(filename=path.name, source=source_name)
-    source = settings.source_map.get(source_name)
     try:
-        if source is None:
+        if settings.source_map.get(source_name) is None:
             raise FileProblem(gettext("未知来源：{name}；可选：{valid}", name=source_name[:32],
                                       valid="、".join(settings.source_map)))
         facts = scan(path, max_bytes=settings.collection.max_file_mb * 2**20)
         result.sha256 = facts.sha256
-        earlier = session.exec(select(ImportedFile).where(ImportedFile.sha256 == facts.sha256)).first()
-        if earlier is not None:
-            result.already_imported = True
-            raise FileProblem(gettext("该文件已于 {date} 导入（{name}），未重复导入",
-                                      date=local_text(earlier.imported_at, settings.app.timezone),
-                                      name=earlier.filename))
-        _check(session, runtime, path, facts, result, now, progress)
-        if result.ok:
-            _register(session, runtime, actor, path, facts, result, now, progress)
+        with Export(path, facts, ReadLimits.from_settings(settings.collection)) as export:
+            with session.begin_nested():  # on PostgreSQL a failed read must not spoil the files around it
+                _refuse_if_imported(session, settings, result)
+                _check(session, runtime, export, result, now, progress)
+            if result.ok:
+                _register(session, runtime, actor, export, result, now, progress)
     except FileProblem as exc:
         result.problem = str(exc)
+    except Exception as exc:  # noqa: BLE001 - one file never stops the others; its rows were rolled back
+        if not_the_files_fault(exc):
+            raise
+        log.exception("importing %s failed", path.name)
+        result.created = 0
+        result.problem = gettext("导入时出现意外错误，已全部撤销：{error}", error=f"{type(exc).__name__}: {exc}"[:200])
     return result
 
 
-def _mapped(path: Path, facts: FileFacts, runtime: Runtime, result: ImportResult):
-    """(row number, ComplaintIn fields or RowError) for each data row."""
+def not_the_files_fault(exc: Exception) -> bool:
+    """The database unreachable, locked or gone: the file is left where it is for the next attempt."""
+    return isinstance(exc, OperationalError | InterfaceError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated)
+
+
+def _refuse_if_imported(session: Session, settings, result: ImportResult) -> None:
+    earlier = session.exec(select(ImportedFile).where(ImportedFile.sha256 == result.sha256)).first()
+    if earlier is not None:
+        result.already_imported = True
+        raise FileProblem(gettext("该文件已于 {date} 导入（{name}），未重复导入",
+                                  date=local_text(earlier.imported_at, settings.app.timezone), name=earlier.filename))
+
+
+def _mapped(export: Export, runtime: Runtime, result: ImportResult, notes: list[BadRow] | None = None):
+    """(row number, ComplaintIn fields or RowError) for each data row; control characters are removed from
+    every cell first, and each cell cleaned is noted in `notes`."""
     source = runtime.settings.source_map[result.source]
-    stream = rows(path, facts)
+    stream = export.rows()
     known = {name for names in source.columns.values() for name in names}
     _, header = find_header(stream, known, source.header_row)
     columns = ColumnMap.from_header(header, source)
     result.ignored_columns = columns.ignored
     for number, cells in stream:
+        cleaned = strip_controls(cells)
+        if notes is not None:
+            notes.extend(BadRow(number, header[i] if i < len(header) else None,
+                                gettext("已删除控制字符 {char}", char=char)) for i, char in cleaned)
         try:
             yield number, map_row(cells, columns, source, runtime.settings)
         except RowError as exc:
             yield number, exc
 
 
-def _check(session: Session, runtime: Runtime, path: Path, facts: FileFacts, result: ImportResult,
+def _check(session: Session, runtime: Runtime, export: Export, result: ImportResult,
            now: datetime, progress: Progress | None) -> None:
-    limits, seen = runtime.settings.collection, {}
-    for number, data in _mapped(path, facts, runtime, result):
+    limits, seen, notes = runtime.settings.collection, {}, []
+    for number, data in _mapped(export, runtime, result, notes):
         result.rows += 1
         if result.rows > limits.max_rows:
             raise FileProblem(gettext("行数超过上限 {limit}；请分成几个文件导出", limit=limits.max_rows))
@@ -111,6 +140,9 @@ def _check(session: Session, runtime: Runtime, path: Path, facts: FileFacts, res
             seen[data["external_ref"]] = number
         if progress and result.rows % 500 == 0:
             progress("check", result.rows, None)
+        result.note_count += len(notes)
+        result.notes.extend(notes[:max(limits.max_errors_reported - len(result.notes), 0)])
+        notes.clear()
     if result.rows == 0:
         raise FileProblem(gettext("文件中没有数据行"))
     result.existing = _count_existing(session, result.source, list(seen))
@@ -150,26 +182,29 @@ def _count_existing(session: Session, source: str, refs: list[str]) -> int:
     return found
 
 
-def _register(session: Session, runtime: Runtime, actor: User, path: Path, facts: FileFacts,
-              result: ImportResult, now: datetime, progress: Progress | None) -> None:
-    savepoint = session.begin_nested()
+def _register(session: Session, runtime: Runtime, actor: User, export: Export, result: ImportResult,
+              now: datetime, progress: Progress | None) -> None:
+    """Register the rows in a savepoint, holding the source's write turn, so that a second import of
+    overlapping rows at the same moment waits and then finds them already there."""
+    take_write_turn(session, key=f"import:{result.source}")
     try:
-        _register_rows(session, runtime, actor, path, facts, result, now, progress)
-        session.add(ImportedFile(source=result.source, filename=path.name[:255], sha256=facts.sha256,
-                                 rows=result.rows, created=result.created, imported_at=now))
-        session.flush()
+        with session.begin_nested():
+            _refuse_if_imported(session, runtime.settings, result)  # imported meanwhile by another process
+            _register_rows(session, runtime, actor, export, result, now, progress)
+            result.existing = result.rows - result.created
+            session.add(ImportedFile(source=result.source, filename=export.path.name[:255], sha256=result.sha256,
+                                     rows=result.rows, created=result.created, imported_at=now))
+            session.flush()
     except (DomainError, FileProblem) as exc:
-        savepoint.rollback()
+        result.created = 0
         error = getattr(exc, "message", str(exc))
-        result.created, result.problem = 0, gettext("导入失败，已全部撤销：{error}", error=error)
-        return
-    savepoint.commit()
+        result.problem = error if result.already_imported else gettext("导入失败，已全部撤销：{error}", error=error)
 
 
-def _register_rows(session, runtime, actor, path, facts, result, now, progress) -> None:
+def _register_rows(session, runtime, actor, export, result, now, progress) -> None:
     done = 0
     batch: list[dict] = []
-    for _, data in _mapped(path, facts, runtime, result):
+    for _, data in _mapped(export, runtime, result):
         batch.append(data)
         if len(batch) == FLUSH_EVERY:
             result.created += _register_batch(session, runtime, actor, batch, result.source, now)

@@ -87,9 +87,16 @@ def collect_file(*, session: Session, runtime: Runtime, actor, path: Path, now: 
     else:
         result = import_file(session=session, runtime=runtime, actor=actor, path=path, source_name=source, now=now)
     if result.ok:
-        after_commit(session, lambda: move(path, processed))  # only once the rows are really there
+        after_commit(session, lambda: _processed(result, path, processed))  # only once the rows are really there
     elif result.already_imported:
         move(path, processed)  # imported before (perhaps the move was interrupted): nothing to do
     else:
         write_report(result, move(path, rejected))
     return result
+
+
+def _processed(result: ImportResult, path: Path, processed: Path) -> None:
+    """Move an imported file to processed/, with a report beside it when cells were cleaned."""
+    target = move(path, processed)
+    if result.note_count:
+        write_report(result, target)
