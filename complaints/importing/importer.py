@@ -85,7 +85,8 @@ def import_file(*, session: Session, runtime: Runtime, actor: User, path: Path, 
             raise
         log.exception("importing %s failed", path.name)
         result.created = 0
-        result.problem = gettext("导入时出现意外错误，已全部撤销：{error}", error=f"{type(exc).__name__}: {exc}"[:200])
+        detail = f"{type(exc).__name__}: {exc}"[:200]
+        result.problem = gettext("导入时出现意外错误，已全部撤销：{error}", error=detail)
     return result
 
 

@@ -42,8 +42,12 @@ def notes_lines(result: ImportResult) -> list[str]:
 
 
 def _row_lines(rows: list[BadRow]) -> list[str]:
-    return [gettext("第 {row} 行{where}：{reason}", row=row.number, where=f"（{row.field}）" if row.field else "",
-                    reason=row.message) for row in rows]
+    return [gettext("第 {row} 行{where}：{reason}", row=row.number, where=_where(row), reason=row.message)
+            for row in rows]
+
+
+def _where(row: BadRow) -> str:
+    return f"（{row.field}）" if row.field else ""
 
 
 def summary_text(result: ImportResult) -> str:
