@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from typing import BinaryIO
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from complaints import privacy
 from complaints.clock import to_local, to_storage, utcnow
 from complaints.errors import Forbidden, InvalidInput, NotFound
 from complaints.i18n import gettext
@@ -22,17 +22,15 @@ from complaints.runtime import Runtime
 from complaints.services.scope import roles_of, sees_all_units
 from workflows.vocab import LABELS, Outcome, Role, Satisfaction
 
-PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-LANDLINE_IN_TEXT = re.compile(r"(?<!\d)(0\d{2,3})-?\d{7,8}(?!\d)")
+
+def deidentify(text: str, item: Complaint, keep: frozenset[str] = frozenset()) -> str:
+    """Free text of `item` without its complainant's name or any phone number (privacy.deidentify)."""
+    return privacy.deidentify(text, names=[item.complainant_name], keep=keep)
 
 
-def deidentify(text: str, item: Complaint) -> str:
-    """Remove the complainant's name and any phone number from free text (个人信息保护法 Art 25)."""
-    text = PHONE_IN_TEXT.sub(r"\1****\2", text or "")
-    text = LANDLINE_IN_TEXT.sub(r"\1-****", text)
-    if item.complainant_name and len(item.complainant_name) >= 2:
-        text = text.replace(item.complainant_name, item.complainant_name[0] + "某")
-    return text
+def bureau_numbers(runtime: Runtime) -> frozenset[str]:
+    """The units' own hotlines and report lines: left as they are in a de-identified file."""
+    return privacy.public_numbers([n for u in runtime.settings.units for n in (u.hotline, u.report_line)])
 
 
 def entry_from_item(item: Complaint, runtime: Runtime, cooperating: list[str] | None = None) -> dict[str, str]:
@@ -56,8 +54,10 @@ def entry_from_item(item: Complaint, runtime: Runtime, cooperating: list[str] | 
         remarks.append(gettext("经批准延期"))
     if item.referred_at:
         remarks.append(gettext("已移交纪检"))
-    return {"source": source, "summary": deidentify(item.summary, item), "handling": deidentify(handling, item),
-            "result": deidentify("；".join(result_parts), item), "remarks": "；".join(remarks)}
+    keep = bureau_numbers(runtime)
+    return {"source": source, "summary": deidentify(item.summary, item, keep),
+            "handling": deidentify(handling, item, keep), "result": deidentify("；".join(result_parts), item, keep),
+            "remarks": deidentify("；".join(remarks), item, keep)}
 
 
 def _day(value: datetime | None, tz: str) -> str:
@@ -126,23 +126,28 @@ def annex2_rows(*, session: Session, period: Period, runtime: Runtime, with_iden
              .where(LedgerEntry.unit_code == period.unit_code, LedgerEntry.closed_at >= low,
                     LedgerEntry.closed_at < high)
              .order_by(LedgerEntry.closed_at, LedgerEntry.id).execution_options(yield_per=2000))
+    keep = bureau_numbers(runtime)
     for seq, (entry, item) in enumerate(session.exec(query), 1):
-        source = entry.source
+        # each cell de-identified as it is written out, so an entry edited by hand or stored before is too
+        source, summary, handling, result, remarks = (deidentify(text, item, keep) for text in (
+            entry.source, entry.summary, entry.handling, entry.result, entry.remarks))
         # a confidential reporter's identity never leaves in a file (信访工作条例 Art 30): it is seen only
         # on the item page, where each view is recorded in the item's history
         if with_identity and not item.anonymous and not item.confidential:
             source = f"{source} {item.complainant_name or ''} {item.complainant_phone or ''}".rstrip()
-        yield Annex2Row(seq, source, entry.summary, entry.handling, entry.result, entry.remarks)
+        yield Annex2Row(seq, source, summary, handling, result, remarks)
 
 
 def annex3_rows(*, session: Session, period: Period, runtime: Runtime) -> Iterator[Annex3Row]:
     low, high = period.bounds(runtime.settings.app.timezone)
     query = (select(Complaint).where(Complaint.unit_code == period.unit_code, Complaint.referred_at >= low,
                                      Complaint.referred_at < high).order_by(Complaint.referred_at, Complaint.id))
+    keep = bureau_numbers(runtime)
     for seq, item in enumerate(session.exec(query), 1):
         action = item.discipline_action or gettext("已移交纪检部门（{date}）",
                                                    date=_day(item.referred_at, runtime.settings.app.timezone))
-        yield Annex3Row(seq, item.violator or "", deidentify(item.violation or "", item), action)
+        yield Annex3Row(seq, deidentify(item.violator or "", item, keep), deidentify(item.violation or "", item, keep),
+                        deidentify(action, item, keep))
 
 
 def annex1_rows(*, session: Session, period: Period, runtime: Runtime) -> list:
@@ -154,7 +159,11 @@ def annex1_rows(*, session: Session, period: Period, runtime: Runtime) -> list:
     closed = session.exec(select(Complaint.category, func.count()).where(
         in_unit, Complaint.closed_at >= low, Complaint.closed_at < high, Complaint.status == "closed")
         .group_by(Complaint.category)).all()
-    return checklist_rows(received=_by_row(received, runtime), closed=_by_row(closed, runtime))
+    rows = checklist_rows(received=_by_row(received, runtime), closed=_by_row(closed, runtime))
+    keep = bureau_numbers(runtime)
+    for row in rows:  # the county's own text, when there is any, carries no phone numbers either
+        row.measures, row.conclusion = (privacy.deidentify(text, keep=keep) for text in (row.measures, row.conclusion))
+    return rows
 
 
 def _by_row(counts, runtime: Runtime) -> dict[int, int]:
