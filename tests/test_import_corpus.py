@@ -262,6 +262,14 @@ def _damaged(folder: Path, base) -> Path:
     return raw_xlsx(folder / "12345-damaged.xlsx", whole[:len(whole) - 80])  # cut inside a row: ParseError
 
 
+def _billion_laughs(folder: Path, base) -> Path:  # entities nested ten deep, ten wide: 10^9 "lol"s
+    entities = "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(2, 10))
+    prologue = f'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol1 "lollollollollol">{entities}]>'
+    sheet = sheet_xml(good_sheet(1, start=9150, base=base)).replace(b'<?xml version="1.0" encoding="UTF-8"?>',
+                                                                    prologue.encode())
+    return raw_xlsx(folder / "12345-laughs.xlsx", sheet.replace("<t>王丽</t>".encode(), b"<t>&lol9;</t>"))
+
+
 def _shared_string_bomb(folder: Path, base) -> Path:  # 250,000 shared strings in 4 MB that zip to a few KB
     return raw_xlsx(folder / "12345-sst-bomb.xlsx", sheet_xml(good_sheet(1, start=9200, base=base)),
                     shared=(b"<si><t>a</t></si>" * 1000, 250))
@@ -314,6 +322,7 @@ import zipfile  # noqa: E402
 #: Each hostile file, and the words its report must contain. Read with HOSTILE_LIMITS.
 HOSTILE = {
     "damaged sheet XML": (_damaged, "文件已损坏"),
+    "entity expansion": (_billion_laughs, "文件已损坏"),
     "shared-string bomb": (_shared_string_bomb, "压缩比异常"),
     "a cell at XFD1048576": (_row_far_below, "行数（含空行）超过上限 200000"),
     "rows 16,384 cells wide": (_wide_rows, "单元格数（含空单元格）超过上限 100000"),

@@ -44,6 +44,9 @@ class ReadLimits:
 def strip_controls(cells: list[object]) -> list[tuple[int, str]]:
     """Remove control characters from the text cells in place: (index, first character removed as U+XXXX)
     for each cell changed."""
+    texts = [cell for cell in cells if isinstance(cell, str)]
+    if not CONTROL.search("".join(texts)):  # the usual row: one look instead of one per cell
+        return []
     changed = []
     for index, cell in enumerate(cells):
         if isinstance(cell, str) and (found := CONTROL.search(cell)):

@@ -185,9 +185,9 @@ def _count_existing(session: Session, source: str, refs: list[str]) -> int:
 
 def _register(session: Session, runtime: Runtime, actor: User, export: Export, result: ImportResult,
               now: datetime, progress: Progress | None) -> None:
-    """Register the rows in a savepoint, holding the source's write turn, so that a second import of
+    """Register the rows in a savepoint, holding the imports' write turn, so that a second import of
     overlapping rows at the same moment waits and then finds them already there."""
-    take_write_turn(session, key=f"import:{result.source}")
+    take_write_turn(session, key="import")  # one for all sources: a file's SHA-256 is unique across them
     try:
         with session.begin_nested():
             _refuse_if_imported(session, runtime.settings, result)  # imported meanwhile by another process

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 import zipfile
@@ -42,8 +44,11 @@ def convert(path: Path, target: Path, limits: ReadLimits) -> None:
     arguments = json.dumps({"rows": limits.max_rows, "cells": limits.max_cells, "seconds": limits.max_seconds,
                             "memory_mb": limits.max_memory_mb})
     command = [sys.executable, "-m", "complaints.importing.xlsx_worker", str(path), str(target), arguments]
+    package_root = str(Path(__file__).resolve().parents[2])  # found even when not installed
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root,
+                                                                             os.environ.get("PYTHONPATH")]))}
     try:
-        done = subprocess.run(command, capture_output=True, text=True, encoding="utf-8",
+        done = subprocess.run(command, capture_output=True, text=True, encoding="utf-8", env=environment,
                               timeout=limits.max_seconds + KILL_GRACE_SECONDS, check=False)
     except subprocess.TimeoutExpired as exc:
         raise FileProblem(_problem_text({"problem": "seconds", "limit": limits.max_seconds})) from exc
@@ -53,9 +58,9 @@ def convert(path: Path, target: Path, limits: ReadLimits) -> None:
     except ValueError:
         outcome = {}
     if not outcome.get("ok"):
-        if not outcome:  # killed (the memory limit reached outside Python's reach) or crashed
-            outcome = {"problem": "memory", "limit": limits.max_memory_mb} if done.returncode < 0 else \
-                {"problem": "damaged", "detail": done.stderr.strip()[-200:]}
+        if not outcome:  # killed (the kernel's answer to memory running out) or crashed
+            outcome = {"problem": "memory", "limit": limits.max_memory_mb} if done.returncode == -signal.SIGKILL \
+                else {"problem": "damaged", "detail": done.stderr.strip()[-200:] or f"exit {done.returncode}"}
         raise FileProblem(_problem_text(outcome))
 
 
