@@ -83,7 +83,10 @@ def main(argv: list[str]) -> int:
     except MemoryError:
         outcome = {"problem": "memory", "limit": limits["memory_mb"]}
     except Exception as exc:  # noqa: BLE001 - openpyxl and the XML parser raise many kinds for a damaged file
-        outcome = {"problem": "damaged", "detail": f"{type(exc).__name__}: {exc}"[:200]}
+        if "out of memory" in str(exc).lower():  # expat's own allocation failing under the limit
+            outcome = {"problem": "memory", "limit": limits["memory_mb"]}
+        else:
+            outcome = {"problem": "damaged", "detail": f"{type(exc).__name__}: {exc}"[:200]}
     else:
         outcome = {"ok": True}
     print(json.dumps(outcome, ensure_ascii=False), flush=True)
