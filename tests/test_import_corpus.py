@@ -395,3 +395,10 @@ def test_reading_stops_at_the_time_limit(session, importer, tmp_path, runtime, e
     big = write_csv(tmp_path / "slow.csv", rows_12345(3000))
     rejected(session, importer(big, runtime_=hostile_runtime(runtime, engine, max_parse_seconds=90)),
              "读取文件超过 90 秒")
+
+
+def test_blank_rows_count_against_the_row_limit(session, importer, tmp_path, runtime, engine):
+    path = write_csv(tmp_path / "blank.csv", rows_12345(3) + [[""] * 8] * 10)
+    rejected(session, importer(path, runtime_=hostile_runtime(runtime, engine, max_rows=12)),
+             "行数（含空行）超过上限 12")
+    assert importer(path, runtime_=hostile_runtime(runtime, engine, max_rows=14)).created == 3

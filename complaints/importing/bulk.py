@@ -6,6 +6,7 @@ tests/test_import_bulk.py holds the two to the same result field by field."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -51,12 +52,17 @@ class _Draft:
 def reserve_tracking_numbers(*, session: Session, unit_code: str, year: int, count: int) -> list[str]:
     """`count` consecutive tracking numbers in one statement (register() takes them one at a time)."""
     connection = session.connection()
-    insert_ = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    statement = insert_(TrackingCounter).values(unit_code=unit_code, year=year, value=count).on_conflict_do_update(
+    statement = _insert(connection, TrackingCounter).values(unit_code=unit_code, year=year, value=count)
+    statement = statement.on_conflict_do_update(
         index_elements=["unit_code", "year"], set_={"value": TrackingCounter.value + count}
     ).returning(TrackingCounter.value)
     last = connection.execute(statement).scalar_one()
     return [f"{unit_code}-{year}-{value:06d}" for value in range(last - count + 1, last + 1)]
+
+
+def _insert(connection, table):
+    """INSERT with the dialect's ON CONFLICT clauses."""
+    return (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
 def _number(rows: list[dict], *, session: Session, runtime: Runtime) -> None:
@@ -96,18 +102,31 @@ def complaint_row(data: dict, *, runtime: Runtime, actor: User, now: datetime) -
 
 
 def register_many(*, session: Session, runtime: Runtime, actor: User, rows: list[dict], now: datetime) -> int:
-    """Register checked rows with their first events; flushes nothing through the ORM, commits nothing."""
+    """Register checked rows with their first events; flushes nothing through the ORM, commits nothing.
+    A row whose (source, external reference) another transaction stored meanwhile is skipped, not an error
+    (ON CONFLICT DO NOTHING; its reserved tracking number stays unused); returns how many were stored."""
     if not rows:
         return 0
     fire_or_refuse(None, Action.REGISTER, roles_of(actor), is_assignee=False)
     session.flush()
     values = [complaint_row(data, runtime=runtime, actor=actor, now=now) for data in rows]
     _number(values, session=session, runtime=runtime)
-    statement = insert(Complaint.__table__).returning(Complaint.id, sort_by_parameter_order=True)
-    ids = session.connection().execute(statement, values).scalars().all()
+    connection = session.connection()
+    statement = (_insert(connection, Complaint.__table__)
+                 .on_conflict_do_nothing(index_elements=["source", "external_ref"])
+                 .returning(Complaint.id, Complaint.external_ref, sort_by_parameter_order=True))
+    stored = list(_matched(values, connection.execute(statement, values).all()))
     events = [{"complaint_id": complaint_id, "at": now, "actor_id": actor.id, "action": Action.REGISTER.value,
                "to_status": Status.REGISTERED.value, "note": None,
                "changes": {"category": row["category"], "unit_code": row["unit_code"]}}
-              for complaint_id, row in zip(ids, values, strict=True)]
-    session.connection().execute(insert(Event.__table__), events)
-    return len(ids)
+              for complaint_id, row in stored]
+    if events:
+        connection.execute(insert(Event.__table__), events)
+    return len(stored)
+
+
+def _matched(values: list[dict], inserted) -> Iterator[tuple[int, dict]]:
+    """(id, values) of each row inserted: those skipped drop out of RETURNING, the order is kept."""
+    remaining = iter(values)
+    for complaint_id, ref in inserted:
+        yield complaint_id, next(row for row in remaining if row["external_ref"] == ref)

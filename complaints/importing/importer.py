@@ -128,9 +128,7 @@ def _check(session: Session, runtime: Runtime, export: Export, result: ImportRes
            now: datetime, progress: Progress | None) -> None:
     limits, seen, notes = runtime.settings.collection, {}, []
     for number, data in _mapped(export, runtime, result, notes):
-        result.rows += 1
-        if result.rows > limits.max_rows:
-            raise FileProblem(gettext("行数超过上限 {limit}；请分成几个文件导出", limit=limits.max_rows))
+        result.rows += 1  # never beyond max_rows: the reader counts every row, blank ones too
         problem = data if isinstance(data, RowError) else _row_problem(data, runtime, now)
         if problem is None and data["external_ref"] in seen:
             problem = RowError("external_ref", gettext("编号 {ref} 与第 {row} 行重复", ref=data["external_ref"],
