@@ -94,7 +94,7 @@ class Committed:
 def committed(engine, settings):
     prefix = f"T{uuid.uuid4().hex[:6].upper()}"
     with Session(engine, expire_on_commit=False) as setup:
-        actor = add_user(session=setup, settings=settings, username=f"imp_{prefix.lower()}", name="导入员",
+        actor = add_user(session=setup, settings=settings, actor=None, username=f"imp_{prefix.lower()}", name="导入员",
                          unit_code="KZ", roles=["operator", "supervisor"], password="import-pass-2026")
         system_before = setup.exec(select(User.id).where(User.username == settings.routing.system_username)).first()
         files_before = setup.exec(select(func.max(ImportedFile.id))).one() or 0
