@@ -183,6 +183,14 @@ def test_push_refuses_what_the_import_refuses_and_writes_nothing(platform_client
     assert_error(client.post("/api/platform/items", headers=auth, json={"items": [{"诉求标题": "缺编号"}]}), 422)
 
 
+def test_push_refuses_a_control_character(platform_client, session):
+    client, auth = platform_client
+    response = client.post("/api/platform/items", headers=auth, json={"items": [{**ROW, "工单编号": "GD\u00003"}]})
+    assert_error(response, 422, field="external_ref")
+    assert "含控制字符 U+0000" in response.json()["error"]["message"]
+    assert session.exec(select(Complaint).where(Complaint.source == "hotline12345")).all() == []
+
+
 def test_a_platform_reaches_only_its_units_and_its_items(platform_client, make_item):
     client, auth = platform_client
     assert_error(client.post("/api/platform/items", headers=auth,

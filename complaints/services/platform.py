@@ -16,6 +16,7 @@ from complaints.clock import utcnow
 from complaints.errors import Conflict, Forbidden, InvalidInput, NotFound
 from complaints.i18n import gettext
 from complaints.importing.bulk import register_many
+from complaints.importing.common import CONTROL
 from complaints.importing.importer import _row_problem
 from complaints.importing.mapping import ColumnMap, RowError, map_row
 from complaints.importing.readers import FileProblem
@@ -95,7 +96,7 @@ def _checked(record: dict, index: int, runtime: Runtime, client: PlatformClient,
     header, cells = list(record), [record[name] for name in record]
     try:
         data = map_row(cells, ColumnMap.from_header(header, source), source, runtime.settings)
-        problem = _row_problem(data, runtime, now)
+        problem = _control_problem(data) or _row_problem(data, runtime, now)
     except (RowError, FileProblem) as exc:
         problem = exc if isinstance(exc, RowError) else RowError(None, str(exc))
     if problem is not None:
@@ -105,6 +106,15 @@ def _checked(record: dict, index: int, runtime: Runtime, client: PlatformClient,
         raise Forbidden(gettext("第 {n} 件：该平台不能向 {unit} 推送", n=index + 1, unit=data["unit_code"]),
                         field="unit_code")
     return data
+
+
+def _control_problem(data: dict) -> RowError | None:
+    """A control character (a NUL that PostgreSQL cannot store) is refused: a push has no report to note it in."""
+    for field, value in data.items():
+        if isinstance(value, str) and (found := CONTROL.search(value)):
+            char = f"U+{ord(found.group()):04X}"
+            return RowError(field, gettext("含控制字符 {char}", char=char))
+    return None
 
 
 def pull(*, session: Session, client: PlatformClient, external_ref: str) -> Complaint:
