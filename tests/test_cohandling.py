@@ -166,6 +166,8 @@ def test_api_add_list_and_answer(lead, client, session, runtime, make_user):  # 
     assert [t["cooperating"] for t in mine] == ["阿克陶县教育局"]
     detail = client.get(f"/api/complaints/{item.tracking_no}", headers=bearer(akt)).json()
     assert detail["history"] == [] and detail["allowed_actions"] == []
+    assert detail["summary"] == item.summary and detail["details"] == ""  # the summary, as on the pages
+    assert "学校拒收报名材料" not in str(detail)
     answered = client.post(f"/api/cooperation/{added.json()['id']}/answer", headers=bearer(akt),
                            json={"text": "居住证已受理"})
     assert answered.json()["status"] == "answered"

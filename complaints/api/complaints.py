@@ -63,6 +63,11 @@ def check_category(runtime: Runtime, code: str) -> str:
     return code
 
 
+# what a cooperating unit's staff do not see of an item they only cooperate on (their sub-task says what they need)
+COOPERATOR_HIDDEN = {"details": "", "reply_text": None, "outcome": None, "satisfaction": None, "handling_notes": "",
+                     "result_text": "", "remarks": ""}
+
+
 def detail_model(session: Session, runtime: Runtime, user: User, item: Complaint,
                  events: list[Event] | None = None) -> ComplaintDetail:
     """The item as this user may see it; `events` if already in hand."""
@@ -71,11 +76,13 @@ def detail_model(session: Session, runtime: Runtime, user: User, item: Complaint
     allowed = offered([a for a in allowed_actions(Status(item.status), roles_of(user),
                                                   is_assignee=item.handler_id == user.id)
                        if a is not Action.REGISTER], item, runtime.settings, user)
-    if sees_as_cooperator_only(user, item, runtime.settings):  # 协办: the item and its own sub-task only
+    cooperator_only = sees_as_cooperator_only(user, item, runtime.settings)
+    if cooperator_only:  # 协办: the item's summary and its own sub-task only, as on the pages
         events, allowed = [], []
     others = {e.actor_id for e in events} | {item.handler_id}
     names = {user.id: user.name} | names_of(session, others - {user.id})  # the user's own name is in hand
-    return detail_out(item, who, names, events, allowed)
+    out = detail_out(item, who, names, events, allowed)
+    return out.model_copy(update=COOPERATOR_HIDDEN) if cooperator_only else out
 
 
 def detail(session: Session, runtime: Runtime, user: User, item: Complaint, response: Response,
