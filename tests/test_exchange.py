@@ -199,3 +199,21 @@ def test_a_platform_reaches_only_its_units_and_its_items(platform_client, make_i
     assert_error(client.get("/api/platform/items/XF-1", headers=auth), 404)
     assert_error(client.get("/api/platform/items/GD-none", headers={"Authorization": "Bearer plat_wrong"}), 403)
     assert_error(client.get("/api/platform/items/GD-none"), 403)
+
+
+def test_the_sla_sweeps_automatic_supervision_posts_its_deadline(hooked, session, make_user, make_item):
+    """The sweep sets 督办 deadlines in SQL, outside `act`: their webhooks are posted all the same, once."""
+    from complaints.jobs.sla import sla_sweep
+
+    runtime, subscriber = hooked
+    item = make_item()
+    session.flush()
+    later = datetime.now(UTC) + timedelta(days=30)  # long past the item's deadlines
+    before = len(deliveries(session, subscriber))
+    sla_sweep(session=session, runtime=runtime, now=later)
+    sla_sweep(session=session, runtime=runtime, now=later)
+    posted = [json.loads(m.body) for m in deliveries(session, subscriber)[before:]]
+    assert [(p["event"], p["action"]) for p in posted] == [("deadline_changed", "supervise")]
+    session.refresh(item)
+    assert posted[0]["changes"]["supervise_due_at"] == [None, item.supervise_due_at.isoformat()]
+    assert posted[0]["item"]["tracking_no"] == item.tracking_no

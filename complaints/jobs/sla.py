@@ -30,6 +30,7 @@ from complaints.jobs.registry import every_minutes, job
 from complaints.jobs.sqltext import local_due_text, sql_format, supervisor_of_unit
 from complaints.jobs.system import system_user
 from complaints.models import Complaint, Event, Notification, User
+from complaints.notify import webhooks
 from complaints.runtime import Runtime
 from complaints.services import cohandling, deadlines
 from workflows.deadlines import Limit
@@ -135,7 +136,10 @@ def _mark_overdue(sweep: Sweep) -> int:
         overdue_due_at=C.next_due_at, warned_due_at=C.next_due_at,
         supervise_due_at=case((C.supervise_due_at.is_(None), supervise_due), else_=C.supervise_due_at)))
     default = literal(supervise_due, H.supervise_due_at.type)
+    newly_supervised = _post_supervise_deadlines(sweep) if sweep.runtime.settings.webhooks.enabled else None
     session.execute(HIT.update().values(supervise_due_at=func.coalesce(H.supervise_due_at, default)))
+    if newly_supervised is not None:
+        newly_supervised(supervise_due)
     due = sweep.due_text(H.next_due_at)
     _add_events(sweep, "sla_overdue", sql_format(gettext("已超期（期限：{due}）"), due=due), None)
     _add_events(sweep, "supervise", sql_format(gettext("超期自动督办，督办期限：{due}"),
@@ -145,6 +149,20 @@ def _mark_overdue(sweep: Sweep) -> int:
                       tracking_no=H.tracking_no, summary=H.summary, due=due)
     return _notify_handlers(sweep, "overdue", subject, body) + tell_supervisors(
         sweep, "overdue", N_("本单位新增 {n} 件超期诉求（已自动督办）"), unhandled_only=False)
+
+
+def _post_supervise_deadlines(sweep: Sweep):
+    """The webhooks of the 督办 deadlines the sweep sets (items that had none), posted once it has set them."""
+    ids = list(sweep.session.execute(select(H.id).where(H.supervise_due_at.is_(None))).scalars())
+
+    def post(due: datetime) -> None:
+        items = sweep.session.execute(select(Complaint).where(Complaint.id.in_(ids))
+                                      .execution_options(populate_existing=True)).scalars() if ids else []
+        for item in items:
+            webhooks.item_changed(session=sweep.session, runtime=sweep.runtime, item=item, action="supervise",
+                                  changes={"supervise_due_at": [None, due.isoformat()]}, now=sweep.now)
+
+    return post
 
 
 def _mark_due_soon(sweep: Sweep) -> int:
