@@ -217,3 +217,23 @@ def test_the_sla_sweeps_automatic_supervision_posts_its_deadline(hooked, session
     session.refresh(item)
     assert posted[0]["changes"]["supervise_due_at"] == [None, item.supervise_due_at.isoformat()]
     assert posted[0]["item"]["tracking_no"] == item.tracking_no
+
+
+def test_imported_and_pushed_items_post_their_registration(hooked, session, make_user):
+    """Items that arrive in bulk (file import, platform push) are registered outside `act`: each new one
+    is posted like an item from intake, and a repeat of one already stored posts nothing."""
+    from complaints.importing.bulk import register_many
+
+    runtime, subscriber = hooked
+    data = {"channel": "platform", "kind": "complaint", "unit_code": "ATS", "category": "fees",
+            "summary": "反映学校收取共建费", "received_at": datetime.now(UTC) - timedelta(hours=2),
+            "source": "hotline12345"}
+    now = datetime.now(UTC)
+    assert register_many(session=session, runtime=runtime, actor=make_user("operator"), now=now,
+                         rows=[data | {"external_ref": "W1"}, data | {"external_ref": "W2"}]) == 2
+    assert register_many(session=session, runtime=runtime, actor=make_user("operator"), now=now,
+                         rows=[data | {"external_ref": "W1"}]) == 0
+    posted = [json.loads(m.body) for m in deliveries(session, subscriber)]
+    assert sorted((p["event"], p["item"]["external_ref"]) for p in posted) == [
+        ("deadline_changed", "W1"), ("deadline_changed", "W2"), ("status_changed", "W1"), ("status_changed", "W2")]
+    assert all(p["action"] == "register" for p in posted)

@@ -12,10 +12,11 @@ from datetime import datetime
 
 from sqlalchemy import insert
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from complaints.clock import to_local, to_storage
 from complaints.models import Complaint, Event, TrackingCounter, User
+from complaints.notify import webhooks
 from complaints.privacy import normalise_phone
 from complaints.runtime import Runtime
 from complaints.services import complaints as service
@@ -122,6 +123,9 @@ def register_many(*, session: Session, runtime: Runtime, actor: User, rows: list
               for complaint_id, row in stored]
     if events:
         connection.execute(insert(Event.__table__), events)
+    if events and runtime.settings.webhooks.enabled:
+        for item in session.exec(select(Complaint).where(Complaint.id.in_([i for i, _ in stored]))):
+            webhooks.item_registered(session=session, runtime=runtime, item=item, now=now)
     return len(stored)
 
 

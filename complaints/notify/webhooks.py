@@ -61,6 +61,15 @@ def item_changed(*, session: Session, runtime: Runtime, item: Complaint, changes
     return queued
 
 
+def item_registered(*, session: Session, runtime: Runtime, item: Complaint, now: datetime) -> int:
+    """A new item's first status and deadlines, by whichever path it was registered (intake, import, push)."""
+    if not runtime.settings.webhooks.enabled:
+        return 0
+    changes: dict = {"status": [None, item.status]}
+    changes.update({d: [None, getattr(item, d).isoformat()] for d in DEADLINES if getattr(item, d)})
+    return item_changed(session=session, runtime=runtime, item=item, changes=changes, action="register", now=now)
+
+
 def _delivery(subscriber: WebhookSubscriber, item: Complaint, event: str, changes: dict, action: str,
               now: datetime) -> OutboxMessage:
     key = uuid.uuid4().hex

@@ -74,10 +74,7 @@ def registered(*, session: Session, runtime: Runtime, item: Complaint, now: date
         text_complainant(session=session, runtime=runtime, item=item, occasion="registered", now=now)
     if runtime.settings.webhooks.enabled:
         session.flush()
-        changes = {"status": [None, item.status]}
-        changes.update({d: [None, getattr(item, d).isoformat()] for d in webhooks.DEADLINES if getattr(item, d)})
-        webhooks.item_changed(session=session, runtime=runtime, item=item, changes=changes,
-                              action=Action.REGISTER, now=now)
+        webhooks.item_registered(session=session, runtime=runtime, item=item, now=now)
 
 
 def changed(ctx: StepContext, changes: dict) -> None:
