@@ -69,3 +69,20 @@ def test_the_proposal_page_says_why(client, session, make_user):  # noqa: F811
     refused = client.post("/replies", data={"csrf_token": csrf, "category": "zone", "locale": "zh_Hans",
                                             "source": MAXIMUM})
     assert refused.status_code == 422 and "模板在 3 秒内未能生成，已停止；请简化模板" in refused.text
+
+
+def test_the_template_files_check_is_bounded_too(tmp_path):
+    """`complaints replies check` goes through the same bounded workers: a hostile file is reported as one
+    that cannot render within bounds, and the files beside it are checked as usual."""
+    import shutil
+
+    from complaints.replies import TEMPLATE_ROOT, check_all
+
+    folder = tmp_path / "zh_Hans"
+    folder.mkdir()
+    for name in ("_base.j2", "_macros.j2", "zone.j2"):
+        shutil.copy(TEMPLATE_ROOT / "zh_Hans" / name, folder / name)
+    (folder / "hostile.j2").write_text(MAXIMUM, encoding="utf-8")
+    found = check_all(tmp_path)
+    assert found["zh_Hans/hostile.j2"] == ["模板在 3 秒内未能生成，已停止；请简化模板"]
+    assert found["zh_Hans/zone.j2"] == [] and found["zh_Hans/_base.j2"] == []

@@ -84,9 +84,14 @@ from .render import (  # noqa: E402  (render.py imports the contract above)
     TemplateProblem,
     UnsafeTemplate,
     available_locales,
-    check_all,
 )
+from .render import check_all as _check_all_in_process  # noqa: E402
 from .worker import check_source, render  # noqa: E402  (bounded in time and memory, in worker processes)
+
+
+def check_all(root=None) -> dict[str, list[str]]:
+    """Every template file with its problems, each checked in a bounded worker like a proposal."""
+    return _check_all_in_process(root, check=check_source)
 
 __all__ = [
     "MAX_OUTPUT_CHARS", "MAX_SOURCE_CHARS", "OUTCOMES", "REPLY_DEFAULTS", "REPLY_VARIABLES",

@@ -350,9 +350,12 @@ def check_source(source: str, *, locale: str, partial: bool = False, root: Path 
     return []
 
 
-def check_all(root: Path | None = None) -> dict[str, list[str]]:
-    """Every template file (``"<locale>/<file>.j2"``) with its problems; used by ``complaints replies check``."""
+def check_all(root: Path | None = None, *, check=None) -> dict[str, list[str]]:
+    """Every template file (``"<locale>/<file>.j2"``) with its problems; used by ``complaints replies check``.
+
+    ``check`` is the check of one source (the bounded worker's, from the package); in-process by default."""
     root = root or TEMPLATE_ROOT
+    check = check or check_source
     result: dict[str, list[str]] = {}
     for path in sorted(root.glob("*/*.j2")):
         key = f"{path.parent.name}/{path.name}"
@@ -360,8 +363,7 @@ def check_all(root: Path | None = None) -> dict[str, list[str]]:
             result[key] = ["file names must look like name.j2 (lower case, digits, underscores)"]
             continue
         source = path.read_text(encoding="utf-8")
-        result[key] = check_source(source, locale=path.parent.name, partial=path.name.startswith("_"),
-                                   root=root)
+        result[key] = check(source, locale=path.parent.name, partial=path.name.startswith("_"), root=root)
     return result
 
 
