@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from complaints.api import (
     account,
+    attachments,
     cohandling,
     complaints,
     errors,
@@ -39,7 +40,7 @@ from complaints.db import engine_for
 from complaints.runtime import Runtime
 from complaints.settings import Settings, load_settings
 
-ROUTERS = (account, complaints, people, reference, supervision, public, ops, outreach, cohandling)
+ROUTERS = (account, complaints, attachments, people, reference, supervision, public, ops, outreach, cohandling)
 
 
 def session_factory(engine: Engine, connection: Connection | None) -> Callable[[], Session]:
@@ -48,7 +49,8 @@ def session_factory(engine: Engine, connection: Connection | None) -> Callable[[
     return partial(Session, engine, expire_on_commit=False)
 
 
-# the largest legitimate body is a reply (20,000 characters) or a reply template; nothing is uploaded
+# the largest legitimate body is a reply (20,000 characters) or a reply template; uploads have their own cap
+# (api/limits.py: [attachments])
 MAX_BODY = 1024 * 1024
 
 

@@ -116,6 +116,10 @@ class Complaint(SQLModel, table=True):
     violation: str | None = Field(default=None, max_length=2000)  # 违规行为
     discipline_action: str | None = Field(default=None, max_length=2000)  # 查处和追责情况
 
+    # search keys (complaints.searchkeys), indexed by FTS5 on SQLite and a GIN index on PostgreSQL
+    search_text: str = Field(default="", sa_column=Column(Text, nullable=False, default="", server_default=""))
+    search_who: str = Field(default="", sa_column=Column(Text, nullable=False, default="", server_default=""))
+
     version: int = 1  # optimistic locking: a stale write raises StaleDataError -> Conflict
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -450,3 +454,36 @@ class CoTask(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     warned_at: datetime | None = None
     overdue_at: datetime | None = None  # when the overdue notice went out
+
+
+class Attachment(SQLModel, table=True):
+    """A scanned letter, photo or call recording of an item; the file itself is in storage under its key."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    storage_key: str = Field(max_length=64, unique=True)  # random: says nothing about the file or the item
+    filename: str = Field(max_length=255)  # as uploaded, shown to people only
+    kind: str = Field(max_length=8)  # decided from the content: pdf | jpg | png | tif | mp3 | wav | m4a | amr
+    media_type: str = Field(max_length=64)
+    size: int
+    sha256: str = Field(max_length=64)
+    uploaded_by_id: int | None = Field(default=None, foreign_key="user.id")
+    uploaded_at: datetime = Field(default_factory=utcnow)
+    removed_at: datetime | None = None  # by a supervisor, with a reason (also in the item's history)
+    removed_by_id: int | None = Field(default=None, foreign_key="user.id")
+    removed_reason: str | None = Field(default=None, max_length=500)
+    erased_at: datetime | None = None  # the file deleted with the complainant's identity ([privacy])
+
+
+class SavedView(SQLModel, table=True):
+    """A person's own saved list: a name and the list's filters and sorting (a query string)."""
+
+    __table_args__ = (UniqueConstraint("user_id", "name", name="uq_savedview_name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    name: str = Field(max_length=64)
+    query: str = Field(max_length=1000)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+import complaints.searchkeys  # noqa: E402, F401  (keeps the search keys of every flushed item)

@@ -36,7 +36,9 @@ def action_label(value: str) -> str:
                 "deadline_recomputed": gettext("期限重算"),
                 "supervision_lapsed": gettext("督办逾期"),
                 "identity_erased": gettext("个人信息到期删除"),
-                "cooperation": gettext("协办")}.get(value, value)
+                "cooperation": gettext("协办"), "attach": gettext("上传附件"),
+                "view_attachment": gettext("查看保密件附件"),
+                "remove_attachment": gettext("删除附件")}.get(value, value)
 
 
 def local_text(value: datetime | None, tz: str, *, with_time: bool = True) -> str:

@@ -282,6 +282,18 @@ class JobsSettings(BaseModel):
     lock_lease_seconds: int = Field(default=300, ge=5)
 
 
+class AttachmentSettings(BaseModel):
+    """Scanned letters, photos and call recordings attached to items: stored outside the database."""
+
+    max_mb: int = Field(default=20, ge=1, le=1024)  # each file
+    max_files: int = Field(default=10, ge=1, le=100)  # per upload
+    storage: str = "var/attachments"  # a folder (relative: under the project root)
+
+    @property
+    def max_bytes(self) -> int:
+        return self.max_mb * 1024 * 1024
+
+
 class PrivacySettings(BaseModel):
     """How long a closed item keeps its complainant's name and phone (个人信息保护法 Art 19), per track;
     0 keeps them (formal 信访 material is archived under the archive rules). Summary, details and the
@@ -289,6 +301,9 @@ class PrivacySettings(BaseModel):
 
     hotline_identity_days: int = Field(default=1095, ge=0, le=36500)
     xinfang_identity_days: int = Field(default=0, ge=0, le=36500)
+    # what an erased item's attachments lose: "erase" removes the files (letters and recordings carry the
+    # complainant's name, voice and number), "keep" leaves them with the archive
+    attachments: Literal["erase", "keep"] = "erase"
     erase_time: str = Field(default="02:30", pattern=r"^\d{2}:\d{2}$")
 
     @model_validator(mode="after")
@@ -326,6 +341,7 @@ class Settings(BaseSettings):
     sms: SmsSettings = SmsSettings()
     webhooks: WebhookSettings = WebhookSettings()
     platform: PlatformSettings = PlatformSettings()
+    attachments: AttachmentSettings = AttachmentSettings()
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
@@ -364,6 +380,10 @@ class Settings(BaseSettings):
         drop = Path(self.collection.drop_folder)
         drop = drop if drop.is_absolute() else PROJECT_ROOT / drop
         return drop if folder is None else (Path(folder) if Path(folder).is_absolute() else drop / folder)
+
+    def attachments_path(self) -> Path:
+        path = Path(self.attachments.storage)
+        return path if path.is_absolute() else PROJECT_ROOT / path
 
     def overlay_path(self) -> Path:
         path = Path(self.calendar.overlay_file)

@@ -8,11 +8,16 @@ from complaints.db import make_engine
 
 config = context.config
 target_metadata = SQLModel.metadata
+SEARCH_INDEXES = frozenset({"ix_complaint_search_text", "ix_complaint_search_who"})
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
-    """Leave APScheduler's own job-store table alone: the scheduler creates and owns it."""
-    return not (type_ == "table" and name == "apscheduler_jobs")
+    """Leave APScheduler's own job-store table alone: the scheduler creates and owns it. The search indexes
+    are each database's own (an FTS5 table and its shadow tables on SQLite, GIN expression indexes on
+    PostgreSQL), made by their migration and not described by the models."""
+    if type_ == "table" and (name == "apscheduler_jobs" or name.startswith("complaint_fts")):
+        return False
+    return not (type_ == "index" and name in SEARCH_INDEXES)
 
 
 def _url() -> str:

@@ -75,9 +75,10 @@ def engine(database_url) -> Iterator[Engine]:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url) -> Settings:
+def settings(database_url, tmp_path_factory) -> Settings:
     return load_settings(app={"environment": "test", "secret_key": "test-secret"},
-                         database={"url": database_url})
+                         database={"url": database_url},
+                         attachments={"storage": str(tmp_path_factory.mktemp("attachments"))})
 
 
 @pytest.fixture

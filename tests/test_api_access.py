@@ -81,6 +81,11 @@ EXPECTED: dict[str, dict[tuple[str, str], int]] = {
     "refer_discipline": decided("supervisor"),
     "note": decided("operator", "handler", "supervisor"),
     "request_review": decided("operator", "supervisor"),
+    # /api/complaints/{ref}/attachments: the item's access; removal by supervisors over the item
+    "upload_attachment": {cell: 201 for cell in SEES_ITEM},
+    "attachments": decided(*ROLES),
+    "download_attachment": decided(*ROLES),
+    "remove_attachment": {**decided("supervisor"), ("supervisor", "own"): 204, ("supervisor", "prefecture"): 204},
     # /api/people: the colleague is a handler of ATS; admins of ATS and of the prefecture manage them
     "people": decided(*ROLES, seen=SEES_PERSON),
     "person": decided(*ROLES, seen=SEES_PERSON),
@@ -130,6 +135,8 @@ STATE = {
     "resume": "suspended", "callback": "replied", "close": "visited", "reopen": "visited",
     "request_review": "closed",
     "cooperation": "dispatched", "add_cooperation": "dispatched", "answer_cooperation": "dispatched",
+    "upload_attachment": "dispatched", "attachments": "dispatched", "download_attachment": "dispatched",
+    "remove_attachment": "dispatched",
 }
 # the actions that lead from registration to each status, and who fires them
 PATHS = {
@@ -149,7 +156,7 @@ ITEM_FIELDS = {
 }
 ACTIONS = [name for name in EXPECTED if name in STATE and name not in (
     "list", "show", "reveal", "public_status", "overdue", "due_soon", "counts", "cooperation", "add_cooperation",
-    "answer_cooperation")]
+    "answer_cooperation", "upload_attachment", "attachments", "download_attachment", "remove_attachment")]
 
 
 def _payload(action: str, ctx) -> dict:
@@ -246,6 +253,13 @@ def _call(client, endpoint: str, headers: dict, ctx) -> int:
         "unit_cooperation": lambda: client.get("/api/cooperation", headers=headers),
         "answer_cooperation": lambda: client.post(f"/api/cooperation/{ctx.task_id}/answer", headers=headers,
                                                   json={"text": "经核实，居住证已受理"}),
+        "upload_attachment": lambda: client.post(f"/api/complaints/{ref}/attachments", headers=headers,
+                                                 files=[("file", ("来信.png", PNG, "image/png"))]),
+        "attachments": lambda: client.get(f"/api/complaints/{ref}/attachments", headers=headers),
+        "download_attachment": lambda: client.get(f"/api/complaints/{ref}/attachments/{ctx.attachment}",
+                                                  headers=headers),
+        "remove_attachment": lambda: client.request("DELETE", f"/api/complaints/{ref}/attachments/{ctx.attachment}",
+                                                    json={"reason": "误传的材料"}, headers=headers),
     }
     if endpoint in ACTIONS:
         response = client.post(f"/api/complaints/{ref}/actions/{endpoint}", json=_payload(endpoint, ctx),
@@ -253,6 +267,26 @@ def _call(client, endpoint: str, headers: dict, ctx) -> int:
     else:
         response = calls[endpoint]()
     return response if isinstance(response, int) else response.status_code
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
+
+
+def _stored_attachment(session, runtime, operator, item) -> int:
+    """An attachment of `item`, its file in the test's storage."""
+    import hashlib
+
+    from complaints.attachments.receiving import Received
+    from complaints.attachments.storage import storage_for
+    from complaints.services import attachments
+
+    writer = storage_for(runtime.settings).create()
+    writer.write(PNG)
+    writer.commit()
+    received = Received(writer.key, "照片.png", len(PNG), hashlib.sha256(PNG).hexdigest(), "png", "image/png")
+    [attachment] = attachments.add(session=session, settings=runtime.settings, actor=operator, item=item,
+                                   files=[received])
+    return attachment.id
 
 
 @pytest.fixture(scope="module")
@@ -285,7 +319,7 @@ def build(make_user, make_item, session, runtime):
     def factory(endpoint: str, role: str, place: str, status: str | None = None):
         actor = make_user(role, unit=PLACES[place], password=PASSWORD if endpoint == "password" else None)
         ctx = SimpleNamespace(actor=actor, item=None, earlier=None, own_token=None, others_token=None,
-                              subscriber_id=None, task_id=None,
+                              subscriber_id=None, task_id=None, attachment=None,
                               operator=make_user("operator", unit="ATS"),
                               supervisor=make_user("supervisor", unit="ATS"),
                               handler=actor if (role, place) == ("handler", "own") else make_user("handler"),
@@ -309,6 +343,8 @@ def build(make_user, make_item, session, runtime):
         for action in PATHS[status]:
             by = {"supervisor": ctx.supervisor, "operator": ctx.operator}.get(FIRED_BY.get(action), ctx.handler)
             act(session=session, runtime=runtime, actor=by, item=item, action=action, payload=_payload(action, ctx))
+        if endpoint in ("download_attachment", "remove_attachment"):
+            ctx.attachment = _stored_attachment(session, runtime, ctx.operator, item)
         now = utcnow()
         if endpoint == "overdue":
             item.next_due_at = now - timedelta(hours=1)
@@ -356,7 +392,11 @@ def test_every_api_endpoint_is_in_the_matrix(app):
              "POST /api/platform/items": "platform_push", "GET /api/platform/items/{external_ref}": "platform_pull",
              "GET /api/complaints/{ref}/cooperation": "cooperation",
              "POST /api/complaints/{ref}/cooperation": "add_cooperation", "GET /api/cooperation": "unit_cooperation",
-             "POST /api/cooperation/{task_id}/answer": "answer_cooperation"}
+             "POST /api/cooperation/{task_id}/answer": "answer_cooperation",
+             "POST /api/complaints/{ref}/attachments": "upload_attachment",
+             "GET /api/complaints/{ref}/attachments": "attachments",
+             "GET /api/complaints/{ref}/attachments/{attachment_id}": "download_attachment",
+             "DELETE /api/complaints/{ref}/attachments/{attachment_id}": "remove_attachment"}
     names |= {f"POST /api/complaints/{{ref}}/actions/{action}": action for action in ACTIONS}
     routes = {f"{method.upper()} {path}" for path, methods in app.openapi()["paths"].items()
               if path.startswith("/api/") for method in methods}

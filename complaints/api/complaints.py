@@ -41,7 +41,7 @@ from complaints.services.scope import roles_of, sees_as_cooperator_only
 from complaints.services.steps import PAYLOADS, offered
 from complaints.services.transitions import act
 from workflows.lifecycle import Action, allowed_actions
-from workflows.vocab import Status
+from workflows.vocab import Channel, Kind, Status
 
 router = APIRouter(prefix="/api/complaints", tags=["complaints"])
 MAX_OFFSET = 10_000
@@ -116,14 +116,19 @@ class ListQuery(BaseModel):
     mine: bool = Field(default=False, description="only items assigned to me")
     status: Status | None = None
     category: str | None = Field(default=None, max_length=32)
+    channel: Channel | None = None
+    kind: Kind | None = None
+    school: str | None = Field(default=None, max_length=100, description="part of the school's name")
     open_only: bool = False
     overdue: bool = False
     due_soon: bool = False
     reviewed: bool = Field(default=False, description="信访 复查 only; a county sees those of its own handling")
-    q: str | None = Field(default=None, max_length=100, description="search in summary, details, tracking no.")
+    q: str | None = Field(default=None, max_length=100, description=(
+        "tracking number (any case, zeros optional), phone or its last four digits, complainant name (if you "
+        "may see it), or words of the summary, details, notes and reply"))
     received_from: IsoDatetime | None = None
     received_to: IsoDatetime | None = None
-    sort: Literal["due", "received", "-received", "tracking"] = "due"
+    sort: Literal["due", "-due", "received", "-received", "tracking", "-tracking", "status", "category"] = "due"
     limit: int = Field(default=50, ge=1, le=service.MAX_PAGE)
     offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
 
@@ -135,7 +140,7 @@ def filters_from(query: ListQuery, user: User, runtime: Runtime) -> service.List
         handler_id=user.id if query.mine else query.handler, status=query.status,
         category=check_category(runtime, query.category) if query.category is not None else None,
         open_only=query.open_only, overdue=query.overdue, due_soon=query.due_soon, reviewed=query.reviewed,
-        text=query.q or None,
+        text=query.q or None, channel=query.channel, kind=query.kind, school=query.school or None,
         received_from=to_storage(query.received_from, tz), received_to=to_storage(query.received_to, tz),
         sort=query.sort,
         limit=query.limit, offset=query.offset)

@@ -76,8 +76,10 @@ class RequestMiddleware:
 
         async def send_with_headers(message) -> None:
             if message["type"] == "http.response.start":
-                extra = SECURITY_HEADERS + ([(b"cache-control", b"no-store")] if is_api else []) + remember
-                message["headers"] = [*message.get("headers", []), *extra]
+                extra = SECURITY_HEADERS + ([(b"cache-control", b"no-store")] if is_api else [])
+                given = {name.lower() for name, _ in message.get("headers", [])}  # a response's own (a preview)
+                message["headers"] = [*message.get("headers", []), *(h for h in extra if h[0] not in given),
+                                      *remember]
             await send(message)
 
         try:

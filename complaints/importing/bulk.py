@@ -19,6 +19,7 @@ from complaints.models import Complaint, Event, TrackingCounter, User
 from complaints.notify import webhooks
 from complaints.privacy import normalise_phone
 from complaints.runtime import Runtime
+from complaints.searchkeys import row_keys
 from complaints.services import complaints as service
 from complaints.services import deadlines
 from complaints.services.guard import fire_or_refuse
@@ -88,7 +89,7 @@ def complaint_row(data: dict, *, runtime: Runtime, actor: User, now: datetime) -
                    urgency=parsed.urgency)
     deadlines.set_initial(draft, runtime)
     anonymous = parsed.anonymous or not (parsed.complainant_name or parsed.complainant_phone)
-    return {
+    row = {
         "unit_code": parsed.unit_code, "channel": parsed.channel, "kind": parsed.kind, "track": track,
         "urgency": parsed.urgency, "category": category, "school": parsed.school or None, "received_at": received,
         "registered_at": now, "registered_by_id": actor.id, "registered_unit_code": actor.unit_code,
@@ -100,6 +101,7 @@ def complaint_row(data: dict, *, runtime: Runtime, actor: User, now: datetime) -
         "remarks": "", "extension_count": 0, "version": 1, "updated_at": now,
         **{name: getattr(draft, name) for name in DEADLINE_FIELDS},
     }
+    return row | row_keys(row)  # inserted without the ORM: its search keys set here
 
 
 def register_many(*, session: Session, runtime: Runtime, actor: User, rows: list[dict], now: datetime) -> int:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from pydantic import BaseModel, Field, field_validator
-from sqlalchemy import URL, Engine, bindparam, func, or_
+from sqlalchemy import URL, Engine, bindparam, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
@@ -22,6 +22,7 @@ from complaints.services.flows import registered
 from complaints.services.guard import fire_or_refuse
 from complaints.services.people import check_unit
 from complaints.services.scope import can_see, reviews_filter, roles_of, visible_filter
+from complaints.services.search import search_clause
 from workflows.lifecycle import Action
 from workflows.vocab import Channel, Kind, Status, Track, Urgency
 
@@ -190,9 +191,12 @@ class ListFilter:
     open_only: bool = False
     reviewed: bool = False  # 信访 复查 only (a county sees those of its own handling)
     text: str | None = None
+    channel: str | None = None
+    kind: str | None = None
+    school: str | None = None  # part of the school's name
     received_from: datetime | None = None
     received_to: datetime | None = None
-    sort: str = "due"  # due | received | -received | tracking
+    sort: str = "due"  # a key of SORTS
     offset: int = 0
     limit: int = 50
 
@@ -202,6 +206,10 @@ SORTS = {
     "received": (Complaint.received_at.asc(), Complaint.id.asc()),
     "-received": (Complaint.received_at.desc(), Complaint.id.desc()),
     "tracking": (Complaint.tracking_no.asc(),),
+    "-due": (Complaint.next_due_at.desc(), Complaint.id.desc()),
+    "-tracking": (Complaint.tracking_no.desc(),),
+    "status": (Complaint.status.asc(), Complaint.id.desc()),
+    "category": (Complaint.category.asc(), Complaint.id.desc()),
 }
 
 
@@ -214,16 +222,46 @@ def list_complaints(*, session: Session, runtime: Runtime, actor: User, filters:
     if filters.sort not in SORTS:
         raise InvalidInput(gettext("未知排序：{sort}；可选：{valid}",
                                    sort=str(filters.sort)[:32], valid=", ".join(SORTS)), field="sort")
+    where = list_where(filters, actor=actor, runtime=runtime, now=now, dialect=session.get_bind().dialect.name)
+    if filters.text:
+        return _search_page(session, where, filters, with_total)
+    query = select(Complaint).where(*where).order_by(*SORTS[filters.sort]).offset(filters.offset).limit(filters.limit)
+    items = list(session.exec(query))
+    total = session.exec(select(func.count()).select_from(Complaint).where(*where)).one() if with_total else None
+    return items, total
+
+
+def _search_page(session: Session, where: list, filters: ListFilter, with_total: bool):
+    """A search's page and total in one pass over its matches (found through the text index): the matches are
+    sorted by their keys alone and counted on the way, then only the page's rows are read whole."""
+    order = SORTS[filters.sort]
+    rows = session.exec(select(Complaint.id, func.count().over()).where(*where).order_by(*order)
+                        .offset(filters.offset).limit(filters.limit)).all()
+    ids = [row[0] for row in rows]
+    items = list(session.exec(select(Complaint).where(Complaint.id.in_(ids)).order_by(*order))) if ids else []
+    if not with_total:
+        return items, None
+    if rows:
+        return items, rows[0][1]
+    return items, session.exec(select(func.count()).select_from(Complaint).where(*where)).one()
+
+
+def _literal(text: str) -> str:
+    """`text` for LIKE, matched literally: %, _ and the escape character itself are escaped."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def list_where(filters: ListFilter, *, actor: User, runtime: Runtime, now: datetime, dialect: str) -> list:
+    """The WHERE clauses of a list: the actor's scope and each filter given."""
     where = [reviews_filter(actor, runtime.settings) if filters.reviewed
              else visible_filter(actor, runtime.settings, following=bool(filters.text))]
-    if filters.unit_code:
-        where.append(Complaint.unit_code == filters.unit_code)
-    if filters.handler_id is not None:
-        where.append(Complaint.handler_id == filters.handler_id)
-    if filters.status:
-        where.append(Complaint.status == Status(filters.status))
-    if filters.category:
-        where.append(Complaint.category == filters.category)
+    equal = ((Complaint.unit_code, filters.unit_code), (Complaint.handler_id, filters.handler_id),
+             (Complaint.status, filters.status and Status(filters.status)), (Complaint.category, filters.category),
+             (Complaint.channel, filters.channel and Channel(filters.channel)),
+             (Complaint.kind, filters.kind and Kind(filters.kind)))
+    where.extend(column == value for column, value in equal if value is not None and value != "")
+    if filters.school:
+        where.append(Complaint.school.like(f"%{_literal(filters.school[:100])}%", escape="\\"))
     if filters.open_only or filters.overdue or filters.due_soon:
         where.append(Complaint.is_open.is_(True))
     if filters.overdue:
@@ -231,19 +269,12 @@ def list_complaints(*, session: Session, runtime: Runtime, actor: User, filters:
     if filters.due_soon:
         where.extend([Complaint.warn_at <= now, Complaint.next_due_at >= now])
     if filters.text:
-        # the text is matched literally: %, _ and the escape character itself are escaped
-        text = filters.text[:100].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{text}%"
-        where.append(or_(Complaint.summary.like(pattern, escape="\\"), Complaint.details.like(pattern, escape="\\"),
-                         Complaint.tracking_no.like(pattern, escape="\\")))
+        where.append(search_clause(actor, runtime.settings, filters.text, dialect=dialect))
     if filters.received_from:
         where.append(Complaint.received_at >= filters.received_from)
     if filters.received_to:
         where.append(Complaint.received_at < filters.received_to)
-    query = select(Complaint).where(*where).order_by(*SORTS[filters.sort])
-    items = list(session.exec(query.offset(filters.offset).limit(filters.limit)))
-    total = session.exec(select(func.count()).select_from(Complaint).where(*where)).one() if with_total else None
-    return items, total
+    return where
 
 
 def ensure_version(item: Complaint, expected_version: int | None) -> None:

@@ -12,9 +12,11 @@ from complaints.errors import DomainError
 from complaints.web.deps import LoginRequired
 from complaints.web.pages import (
     admin,
+    attachments,
     cohandling,
     intake,
     items,
+    lists,
     notifications,
     outreach,
     public,
@@ -28,7 +30,8 @@ STATIC = Path(__file__).parent / "static"
 def install(app: FastAPI) -> None:
     """Add the pages and the static files to `app` (the language is chosen by the request middleware)."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (public, intake, items, supervisor, admin, notifications, replies, outreach, cohandling):
+    for module in (public, intake, lists, items, attachments, supervisor, admin, notifications, replies, outreach,
+                   cohandling):
         app.include_router(module.router, include_in_schema=False)
 
 

@@ -77,11 +77,11 @@ def browser():
 
 @pytest.fixture
 def login(browser, server):
-    """login("ats_op") -> a page signed in as that demo user, at 1366x768."""
+    """login("ats_op") -> a page signed in as that demo user, at 1366x768 (or `width` wide)."""
     contexts = []
 
-    def sign_in(username: str, password: str = PASSWORD):
-        context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN",
+    def sign_in(username: str, password: str = PASSWORD, *, width: int = 1366, height: int = 768):
+        context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
                                       accept_downloads=True)
         contexts.append(context)
         page = context.new_page()

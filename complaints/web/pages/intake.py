@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import and_
 
@@ -12,11 +12,12 @@ from complaints.i18n import gettext
 from complaints.models import Complaint
 from complaints.presenters import status_label
 from complaints.privacy import mask_phone
+from complaints.services import attachments
 from complaints.services import complaints as service
 from complaints.services.scope import visible_filter
 from complaints.services.transitions import act
-from complaints.web import csrf
-from complaints.web.deps import PageForm, PageSession, PageUser, RuntimeDep
+from complaints.web.deps import PageSession, PageUser, RuntimeDep
+from complaints.web.pages.attachments import PageUpload
 from complaints.web.render import page
 
 router = APIRouter()
@@ -36,9 +37,15 @@ def intake_form(request: Request, user: PageUser):
                                                 "kind": "complaint"}, error=None)
 
 
-@router.post("/intake", dependencies=[Depends(csrf.verify)])
-def intake_submit(request: Request, form: PageForm, user: PageUser, session: PageSession, runtime: RuntimeDep):
+# the form comes first: its files are read as they stream, before the page's session and write turn
+@router.post("/intake")
+def intake_submit(request: Request, upload: PageUpload, user: PageUser, session: PageSession, runtime: RuntimeDep):
+    """The form may carry files (attachments.read_upload: stored as they arrive, CSRF checked first)."""
     _may_register(user)
+    form = upload.fields
+    if upload.error is not None:
+        values = {name: str(form.get(name, "")).strip() for name in FIELDS}
+        return page(request, "intake.html", status_code=upload.error.http_status, values=values, error=upload.error)
     values = {name: str(form.get(name, "")).strip() for name in FIELDS}
     data = {k: v for k, v in values.items() if v}
     data.update(anonymous=form.get("anonymous") == "on", confidential=form.get("confidential") == "on",
@@ -51,9 +58,14 @@ def intake_submit(request: Request, form: PageForm, user: PageUser, session: Pag
             if form.get("answer_now") == "1":
                 act(session=session, runtime=runtime, actor=user, item=item, action="answer_now",
                     payload={"text": answer})
+            if upload.files:
+                session.flush()
+                attachments.add(session=session, settings=runtime.settings, actor=user, item=item,
+                                files=upload.files)
     except DomainError as exc:
         values.update({k: form.get(k) for k in ("anonymous", "confidential", "urgent", "answer_text", "sms_consent")})
         return page(request, "intake.html", status_code=exc.http_status, values=values, error=exc)
+    upload.kept = True
     return RedirectResponse(f"/items/{item.tracking_no}?registered=1", status_code=303)
 
 

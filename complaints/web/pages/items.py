@@ -12,9 +12,9 @@ from complaints.clock import utcnow
 from complaints.errors import DomainError, InvalidInput
 from complaints.i18n import gettext
 from complaints.models import User
+from complaints.services import attachments, identity
 from complaints.services import complaints as service
-from complaints.services import identity
-from complaints.services.scope import may_see_identity, roles_of, sees_as_cooperator_only
+from complaints.services.scope import may_see_identity, roles_of, sees_all_units, sees_as_cooperator_only
 from complaints.services.steps import offered
 from complaints.services.transitions import act
 from complaints.web import csrf
@@ -48,15 +48,20 @@ def inbox(request: Request, user: PageUser, session: PageSession, runtime: Runti
 
 
 @router.get("/items")
-def items(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep, q: str = "",
-          status: str = "", unit_code: str = "", category: str = "", due: str = "", reviewed: str = "",
-          offset: int = 0):
-    filters = service.ListFilter(text=q[:100] or None, status=status if status in set(Status) else None,
-                                 reviewed=reviewed == "1",
-                                 unit_code=unit_code[:8] or None, category=category[:32] or None,
-                                 overdue=due == "overdue", due_soon=due == "due_soon", sort="-received"
-                                 if not due else "due", offset=max(0, min(offset, 10**6)), limit=PAGE)
-    return _list(request, user, session, runtime, filters, "items.html", q=q, due=due)
+def items(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep, offset: int = 0):
+    """Every visible item, filtered and sorted as the address says (web.listing), with the person's views."""
+    from complaints.services import views
+    from complaints.web import listing
+
+    params = listing.params_of(request.query_params)
+    filters = listing.filters_from(params, runtime.settings, offset=offset, limit=PAGE)
+    handlers = session.exec(select(User).where(User.roles.contains("handler"), User.active.is_(True),
+                                               *(() if sees_all_units(user, runtime.settings)
+                                                 else (User.unit_code == user.unit_code,)))
+                            .order_by(User.unit_code, User.name).limit(500)).all()
+    return _list(request, user, session, runtime, filters, "items.html", q=params.get("q", ""),
+                 due=params.get("due", ""), params=params, listing=listing, handlers=handlers,
+                 views=views.mine(session=session, actor=user))
 
 
 def _item_page(request, user, session, runtime, ref, *, error=None, status_code=200, flashes=(), revealed=None):
@@ -71,8 +76,13 @@ def _item_page(request, user, session, runtime, ref, *, error=None, status_code=
                                                User.roles.contains("handler")).order_by(User.name)).all()
     who = revealed or identity.for_viewer(session=session, settings=runtime.settings, actor=user, item=item)
 
+    settings = runtime.settings
     return page(request, "item.html", status_code=status_code, item=item, events=events, actions=actions,
                 fields=ACTION_FIELDS, handlers=handlers, who=who, now=utcnow(), error=error,
+                attachments=attachments.listed(session=session, settings=settings, actor=user, item=item),
+                attachments_hidden=not attachments.may_view(user, item, settings),
+                may_remove_attachments=attachments.may_remove(user, item, settings),
+                preview_kinds=attachments.PREVIEW,
                 can_reveal=revealed is None and item.confidential and may_see_identity(user, item, runtime.settings),
                 names=_names(session, {e.actor_id for e in events} | {item.handler_id}),
                 registered=request.query_params.get("registered") == "1", flashes=flashes,
@@ -101,6 +111,11 @@ def item_page(request: Request, ref: str, user: PageUser, session: PageSession, 
     done = request.query_params.get("done")
     flashes = [("ok", gettext("已完成：{action}", action=gettext(_label(done))))] \
         if done in {a.value for a in Action} else []
+    attached = request.query_params.get("attached", "")
+    if attached.isdigit():
+        flashes.append(("ok", gettext("已上传 {n} 个附件", n=int(attached[:3]))))
+    if request.query_params.get("removed") == "1":
+        flashes.append(("ok", gettext("附件已删除，删除原因已记入处理记录")))
     return _item_page(request, user, session, runtime, ref[:40], flashes=flashes)
 
 

@@ -18,7 +18,7 @@ from complaints.models import Complaint, Event, User
 from complaints.presenters import action_label
 from complaints.services import cohandling, identity, ledger, stats
 from complaints.services import complaints as service
-from complaints.services.scope import visible_filter
+from complaints.services.scope import sees_all_units, visible_filter
 from complaints.services.transitions import act
 from complaints.web import charts, csrf
 from complaints.web.deps import PageForm, PageSession, PageUser, RuntimeDep
@@ -55,10 +55,15 @@ def board(request: Request, user: PageUser, session: PageSession, runtime: Runti
               for name, column in (("unit", Complaint.unit_code), ("handler", Complaint.handler_id),
                                    ("category", Complaint.category))}
     names = _names(session, {i.handler_id for i in [*overdue, *soon]} | {h for h, _ in groups["handler"]})
+    handlers = session.exec(select(User).where(User.roles.contains("handler"), User.active.is_(True),
+                                               *(() if sees_all_units(user, runtime.settings)
+                                                 else (User.unit_code == user.unit_code,)))
+                            .order_by(User.unit_code, User.name).limit(500)).all()
     return page(request, "board.html", overdue=overdue, soon=soon, n_overdue=n_overdue, n_soon=n_soon,
                 groups=groups, names=names, now=now, unit_code=unit or "", masked=identity.masked,
                 cotasks=cohandling.open_tasks_led_by(session, runtime, unit or user.unit_code)
-                + cohandling.open_tasks_for_unit(session, runtime, unit or user.unit_code))
+                + cohandling.open_tasks_for_unit(session, runtime, unit or user.unit_code),
+                handlers=handlers)
 
 
 @router.post("/board/supervise/{ref}", dependencies=[Depends(csrf.verify)])

@@ -1,0 +1,114 @@
+"""An item's attachments: recorded when stored, listed and read as the item allows, removed by a supervisor.
+
+Access is the item's (services.scope): another unit's item is not found. A confidential item's attachments
+are hidden from whoever may not reveal its reporter, and every read of one is recorded in the history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from complaints.attachments.receiving import Received
+from complaints.attachments.storage import Storage
+from complaints.clock import utcnow
+from complaints.errors import Forbidden, InvalidInput, NotFound
+from complaints.i18n import gettext
+from complaints.models import Attachment, Complaint, Event, User
+from complaints.services.scope import can_see, may_see_identity, roles_of, sees_all_units
+from complaints.settings import Settings
+from workflows.vocab import Role
+
+PREVIEW = frozenset({"pdf", "jpg", "png"})  # what a browser shows in the page itself
+
+
+def may_view(actor: User, item: Complaint, settings: Settings) -> bool:
+    """Who sees an item's attachments: those who see the item; a confidential one's only those who may
+    reveal its reporter (letters and recordings carry the name and the voice)."""
+    if not can_see(actor, item, settings):
+        return False
+    return not item.confidential or may_see_identity(actor, item, settings)
+
+
+def may_remove(actor: User, item: Complaint, settings: Settings) -> bool:
+    return Role.SUPERVISOR in roles_of(actor) and can_see(actor, item, settings) and (
+        actor.unit_code == item.unit_code or sees_all_units(actor, settings))
+
+
+def add(*, session: Session, settings: Settings, actor: User, item: Complaint, files: list[Received],
+        now: datetime | None = None) -> list[Attachment]:
+    """Record files already in storage as the item's, with one history event each."""
+    if not can_see(actor, item, settings):
+        raise NotFound(gettext("找不到诉求件：{ref}", ref=item.tracking_no), field="complaint")
+    if not files:
+        raise InvalidInput(gettext("请选择要上传的文件"), field="file")
+    now = now or utcnow()
+    added = []
+    for received in files:
+        attachment = Attachment(complaint_id=item.id, storage_key=received.key, filename=received.filename,
+                                kind=received.kind, media_type=received.media_type, size=received.size,
+                                sha256=received.sha256, uploaded_by_id=actor.id, uploaded_at=now)
+        session.add(attachment)
+        added.append(attachment)
+    session.flush()
+    for attachment in added:
+        session.add(Event(complaint_id=item.id, at=now, actor_id=actor.id, action="attach",
+                          from_status=item.status, to_status=item.status, note=attachment.filename,
+                          changes={"attachment": attachment.id, "kind": attachment.kind, "size": attachment.size}))
+    session.flush()
+    return added
+
+
+def listed(*, session: Session, settings: Settings, actor: User, item: Complaint) -> list[Attachment]:
+    """The item's attachments `actor` may see (none of a confidential item's for whoever may not reveal it)."""
+    if not may_view(actor, item, settings):
+        return []
+    return list(session.exec(select(Attachment).where(Attachment.complaint_id == item.id,
+                                                      Attachment.removed_at.is_(None),
+                                                      Attachment.erased_at.is_(None)).order_by(Attachment.id)))
+
+
+def _one(session: Session, settings: Settings, actor: User, item: Complaint, attachment_id: int) -> Attachment:
+    attachment = session.get(Attachment, attachment_id) if 0 < attachment_id <= 2**31 - 1 else None
+    if attachment is None or attachment.complaint_id != item.id or attachment.removed_at is not None \
+            or attachment.erased_at is not None or not may_view(actor, item, settings):
+        raise NotFound(gettext("找不到附件"), field="attachment")
+    return attachment
+
+
+def read(*, session: Session, settings: Settings, storage: Storage, actor: User, item: Complaint,
+         attachment_id: int) -> tuple[Attachment, Iterator[bytes]]:
+    """The attachment and its bytes; reading a confidential item's is recorded in its history."""
+    attachment = _one(session, settings, actor, item, attachment_id)
+    try:
+        chunks = storage.read(attachment.storage_key)
+    except FileNotFoundError:
+        raise NotFound(gettext("附件文件已不在存储中"), field="attachment") from None
+    if item.confidential:
+        session.add(Event(complaint_id=item.id, at=utcnow(), actor_id=actor.id, action="view_attachment",
+                          from_status=item.status, to_status=item.status, note=attachment.filename,
+                          changes={"attachment": attachment.id}))
+        session.flush()
+    return attachment, chunks
+
+
+def remove(*, session: Session, settings: Settings, actor: User, item: Complaint, attachment_id: int,
+           reason: str, now: datetime | None = None) -> Attachment:
+    """A supervisor removes an attachment, saying why; the removal stays in the history. The caller deletes
+    the file from storage once this is committed."""
+    attachment = _one(session, settings, actor, item, attachment_id)
+    if not may_remove(actor, item, settings):
+        raise Forbidden(gettext("只有督办人可以删除附件"), field="attachment")
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise InvalidInput(gettext("请说明删除附件的原因"), field="reason")
+    now = now or utcnow()
+    attachment.removed_at, attachment.removed_by_id, attachment.removed_reason = now, actor.id, reason[:500]
+    session.add(attachment)
+    session.add(Event(complaint_id=item.id, at=now, actor_id=actor.id, action="remove_attachment",
+                      from_status=item.status, to_status=item.status,
+                      note=gettext("删除附件“{name}”：{reason}", name=attachment.filename, reason=reason[:500]),
+                      changes={"attachment": attachment.id}))
+    session.flush()
+    return attachment

@@ -1,0 +1,130 @@
+"""One search box finds an item by its tracking number, the caller's phone or last four digits, the
+complainant's name (only for those who may see it) and any words of its text and history."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import select
+
+from complaints.jobs.retention import erase_identity
+from complaints.models import Complaint
+from complaints.services import complaints as service
+from complaints.services.scope import may_see_identity, visible_filter
+from complaints.services.search import identity_filter, tracking_no
+from complaints.services.transitions import act
+
+
+def found(session, runtime, user, query: str) -> set[int]:
+    items, total = service.list_complaints(session=session, runtime=runtime, actor=user,
+                                           filters=service.ListFilter(text=query, limit=200))
+    assert total == len(items)
+    return {item.id for item in items}
+
+
+def dispatched(session, runtime, item, supervisor, handler):
+    act(session=session, runtime=runtime, actor=supervisor, item=item, action="dispatch",
+        payload={"handler_id": handler.id})
+    return item
+
+
+def test_a_tracking_number_is_found_in_any_case_and_without_its_zeros(session, runtime, make_user, make_item):
+    item = make_item()
+    make_item()
+    supervisor = make_user("supervisor")
+    unit, year, number = item.tracking_no.split("-")
+    for typed in (item.tracking_no, item.tracking_no.lower(), f"{unit.lower()}-{year}-{int(number)}",
+                  f"{unit}{year}{number}", f" {unit} {year} {int(number)} "):
+        assert found(session, runtime, supervisor, typed) == {item.id}, typed
+    assert tracking_no("ats-2026-123") == "ATS-2026-000123"
+    assert tracking_no("收费") is None
+
+
+def test_a_phone_is_found_whole_or_by_its_last_four_digits(session, runtime, make_user, make_item):
+    caller = make_item(complainant_phone="138 4598 0490")
+    other = make_item(complainant_phone="13912340490")  # the same last four
+    make_item(complainant_phone="13700001111")
+    handler = make_user("handler")
+    assert found(session, runtime, handler, "13845980490") == {caller.id}
+    assert found(session, runtime, handler, "138-4598-0490") == {caller.id}
+    assert found(session, runtime, handler, "0490") == {caller.id, other.id}
+
+
+def test_a_confidential_reporter_is_never_found_by_those_who_cannot_reveal_them(session, runtime, make_user,
+                                                                               make_item):
+    supervisor, handler, colleague = make_user("supervisor"), make_user("handler"), make_user("handler")
+    operator = make_user("operator")
+    report = make_item(actor=operator, kind="report", complainant_name="赵振国", complainant_phone="13855556666",
+                       summary="举报学校违规招生")
+    dispatched(session, runtime, report, supervisor, handler)
+    assert report.confidential
+    for query in ("赵振国", "13855556666", "6666"):
+        assert found(session, runtime, colleague, query) == set(), query  # same unit, not the assignee
+        assert found(session, runtime, operator, query) == set(), query  # took the call, may not reveal
+        assert found(session, runtime, handler, query) == {report.id}, query
+        assert found(session, runtime, supervisor, query) == {report.id}, query
+    assert found(session, runtime, colleague, "违规招生") == {report.id}  # what it is about is no secret
+
+
+def test_names_are_found_only_by_those_who_may_see_them(session, runtime, make_user, make_item):
+    supervisor, handler, colleague = make_user("supervisor"), make_user("handler"), make_user("handler")
+    operator = make_user("operator")
+    item = make_item(actor=operator, complainant_name="欧阳明珠")
+    dispatched(session, runtime, item, supervisor, handler)
+    for who in (supervisor, handler, operator):
+        assert found(session, runtime, who, "欧阳明珠") == {item.id}
+        assert found(session, runtime, who, "明珠") == {item.id}
+    assert found(session, runtime, colleague, "欧阳明珠") == set()
+    assert found(session, runtime, make_user("supervisor", unit="AKT"), "欧阳明珠") == set()
+
+
+def test_words_of_the_text_notes_and_reply_including_two_character_chinese_words(session, runtime, make_user,
+                                                                                 make_item):
+    supervisor, handler = make_user("supervisor"), make_user("handler")
+    fees = make_item(summary="反映学校违规收费", details="家长称开学时被要求缴纳赞助费")
+    choice = make_item(summary="咨询入学政策", details="想了解择校的规定")
+    noted = make_item(summary="反映校车问题", details="")
+    replied = dispatched(session, runtime, make_item(summary="反映食堂问题", details=""), supervisor, handler)
+    act(session=session, runtime=runtime, actor=supervisor, item=noted, action="note",
+        payload={"note": "已与学校安保处沟通"})
+    act(session=session, runtime=runtime, actor=handler, item=replied, action="accept", payload={})
+    act(session=session, runtime=runtime, actor=handler, item=replied, action="reply",
+        payload={"text": "经核实，食堂已更换供应商并公示菜价。", "outcome": "support"})
+    session.flush()
+    assert found(session, runtime, supervisor, "收费") == {fees.id}
+    assert found(session, runtime, supervisor, "赞助费") == {fees.id}
+    assert found(session, runtime, supervisor, "择校") == {choice.id}
+    assert found(session, runtime, supervisor, "安保") == {noted.id}
+    assert found(session, runtime, supervisor, "供应商") == {replied.id}
+    assert found(session, runtime, supervisor, "择") == {choice.id}  # one character: looked for by a scan
+    assert found(session, runtime, supervisor, "火箭发射") == set()
+    assert found(session, runtime, make_user("supervisor", unit="AKT"), "收费") == set()  # another unit's
+
+
+def test_erased_identities_are_no_longer_found(session, runtime, make_user, make_item):
+    item = make_item(complainant_name="马晓燕", complainant_phone="13866667777")
+    item.status, item.is_open = "closed", False
+    item.closed_at = item.updated_at = datetime(2022, 1, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
+    session.flush()
+    supervisor = make_user("supervisor")
+    assert found(session, runtime, supervisor, "马晓燕") == {item.id}
+    erase_identity(session=session, runtime=runtime, now=item.closed_at + timedelta(days=1200))
+    for query in ("马晓燕", "7777", "13866667777"):
+        assert found(session, runtime, supervisor, query) == set(), query
+    assert found(session, runtime, supervisor, "共建费") == {item.id}
+
+
+def test_the_identity_clause_agrees_with_the_item_check(session, runtime, settings, make_user, make_item):
+    supervisor, handler = make_user("supervisor"), make_user("handler")
+    operator = make_user("operator")
+    items = [make_item(actor=operator), make_item(actor=operator, confidential=True), make_item(unit_code="AKT"),
+             dispatched(session, runtime, make_item(confidential=True), supervisor, handler)]
+    ids = {item.id for item in items}
+    people = [make_user(*roles, unit=unit) for roles, unit in itertools.product(
+        [("operator",), ("handler",), ("supervisor",), ("admin",)], ["KZ", "ATS", "AKT"])]
+    for person in [*people, supervisor, handler, operator]:
+        listed = set(session.exec(select(Complaint.id).where(
+            visible_filter(person, settings), identity_filter(person, settings), Complaint.id.in_(ids))))
+        assert listed == {i.id for i in items if may_see_identity(person, i, settings)}, person.roles
