@@ -30,13 +30,16 @@ demo: install
 	@echo "登录 http://127.0.0.1:$(PORT)/  管理员 admin / $(ADMIN_PASSWORD)；演示账号如 ats_op、ats_h1、ats_sup / demo-pass-2026"
 	COMPLAINTS_DATABASE__URL=$(DEMO_DB) $(BIN)/complaints serve --port $(PORT)
 
-# Browser tests drive Debian's chromium; without fonts-noto-cjk Chinese renders as boxes.
+# Browser tests drive Debian's chromium; without fonts-noto-cjk Chinese renders as boxes. The annex
+# print check renders 附件1–3 through LibreOffice Calc (soffice) and reads them back with poppler's pdftotext.
+BROWSER_PACKAGES = chromium fonts-noto-cjk libreoffice-calc poppler-utils
 browser-deps:
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || \
+	    ! command -v soffice >/dev/null || ! command -v pdftotext >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    (apt-get install -y -qq chromium fonts-noto-cjk >/dev/null 2>&1 || \
-	     (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)); \
-	  else echo "请先安装 chromium 与 fonts-noto-cjk（sudo apt-get install chromium fonts-noto-cjk）"; exit 1; fi; \
+	    (apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null 2>&1 || \
+	     (apt-get update -qq && apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null)); \
+	  else echo "请先安装 $(BROWSER_PACKAGES)（sudo apt-get install $(BROWSER_PACKAGES)）"; exit 1; fi; \
 	fi
 
 test: install-test browser-deps

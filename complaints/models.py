@@ -104,6 +104,9 @@ class Complaint(SQLModel, table=True):
     callback_note: str | None = Field(default=None, max_length=500)
     duplicate_of_id: int | None = Field(default=None, foreign_key="complaint.id", index=True)
     sendback_reason: str | None = Field(default=None, max_length=32)
+    reopen_count: int = 0  # 重新办理 and 退回重办 so far (limited by [limits] max_reopens)
+    decision_escalated_at: datetime | None = None  # a county asked the prefecture to decide (提请州局决定)
+    decisions: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # for 附件2
 
     source: str | None = Field(default=None, max_length=32)
     external_ref: str | None = Field(default=None, max_length=100)
@@ -153,6 +156,21 @@ class Event(SQLModel, table=True):
     changes: dict | None = Field(default=None, sa_column=Column(JSON))
     # lets a new item and its first event be flushed together, in one batch
     complaint: Complaint | None = Relationship()
+
+
+class CallbackRound(SQLModel, table=True):
+    """One callback (回访) to the complainant. Kept whatever happens to the item afterwards: the 三率
+    are counted from these rows, so reopening an item never removes a result."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    round: int  # 1 for the item's first callback
+    at: datetime = Field(index=True)
+    actor_id: int | None = Field(default=None, foreign_key="user.id")
+    reached: bool  # False: the complainant could not be reached
+    resolved: bool | None = None
+    satisfaction: str = Field(max_length=16)
+    comment: str | None = Field(default=None, max_length=500)
 
 
 class TrackingCounter(SQLModel, table=True):
@@ -220,6 +238,22 @@ class LedgerEntry(SQLModel, table=True):
     remarks: str = Field(default="", max_length=500)
     edited_by_id: int | None = Field(default=None, foreign_key="user.id")
     edited_at: datetime | None = None
+
+
+class ChecklistEntry(SQLModel, table=True):
+    """A county's 落实举措 and 检查结论 for one 附件1 row and reporting period. Appended, never updated:
+    the latest version per (unit, period, row) is exported, the earlier ones are its history."""
+
+    __table_args__ = (Index("ix_checklist_unit_period", "unit_code", "period_start", "period_end", "row"),)
+    id: int | None = Field(default=None, primary_key=True)
+    unit_code: str = Field(max_length=8)
+    period_start: date
+    period_end: date
+    row: int  # 1–26
+    measures: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    conclusion: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    written_by_id: int | None = Field(default=None, foreign_key="user.id")
+    written_at: datetime = Field(default_factory=utcnow)
 
 
 class AuditLog(SQLModel, table=True):

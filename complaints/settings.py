@@ -91,6 +91,7 @@ class LimitsSettings(BaseModel):
     supervise_default: str = "2 workdays"
     review_request: str = "30 days"  # 信访 复查: asked within this period after the reply (Art 35)
     review_answer: str = "30 days"   # and answered within this period of the request
+    max_reopens: int = Field(default=2, ge=0, le=20)  # 重新办理 + 退回重办 a county may order; then the prefecture
     profiles: dict[str, LimitProfile] = {}
     rules: list[LimitRule] = []
 
@@ -294,6 +295,14 @@ class AttachmentSettings(BaseModel):
         return self.max_mb * 1024 * 1024
 
 
+class CallbackSettings(BaseModel):
+    """The callback (回访) is independent of the handler: who may make it, and which one the 三率 count."""
+
+    roles: list[Literal["operator", "handler", "supervisor"]] = ["operator", "supervisor"]
+    unit: Literal["registering", "handling"] = "registering"  # of the unit that registered the item, or handles it
+    counted: Literal["first", "last"] = "first"  # the item's first callback, or its last one up to the period's end
+
+
 class PrivacySettings(BaseModel):
     """How long a closed item keeps its complainant's name and phone (个人信息保护法 Art 19), per track;
     0 keeps them (formal 信访 material is archived under the archive rules). Summary, details and the
@@ -342,6 +351,7 @@ class Settings(BaseSettings):
     webhooks: WebhookSettings = WebhookSettings()
     platform: PlatformSettings = PlatformSettings()
     attachments: AttachmentSettings = AttachmentSettings()
+    callbacks: CallbackSettings = CallbackSettings()
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,

@@ -174,8 +174,11 @@ def test_supervise_sets_its_own_deadline_and_reopen_after_dissatisfaction(sessio
     assert local(item.supervise_due_at) == datetime(2026, 6, 6)
     assert item.next_due_at == item.supervise_due_at  # earlier than the reply deadline
     fire(session, runtime, handler, item, "reply", text="经核实已处理完毕，请知悉。", outcome="explain")
-    fire(session, runtime, handler, item, "callback", resolved=False, satisfaction="dissatisfied", note="不认可")
-    fire(session, runtime, supervisor, item, "reopen", note="诉求人不满意，重新办理")
+    fire(session, runtime, staff["operator"], item, "callback", resolved=False, satisfaction="dissatisfied",
+         note="不认可")
+    with pytest.raises(InvalidInput):  # after 不满意 the supervisor decides, with a reason: 退回重办
+        fire(session, runtime, supervisor, item, "reopen", note="诉求人不满意，重新办理")
+    fire(session, runtime, supervisor, item, "redo", note="诉求人不满意，请重新核实")
     assert item.status == "accepted" and item.satisfaction is None and item.is_open
 
 

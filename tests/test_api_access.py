@@ -63,7 +63,8 @@ EXPECTED: dict[str, dict[tuple[str, str], int]] = {
     "dispatch": decided("operator", "supervisor"),
     "accept": decided("handler"),
     "reply": decided("handler"),
-    "callback": decided("operator", "handler", "supervisor"),
+    # the callback is independent: the registering unit's operators and supervisors, never the handler
+    "callback": {**decided("operator", "supervisor"), ("supervisor", "prefecture"): 403},
     "close": decided("handler", "supervisor"),
     "send_back": decided("handler"),
     "approve_send_back": decided("supervisor"),
@@ -86,6 +87,10 @@ EXPECTED: dict[str, dict[tuple[str, str], int]] = {
     "attachments": decided(*ROLES),
     "download_attachment": decided(*ROLES),
     "remove_attachment": {**decided("supervisor"), ("supervisor", "own"): 204, ("supervisor", "prefecture"): 204},
+    # after a callback of 不满意, a supervisor decides; a prefecture supervisor decides and has no one to ask
+    "redo": decided("supervisor"),
+    "close_with_reason": decided("supervisor"),
+    "escalate": {**decided("supervisor"), ("supervisor", "prefecture"): 422},
     # /api/people: the colleague is a handler of ATS; admins of ATS and of the prefecture manage them
     "people": decided(*ROLES, seen=SEES_PERSON),
     "person": decided(*ROLES, seen=SEES_PERSON),
@@ -133,10 +138,10 @@ STATE = {
     "approve_send_back": "sendback_requested", "refuse_send_back": "sendback_requested",
     "approve_extension": "extension_requested", "refuse_extension": "extension_requested",
     "resume": "suspended", "callback": "replied", "close": "visited", "reopen": "visited",
-    "request_review": "closed",
     "cooperation": "dispatched", "add_cooperation": "dispatched", "answer_cooperation": "dispatched",
     "upload_attachment": "dispatched", "attachments": "dispatched", "download_attachment": "dispatched",
     "remove_attachment": "dispatched",
+    "request_review": "closed", "redo": "unhappy", "close_with_reason": "unhappy", "escalate": "unhappy",
 }
 # the actions that lead from registration to each status, and who fires them
 PATHS = {
@@ -145,8 +150,10 @@ PATHS = {
     "extension_requested": ("dispatch", "accept", "request_extension"),
     "suspended": ("dispatch", "accept", "suspend"), "replied": ("dispatch", "accept", "reply"),
     "visited": ("dispatch", "accept", "reply", "callback"),
+    "unhappy": ("dispatch", "accept", "reply", "callback"),  # called back 不满意
     "closed": ("dispatch", "accept", "reply", "callback", "close"),
 }
+UNHAPPY = {"resolved": False, "satisfaction": "dissatisfied"}
 FIRED_BY = {"dispatch": "supervisor", "callback": "operator"}  # the rest: the assigned handler
 # what an endpoint's item is, besides a complaint by phone
 ITEM_FIELDS = {
@@ -184,6 +191,9 @@ def _payload(action: str, ctx) -> dict:
         "refer_discipline": {"violator": "某小学", "violation": "收取共建费2000元"},
         "note": {"note": "已电话联系"},
         "request_review": {"note": "对处理意见不服，申请复查"},
+        "redo": {"note": "未核实收费经过，请重新调查"},
+        "close_with_reason": {"reason": "beyond_policy", "note": "诉求超出政策规定，已向诉求人解释"},
+        "escalate": {"note": "诉求人坚持要求，提请州局决定"},
     }[action]
 
 
@@ -342,7 +352,8 @@ def build(make_user, make_item, session, runtime):
         session.flush()
         for action in PATHS[status]:
             by = {"supervisor": ctx.supervisor, "operator": ctx.operator}.get(FIRED_BY.get(action), ctx.handler)
-            act(session=session, runtime=runtime, actor=by, item=item, action=action, payload=_payload(action, ctx))
+            payload = UNHAPPY if (status, action) == ("unhappy", "callback") else _payload(action, ctx)
+            act(session=session, runtime=runtime, actor=by, item=item, action=action, payload=payload)
         if endpoint in ("download_attachment", "remove_attachment"):
             ctx.attachment = _stored_attachment(session, runtime, ctx.operator, item)
         now = utcnow()

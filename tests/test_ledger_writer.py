@@ -11,6 +11,7 @@ import pytest
 
 from complaints.ledgers import (
     ANNEX1_CLOSED_HEADING,
+    ANNEX1_COUNTS_SHEET,
     ANNEX1_GROUPS,
     ANNEX1_RECEIVED_HEADING,
     ANNEX1_ROWS,
@@ -18,6 +19,7 @@ from complaints.ledgers import (
     Annex2Row,
     Annex3Row,
     HeaderInfo,
+    checklist_counts,
     checklist_rows,
     write_csv,
     write_xlsx,
@@ -30,7 +32,7 @@ ANNEX2_HEADINGS = ["序号", "问题线索来源（含群众来信来电、上�
                    "处理结果", "备注"]
 ANNEX3_HEADINGS = ["序号", "违规主体", "违规行为", "查处和追责情况"]
 ANNEX1_HEADINGS = ["序号", "重点任务", "重点任务排查项目", "落实举措（简要填写印发文件或政策执行情况）",
-                   "检查结论", ANNEX1_RECEIVED_HEADING, ANNEX1_CLOSED_HEADING]
+                   "检查结论"]  # exactly the seed's columns
 MULTILINE = "来电人反映：\n1. 新建小区“昆仑花园”对口学校未公布；\n2. 学校要求交纳“共建费”2000元。"
 HANDLING = "转阿图什市教育局核实，已电话联系来电人解释政策"
 INJECTIONS = ['=HYPERLINK("http://x")', "+1+1", "-2", "@SUM(A1)"]
@@ -149,30 +151,49 @@ def test_annex3_workbook(tmp_path):
     assert_data_cells_styled(ws, 4)
 
 
-def test_annex1_checklist_with_evidence_columns(tmp_path):
+def test_annex1_is_the_seeds_form_with_the_counts_on_a_second_sheet(tmp_path):
     path = tmp_path / "a1.xlsx"
-    rows = checklist_rows(received={1: 4, 7: 2}, closed={1: 3, 7: 2}, measures={1: "印发《划片方案》"},
-                          conclusions={1: "已落实"})
-    assert write_xlsx(1, HEADER, rows, path) == 26
-    ws = load(path)
+    rows = checklist_rows(measures={1: "印发《划片方案》"}, conclusions={1: "已落实"})
+    counts = checklist_counts(received={1: 4, 2: 4, 7: 2}, closed={1: 3, 2: 3, 7: 2}, total_received=6,
+                              total_closed=5)
+    assert write_xlsx(1, HEADER, rows, path, counts=counts) == 26
+    book = openpyxl.load_workbook(path)
+    ws = book.worksheets[0]
     assert_form_frame(ws, 1, ANNEX1_HEADINGS)
+    assert ws.max_column == 5
     rows = data_rows(ws)
     assert len(rows) == 26 and [r[0] for r in rows] == list(range(1, 27))
-    assert rows[0] == [1, "优化招生入学政策措施", "学校划片招生范围是否科学合理", "印发《划片方案》",
-                       "已落实", 4, 3]
-    assert rows[6][2] == "是否收取或变相收取与入学挂钩、关联的“捐资助学款”“共建费”" and rows[6][5:] == [2, 2]
-    assert rows[25][2] == "是否建立与公安、民政等部分信息共享比对机制" and rows[25][5:] == [0, 0]
+    assert rows[0] == [1, "优化招生入学政策措施", "学校划片招生范围是否科学合理", "印发《划片方案》", "已落实"]
+    assert rows[6][2] == "是否收取或变相收取与入学挂钩、关联的“捐资助学款”“共建费”"
+    assert rows[25][2] == "是否建立与公安、民政等部分信息共享比对机制"
     # 重点任务 merged over each group, the group's name in its first cell only
     assert {"B5:B8", "B9:B14", "B15:B17", "B18:B23", "B24:B30"} <= merged(ws)
     assert [ws[f"B{r}"].value for r in (5, 9, 15, 18, 24)] == [g for g, _ in ANNEX1_GROUPS]
     assert ws["B5"].alignment.vertical == "center" and ws["B5"].border.top.style == "thin"
     assert ws["B8"].border.bottom.style == "thin"
-    for row in ws.iter_rows(min_row=FIRST_DATA, max_col=7):
+    for row in ws.iter_rows(min_row=FIRST_DATA, max_col=5):
         for c in row:
             assert c.border.left.style == "thin" and c.border.right.style == "thin", c
             if c.column != 2:  # openpyxl shows inner cells of a merge without top/bottom edges
                 assert c.border.top.style == c.border.bottom.style == "thin", c
                 assert c.alignment.wrap_text and c.alignment.vertical == "top", c
+    sheet = book.worksheets[1]
+    assert sheet.title == ANNEX1_COUNTS_SHEET
+    assert [c.value for c in sheet[4]] == ["序号", "重点任务", "重点任务排查项目", ANNEX1_RECEIVED_HEADING,
+                                           ANNEX1_CLOSED_HEADING]
+    figures = [[c.value for c in row] for row in sheet.iter_rows(min_row=FIRST_DATA)]
+    assert figures[0] == [1, "优化招生入学政策措施", "学校划片招生范围是否科学合理", 4, 3]
+    assert figures[26][0].startswith("合计") and figures[26][3:] == [6, 5]  # not 10: each item once
+
+
+def test_every_row_is_as_tall_as_its_wrapped_text(tmp_path):
+    long = "反映其居住的新建小区对口学校至今未公布，" * 8
+    write_xlsx(2, HEADER, [Annex2Row(1, "来电", "短", "", "", ""), Annex2Row(2, "来电", long, long, "", "")],
+               tmp_path / "h.xlsx")
+    ws = load(tmp_path / "h.xlsx")
+    short_row, long_row = ws.row_dimensions[FIRST_DATA].height, ws.row_dimensions[FIRST_DATA + 1].height
+    assert short_row >= 15 and long_row >= 5 * short_row  # 160 characters in a 46-unit column: 8 lines
+    assert ws.row_dimensions[4].height >= 45  # the source heading wraps over three lines
 
 
 def test_annex1_blank_group_repeats_the_one_above(tmp_path):

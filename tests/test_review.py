@@ -39,7 +39,8 @@ def handled(session, runtime, staff, channel="letter", unit="ATS"):
     steps = [("supervisor", "dispatch", {"handler_id": staff["handler"].id}), ("handler", "accept", {}),
              ("handler", "reply", {"text": "经核实，学校未收取共建费。", "outcome": "reject"}),
              ("operator", "callback", {"resolved": False, "satisfaction": "dissatisfied"}),
-             ("handler", "close", {})]
+             # after 不满意 the handler cannot close: the supervisor closes with the reason
+             ("supervisor", "close_with_reason", {"reason": "explained", "note": "已向信访人解释政策，信访人仍不认可"})]
     for day, (who, action, payload) in enumerate(steps, start=6):
         act(session=session, runtime=runtime, actor=staff[who], item=item, action=action, payload=payload,
             now=T0 + timedelta(days=day))
@@ -122,7 +123,8 @@ def test_reviews_the_rules_do_not_allow_are_refused_and_change_nothing(session, 
                                       {"text": "经复查，维持原处理意见，不予支持。", "outcome": "reject"}),
                                      ("kz_operator", "callback",
                                       {"resolved": False, "satisfaction": "dissatisfied"}),
-                                     ("kz_handler", "close", {})):
+                                     ("kz_supervisor", "close_with_reason",
+                                      {"reason": "beyond_policy", "note": "诉求超出政策规定，已解释"})):
             act(session=session, runtime=runtime, actor=staff[who], item=item, action=action, payload=payload,
                 now=item.closed_at or item.registered_at + timedelta(days=40))
     before = (item.status, item.unit_code, item.version, item.reply_due_at)

@@ -12,7 +12,9 @@ PAGES = {
     "operator": ["/intake", "/items", "/notifications", "/status"],
     "handler": ["/inbox", "/items", "/notifications"],
     "supervisor": ["/intake", "/items", "/board", "/approvals", "/dashboard", "/ledgers", "/replies",
-                   "/notifications", "/dashboard?unit_code=ATS&start=2026-01-01&end=2026-12-31"],
+                   "/notifications", "/dashboard?unit_code=ATS&start=2026-01-01&end=2026-12-31",
+                   "/ranking", "/ranking?by=handler&month=2026-06", "/ledgers/checklist",
+                   "/dashboard/items?measure=satisfaction&part=denominator&start=2026-06-01&end=2026-06-30"],
     "admin": ["/admin", "/items"],
 }
 
@@ -188,3 +190,19 @@ def test_supervisor_decides_requests_on_the_approvals_page(browser_as, make_user
                      data={"csrf_token": csrf_of(page), "version": "1", "next": "https://evil.example/",
                            "note": "不同意"})
     assert stale.status_code in (409, 422) and "evil.example" not in stale.headers.get("location", "")
+
+
+def test_supervisor_writes_the_checklist_on_its_page_with_history(browser_as, make_user):
+    web = browser_as(make_user("supervisor"))
+    page = web.get("/ledgers/checklist?start=2026-05-01&end=2026-07-25")
+    assert page.status_code == 200 and "学校划片招生范围是否科学合理" in page.text and "本报送期尚未填写" in page.text
+    form = {"csrf_token": csrf_of(page.text), "unit_code": "ATS", "start": "2026-05-01", "end": "2026-07-25",
+            "measures1": "印发《划片招生方案》并在网站公布", "conclusion1": "已落实"}
+    saved = web.post("/ledgers/checklist", data=form)
+    assert saved.status_code == 200 and "已保存 1 行" in saved.text
+    form["conclusion1"] = "已落实，无问题"
+    again = web.post("/ledgers/checklist", data=form)
+    assert again.text.count("印发《划片招生方案》并在网站公布") >= 3  # the field and both versions
+    assert "已落实，无问题" in again.text and "检查结论：已落实<" in again.text.replace("\n", "")
+    other = web.get("/ledgers/checklist?start=2026-01-01&end=2026-03-31")
+    assert "印发《划片招生方案》" not in other.text  # another reporting period

@@ -32,6 +32,10 @@ class Action(StrEnum):
     REFER_DISCIPLINE = "refer_discipline"
     REQUEST_REVIEW = "request_review"
     NOTE = "note"
+    # the supervisor's decision after a callback of 不满意 or 未解决
+    REDO = "redo"
+    CLOSE_WITH_REASON = "close_with_reason"
+    ESCALATE = "escalate"
 
 
 ACTION_LABELS: dict[Action, str] = {
@@ -43,7 +47,8 @@ ACTION_LABELS: dict[Action, str] = {
     Action.REFUSE_EXTENSION: N_("驳回延期"), Action.SUSPEND: N_("挂起"), Action.RESUME: N_("恢复办理"),
     Action.SUPERVISE: N_("督办"), Action.REOPEN: N_("重新办理"), Action.MARK_DUPLICATE: N_("并单"),
     Action.NOT_ACCEPT: N_("不予受理"), Action.REFER_DISCIPLINE: N_("移交纪检"), Action.NOTE: N_("备注"),
-    Action.REQUEST_REVIEW: N_("申请复查"),
+    Action.REQUEST_REVIEW: N_("申请复查"), Action.REDO: N_("退回重办"),
+    Action.CLOSE_WITH_REASON: N_("说明理由办结"), Action.ESCALATE: N_("提请州局决定"),
 }
 
 NEW = None  # the pseudo-status of an item that does not exist yet
@@ -87,6 +92,9 @@ def _rules() -> list[Rule]:
         r(S.REPLIED, Action.CALLBACK, S.VISITED, {OP, HA, SU}),
         r(S.VISITED, Action.CLOSE, S.CLOSED, {HA, SU}, assignee_only=True),
         r(S.VISITED, Action.REOPEN, S.ACCEPTED, {SU}),
+        r(S.VISITED, Action.REDO, S.ACCEPTED, {SU}),
+        r(S.VISITED, Action.CLOSE_WITH_REASON, S.CLOSED, {SU}),
+        r(S.VISITED, Action.ESCALATE, None, {SU}),
         r(S.CLOSED, Action.REOPEN, S.ACCEPTED, {SU}),
         # 信访 复查 (信访工作条例 Art 35): the request goes up to the next level, to be handled afresh there
         r(S.CLOSED, Action.REQUEST_REVIEW, S.REGISTERED, {OP, SU}),

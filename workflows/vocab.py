@@ -74,6 +74,15 @@ class Satisfaction(StrEnum):
     UNREACHABLE = "unreachable"
 
 
+class CloseReason(StrEnum):
+    """Why a supervisor closes an item the complainant was not satisfied with (说明理由办结)."""
+
+    BEYOND_POLICY = "beyond_policy"
+    EXPLAINED = "explained"
+    HANDLED_ELSEWHERE = "handled_elsewhere"
+    OTHER = "other"
+
+
 class SendBackReason(StrEnum):
     OUTSIDE_REMIT = "outside_remit"
     WRONG_UNIT = "wrong_unit"
@@ -99,6 +108,8 @@ LABELS: dict[StrEnum, str] = {
     Satisfaction.DISSATISFIED: N_("不满意"), Satisfaction.UNREACHABLE: N_("联系不上"),
     SendBackReason.OUTSIDE_REMIT: N_("不属于本单位职责"), SendBackReason.WRONG_UNIT: N_("派错单位"),
     SendBackReason.INSUFFICIENT_INFO: N_("诉求信息不全"), SendBackReason.OTHER: N_("其他"),
+    CloseReason.BEYOND_POLICY: N_("诉求超出政策规定"), CloseReason.EXPLAINED: N_("已解释说明，诉求人仍不认可"),
+    CloseReason.HANDLED_ELSEWHERE: N_("已通过其他途径处理"), CloseReason.OTHER: N_("其他原因"),
 }
 
 

@@ -6,11 +6,8 @@ from datetime import date
 from pathlib import Path
 
 import typer
-from sqlalchemy import func
-from sqlmodel import select
 
 from complaints.cli.common import domain_errors, fail, state
-from complaints.models import LedgerEntry
 from complaints.services import ledger
 
 app = typer.Typer(help="台账：附件1 对照检查表、附件2 问题线索台账、附件3 查处登记表", no_args_is_help=True)
@@ -28,6 +25,7 @@ def export(
     end: str = typer.Option(..., "--to", help="截止日期 YYYY-MM-DD（含）"),
     output: Path = typer.Option(..., "-o", "--output", help="输出文件 .xlsx 或 .csv"),
     with_identity: bool = typer.Option(False, "--with-identity", help="包含诉求人身份（仅督办人，操作将被记录）"),
+    include_answered: bool = typer.Option(False, "--include-answered", help="附件2 也列出登记时即时答复的咨询"),
 ) -> None:
     """导出台账。默认去标识化（不含诉求人姓名、电话）。"""
     fmt = output.suffix.lower().lstrip(".")
@@ -40,10 +38,8 @@ def export(
     partial = output.with_name(output.name + ".part")
     with state.session() as session, domain_errors():
         actor = state.actor(session)
-        low, high = period.bounds(state.settings.app.timezone)
-        total = session.exec(select(func.count()).select_from(LedgerEntry).where(
-            LedgerEntry.unit_code == unit, LedgerEntry.closed_at >= low, LedgerEntry.closed_at < high)).one() \
-            if annex == 2 else 26 if annex == 1 else 0
+        total = ledger.annex2_count(session=session, period=period, runtime=state.runtime,
+                                    include_answered=include_answered) if annex == 2 else 26 if annex == 1 else 0
         with typer.progressbar(length=max(total, 1), label="导出中", file=None) as bar, partial.open("wb") as stream:
             done = [0]
 
@@ -54,7 +50,7 @@ def export(
             try:
                 rows = ledger.export(session=session, runtime=state.runtime, actor=actor, annex=annex,
                                      period=period, fmt=fmt, stream=stream, with_identity=with_identity,
-                                     progress=advance)
+                                     progress=advance, include_answered=include_answered)
             except BaseException:
                 partial.unlink(missing_ok=True)
                 raise

@@ -2,6 +2,7 @@
 
 from .forms import (
     ANNEX1_CLOSED_HEADING,
+    ANNEX1_COUNTS_SHEET,
     ANNEX1_GROUPS,
     ANNEX1_RECEIVED_HEADING,
     ANNEX1_ROWS,
@@ -14,10 +15,12 @@ from .forms import (
     header_line,
 )
 from .writer import (
+    Annex1Counts,
     Annex1Row,
     Annex2Row,
     Annex3Row,
     HeaderInfo,
+    checklist_counts,
     checklist_rows,
     clean_text,
     csv_safe,
@@ -26,8 +29,8 @@ from .writer import (
 )
 
 __all__ = [
-    "ANNEX1_CLOSED_HEADING", "ANNEX1_GROUPS", "ANNEX1_RECEIVED_HEADING", "ANNEX1_ROWS", "FORMS",
-    "HEADER_TEMPLATE", "Annex1Row", "Annex2Row", "Annex3Row", "ChecklistItem", "Column", "Form",
-    "HeaderInfo", "checklist_rows", "clean_text", "csv_safe", "get_form", "header_line", "write_csv",
-    "write_xlsx",
+    "ANNEX1_CLOSED_HEADING", "ANNEX1_COUNTS_SHEET", "ANNEX1_GROUPS", "ANNEX1_RECEIVED_HEADING", "ANNEX1_ROWS",
+    "FORMS", "HEADER_TEMPLATE", "Annex1Counts", "Annex1Row", "Annex2Row", "Annex3Row", "ChecklistItem", "Column",
+    "Form", "HeaderInfo", "checklist_counts", "checklist_rows", "clean_text", "csv_safe", "get_form", "header_line",
+    "write_csv", "write_xlsx",
 ]

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
-    "ANNEX1_CLOSED_HEADING", "ANNEX1_GROUPS", "ANNEX1_RECEIVED_HEADING", "ANNEX1_ROWS", "FORMS",
+    "ANNEX1_CLOSED_HEADING", "ANNEX1_COUNTS_SHEET", "ANNEX1_COUNTS_TITLE", "ANNEX1_GROUPS",
+    "ANNEX1_RECEIVED_HEADING", "ANNEX1_ROWS", "ANNEX1_TOTAL_LABEL", "FORMS",
     "HEADER_TEMPLATE", "ChecklistItem", "Column", "Form", "get_form", "header_line",
 ]
 
@@ -109,21 +110,22 @@ def _number_items() -> tuple[ChecklistItem, ...]:
 #: The 26 rows of 附件1 (number, group, item).
 ANNEX1_ROWS: tuple[ChecklistItem, ...] = _number_items()
 
-#: Headings of the two columns the engine adds to 附件1 beside the county's own columns: the
-#: number of complaints received / closed this period in the categories mapped to the row
-#: (config.toml `annex1_rows`). They are evidence from the complaint system, not the county's entry.
-ANNEX1_RECEIVED_HEADING = "本期受理件数（接诉即办系统统计）"
-ANNEX1_CLOSED_HEADING = "本期办结件数（接诉即办系统统计）"
+#: 附件1 is the seed's five columns and nothing else. The complaint system's evidence, the number of
+#: items received and closed in the period in the categories mapped to each row (config.toml
+#: `annex1_rows`), goes on a second sheet with these headings; its total counts each item once.
+ANNEX1_COUNTS_SHEET = "件数统计"
+ANNEX1_COUNTS_TITLE = "附件1 各排查项目涉及的诉求件数（接诉即办系统统计）"
+ANNEX1_RECEIVED_HEADING = "本期受理件数"
+ANNEX1_CLOSED_HEADING = "本期办结件数"
+ANNEX1_TOTAL_LABEL = "合计（涉及多个排查项目的诉求件只计一次）"
 
 FORMS: dict[int, Form] = {
     1: Form(1, "附件1", "义务教育阳光招生专项行动对照检查表", (
         Column("序号", 6, centred=True),
         Column("重点任务", 14, centred=True),
-        Column("重点任务排查项目", 46),
-        Column("落实举措（简要填写印发文件或政策执行情况）", 44),
-        Column("检查结论", 20),
-        Column(ANNEX1_RECEIVED_HEADING, 13, centred=True),
-        Column(ANNEX1_CLOSED_HEADING, 13, centred=True),
+        Column("重点任务排查项目", 50),
+        Column("落实举措（简要填写印发文件或政策执行情况）", 56),
+        Column("检查结论", 30),
     )),
     2: Form(2, "附件2", "义务教育招生入学工作问题线索管理台账", (
         Column("序号", 7, centred=True),

@@ -29,11 +29,22 @@ from typing import Any
 
 import xlsxwriter
 
-from .forms import ANNEX1_ROWS, Form, get_form
+from . import layout
+from .forms import (
+    ANNEX1_CLOSED_HEADING,
+    ANNEX1_COUNTS_SHEET,
+    ANNEX1_COUNTS_TITLE,
+    ANNEX1_RECEIVED_HEADING,
+    ANNEX1_ROWS,
+    ANNEX1_TOTAL_LABEL,
+    Column,
+    Form,
+    get_form,
+)
 
 __all__ = [
-    "Annex1Row", "Annex2Row", "Annex3Row", "HeaderInfo", "checklist_rows", "clean_text",
-    "csv_safe", "write_csv", "write_xlsx",
+    "Annex1Counts", "Annex1Row", "Annex2Row", "Annex3Row", "HeaderInfo", "checklist_counts", "checklist_rows",
+    "clean_text", "csv_safe", "write_csv", "write_xlsx",
 ]
 
 Progress = Callable[[int], None]
@@ -54,8 +65,15 @@ class Annex1Row:
     item: str
     measures: str = ""
     conclusion: str = ""
-    received: int = 0
-    closed: int = 0
+
+
+@dataclass
+class Annex1Counts:
+    """附件1's second sheet: items per checklist row, and totals that count an item once."""
+
+    rows: list[tuple[int, str, str, int, int]]  # number, group, item, received, closed
+    total_received: int = 0
+    total_closed: int = 0
 
 
 @dataclass
@@ -80,20 +98,20 @@ _ROW_TYPES = {1: Annex1Row, 2: Annex2Row, 3: Annex3Row}
 _FIELDS = {n: tuple(f.name for f in fields(t)) for n, t in _ROW_TYPES.items()}
 
 
-def checklist_rows(
-    received: Mapping[int, int] | None = None,
-    closed: Mapping[int, int] | None = None,
-    measures: Mapping[int, str] | None = None,
-    conclusions: Mapping[int, str] | None = None,
-) -> list[Annex1Row]:
-    """The 26 rows of 附件1, with whatever is known keyed by row number."""
-    received, closed = received or {}, closed or {}
+def checklist_rows(measures: Mapping[int, str] | None = None,
+                   conclusions: Mapping[int, str] | None = None) -> list[Annex1Row]:
+    """The 26 rows of 附件1, with the county's 落实举措 and 检查结论 keyed by row number."""
     measures, conclusions = measures or {}, conclusions or {}
-    return [
-        Annex1Row(r.number, r.group, r.item, measures.get(r.number, ""), conclusions.get(r.number, ""),
-                  int(received.get(r.number, 0)), int(closed.get(r.number, 0)))
-        for r in ANNEX1_ROWS
-    ]
+    return [Annex1Row(r.number, r.group, r.item, measures.get(r.number, ""), conclusions.get(r.number, ""))
+            for r in ANNEX1_ROWS]
+
+
+def checklist_counts(received: Mapping[int, int] | None = None, closed: Mapping[int, int] | None = None, *,
+                     total_received: int = 0, total_closed: int = 0) -> Annex1Counts:
+    received, closed = received or {}, closed or {}
+    rows = [(r.number, r.group, r.item, int(received.get(r.number, 0)), int(closed.get(r.number, 0)))
+            for r in ANNEX1_ROWS]
+    return Annex1Counts(rows, total_received, total_closed)
 
 
 # XML 1.0 forbids these (a superset of openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE).
@@ -193,6 +211,7 @@ def _write_heading(ws: Any, form: Form, header: HeaderInfo, fmt: dict[str, Any])
     ws.set_row(HEADER_ROW, 24)
     line = clean_text(form.header_line(header.unit_name, header.filler, header.phone))
     ws.merge_range(HEADER_ROW, 0, HEADER_ROW, last, line, fmt["header"])
+    ws.set_row(HEADINGS_ROW, layout.row_height(form.headings, form.widths))
     for col, heading in enumerate(form.headings):
         ws.write_string(HEADINGS_ROW, col, heading, fmt["heading"])
 
@@ -213,8 +232,10 @@ def _row_writer(ws: Any, form: Form, fmt: dict[str, Any]) -> Callable[[int, list
     plan = [(c, fmt["centred" if col.centred else "text"], fmt["centred_quoted" if col.centred else "text_quoted"])
             for c, col in enumerate(form.columns)]
     blank, number, string, sub = ws.write_blank, ws.write_number, ws.write_string, _ILLEGAL_XML.sub
+    widths, set_row, height = form.widths, ws.set_row, layout.row_height
 
     def write_row(r: int, values: list[Any]) -> None:
+        set_row(r, height(values, widths, minimum_lines=2 if form.annex == 1 else 1))  # before its cells
         for c, plain, quoted in plan:
             value = values[c]
             if value is None or value == "":
@@ -232,7 +253,7 @@ def _row_writer(ws: Any, form: Form, fmt: dict[str, Any]) -> Callable[[int, list
 
 
 def write_xlsx(annex: int, header: HeaderInfo, rows: Iterable[Any], path_or_stream: Any, *,
-               progress: Progress | None = None) -> int:
+               progress: Progress | None = None, counts: Annex1Counts | None = None) -> int:
     """Write 附件``annex`` to a path or binary stream; returns the number of data rows written.
 
     Rows are consumed lazily; for 附件2/3 memory stays flat however many there are. 附件1 is a
@@ -270,6 +291,8 @@ def write_xlsx(annex: int, header: HeaderInfo, rows: Iterable[Any], path_or_stre
                 ws.merge_range(first, 1, last, 1, clean_text(group), fmt["group"])
             else:
                 ws.write_string(first, 1, clean_text(group), fmt["group"])
+        if counts is not None:
+            _write_counts(wb, counts, header, fmt)
     except BaseException:  # no half-written ledger left behind under the requested name
         with contextlib.suppress(Exception):
             wb.close()
@@ -278,6 +301,28 @@ def write_xlsx(annex: int, header: HeaderInfo, rows: Iterable[Any], path_or_stre
         raise
     wb.close()
     return ticker.done()
+
+
+COUNTS_FORM = Form(1, "附件1", ANNEX1_COUNTS_TITLE, (
+    Column("序号", 6, centred=True), Column("重点任务", 14, centred=True), Column("重点任务排查项目", 60),
+    Column(ANNEX1_RECEIVED_HEADING, 14, centred=True), Column(ANNEX1_CLOSED_HEADING, 14, centred=True),
+))
+
+
+def _write_counts(wb: xlsxwriter.Workbook, counts: Annex1Counts, header: HeaderInfo, fmt: dict[str, Any]) -> None:
+    """附件1's second sheet: the complaint system's count of items per checklist row."""
+    ws = wb.add_worksheet(ANNEX1_COUNTS_SHEET)
+    _write_heading(ws, COUNTS_FORM, header, fmt)
+    _page_setup(ws)
+    write_row = _row_writer(ws, COUNTS_FORM, fmt)
+    r = FIRST_DATA_ROW
+    for values in counts.rows:
+        write_row(r, list(values))
+        r += 1
+    ws.set_row(r, layout.row_height([ANNEX1_TOTAL_LABEL], [80]))
+    ws.merge_range(r, 0, r, 2, ANNEX1_TOTAL_LABEL, fmt["group"])
+    ws.write_number(r, 3, counts.total_received, fmt["centred"])
+    ws.write_number(r, 4, counts.total_closed, fmt["centred"])
 
 
 # ------------------------------------------------------------------------------------- csv

@@ -103,9 +103,9 @@ def replay(item: Complaint, events: list[Event], runtime: Runtime) -> None:
                 paused = item.suspended_at = None
             case Action.SUPERVISE:
                 _replay_supervision(item, event, changes, runtime)
-            case Action.REOPEN:
+            case Action.REOPEN | Action.REDO:
                 item.reply_due_at, _ = due_from(event.at, profile.reply, runtime)
-            case Action.CLOSE:
+            case Action.CLOSE | Action.CLOSE_WITH_REASON:
                 item.supervise_due_at = None
             case Action.REQUEST_REVIEW:
                 start_review(item, event.at, runtime)

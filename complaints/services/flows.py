@@ -94,4 +94,5 @@ FLOWS: dict[Action, tuple] = {
     Action.REFUSE_SEND_BACK: (tell_sendback_decision,),
     Action.CALLBACK: (tell_dissatisfied,),
     Action.REPLY: (text_reply_ready,),
+    Action.CLOSE_WITH_REASON: (write_ledger_entry,),
 }

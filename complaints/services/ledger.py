@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import BinaryIO
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from complaints import privacy
 from complaints.clock import to_local, to_storage, utcnow
 from complaints.errors import Forbidden, InvalidInput, NotFound
 from complaints.i18n import gettext
-from complaints.ledgers.writer import Annex2Row, Annex3Row, HeaderInfo, checklist_rows, write_csv, write_xlsx
+from complaints.ledgers.writer import Annex2Row, Annex3Row, HeaderInfo, write_csv, write_xlsx
 from complaints.models import AuditLog, Complaint, LedgerEntry, User
 from complaints.presenters import channel_label
 from complaints.runtime import Runtime
+from complaints.services import callbacks
 from complaints.services.scope import roles_of, sees_all_units
-from workflows.vocab import LABELS, Outcome, Role, Satisfaction
+from workflows.vocab import LABELS, N_, Channel, Kind, Outcome, Role, Satisfaction, Status
 
 
 def deidentify(text: str, item: Complaint, keep: frozenset[str] = frozenset()) -> str:
@@ -33,35 +34,86 @@ def bureau_numbers(runtime: Runtime) -> frozenset[str]:
     return privacy.public_numbers([n for u in runtime.settings.units for n in (u.hotline, u.report_line)])
 
 
-def entry_from_item(item: Complaint, runtime: Runtime, cooperating: list[str] | None = None) -> dict[str, str]:
-    """The 附件2 columns for a closed item, de-identified; 主办 and 协办 named when others cooperated."""
+#: the source column in the seed's own words (附件2: 群众来信来电、上访、平台举报; 上级交办 items)
+SOURCE_WORDS = {Channel.LETTER: "群众来信", Channel.CALL: "来电", Channel.VISIT: "上访", Channel.PLATFORM: "平台举报",
+                Channel.WEB: "平台举报", Channel.REFERRAL: "上级交办"}
+#: what an open item is waiting for, as of the export
+WAITING = {Status.REGISTERED: N_("待派单"), Status.DISPATCHED: N_("待承办人签收"),
+           Status.ACCEPTED: N_("正在调查核实"), Status.SUSPENDED: N_("暂停办理，等待补充材料"),
+           Status.EXTENSION_REQUESTED: N_("已申请延期，待批准"), Status.SENDBACK_REQUESTED: N_("已申请退单，待审批"),
+           Status.REPLIED: N_("已答复，待回访"), Status.VISITED: N_("已回访，待办结")}
+IN_PROGRESS = "办理中"  # 处理结果 until the item is closed
+
+
+def entry_from_item(item: Complaint, runtime: Runtime, cooperating: list[str] | None = None, *,
+                    now: datetime | None = None, merged_into: str | None = None) -> dict[str, str]:
+    """The 附件2 columns for an item as it stands (`now`: the export's time), de-identified; 主办 and 协办
+    named when others cooperated."""
     tz = runtime.settings.app.timezone
     received = to_local(item.received_at, tz).strftime("%Y-%m-%d")
-    source = f"{channel_label(item.channel)}（{received}，{item.tracking_no}）"
-    handling = item.handling_notes or gettext("已派{unit}承办，{accepted}签收并联系诉求人，{replied}答复",
-                                              unit=runtime.settings.unit_map[item.unit_code].name,
-                                              accepted=_day(item.accepted_at, tz), replied=_day(item.replied_at, tz))
-    result_parts = [item.result_text] if item.result_text else []
-    if item.outcome:
-        result_parts.append(gettext("处理意见：{outcome}", outcome=gettext(LABELS[Outcome(item.outcome)])))
-    if item.satisfaction:
-        result_parts.append(gettext("回访：{value}", value=gettext(LABELS[Satisfaction(item.satisfaction)])))
+    source = f"{SOURCE_WORDS.get(item.channel, channel_label(item.channel))}（{received}，{item.tracking_no}）"
+    handling = [item.handling_notes or _progress(item, runtime)]
     if cooperating:
-        handling = gettext("主办：{lead}；协办：{others}。", lead=runtime.settings.unit_map[item.unit_code].name,
-                           others="、".join(cooperating)) + handling
+        handling[0] = gettext("主办：{lead}；协办：{others}。", lead=runtime.settings.unit_map[item.unit_code].name,
+                              others="、".join(cooperating)) + handling[0]
+    if item.decisions:  # the supervisor's decisions after an unhappy callback, with their reasons
+        handling.append(item.decisions)
+    if item.is_open:
+        handling.append(gettext("截至{day}：{state}", day=_day(now or utcnow(), tz), state=_waiting(item)))
+    keep = bureau_numbers(runtime)
+    return {"source": source, "summary": deidentify(item.summary, item, keep),
+            "handling": deidentify("；".join(handling), item, keep),
+            "result": deidentify(_result(item, merged_into), item, keep),
+            "remarks": deidentify("；".join(_remarks(item, now)), item, keep)}
+
+
+def _day(value: datetime | None, tz: str) -> str:
+    return to_local(value, tz).strftime("%m月%d日") if value else "—"
+
+
+def _progress(item: Complaint, runtime: Runtime) -> str:
+    tz = runtime.settings.app.timezone
+    unit = runtime.settings.unit_map[item.unit_code].name if item.unit_code in runtime.settings.unit_map else ""
+    if item.dispatched_at is None:
+        return gettext("{day}登记", day=_day(item.registered_at, tz))
+    steps = [gettext("{day}派{unit}承办", day=_day(item.dispatched_at, tz), unit=unit)]
+    if item.accepted_at:
+        steps.append(gettext("{day}签收并联系诉求人", day=_day(item.accepted_at, tz)))
+    if item.replied_at:
+        steps.append(gettext("{day}答复", day=_day(item.replied_at, tz)))
+    return "，".join(steps)
+
+
+def _waiting(item: Complaint) -> str:
+    if callbacks.needs_decision(item):
+        return gettext("回访不满意或未解决，待督办人决定")
+    return gettext(WAITING.get(Status(item.status), N_("正在办理")))
+
+
+def _result(item: Complaint, merged_into: str | None) -> str:
+    if item.status == Status.DUPLICATE:
+        return gettext("已并单处理（并入{no}）", no=merged_into or "—")
+    if item.status == Status.NOT_ACCEPTED:
+        return gettext("不予受理：{reason}", reason=item.result_text or "—")
+    if item.is_open:
+        return IN_PROGRESS
+    parts = [item.result_text] if item.result_text else []
+    if item.outcome:
+        parts.append(gettext("处理意见：{outcome}", outcome=gettext(LABELS[Outcome(item.outcome)])))
+    if item.satisfaction:
+        parts.append(gettext("回访：{value}", value=gettext(LABELS[Satisfaction(item.satisfaction)])))
+    return "；".join(parts)
+
+
+def _remarks(item: Complaint, now: datetime | None) -> list[str]:
     remarks = [item.remarks] if item.remarks else []
     if item.extension_count:
         remarks.append(gettext("经批准延期"))
     if item.referred_at:
         remarks.append(gettext("已移交纪检"))
-    keep = bureau_numbers(runtime)
-    return {"source": source, "summary": deidentify(item.summary, item, keep),
-            "handling": deidentify(handling, item, keep), "result": deidentify("；".join(result_parts), item, keep),
-            "remarks": deidentify("；".join(remarks), item, keep)}
-
-
-def _day(value: datetime | None, tz: str) -> str:
-    return to_local(value, tz).strftime("%m月%d日") if value else "—"
+    if item.is_open and item.next_due_at is not None and item.next_due_at < (now or utcnow()):
+        remarks.append(gettext("已超期"))
+    return remarks
 
 
 def write_entry(*, session: Session, runtime: Runtime, item: Complaint) -> LedgerEntry:
@@ -120,22 +172,50 @@ class Period:
                 to_storage(datetime.combine(self.end + timedelta(days=1), time.min), tz))
 
 
-def annex2_rows(*, session: Session, period: Period, runtime: Runtime, with_identity: bool) -> Iterator[Annex2Row]:
+def _annex2_items(period: Period, runtime: Runtime, include_answered: bool):
+    """Every problem lead the unit registered in the period, open or closed; an item under 复查 stays the
+    county's lead. 咨询 answered at once at intake are left out unless asked for."""
     low, high = period.bounds(runtime.settings.app.timezone)
-    query = (select(LedgerEntry, Complaint).join(Complaint, Complaint.id == LedgerEntry.complaint_id)
-             .where(LedgerEntry.unit_code == period.unit_code, LedgerEntry.closed_at >= low,
-                    LedgerEntry.closed_at < high)
-             .order_by(LedgerEntry.closed_at, LedgerEntry.id).execution_options(yield_per=2000))
+    owned = or_(and_(Complaint.unit_code == period.unit_code, Complaint.reviewed_unit_code.is_(None)),
+                Complaint.reviewed_unit_code == period.unit_code)
+    where = [owned, Complaint.received_at >= low, Complaint.received_at < high]
+    if not include_answered:
+        where.append(~and_(Complaint.kind == Kind.QUESTION, Complaint.status == Status.CLOSED,
+                           Complaint.dispatched_at.is_(None)))
+    return where
+
+
+def annex2_count(*, session: Session, period: Period, runtime: Runtime, include_answered: bool = False) -> int:
+    where = _annex2_items(period, runtime, include_answered)
+    return session.exec(select(func.count()).select_from(Complaint).where(*where)).one()
+
+
+def annex2_rows(*, session: Session, period: Period, runtime: Runtime, with_identity: bool,
+                include_answered: bool = False, now: datetime | None = None) -> Iterator[Annex2Row]:
+    from complaints.services.cohandling import names_for
+
+    now = now or utcnow()
+    merged = aliased(Complaint)
+    query = (select(Complaint, LedgerEntry, merged.tracking_no)
+             .join(LedgerEntry, LedgerEntry.complaint_id == Complaint.id, isouter=True)
+             .join(merged, merged.id == Complaint.duplicate_of_id, isouter=True)
+             .where(*_annex2_items(period, runtime, include_answered))
+             .order_by(Complaint.received_at, Complaint.id).execution_options(yield_per=2000))
     keep = bureau_numbers(runtime)
-    for seq, (entry, item) in enumerate(session.exec(query), 1):
+    for seq, (item, entry, merged_into) in enumerate(session.exec(query), 1):
+        if entry is not None and entry.edited_at is not None and not item.is_open:
+            values = {name: getattr(entry, name) for name in EDITABLE}  # a supervisor's correction stands
+        else:
+            values = entry_from_item(item, runtime, names_for(session, runtime, item), now=now,
+                                     merged_into=merged_into)
         # each cell de-identified as it is written out, so an entry edited by hand or stored before is too
-        source, summary, handling, result, remarks = (deidentify(text, item, keep) for text in (
-            entry.source, entry.summary, entry.handling, entry.result, entry.remarks))
+        values = {name: deidentify(text or "", item, keep) for name, text in values.items()}
+        source = values["source"]
         # a confidential reporter's identity never leaves in a file (信访工作条例 Art 30): it is seen only
         # on the item page, where each view is recorded in the item's history
         if with_identity and not item.anonymous and not item.confidential:
             source = f"{source} {item.complainant_name or ''} {item.complainant_phone or ''}".rstrip()
-        yield Annex2Row(seq, source, summary, handling, result, remarks)
+        yield Annex2Row(seq, source, values["summary"], values["handling"], values["result"], values["remarks"])
 
 
 def annex3_rows(*, session: Session, period: Period, runtime: Runtime) -> Iterator[Annex3Row]:
@@ -150,33 +230,9 @@ def annex3_rows(*, session: Session, period: Period, runtime: Runtime) -> Iterat
                         deidentify(action, item, keep))
 
 
-def annex1_rows(*, session: Session, period: Period, runtime: Runtime) -> list:
-    """The 26 checklist rows with items received and closed in the period whose categories map to them."""
-    low, high = period.bounds(runtime.settings.app.timezone)
-    in_unit = Complaint.unit_code == period.unit_code
-    received = session.exec(select(Complaint.category, func.count()).where(
-        in_unit, Complaint.received_at >= low, Complaint.received_at < high).group_by(Complaint.category)).all()
-    closed = session.exec(select(Complaint.category, func.count()).where(
-        in_unit, Complaint.closed_at >= low, Complaint.closed_at < high, Complaint.status == "closed")
-        .group_by(Complaint.category)).all()
-    rows = checklist_rows(received=_by_row(received, runtime), closed=_by_row(closed, runtime))
-    keep = bureau_numbers(runtime)
-    for row in rows:  # the county's own text, when there is any, carries no phone numbers either
-        row.measures, row.conclusion = (privacy.deidentify(text, keep=keep) for text in (row.measures, row.conclusion))
-    return rows
-
-
-def _by_row(counts, runtime: Runtime) -> dict[int, int]:
-    rows: Counter[int] = Counter()
-    for category, count in counts:
-        for row in runtime.settings.category_map.get(category, None).annex1_rows \
-                if category in runtime.settings.category_map else []:
-            rows[row] += count
-    return dict(rows)
-
-
 def export(*, session: Session, runtime: Runtime, actor: User, annex: int, period: Period, fmt: str,
-           stream: BinaryIO, with_identity: bool = False, progress: Callable[[int], None] | None = None) -> int:
+           stream: BinaryIO, with_identity: bool = False, progress: Callable[[int], None] | None = None,
+           include_answered: bool = False) -> int:
     """Write one annex for one unit and period to `stream`; returns the number of rows."""
     if annex not in (1, 2, 3):
         raise InvalidInput(gettext("附件应为 1、2 或 3"), field="annex")
@@ -190,14 +246,24 @@ def export(*, session: Session, runtime: Runtime, actor: User, annex: int, perio
         raise Forbidden(gettext("只有该单位的督办人可以导出台账"), field="unit")
     unit = runtime.settings.unit_map[period.unit_code]
     header = HeaderInfo(unit_name=unit.name, filler=actor.name, phone=actor.phone or unit.hotline)
+    counts = None
     if annex == 1:
-        rows = annex1_rows(session=session, period=period, runtime=runtime)
+        from complaints.services import checklist  # it builds on this module's Period
+
+        rows = checklist.rows(session=session, period=period)
+        keep = bureau_numbers(runtime)
+        for row in rows:  # the county's own text carries no phone numbers out either
+            row.measures, row.conclusion = (privacy.deidentify(text, keep=keep)
+                                            for text in (row.measures, row.conclusion))
+        counts = checklist.counts(session=session, period=period, runtime=runtime)
     elif annex == 2:
-        rows = annex2_rows(session=session, period=period, runtime=runtime, with_identity=with_identity)
+        rows = annex2_rows(session=session, period=period, runtime=runtime, with_identity=with_identity,
+                           include_answered=include_answered)
     else:
         rows = annex3_rows(session=session, period=period, runtime=runtime)
     session.add(AuditLog(actor_id=actor.id, action="ledger_export",
                          detail={"annex": annex, "unit": period.unit_code, "from": period.start.isoformat(),
                                  "to": period.end.isoformat(), "format": fmt, "with_identity": with_identity}))
-    writer = write_xlsx if fmt == "xlsx" else write_csv
-    return writer(annex, header, rows, stream, progress=progress)
+    if fmt == "xlsx":
+        return write_xlsx(annex, header, rows, stream, progress=progress, counts=counts)
+    return write_csv(annex, header, rows, stream, progress=progress)

@@ -1,17 +1,28 @@
-"""The measures supervisors are judged by (北京 条例 Art 32 "三率") and the volumes behind them."""
+"""The measures supervisors are judged by (北京 条例 Art 32 "三率") and the volumes behind them.
+
+Each measure is two sets of items, its numerator and its denominator, written once as queries of item
+ids: the dashboard counts them, the list behind a figure shows them, the ranking groups them by unit or
+handler. 满意率 and 解决率 are counted from the callback rounds, never from the item's current state, so
+that reopening an item cannot take a result away.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, func
+from sqlalchemy import and_, case, func, or_
 from sqlmodel import Session, select
 
 from complaints.clock import to_local, to_storage
-from complaints.models import Complaint, ComplaintLink, User
+from complaints.errors import InvalidInput
+from complaints.i18n import gettext
+from complaints.models import CallbackRound, Complaint, ComplaintLink, Event, User
 from complaints.runtime import Runtime
 from complaints.services.scope import visible_filter
+from workflows.lifecycle import Action
+from workflows.vocab import N_, Satisfaction, Status
 
 
 @dataclass
@@ -24,58 +35,211 @@ class Rate:
         return round(100 * self.numerator / self.denominator, 1) if self.denominator else None
 
 
+@dataclass(frozen=True)
+class Window:
+    """What a measure is counted over: the items `scope` allows, the period [low, high), and now."""
+
+    scope: tuple
+    low: datetime
+    high: datetime
+    now: datetime
+    counted: str  # "first" | "last": which callback decides an item's 满意率 and 解决率
+
+
+Ids = Callable[[Window], object]  # a query selecting item ids
+
+
+@dataclass(frozen=True)
+class Measure:
+    key: str
+    name: str
+    definition: str
+    numerator: Ids
+    denominator: Ids | None = None  # None: a count, not a rate
+
+
+def _items(window: Window, *where):
+    return select(Complaint.id).where(*window.scope, *where)
+
+
+def _received(window: Window, *where):
+    return _items(window, Complaint.received_at >= window.low, Complaint.received_at < window.high, *where)
+
+
+# handled by a handler, or still waiting for one: not answered at intake, merged or refused
+HANDLED = or_(Complaint.dispatched_at.is_not(None), Complaint.status == Status.REGISTERED)
+
+
+def _response_due(window: Window):
+    """Items whose contact deadline has passed or that were contacted: only those can be judged."""
+    return _received(window, HANDLED, or_(Complaint.accepted_at.is_not(None), Complaint.contact_due_at < window.now))
+
+
+def _responded(window: Window):
+    return _received(window, HANDLED, Complaint.accepted_at.is_not(None),
+                     Complaint.accepted_at <= Complaint.contact_due_at)
+
+
+def _deciding_rounds(window: Window, *where):
+    """Per item its first reached callback (or its last one up to the period's end), if made in the period."""
+    reached = CallbackRound.reached.is_(True)
+    if window.counted == "last":
+        chosen = select(func.max(CallbackRound.id)).where(reached, CallbackRound.at < window.high)
+    else:
+        chosen = select(func.min(CallbackRound.id)).where(reached)
+    chosen = chosen.group_by(CallbackRound.complaint_id)
+    return (select(CallbackRound.complaint_id).join(Complaint, Complaint.id == CallbackRound.complaint_id)
+            .where(CallbackRound.id.in_(chosen), CallbackRound.at >= window.low, CallbackRound.at < window.high,
+                   *window.scope, *where))
+
+
+def _satisfied(window: Window):
+    return _deciding_rounds(window, CallbackRound.satisfaction.in_((Satisfaction.SATISFIED, Satisfaction.BASICALLY)))
+
+
+def _resolved(window: Window):
+    return _deciding_rounds(window, CallbackRound.resolved.is_(True))
+
+
+def _due(window: Window, *where):
+    return _items(window, HANDLED, Complaint.reply_due_at >= window.low, Complaint.reply_due_at < window.high,
+                  *where)
+
+
+def _overdue_open(window: Window):
+    """Open past the reply deadline without a reply in time (one answered in time awaits its callback)."""
+    unanswered = or_(Complaint.replied_at.is_(None), Complaint.replied_at > Complaint.reply_due_at)
+    return and_(Complaint.is_open.is_(True), Complaint.reply_due_at < window.now, unanswered)
+
+
+def _due_closed_or_overdue(window: Window):
+    """Due in the period, and either closed or still open past the deadline (not yet due: not judged)."""
+    return _due(window, or_(Complaint.status == Status.CLOSED, _overdue_open(window)))
+
+
+def _closed_on_time(window: Window):
+    return _due(window, Complaint.status == Status.CLOSED, Complaint.replied_at <= Complaint.reply_due_at)
+
+
+def _late(window: Window):
+    """Due in the period and answered late, or still open past the deadline."""
+    answered_late = and_(Complaint.status == Status.CLOSED, Complaint.replied_at > Complaint.reply_due_at)
+    return _due(window, or_(_overdue_open(window), answered_late))
+
+
+def _repeats(window: Window):
+    linked = select(ComplaintLink.complaint_id).where(ComplaintLink.kind == "repeat")
+    return _received(window, Complaint.id.in_(linked))
+
+
+def _acted(action: Action) -> Ids:
+    def ids(window: Window):
+        return (select(Event.complaint_id).join(Complaint, Complaint.id == Event.complaint_id)
+                .where(*window.scope, Event.action == action, Event.at >= window.low, Event.at < window.high))
+    return ids
+
+
+def _overdue_now(window: Window):
+    return _items(window, Complaint.is_open.is_(True), Complaint.next_due_at < window.now)
+
+
+MEASURES: dict[str, Measure] = {m.key: m for m in (
+    Measure("received", N_("受理件数"), N_("统计期内受理（登记）的诉求件数"), _received),
+    Measure("response", N_("响应率"),
+            N_("按时联系诉求人 ÷ 联系期限已到或已联系的件数（受理于统计期内；联系期限未到且未联系的不计）"),
+            _responded, _response_due),
+    Measure("resolution", N_("解决率"), N_("回访“已解决” ÷ 回访联系上的件数"),
+            _resolved, _deciding_rounds),
+    Measure("satisfaction", N_("满意率"), N_("回访“满意”“基本满意” ÷ 回访联系上的件数"),
+            _satisfied, _deciding_rounds),
+    Measure("on_time", N_("按时办结率"),
+            N_("答复期限在统计期内的件数中：按期答复并已办结 ÷（已办结 + 超期仍未办结）；期限未到的不计"),
+            _closed_on_time, _due_closed_or_overdue),
+    Measure("late", N_("超期件数"), N_("答复期限在统计期内、超期答复或超期仍未办结的件数"), _late),
+    Measure("reopen", N_("重新办理率"), N_("统计期内重新办理的件数 ÷ 统计期内答复的件数"),
+            _acted(Action.REOPEN), _acted(Action.REPLY)),
+    Measure("redo", N_("退回重办率"), N_("统计期内回访不满意后退回重办的件数 ÷ 统计期内答复的件数"),
+            _acted(Action.REDO), _acted(Action.REPLY)),
+    Measure("repeat", N_("重复诉求率"), N_("统计期内受理的诉求中与此前诉求重复的件数 ÷ 受理件数"), _repeats, _received),
+    Measure("overdue_now", N_("当前超期"), N_("此刻仍未办结且已过当前阶段期限的件数（不限统计期）"), _overdue_now),
+)}
+#: how 满意率 and 解决率 pick an item's callback, by ``[callbacks] counted``
+COUNTED_NOTES = {
+    "first": N_("每件在统计期内只计一次，以该件的首次回访为准；重新办理、退回重办不改变已有结果"),
+    "last": N_("每件在统计期内只计一次，以该件在统计期末前的最后一次回访为准；此前的回访结果仍保留在记录中"),
+}
+
+
+def window(*, runtime: Runtime, actor: User, start: date, end: date, unit_code: str | None,
+           now: datetime) -> Window:
+    """The window of items `actor` may see, received or acted on from `start` to `end` inclusive."""
+    tz = runtime.settings.app.timezone
+    scope = [visible_filter(actor, runtime.settings)]
+    if unit_code:
+        scope.append(Complaint.unit_code == unit_code)
+    return Window(scope=tuple(scope), low=to_storage(datetime.combine(start, time.min), tz),
+                  high=to_storage(datetime.combine(end + timedelta(days=1), time.min), tz), now=now,
+                  counted=runtime.settings.callbacks.counted)
+
+
+def _size(session: Session, ids) -> int:
+    return session.exec(select(func.count(func.distinct(ids.subquery().c[0])))).one()
+
+
+def measure(session: Session, key: str, win: Window) -> Rate | int:
+    spec = MEASURES[key]
+    numerator = _size(session, spec.numerator(win))
+    return numerator if spec.denominator is None else Rate(numerator, _size(session, spec.denominator(win)))
+
+
+def members(*, session: Session, key: str, part: str, win: Window, limit: int = 200,
+            offset: int = 0) -> tuple[list[Complaint], int]:
+    """The items behind one figure: a measure's numerator or denominator, newest first."""
+    spec = MEASURES.get(key)
+    if spec is None or part not in ("numerator", "denominator") or (part == "denominator" and not spec.denominator):
+        shown = key[:20] + "/" + part[:12]
+        raise InvalidInput(gettext("未知的统计项：{key}", key=shown), field="measure")
+    ids = (spec.numerator if part == "numerator" else spec.denominator)(win)
+    where = Complaint.id.in_(ids)
+    total = session.exec(select(func.count()).select_from(Complaint).where(where)).one()
+    items = session.exec(select(Complaint).where(where).order_by(Complaint.received_at.desc(), Complaint.id.desc())
+                         .offset(offset).limit(limit)).all()
+    return list(items), total
+
+
+def grouped(session: Session, key: str, win: Window, column) -> dict[object, Rate | int]:
+    """One measure per value of `column` (unit or handler), for the ranking."""
+    spec = MEASURES[key]
+
+    def counts(ids) -> dict[object, int]:
+        query = select(column, func.count()).where(Complaint.id.in_(ids)).group_by(column)
+        return dict(session.exec(query).all())
+
+    numerators = counts(spec.numerator(win))
+    if spec.denominator is None:
+        return numerators
+    denominators = counts(spec.denominator(win))
+    return {group: Rate(numerators.get(group, 0), n) for group, n in denominators.items()}
+
+
 @dataclass
 class Dashboard:
     start: date
     end: date
-    received: int = 0
-    response: Rate = field(default_factory=lambda: Rate(0, 0))  # contacted within the limit ÷ dispatched
-    resolution: Rate = field(default_factory=lambda: Rate(0, 0))  # solved ÷ called back
-    satisfaction: Rate = field(default_factory=lambda: Rate(0, 0))  # (满意+基本满意) ÷ called back
-    on_time: Rate = field(default_factory=lambda: Rate(0, 0))  # replied by the deadline ÷ closed
-    repeat: Rate = field(default_factory=lambda: Rate(0, 0))  # repeats ÷ received
-    overdue_now: int = 0
+    rates: dict[str, Rate | int] = field(default_factory=dict)  # by MEASURES key
     by_day: list[tuple[date, int]] = field(default_factory=list)
     by_category: list[tuple[str, int]] = field(default_factory=list)
     by_unit: list[tuple[str, int]] = field(default_factory=list)
     overdue_by_handler: list[tuple[str, int]] = field(default_factory=list)
 
 
-def _count(condition):
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
 def dashboard(*, session: Session, runtime: Runtime, actor: User, start: date, end: date,
               unit_code: str | None = None, now: datetime) -> Dashboard:
-    """Measures over items received from `start` to `end` (inclusive) that `actor` may see."""
-    tz = runtime.settings.app.timezone
-    low = to_storage(datetime.combine(start, time.min), tz)
-    high = to_storage(datetime.combine(end + timedelta(days=1), time.min), tz)
-    scope = [visible_filter(actor, runtime.settings)]
-    if unit_code:
-        scope.append(Complaint.unit_code == unit_code)
-    period = [*scope, Complaint.received_at >= low, Complaint.received_at < high]
-    called_back = Complaint.satisfaction.is_not(None) & (Complaint.satisfaction != "unreachable")
-    row = session.exec(select(
-        func.count(),
-        _count(Complaint.dispatched_at.is_not(None)),
-        _count(and_(Complaint.accepted_at.is_not(None), Complaint.accepted_at <= Complaint.contact_due_at)),
-        _count(called_back),
-        _count(called_back & Complaint.callback_resolved.is_(True)),
-        _count(called_back & Complaint.satisfaction.in_(("satisfied", "basically"))),
-        _count(Complaint.status == "closed"),
-        _count((Complaint.status == "closed") & (Complaint.replied_at <= Complaint.reply_due_at)),
-    ).where(*period)).one()
-    received, dispatched, responded, visited, resolved, satisfied, closed, on_time = row
-    repeats = session.exec(select(func.count(func.distinct(ComplaintLink.complaint_id)))
-                           .join(Complaint, Complaint.id == ComplaintLink.complaint_id)
-                           .where(*period, ComplaintLink.kind == "repeat")).one()
-    result = Dashboard(start=start, end=end, received=received, response=Rate(responded, dispatched),
-                       resolution=Rate(resolved, visited), satisfaction=Rate(satisfied, visited),
-                       on_time=Rate(on_time, closed), repeat=Rate(repeats, received))
-    result.overdue_now = session.exec(select(func.count()).select_from(Complaint).where(
-        *scope, Complaint.is_open.is_(True), Complaint.next_due_at < now)).one()
-    result.by_day = _by_day(session, period, tz, start, end)
+    """Every measure over the period, and the volumes of items received in it, that `actor` may see."""
+    win = window(runtime=runtime, actor=actor, start=start, end=end, unit_code=unit_code, now=now)
+    result = Dashboard(start=start, end=end, rates={key: measure(session, key, win) for key in MEASURES})
+    period = [*win.scope, Complaint.received_at >= win.low, Complaint.received_at < win.high]
+    result.by_day = _by_day(session, period, runtime.settings.app.timezone, start, end)
     result.by_category = [(runtime.settings.category_map[c].name if c in runtime.settings.category_map else c, n)
                           for c, n in _grouped(session, Complaint.category, period)]
     result.by_unit = [(runtime.settings.unit_map[u].name if u in runtime.settings.unit_map else u, n)
@@ -83,7 +247,7 @@ def dashboard(*, session: Session, runtime: Runtime, actor: User, start: date, e
     result.overdue_by_handler = [(name or "—", n) for name, n in session.exec(
         select(User.name, func.count()).select_from(Complaint)
         .join(User, User.id == Complaint.handler_id, isouter=True)
-        .where(*scope, Complaint.is_open.is_(True), Complaint.next_due_at < now)
+        .where(*win.scope, Complaint.is_open.is_(True), Complaint.next_due_at < now)
         .group_by(User.name).order_by(func.count().desc()).limit(15))]
     return result
 

@@ -5,30 +5,22 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from complaints.clock import to_storage
 from complaints.errors import InvalidInput
 from complaints.i18n import gettext
 from complaints.models import NOTE_MAX, REPLY_MAX, Complaint, User
-from complaints.services import deadlines
+from complaints.services import callbacks, deadlines
+from complaints.services.payloads import Payload, Reasoned
 from complaints.services.people import check_unit
 from complaints.services.scope import sees_all_units
 from workflows.deadlines import Limit
 from workflows.lifecycle import Action
-from workflows.vocab import Kind, Outcome, Role, Satisfaction, SendBackReason
+from workflows.vocab import Kind, Outcome, Role, SendBackReason
 
 if TYPE_CHECKING:
     from complaints.services.transitions import StepContext
-
-
-class Payload(BaseModel):
-    model_config = {"extra": "forbid", "str_strip_whitespace": True}
-    note: str | None = Field(default=None, max_length=NOTE_MAX)
-
-
-class Reasoned(Payload):
-    note: str = Field(min_length=2, max_length=NOTE_MAX)
 
 
 class DispatchIn(Payload):
@@ -47,11 +39,6 @@ class ReplyIn(Payload):
 class AnswerNowIn(Payload):
     text: str = Field(min_length=2, max_length=REPLY_MAX)
     template_id: int | None = Field(default=None, gt=0, le=2**31 - 1)
-
-
-class CallbackIn(Payload):
-    resolved: bool
-    satisfaction: Satisfaction
 
 
 class CloseIn(Payload):
@@ -153,15 +140,9 @@ def _answer_now(ctx: StepContext) -> None:
     ctx.note = ctx.payload.note
 
 
-def _callback(ctx: StepContext) -> None:
-    item, payload = ctx.item, ctx.payload
-    item.callback_resolved, item.satisfaction = payload.resolved, payload.satisfaction
-    item.callback_note = payload.note
-    ctx.note = payload.note
-
-
 def _close(ctx: StepContext) -> None:
     item, payload = ctx.item, ctx.payload
+    callbacks.check(Action.CLOSE, ctx)
     if payload.result_text:
         item.result_text = payload.result_text
     if payload.remarks is not None:
@@ -305,7 +286,7 @@ def offered(actions: list[Action], item: Complaint, settings, actor: User) -> li
             unit = settings.unit_map.get(item.unit_code)
             return item.track == "xinfang" and not item.review_round and unit is not None \
                 and unit.level != "prefecture"
-        return True
+        return callbacks.offerable(action, item, actor, settings)
 
     return [a for a in actions if fits(a)]
 
@@ -315,15 +296,6 @@ def may_act_during_review(actor: User, item: Complaint, action: Action, settings
     the operator who registered it) follow it and may add notes, not act on it."""
     return not item.review_round or action is Action.NOTE or actor.unit_code == item.unit_code \
         or sees_all_units(actor, settings)
-
-
-def _reopen(ctx: StepContext) -> None:
-    item = ctx.item
-    profile = deadlines.profile_of(item, ctx.runtime)
-    item.reply_due_at, _ = deadlines.due_from(ctx.now, profile.reply, ctx.runtime)
-    item.closed_at, item.callback_resolved, item.satisfaction = None, None, None
-    item.accepted_at = ctx.now
-    ctx.note = ctx.payload.note
 
 
 def _mark_duplicate(ctx: StepContext) -> None:
@@ -363,23 +335,26 @@ def _just_note(ctx: StepContext) -> None:
 
 PAYLOADS: dict[Action, type[Payload]] = {
     Action.ANSWER_NOW: AnswerNowIn, Action.DISPATCH: DispatchIn, Action.ACCEPT: Payload,
-    Action.REPLY: ReplyIn, Action.CALLBACK: CallbackIn, Action.CLOSE: CloseIn,
+    Action.REPLY: ReplyIn, Action.CALLBACK: callbacks.CallbackIn, Action.CLOSE: CloseIn,
     Action.SEND_BACK: SendBackIn, Action.APPROVE_SEND_BACK: Payload, Action.REFUSE_SEND_BACK: Reasoned,
     Action.REASSIGN: DispatchIn, Action.REQUEST_EXTENSION: ExtensionIn,
     Action.APPROVE_EXTENSION: ApproveExtensionIn, Action.REFUSE_EXTENSION: Reasoned,
     Action.SUSPEND: Reasoned, Action.RESUME: Payload, Action.SUPERVISE: SuperviseIn,
-    Action.REOPEN: Reasoned, Action.MARK_DUPLICATE: DuplicateIn, Action.NOT_ACCEPT: Reasoned,
+    Action.REOPEN: Reasoned, Action.REDO: Reasoned, Action.CLOSE_WITH_REASON: callbacks.CloseWithReasonIn,
+    Action.ESCALATE: Reasoned, Action.MARK_DUPLICATE: DuplicateIn, Action.NOT_ACCEPT: Reasoned,
     Action.REFER_DISCIPLINE: DisciplineIn, Action.NOTE: Reasoned, Action.REQUEST_REVIEW: ReviewIn,
 }
 
 STEPS = {
     Action.ANSWER_NOW: _answer_now, Action.DISPATCH: _dispatch, Action.ACCEPT: _accept,
-    Action.REPLY: _reply, Action.CALLBACK: _callback, Action.CLOSE: _close,
+    Action.REPLY: _reply, Action.CALLBACK: callbacks.record_callback, Action.CLOSE: _close,
     Action.SEND_BACK: _send_back, Action.APPROVE_SEND_BACK: _approve_send_back,
     Action.REFUSE_SEND_BACK: _just_note, Action.REASSIGN: _reassign,
     Action.REQUEST_EXTENSION: _request_extension, Action.APPROVE_EXTENSION: _approve_extension,
     Action.REFUSE_EXTENSION: _refuse_extension, Action.SUSPEND: _suspend, Action.RESUME: _resume,
-    Action.SUPERVISE: _supervise, Action.REOPEN: _reopen, Action.MARK_DUPLICATE: _mark_duplicate,
+    Action.SUPERVISE: _supervise, Action.REOPEN: callbacks.reopen, Action.REDO: callbacks.redo,
+    Action.CLOSE_WITH_REASON: callbacks.close_with_reason, Action.ESCALATE: callbacks.escalate,
+    Action.MARK_DUPLICATE: _mark_duplicate,
     Action.NOT_ACCEPT: _not_accept, Action.REFER_DISCIPLINE: _refer_discipline, Action.NOTE: _just_note,
     Action.REQUEST_REVIEW: _request_review,
 }

@@ -13,10 +13,12 @@ from complaints.web.deps import LoginRequired
 from complaints.web.pages import (
     admin,
     attachments,
+    checklist,
     cohandling,
     intake,
     items,
     lists,
+    measures,
     notifications,
     outreach,
     public,
@@ -30,8 +32,8 @@ STATIC = Path(__file__).parent / "static"
 def install(app: FastAPI) -> None:
     """Add the pages and the static files to `app` (the language is chosen by the request middleware)."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (public, intake, lists, items, attachments, supervisor, admin, notifications, replies, outreach,
-                   cohandling):
+    for module in (public, intake, lists, items, attachments, supervisor, measures, checklist, admin, notifications,
+                   replies, outreach, cohandling):
         app.include_router(module.router, include_in_schema=False)
 
 

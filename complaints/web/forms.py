@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from workflows.lifecycle import Action
-from workflows.vocab import N_, Outcome, Satisfaction, SendBackReason
+from workflows.vocab import N_, CloseReason, Outcome, Satisfaction, SendBackReason
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,11 @@ ACTION_FIELDS: dict[Action, tuple[Field, ...]] = {
     Action.RESUME: (NOTE,),
     Action.SUPERVISE: (Field("due", N_("督办期限（如 2 workdays）"), "text"), REASON),
     Action.REOPEN: (REASON,),
+    Action.REDO: (Field("note", N_("退回重办的理由及要求"), "textarea", required=True),),
+    Action.CLOSE_WITH_REASON: (Field("reason", N_("办结理由"), "select", True, tuple(CloseReason)),
+                               Field("note", N_("向诉求人解释说明的情况"), "textarea", required=True),
+                               Field("result_text", N_("处理结果"), "textarea")),
+    Action.ESCALATE: (Field("note", N_("提请州局决定的理由"), "textarea", required=True),),
     Action.MARK_DUPLICATE: (Field("of", N_("并入的诉求编号"), "text", True), NOTE),
     Action.NOT_ACCEPT: (REASON,),
     Action.REFER_DISCIPLINE: (Field("violator", N_("违规主体"), "text", True),

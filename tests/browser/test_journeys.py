@@ -82,10 +82,15 @@ def test_handler_accepts_replies_from_standard_reply_and_closes(login, state):
     page.get_by_role("button", name="确认答复").click()
     no_error(page)
     assert "已答复" in page.locator("h1").last.inner_text()
-    open_action(page, "回访")
-    page.get_by_label("问题已解决").check()
-    page.get_by_label("满意度").select_option("satisfied")
-    page.get_by_role("button", name="确认回访").click()
+    assert page.locator("details > summary").filter(has_text=re.compile("^回访$")).count() == 0  # not their own
+    caller = login("ats_op")  # the callback is made by the registering unit, not by the handler
+    caller.goto(page.url.split("?")[0])
+    open_action(caller, "回访")
+    caller.get_by_label("问题已解决").check()
+    caller.get_by_label("满意度").select_option("satisfied")
+    caller.get_by_role("button", name="确认回访").click()
+    no_error(caller)
+    page.reload()
     open_action(page, "办结")
     page.get_by_role("button", name="确认办结").click()
     assert "已办结" in page.locator("h1").last.inner_text()
@@ -161,7 +166,7 @@ def test_supervisor_approves_an_extension_on_the_approvals_page(login, server):
     shot(page, "10-approvals")
     row = page.locator("table.approvals").first.locator("tbody tr").first
     number = row.get_by_role("link").first.inner_text().strip()
-    assert "申请延期 3 workdays" in row.inner_text()
+    assert re.search(r"申请延期 \d+ (workdays|days)", row.inner_text())  # within the item's profile
     row.get_by_label("说明").fill("同意延期，请按期答复")
     row.get_by_role("button", name="批准延期").click()
     no_error(page)

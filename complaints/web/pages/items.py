@@ -12,7 +12,7 @@ from complaints.clock import utcnow
 from complaints.errors import DomainError, InvalidInput
 from complaints.i18n import gettext
 from complaints.models import User
-from complaints.services import attachments, identity
+from complaints.services import attachments, callbacks, identity
 from complaints.services import complaints as service
 from complaints.services.scope import may_see_identity, roles_of, sees_all_units, sees_as_cooperator_only
 from complaints.services.steps import offered
@@ -85,6 +85,7 @@ def _item_page(request, user, session, runtime, ref, *, error=None, status_code=
                 preview_kinds=attachments.PREVIEW,
                 can_reveal=revealed is None and item.confidential and may_see_identity(user, item, runtime.settings),
                 names=_names(session, {e.actor_id for e in events} | {item.handler_id}),
+                rounds=callbacks.rounds_of(session=session, item=item), needs_decision=callbacks.needs_decision(item),
                 registered=request.query_params.get("registered") == "1", flashes=flashes,
                 standard_reply=_standard_reply(session, runtime, user, item, actions,
                                                request.query_params.get("reply_locale", "zh_Hans")),

@@ -138,7 +138,8 @@ def dashboard(request: Request, user: PageUser, session: PageSession, runtime: R
     first, last = _period(start[:10], end[:10], runtime.settings.app.timezone)
     result = stats.dashboard(session=session, runtime=runtime, actor=user, start=first, end=last,
                              unit_code=unit_code[:8] or None, now=utcnow())
-    return page(request, "dashboard.html", result=result, unit_code=unit_code[:8],
+    return page(request, "dashboard.html", result=result, unit_code=unit_code[:8], measures=stats.MEASURES,
+                counted_note=stats.COUNTED_NOTES[runtime.settings.callbacks.counted],
                 day_chart=charts.bars([(d.strftime("%m-%d"), n) for d, n in result.by_day], height=160),
                 category_chart=charts.hbars(result.by_category), unit_chart=charts.hbars(result.by_unit))
 
@@ -152,7 +153,8 @@ def ledgers(request: Request, user: PageUser, runtime: RuntimeDep):
 
 @router.get("/ledgers/export")
 def ledger_export(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep, annex: int = 2,
-                  unit_code: str = "", start: str = "", end: str = "", fmt: str = "xlsx", identity: str = ""):
+                  unit_code: str = "", start: str = "", end: str = "", fmt: str = "xlsx", identity: str = "",
+                  answered: str = ""):
     _supervisor(user)
     try:
         period = ledger.Period(unit_code=unit_code[:8] or user.unit_code, start=date.fromisoformat(start[:10]),
@@ -163,7 +165,7 @@ def ledger_export(request: Request, user: PageUser, session: PageSession, runtim
     buffer = BytesIO()
     try:
         ledger.export(session=session, runtime=runtime, actor=user, annex=annex, period=period, fmt=fmt[:4],
-                      stream=buffer, with_identity=identity == "1")
+                      stream=buffer, with_identity=identity == "1", include_answered=answered == "1")
     except DomainError as exc:
         return page(request, "ledgers.html", status_code=exc.http_status, start=start, end=end, error=exc)
     filename = f"附件{annex}_{period.unit_code}_{period.start}_{period.end}.{fmt}"
