@@ -1,15 +1,15 @@
-"""Working days in China: national holidays and 调休, a regional overlay, manual overrides (pure)."""
+"""Working days in China as layers: the national schedule (chinesecalendar, then declared years), regional
+schedules (Xinjiang), and overrides; a year is known only once every layer has declared it (pure)."""
 
 from __future__ import annotations
 
-import tomllib
+import copy
 from array import array
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import chinese_calendar
 
@@ -20,14 +20,16 @@ DAY_KINDS = (
     "weekend",
     "makeup_workday",
     "regional_holiday",
+    "regional_workday",
     "override_workday",
     "override_dayoff",
 )
-_MAX_RANGE_DAYS = 366
+_CHINESE_NAMES = {h.value: h.chinese for h in chinese_calendar.Holiday}
+ESTIMATED_YEARS = 2  # years past the horizon that are estimated (and flagged provisional)
 
 
 class CalendarUnknown(ValueError):
-    """A date lies outside the years whose working days are known; it is never guessed."""
+    """A date lies in a year not every layer has declared; in the strict calendar it is never guessed."""
 
     def __init__(self, when: date, first: date, horizon: date, detail: str = "") -> None:
         self.when, self.first, self.horizon = when, first, horizon
@@ -39,24 +41,65 @@ class CalendarUnknown(ValueError):
 
 
 @dataclass(frozen=True)
+class Source:
+    """Where a declared year comes from: the notice's title, number (文号) and publication date."""
+
+    title: str = ""
+    number: str = ""
+    published: date | None = None
+
+    def __str__(self) -> str:
+        parts = [self.title, f"（{self.number}）" if self.number else "",
+                 f" {self.published.isoformat()}" if self.published else ""]
+        return "".join(parts).strip()
+
+
+@dataclass(frozen=True)
 class YearSchedule:
     """One year's published schedule: days off on weekdays and make-up working days (调休)."""
 
     holidays: frozenset[date] = frozenset()
     workdays: frozenset[date] = frozenset()
+    names: Mapping[date, str] = field(default_factory=dict)
+    source: Source | None = None
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A schedule over the national one (a region's festivals and 调休), declared year by year."""
+
+    name: str
+    label: str = ""
+    years: Mapping[int, YearSchedule] = field(default_factory=dict)
+    since: int = 0  # years before this need no declaration: the layer was not kept then
+    required: tuple[str, ...] = ()  # holidays a declared year must name (肉孜节, 古尔邦节)
+    estimate: Callable[[int], YearSchedule] | None = None
+
+    def declared(self, year: int) -> bool:
+        """Whether this layer has nothing left to declare for year."""
+        return year < self.since or year in self.years
 
 
 @dataclass(frozen=True)
 class CalendarData:
     """What the deployment adds to the national calendar; overrides win over everything."""
 
-    extra_years: dict[int, YearSchedule] = field(default_factory=dict)
+    extra_years: Mapping[int, YearSchedule] = field(default_factory=dict)
     regional_holidays: frozenset[date] = frozenset()
-    overrides: dict[date, bool] = field(default_factory=dict)
+    overrides: Mapping[date, bool] = field(default_factory=dict)
+    layers: tuple[Layer, ...] = ()
+    national_estimate: Callable[[int], YearSchedule] | None = None
+    unit_overrides: Mapping[str, Mapping[date, bool]] = field(default_factory=dict)
+
+    def for_unit(self, unit: str, layers: Iterable[str]) -> CalendarData:
+        """The calendar of one unit: the layers that apply to it and its own overrides over the common ones."""
+        wanted = set(layers)
+        overrides = {**self.overrides, **self.unit_overrides.get(unit, {})}
+        return replace(self, layers=tuple(x for x in self.layers if x.name in wanted), overrides=overrides)
 
 
 @cache
-def _national_years() -> tuple[int, int]:
+def national_years() -> tuple[int, int]:
     """First and last year chinesecalendar has data for (probed, so an upgrade extends it)."""
     first = last = 2004
     while _nationally_known(first - 1):
@@ -84,19 +127,31 @@ def _national_flags(first_year: int, last_year: int) -> bytes:
 
 
 class WorkCalendar:
-    """Answers working-day questions by index arithmetic over a table built once."""
+    """Answers working-day questions by index arithmetic over a table built once.
+
+    The table runs past the horizon through ESTIMATED_YEARS estimated years when the data says how to
+    estimate; the calendar itself refuses any date in a year not known, and `estimating()` is a view of
+    the same table that answers for estimated years too.
+    """
 
     def __init__(self, data: CalendarData | None = None, first_year: int = 2004) -> None:
         self.data = data or CalendarData()
-        national_first, national_last = _national_years()
+        self._strict = True
+        national_first, national_last = national_years()
         if not national_first <= first_year <= national_last:
             raise ValueError(f"{first_year} 年的工作日历未知 / no working-day data for {first_year}")
-        last_year = national_last
-        while last_year + 1 in self.data.extra_years:  # only consecutive years extend the horizon
-            last_year += 1
-        self._first, self._last = date(first_year, 1, 1), date(last_year, 12, 31)
+        known_last = national_last
+        while known_last + 1 in self.data.extra_years:  # only consecutive years extend the horizon
+            known_last += 1
+        self.national_last = known_last
+        self._known = frozenset(y for y in range(first_year, known_last + 1)
+                                if all(layer.declared(y) for layer in self.data.layers))
+        estimating = self.data.national_estimate is not None
+        table_last = known_last + (ESTIMATED_YEARS if estimating else 0)
+        self._first, self._table_last = date(first_year, 1, 1), date(table_last, 12, 31)
+        self._last = date(max(self._known, default=first_year - 1), 12, 31)
         self._origin = self._first.toordinal()
-        flags = self._build_flags(first_year, national_last, last_year)
+        flags = self._build_flags(first_year, national_last, known_last)
         self._is_work = bytes(flags)
         self._before = array("l", [0])  # _before[i]: working days among the first i days
         for flag in flags:
@@ -105,26 +160,47 @@ class WorkCalendar:
 
     @classmethod
     def from_overlay(cls, path: Path = DEFAULT_OVERLAY) -> WorkCalendar:
-        """A calendar with the deployment's overlay file applied."""
+        """A calendar with the deployment's overlay file applied (every layer in it)."""
+        from workflows.calendar_file import load_calendar_data
+
         return cls(load_calendar_data(path))
 
-    def _build_flags(self, first_year: int, national_last: int, last_year: int) -> bytearray:
-        """National table, then extra years, regional days off, and overrides last."""
-        flags = bytearray(_national_flags(first_year, min(national_last, last_year)))
+    def estimating(self) -> WorkCalendar:
+        """The same calendar answering for undeclared and estimated years too (results are provisional)."""
+        view = copy.copy(self)
+        view._strict = False
+        return view
+
+    def _build_flags(self, first_year: int, national_last: int, known_last: int) -> bytearray:
+        """National table, then declared or estimated years, each layer, regional days off, overrides."""
+        flags = bytearray(_national_flags(first_year, national_last))
         day = date(national_last + 1, 1, 1)
-        while day <= self._last:  # years only the deployment knows: Mon–Fri, then its schedule
+        while day <= self._table_last:  # years the library does not know: Mon–Fri, then their schedule
             flags.append(day.weekday() < 5)
             day += timedelta(1)
-        for schedule in self.data.extra_years.values():
-            self._set(flags, schedule.holidays, False)
-            self._set(flags, schedule.workdays, True)
+        for year in range(national_last + 1, self._table_last.year + 1):
+            schedule = self.data.extra_years.get(year) if year <= known_last else None
+            if schedule is None and self.data.national_estimate is not None:
+                schedule = self.data.national_estimate(year)
+            self._apply(flags, schedule)
+        for layer in self.data.layers:
+            for year in range(max(first_year, layer.since), self._table_last.year + 1):
+                schedule = layer.years.get(year)
+                if schedule is None and layer.estimate is not None:
+                    schedule = layer.estimate(year)
+                self._apply(flags, schedule)
         self._set(flags, self.data.regional_holidays, False)
         for day, working in self.data.overrides.items():
             self._set(flags, (day,), working)
         return flags
 
+    def _apply(self, flags: bytearray, schedule: YearSchedule | None) -> None:
+        if schedule is not None:
+            self._set(flags, schedule.holidays, False)
+            self._set(flags, schedule.workdays, True)
+
     def _set(self, flags: bytearray, days: Iterable[date], working: bool) -> None:
-        """Mark days inside the known range; days outside it cannot be asked about anyway."""
+        """Mark days inside the table; days outside it cannot be asked about anyway."""
         for day in days:
             i = day.toordinal() - self._origin
             if 0 <= i < len(flags):
@@ -135,6 +211,10 @@ class WorkCalendar:
         i = day.toordinal() - self._origin
         if not 0 <= i < len(self._is_work):
             raise CalendarUnknown(day, self._first, self._last)
+        if self._strict and day.year not in self._known:
+            missing = "、".join(self.undeclared(day.year)) or "—"
+            raise CalendarUnknown(day, self._first, self._last,
+                                  f"{day.year} 年尚未公布 / not yet declared by: {missing}")
         return i
 
     def first_day(self) -> date:
@@ -142,8 +222,21 @@ class WorkCalendar:
         return self._first
 
     def horizon(self) -> date:
-        """Last date known."""
+        """Last date known (every layer declared its year)."""
         return self._last
+
+    def last_day(self) -> date:
+        """Last date this view answers for: the horizon, or the last estimated day when estimating."""
+        return self._last if self._strict else self._table_last
+
+    def is_known(self, day: date) -> bool:
+        """Whether every layer has declared the year of day."""
+        return day.year in self._known
+
+    def undeclared(self, year: int) -> list[str]:
+        """Names of the layers ("national" first) that have not declared year."""
+        missing = [] if year <= self.national_last else ["national"]
+        return missing + [layer.name for layer in self.data.layers if not layer.declared(year)]
 
     def is_workday(self, day: date) -> bool:
         """Whether offices work on this date."""
@@ -157,9 +250,11 @@ class WorkCalendar:
         # position of the target in the list of working days, counted from the table start
         target = self._before[i + 1] + n - 1 if n > 0 else self._before[i] + n
         if not 0 <= target < len(self._work_index):
-            beyond = self._last + timedelta(1) if n > 0 else self._first - timedelta(1)
+            beyond = self._table_last + timedelta(1) if n > 0 else self._first - timedelta(1)
             raise CalendarUnknown(beyond, self._first, self._last, f"{day} {n:+d} 个工作日 / workdays")
-        return date.fromordinal(self._origin + self._work_index[target])
+        found = date.fromordinal(self._origin + self._work_index[target])
+        self._index(found)
+        return found
 
     def workdays_between(self, a: date, b: date) -> int:
         """Working days in (a, b]; negative when b is before a."""
@@ -171,122 +266,44 @@ class WorkCalendar:
 
     def day_kind(self, day: date) -> str:
         """Why a date is or is not a working day, for display (one of DAY_KINDS)."""
-        self._index(day)
+        working = self.is_workday(day)
         if day in self.data.overrides:
             return "override_workday" if self.data.overrides[day] else "override_dayoff"
         if day in self.data.regional_holidays:
             return "regional_holiday"
-        schedule = self.data.extra_years.get(day.year)
-        if schedule and day in schedule.holidays:
-            return "holiday"
-        if schedule and day in schedule.workdays:
-            return "makeup_workday"
-        if day.year <= _national_years()[1]:
+        for layer in self.data.layers:
+            schedule = layer.years.get(day.year) or (layer.estimate(day.year) if layer.estimate else None)
+            if schedule and day in (schedule.holidays if not working else schedule.workdays):
+                return "regional_workday" if working else "regional_holiday"
+        return self._national_kind(day, working)
+
+    def _national_kind(self, day: date, working: bool) -> str:
+        if day.year <= national_years()[1]:
             off, name = chinese_calendar.get_holiday_detail(day)
             if name:  # a named day is either a holiday or its 调休 working day
                 return "holiday" if off else "makeup_workday"
+        elif (day.weekday() >= 5) == working:
+            return "makeup_workday" if working else "holiday"
         return "weekend" if day.weekday() >= 5 else "workday"
 
-
-# --- the overlay file ------------------------------------------------------------------------
-
-_ENTRY_KEYS = {"date", "start", "end", "name", "note", "reason", "working"}
+    def day_name(self, day: date) -> str:
+        """The holiday's name when a declared or estimated schedule gives one ("" otherwise)."""
+        schedules = [layer.years.get(day.year) or (layer.estimate(day.year) if layer.estimate else None)
+                     for layer in self.data.layers]
+        schedules.append(self.data.extra_years.get(day.year))
+        if day.year > national_years()[1] and self.data.national_estimate:
+            schedules.append(self.data.national_estimate(day.year))
+        for schedule in schedules:
+            if schedule and day in schedule.names:
+                return schedule.names[day]
+        if day.year <= national_years()[1]:
+            name = chinese_calendar.get_holiday_detail(day)[1]
+            return _CHINESE_NAMES.get(name, name or "")
+        return ""
 
 
 def load_calendar_data(path: Path) -> CalendarData:
-    """Read the deployment's overlay TOML; a bad file raises ValueError naming the entry."""
-    try:
-        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{path}: TOML 格式错误 / invalid TOML: {exc}") from exc
-    try:
-        return parse_calendar_data(raw)
-    except ValueError as exc:
-        raise ValueError(f"{path}: {exc}") from exc
+    """Read the deployment's overlay TOML (see workflows.calendar_file)."""
+    from workflows.calendar_file import load_calendar_data as load
 
-
-def parse_calendar_data(raw: dict[str, Any]) -> CalendarData:
-    """Turn parsed TOML into CalendarData, refusing anything it does not understand."""
-    unknown = set(raw) - {"regional", "overrides", "years"}
-    if unknown:
-        raise ValueError(f"未知的键 / unknown keys: {sorted(unknown)}")
-    regional = _dates_of(raw.get("regional", []), "regional")
-    overrides: dict[date, bool] = {}
-    for i, entry in enumerate(_table_list(raw.get("overrides", []), "overrides")):
-        where = _where("overrides", i, entry)
-        if not isinstance(entry, dict) or not isinstance(entry.get("working"), bool):
-            raise ValueError(f"{where}: 需要 working = true/false / needs working = true or false")
-        for day in _entry_dates(entry, where):
-            overrides[day] = entry["working"]
-    years = {_year_key(key): _year_schedule(key, block) for key, block in raw.get("years", {}).items()}
-    return CalendarData(extra_years=years, regional_holidays=frozenset(regional), overrides=overrides)
-
-
-def _year_key(key: str) -> int:
-    """A [years.NNNN] key as an int."""
-    if not str(key).isdigit() or len(str(key)) != 4:
-        raise ValueError(f"years.{key}: 年份必须是四位数字 / year must be four digits")
-    return int(key)
-
-
-def _year_schedule(key: str, block: Any) -> YearSchedule:
-    """One [years.NNNN] block; every date must lie in that year."""
-    if not isinstance(block, dict) or set(block) - {"holidays", "workdays", "source", "note"}:
-        raise ValueError(f"years.{key}: 只允许 holidays, workdays, source, note / unexpected keys")
-    holidays = _dates_of(block.get("holidays", []), f"years.{key}.holidays")
-    workdays = _dates_of(block.get("workdays", []), f"years.{key}.workdays")
-    stray = sorted(d for d in holidays | workdays if d.year != int(key))
-    if stray:
-        raise ValueError(f"years.{key}: {stray[0]} 不在该年 / is not in year {key}")
-    both = sorted(holidays & workdays)
-    if both:
-        raise ValueError(f"years.{key}: {both[0]} 既是假日又是工作日 / is both a holiday and a workday")
-    return YearSchedule(holidays=frozenset(holidays), workdays=frozenset(workdays))
-
-
-def _table_list(value: Any, where: str) -> list[Any]:
-    """An array (of tables or dates), or a clear error."""
-    if not isinstance(value, list):
-        raise ValueError(f"{where}: 需要数组 / must be an array ([[{where}]] or a list)")
-    return value
-
-
-def _dates_of(entries: Any, where: str) -> set[date]:
-    """All dates named by a list of entries."""
-    days: set[date] = set()
-    for i, entry in enumerate(_table_list(entries, where)):
-        days.update(_entry_dates(entry, _where(where, i, entry)))
-    return days
-
-
-def _where(section: str, i: int, entry: Any) -> str:
-    """Entry locator for messages: section[index] plus its name."""
-    name = entry.get("name") if isinstance(entry, dict) else None
-    return f"{section}[{i}]" + (f" ({name})" if name else "")
-
-
-def _entry_dates(entry: Any, where: str) -> list[date]:
-    """Dates of one entry: a date, an ISO string, or a table with date or start/end (inclusive)."""
-    if not isinstance(entry, dict):
-        return [_as_date(entry, where)]
-    unknown = set(entry) - _ENTRY_KEYS
-    if unknown:
-        raise ValueError(f"{where}: 未知的键 / unknown keys {sorted(unknown)}")
-    if "date" in entry and not {"start", "end"} & set(entry):
-        return [_as_date(entry["date"], where)]
-    if "date" in entry or not {"start", "end"} <= set(entry):
-        raise ValueError(f"{where}: 需要 date 或 start 与 end / needs date, or start and end")
-    start, end = _as_date(entry["start"], where), _as_date(entry["end"], where)
-    if not start <= end or (end - start).days >= _MAX_RANGE_DAYS:
-        raise ValueError(f"{where}: 日期范围无效 / bad range {start}..{end}")
-    return [start + timedelta(i) for i in range((end - start).days + 1)]
-
-
-def _as_date(value: Any, where: str) -> date:
-    """A TOML date or an ISO date string."""
-    if type(value) is date:  # a TOML local date; a datetime is not a day
-        return value
-    try:
-        return date.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{where}: 不是日期 / not a date: {value!r}") from None
+    return load(path)

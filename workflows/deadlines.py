@@ -91,9 +91,18 @@ def due_at(start: datetime, limit: Limit, *, calendar: WorkCalendar, office_hour
 
 def _days_last_day(start_day: date, days: int, calendar: WorkCalendar) -> date:
     """民法典 Art 201/203: start day not counted; a last day off moves to the next working day."""
-    last = start_day + timedelta(days=days)
     calendar.is_workday(start_day)  # the start must be known too, so an unknown year is never guessed
+    return roll_forward(start_day + timedelta(days=days), calendar)
+
+
+def roll_forward(last: date, calendar: WorkCalendar) -> date:
+    """民法典 Art 203: a period whose last day is a day off ends on the next working day."""
     return last if calendar.is_workday(last) else calendar.next_workday(last)
+
+
+def days_end(last: date, like: datetime, calendar: WorkCalendar) -> datetime:
+    """The exclusive end of a calendar-day period whose unrolled last day is `last` (rolled forward once)."""
+    return _end_of(roll_forward(last, calendar), like)
 
 
 def _end_of(day: date, like: datetime) -> datetime:
@@ -137,7 +146,8 @@ def shift_after_pause(
     """The new due after a suspension: the time left at the pause is counted again from resumption.
 
     Day units treat the resumption day like a start day (not counted), so pausing and resuming
-    on the same day leaves the due unchanged.
+    on the same day leaves the due unchanged. Calendar-day periods with a known unrolled last day are
+    better moved with days_end(unrolled + paused days): the roll-forward is then applied once, after.
     """
     _require_aware(due, paused_at, resumed_at)
     unit, resumed_at = LimitUnit(unit), resumed_at.astimezone(due.tzinfo)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
@@ -59,12 +59,23 @@ class OfficeHours:
     are returned in the input's timezone.
     """
 
-    def __init__(self, seasons: Sequence[Season], calendar: WorkCalendar, tz: tzinfo | None = None) -> None:
-        if not seasons:
+    def __init__(self, seasons: Sequence[Season], calendar: WorkCalendar, tz: tzinfo | None = None,
+                 years: Mapping[int, Sequence[Season]] | None = None) -> None:
+        """`seasons` apply every year; `years` gives a year its own seasons (hours and switch dates)."""
+        if not seasons or any(not s for s in (years or {}).values()):
             raise ValueError("至少需要一个季节 / at least one season is required")
         self.seasons = tuple(sorted(seasons, key=lambda s: s.starts))
+        self.years = {year: tuple(sorted(s, key=lambda x: x.starts)) for year, s in (years or {}).items()}
         self.calendar = calendar
         self.tz = tz
+
+    def with_calendar(self, calendar: WorkCalendar) -> OfficeHours:
+        """The same hours over another calendar (the estimating view)."""
+        return OfficeHours(self.seasons, calendar, self.tz, self.years)
+
+    def seasons_of(self, year: int) -> tuple[Season, ...]:
+        """The seasons in force in year."""
+        return self.years.get(year, self.seasons)
 
     def _local(self, moment: datetime) -> datetime:
         """The moment on the office's wall clock; naive datetimes are refused."""
@@ -81,20 +92,21 @@ class OfficeHours:
 
     def season_for(self, day: date) -> Season:
         """The season with the latest start on or before day, wrapping over new year."""
-        current = self.seasons[-1]
-        for season in self.seasons:
+        seasons = self.seasons_of(day.year)
+        current = None
+        for season in seasons:
             if season.starts <= (day.month, day.day):
                 current = season
-        return current
+        return current or self.seasons_of(day.year - 1)[-1]
 
     def _season_bounds(self, day: date) -> tuple[date, date]:
         """First and last date of the run of the season in force on day."""
         key = (day.month, day.day)
-        starts = [s.starts for s in self.seasons]
+        starts = [s.starts for s in self.seasons_of(day.year)]
         before = [s for s in starts if s <= key]
-        first = date(day.year, *before[-1]) if before else date(day.year - 1, *starts[-1])
+        first = date(day.year, *before[-1]) if before else date(day.year - 1, *self.seasons_of(day.year - 1)[-1].starts)
         after = [s for s in starts if s > key]
-        following = date(day.year, *after[0]) if after else date(day.year + 1, *starts[0])
+        following = date(day.year, *after[0]) if after else date(day.year + 1, *self.seasons_of(day.year + 1)[0].starts)
         return first, following - timedelta(1)
 
     def _windows(self, day: date, tz: tzinfo | None) -> Iterator[tuple[datetime, datetime]]:
@@ -205,5 +217,5 @@ class OfficeHours:
         return total
 
     def _clip(self, day: date) -> date:
-        """A date no later than the calendar's horizon."""
-        return min(day, self.calendar.horizon())
+        """A date no later than the last day the calendar answers for."""
+        return min(day, self.calendar.last_day())

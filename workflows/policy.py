@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from workflows.calendar import CalendarUnknown, WorkCalendar
-from workflows.deadlines import Limit, LimitUnit, due_at, shift_after_pause, warn_at
+from workflows.deadlines import Limit, LimitUnit, days_end, due_at, shift_after_pause, warn_at
 from workflows.office_hours import OfficeHours
 from workflows.vocab import Status
 
@@ -42,34 +42,64 @@ class Deadlines:
 
 
 class Clock:
-    """Deadline arithmetic bound to one calendar and one set of office hours."""
+    """Deadline arithmetic bound to one calendar and one set of office hours.
+
+    A date in a year not every layer has declared is counted on the estimated calendar (weekends,
+    statutory and lunar holidays, Hijri festivals) and the result is flagged provisional; only past the
+    estimated years does a rough span stand in.
+    """
 
     def __init__(self, calendar: WorkCalendar, office_hours: OfficeHours):
         self.calendar = calendar
         self.office_hours = office_hours
+        self.estimated = calendar.estimating()
+        self.estimated_hours = office_hours.with_calendar(self.estimated)
 
     def due(self, start: datetime, limit: Limit) -> tuple[datetime, bool]:
-        """(deadline, provisional): beyond the known calendar, a clearly flagged estimate."""
+        """(deadline, provisional): outside the known calendar, a clearly flagged estimate."""
         try:
             return due_at(start, limit, calendar=self.calendar, office_hours=self.office_hours), False
         except CalendarUnknown:
+            pass
+        try:
+            return due_at(start, limit, calendar=self.estimated, office_hours=self.estimated_hours), True
+        except CalendarUnknown:
             return _estimate(start, limit), True
 
-    def warn(self, due: datetime, lead: Limit) -> datetime:
+    def days_end(self, last: date, like: datetime) -> tuple[datetime, bool]:
+        """(end, provisional) of a calendar-day period whose unrolled last day is `last`."""
         try:
-            return warn_at(due, lead, calendar=self.calendar, office_hours=self.office_hours)
+            return days_end(last, like, self.calendar), False
         except CalendarUnknown:
-            return due - _estimate_span(lead)
+            pass
+        try:
+            return days_end(last, like, self.estimated), True
+        except CalendarUnknown:
+            return datetime.combine(last + timedelta(days=1), time(0), like.tzinfo), True
+
+    def is_known(self, moment: datetime) -> bool:
+        """Whether the day of moment lies in a year every layer has declared."""
+        return self.calendar.is_known(moment.date())
+
+    def warn(self, due: datetime, lead: Limit) -> datetime:
+        for calendar, hours in ((self.calendar, self.office_hours), (self.estimated, self.estimated_hours)):
+            try:
+                return warn_at(due, lead, calendar=calendar, office_hours=hours)
+            except CalendarUnknown:
+                continue
+        return due - _estimate_span(lead)
 
     def extend(self, due: datetime, amount: Limit) -> tuple[datetime, bool]:
         """Move an end-of-day deadline on by `amount`, counted from its last day."""
         return self.due(due - timedelta(microseconds=1), amount)
 
     def resume(self, due: datetime, paused_at: datetime, resumed_at: datetime, unit: LimitUnit) -> datetime:
-        try:
-            return shift_after_pause(due, paused_at, resumed_at, unit, self.calendar, self.office_hours)
-        except CalendarUnknown:
-            return due + (resumed_at - paused_at)
+        for calendar, hours in ((self.calendar, self.office_hours), (self.estimated, self.estimated_hours)):
+            try:
+                return shift_after_pause(due, paused_at, resumed_at, unit, calendar, hours)
+            except CalendarUnknown:
+                continue
+        return due + (resumed_at - paused_at)
 
 
 def _estimate_span(limit: Limit) -> timedelta:
