@@ -83,7 +83,9 @@ class Complaint(SQLModel, table=True):
     supervise_due_at: datetime | None = None
     next_due_at: datetime | None = None  # the deadline the current stage runs against
     warn_at: datetime | None = None  # when the item becomes "due soon"
-    due_provisional: bool = False  # a deadline fell beyond the known calendar
+    due_provisional: bool = False  # a deadline fell in a year not every calendar layer has declared
+    reply_period_end: date | None = None  # a calendar-day reply period's last day before Art 203's roll-forward
+    acknowledged_at: datetime | None = None  # 受理告知 issued (formal 信访): the 60 日 run from here
     extension_count: int = 0
     review_round: int = 0  # 1 once a 信访 复查 was requested (the item then moved up to the prefecture)
     reviewed_unit_code: str | None = Field(default=None, max_length=8, index=True)  # whose handling is reviewed
@@ -179,21 +181,36 @@ class TrackingCounter(SQLModel, table=True):
     value: int = 0
 
 
-class CalendarEntry(SQLModel, table=True):
-    """A day the deployment set by hand: next year's schedule, a regional holiday, an override."""
+class CalendarDeclaration(SQLModel, table=True):
+    """One version of a calendar layer's declared year (the whole schedule from its notice); only the
+    active version counts. A correction supersedes it with a new version, a withdrawal ends it."""
 
-    day: date = Field(primary_key=True)
-    kind: str = Field(max_length=24)  # holiday | makeup_workday | regional_holiday | workday | dayoff
-    note: str = Field(default="", max_length=200)
+    __table_args__ = (UniqueConstraint("layer", "year", "version", name="uq_calendar_declaration"),)
+    id: int | None = Field(default=None, primary_key=True)
+    layer: str = Field(max_length=32)  # "national" or a regional layer's name (config [[calendar.layers]])
+    year: int
+    version: int = 1
+    status: str = Field(default="active", max_length=12)  # active | superseded | withdrawn
+    title: str = Field(max_length=200)  # the notice's title
+    number: str = Field(default="", max_length=100)  # its 文号
+    published_on: date | None = None
+    days: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # [[iso, working, name]]
+    note: str = Field(default="", max_length=500)
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
+    ended_by_id: int | None = Field(default=None, foreign_key="user.id")
+    ended_at: datetime | None = None
+    end_reason: str = Field(default="", max_length=200)
 
 
-class CalendarYear(SQLModel, table=True):
-    """A year whose full schedule the deployment loaded (it extends the calendar's horizon)."""
+class CalendarOverride(SQLModel, table=True):
+    """A day set by hand, for one unit or ('') for all: applied over every layer."""
 
-    year: int = Field(primary_key=True)
-    note: str = Field(default="", max_length=200)
+    unit_code: str = Field(default="", primary_key=True, max_length=8)
+    day: date = Field(primary_key=True)
+    working: bool
+    reason: str = Field(default="", max_length=200)
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -38,9 +38,21 @@ class DatabaseSettings(BaseModel):
     concurrent_writes: int = Field(default=4, ge=1, le=64)
 
 
+class CalendarLayerSettings(BaseModel):
+    """A regional layer of the overlay file and the units it applies to ("*": every unit)."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{1,31}$")
+    units: list[str] = ["*"]
+
+
 class CalendarSettings(BaseModel):
     overlay_file: str = "workflows/calendar_overlay.toml"
     horizon_warning_days: int = 60
+    layers: list[CalendarLayerSettings] = []
+
+    def layers_for(self, unit: str) -> list[str]:
+        """Names of the layers that apply to unit."""
+        return [layer.name for layer in self.layers if "*" in layer.units or unit in layer.units]
 
 
 class Season(BaseModel):
@@ -49,8 +61,18 @@ class Season(BaseModel):
     periods: list[str]  # "HH:MM-HH:MM"
 
 
+class UnitHours(BaseModel):
+    """A unit's own office hours for one year (its notice), with that year's season switch dates."""
+
+    unit: str
+    year: int = Field(ge=2000, le=2100)
+    source: str = ""
+    seasons: list[Season]
+
+
 class OfficeHoursSettings(BaseModel):
     seasons: list[Season] = []
+    units: list[UnitHours] = []  # the prefecture's seasons apply to every unit and year not listed
 
 
 class Unit(BaseModel):
@@ -137,6 +159,7 @@ class SourceSettings(BaseModel):
     patterns: list[str] = ["*.csv", "*.xlsx"]  # file names in the drop folder (glob)
     channel: str = "platform"
     kind: str = "complaint"
+    track: str | None = None  # "xinfang": every item of this export is formal 信访
     unit_code: str | None = None  # when the export has no unit column
     header_row: int | None = None  # 1-based; found automatically when None
     columns: dict[str, list[str]]  # ComplaintIn field -> header names accepted
@@ -161,6 +184,7 @@ def default_sources() -> list[SourceSettings]:
                                 "kind": ["诉求类型", "工单类型"], "unit_code": ["承办单位", "派发单位"],
                                 "summary": ["诉求标题", "标题"], "details": ["诉求内容", "内容"]}, **common),
         SourceSettings(name="xinfang", label="信访信息系统", patterns=["xinfang*", "信访*"], channel="letter",
+                       track="xinfang",
                        columns={"external_ref": ["信访件编号", "登记编号"], "received_at": ["登记日期", "信访日期"],
                                 "complainant_name": ["信访人"], "complainant_phone": ["联系电话"],
                                 "unit_code": ["责任单位"], "summary": ["内容摘要"], "details": ["信访内容"]},

@@ -50,8 +50,8 @@ def test_letter_is_formal_xinfang_with_15_and_60_day_limits(session, runtime, ma
     item = register(session, runtime, make_user("operator"), channel="letter")
     assert item.track == "xinfang"
     assert local(item.ack_due_at) == datetime(2026, 6, 19, 0, 0)  # 6/3 + 15 days = Thu 6/18
-    # 6/3 + 60 days = Sunday 8/2, not a working day: the period ends with Monday 8/3
-    assert local(item.reply_due_at) == datetime(2026, 8, 4, 0, 0)
+    # the 60 days run from 受理: until the 受理告知 is issued, from its last day, 6/18 + 60 = Mon 8/17
+    assert local(item.reply_due_at) == datetime(2026, 8, 18, 0, 0)
 
 
 def test_urgent_item_contact_within_two_office_hours(session, runtime, make_user):
@@ -110,7 +110,8 @@ def test_only_operators_and_supervisors_register(session, runtime, make_user):
 
 def test_received_in_the_past_counts_from_when_it_arrived(session, runtime, make_user):
     item = register(session, runtime, make_user("operator"), received_at=datetime(2026, 5, 20, 9, 0, tzinfo=TZ))
-    assert local(item.reply_due_at) == datetime(2026, 5, 28, 0, 0)  # 5/21,22,25,26,27
+    # 5/21, 22, 25, 26, then 古尔邦节 5/27–31 (Xinjiang), 6/1
+    assert local(item.reply_due_at) == datetime(2026, 6, 2, 0, 0)
     overdue, _ = service.list_complaints(session=session, runtime=runtime, actor=make_user("supervisor"),
                                          filters=service.ListFilter(overdue=True), now=NOW)
     assert item.id in {i.id for i in overdue}

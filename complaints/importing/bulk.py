@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import insert
 from sqlalchemy.dialects import postgresql, sqlite
@@ -28,7 +28,7 @@ from workflows.lifecycle import Action
 from workflows.vocab import Kind, Status, Track
 
 DEADLINE_FIELDS = ("ack_due_at", "contact_due_at", "reply_due_at", "supervise_due_at", "next_due_at", "warn_at",
-                   "due_provisional")
+                   "due_provisional", "reply_period_end")
 
 
 @dataclass
@@ -41,6 +41,7 @@ class _Draft:
     channel: str
     category: str
     urgency: str
+    unit_code: str | None = None
     status: str = Status.REGISTERED
     ack_due_at: datetime | None = None
     contact_due_at: datetime | None = None
@@ -49,6 +50,7 @@ class _Draft:
     next_due_at: datetime | None = None
     warn_at: datetime | None = None
     due_provisional: bool = False
+    reply_period_end: date | None = None
 
 
 def reserve_tracking_numbers(*, session: Session, unit_code: str, year: int, count: int) -> list[str]:
@@ -86,7 +88,7 @@ def complaint_row(data: dict, *, runtime: Runtime, actor: User, now: datetime) -
     received = to_storage(parsed.received_at, tz) if parsed.received_at else now
     track = parsed.track or (Track.XINFANG if parsed.channel in service.XINFANG_CHANNELS else Track.HOTLINE)
     draft = _Draft(received_at=received, track=track, kind=parsed.kind, channel=parsed.channel, category=category,
-                   urgency=parsed.urgency)
+                   urgency=parsed.urgency, unit_code=parsed.unit_code)
     deadlines.set_initial(draft, runtime)
     anonymous = parsed.anonymous or not (parsed.complainant_name or parsed.complainant_phone)
     row = {

@@ -104,6 +104,8 @@ def map_row(cells: list[object], columns: ColumnMap, source: SourceSettings, set
     value = {field: (cells[i] if i < len(cells) else None) for field, i in columns.indexes.items()}
     data = {"channel": source.channel, "kind": source.kind, "source": source.name,
             "external_ref": to_text(value.get("external_ref"))[:100]}
+    if source.track:  # e.g. everything from the 信访信息系统 is formal 信访, whatever its channel
+        data["track"] = source.track
     if not data["external_ref"]:
         raise RowError("external_ref", gettext("缺少编号（{column}）", column=source.columns["external_ref"][0]))
     summary = to_text(value.get("summary"))

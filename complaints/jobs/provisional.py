@@ -24,7 +24,8 @@ def recompute_provisional(*, session: Session, runtime: Runtime, now: datetime) 
     An item whose deadlines come out the same is left alone; one that changed gets a history event
     naming each deadline's old and new value, so the handler sees why the date moved.
     """
-    horizon = runtime.clock.calendar.horizon()
+    horizon = min(runtime.clock_for(u.code).calendar.horizon() for u in runtime.settings.units) \
+        if runtime.settings.units else runtime.clock.calendar.horizon()
     query = select(Complaint).where(Complaint.is_open.is_(True), Complaint.due_provisional.is_(True))
     seen = fixed = 0
     last_id = 0
@@ -42,6 +43,7 @@ def recompute_provisional(*, session: Session, runtime: Runtime, now: datetime) 
                      if before[name] != getattr(item, name)}
             if not moved and item.due_provisional:
                 continue
+            moved["due_provisional"] = [True, item.due_provisional]
             note = gettext("工作日历已知至 {horizon}：暂定期限已按正式日历重算", horizon=horizon.isoformat())
             if item.due_provisional:
                 note = gettext("工作日历已知至 {horizon}：期限已重算，仍有部分落在日历之外（暂定）",

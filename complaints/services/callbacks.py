@@ -146,7 +146,7 @@ def _back_to_handler(ctx: StepContext) -> None:
     """重新办理 / 退回重办: the same handler, a fresh reply period; the callback rounds stay."""
     item = ctx.item
     profile = deadlines.profile_of(item, ctx.runtime)
-    item.reply_due_at, _ = deadlines.due_from(ctx.now, profile.reply, ctx.runtime)
+    deadlines.set_reply(item, ctx.now, profile.reply, ctx.runtime)
     item.closed_at, item.callback_resolved, item.satisfaction = None, None, None
     item.accepted_at, item.replied_at = ctx.now, None  # the new reply is due by the new deadline
     item.reopen_count += 1

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from complaints.clock import to_local, to_storage
 from complaints.models import Complaint, Event
 from complaints.runtime import Runtime
-from workflows.deadlines import Limit
+from workflows.deadlines import Limit, LimitUnit
 from workflows.lifecycle import Action
-from workflows.policy import Profile, initial_deadlines, stage_deadline
+from workflows.policy import Clock, Profile, initial_deadlines, stage_deadline
 from workflows.vocab import Status
 
 STORED = ("ack_due_at", "contact_due_at", "reply_due_at", "supervise_due_at")
@@ -21,60 +20,115 @@ def profile_of(item: Complaint, runtime: Runtime) -> Profile:
                                category=item.category, urgency=item.urgency)
 
 
+def clock_of(item: Complaint, runtime: Runtime) -> Clock:
+    """The clock of the item's unit (its calendar layers and office hours)."""
+    return runtime.clock_for(getattr(item, "unit_code", None))
+
+
 def set_initial(item: Complaint, runtime: Runtime) -> None:
-    """Deadlines counted from received_at, by the item's profile."""
+    """Deadlines counted from received_at, by the item's profile. A formal 信访 item's answer period runs
+    from 受理 (the 受理告知, Art 22–23): until that is issued, it is counted from the last day allowed for it."""
     tz = runtime.settings.app.timezone
-    found = initial_deadlines(to_local(item.received_at, tz), profile_of(item, runtime), runtime.clock)
+    profile, clock = profile_of(item, runtime), clock_of(item, runtime)
+    found = initial_deadlines(to_local(item.received_at, tz), profile, clock)
     item.ack_due_at = to_storage(found.acknowledge, tz)
     item.contact_due_at = to_storage(found.contact, tz)
-    item.reply_due_at = to_storage(found.reply, tz)
     item.due_provisional = found.provisional
+    start = item.received_at
+    if found.acknowledge is not None and getattr(item, "acknowledged_at", None) is None:
+        start = item.ack_due_at - timedelta(microseconds=1)  # 受理 at the latest on the 受理告知's last day
+    elif getattr(item, "acknowledged_at", None) is not None:
+        start = item.acknowledged_at
+    set_reply(item, start, profile.reply, runtime)
     refresh_stage(item, runtime)
+
+
+def set_reply(item: Complaint, start: datetime, limit: Limit, runtime: Runtime) -> None:
+    """The answer deadline `limit` after stored start; for calendar days, the unrolled last day is kept too."""
+    item.reply_due_at, provisional = due_from(start, limit, runtime, unit=getattr(item, "unit_code", None))
+    item.due_provisional = item.due_provisional or provisional
+    if limit.unit is LimitUnit.DAYS:
+        item.reply_period_end = local(start, runtime).date() + timedelta(days=int(limit.amount))
+    else:
+        item.reply_period_end = None
 
 
 def local(value: datetime | None, runtime: Runtime) -> datetime | None:
     return to_local(value, runtime.settings.app.timezone)
 
 
-def due_from(start: datetime, limit: Limit, runtime: Runtime) -> tuple[datetime, bool]:
-    """A stored (naive UTC) deadline `limit` after stored `start`."""
-    due, provisional = runtime.clock.due(local(start, runtime), limit)
+def due_from(start: datetime, limit: Limit, runtime: Runtime, *, unit: str | None = None) -> tuple[datetime, bool]:
+    """A stored deadline `limit` after stored `start`, on the unit's calendar."""
+    due, provisional = runtime.clock_for(unit).due(local(start, runtime), limit)
     return to_storage(due, runtime.settings.app.timezone), provisional
 
 
-def extend(item: Complaint, amount: Limit, runtime: Runtime) -> None:
-    due, provisional = runtime.clock.extend(local(item.reply_due_at, runtime), amount)
+def _days_end(item: Complaint, last: date, runtime: Runtime) -> None:
+    """The reply deadline from its unrolled last day: rolled forward once (民法典 Art 203)."""
+    item.reply_period_end = last
+    due, provisional = clock_of(item, runtime).days_end(last, local(item.reply_due_at, runtime))
     item.reply_due_at = to_storage(due, runtime.settings.app.timezone)
     item.due_provisional = item.due_provisional or provisional
 
 
+def extend(item: Complaint, amount: Limit, runtime: Runtime) -> None:
+    if item.reply_period_end is not None and amount.unit is LimitUnit.DAYS:
+        _days_end(item, item.reply_period_end + timedelta(days=int(amount.amount)), runtime)
+        return
+    due, provisional = clock_of(item, runtime).extend(local(item.reply_due_at, runtime), amount)
+    item.reply_due_at = to_storage(due, runtime.settings.app.timezone)
+    item.reply_period_end = None
+    item.due_provisional = item.due_provisional or provisional
+
+
 def resume(item: Complaint, resumed_at: datetime, runtime: Runtime) -> None:
-    """Add back the working time the item spent suspended (the clock was paused)."""
-    profile = profile_of(item, runtime)
+    """Add back the time the item spent suspended (the clock was paused). A calendar-day period moves its
+    unrolled last day by the paused days and is rolled forward once, after."""
+    profile, clock = profile_of(item, runtime), clock_of(item, runtime)
     tz = runtime.settings.app.timezone
     paused, now = local(item.suspended_at, runtime), local(resumed_at, runtime)
-    for name, unit in (("reply_due_at", profile.reply.unit), ("supervise_due_at", profile.reply.unit)):
-        due = getattr(item, name)
-        if due is not None and paused is not None:
-            setattr(item, name, to_storage(runtime.clock.resume(local(due, runtime), paused, now, unit), tz))
+    if paused is None:
+        return
+    if item.supervise_due_at is not None:
+        item.supervise_due_at = to_storage(clock.resume(local(item.supervise_due_at, runtime), paused, now,
+                                                        profile.reply.unit), tz)
+    if item.reply_due_at is None:
+        return
+    if item.reply_period_end is not None and profile.reply.unit is LimitUnit.DAYS:
+        _days_end(item, item.reply_period_end + (now.date() - paused.date()), runtime)
+    else:
+        item.reply_due_at = to_storage(clock.resume(local(item.reply_due_at, runtime), paused, now,
+                                                    profile.reply.unit), tz)
 
 
 def start_review(item: Complaint, requested_at: datetime, runtime: Runtime) -> None:
     """A 复查 runs against one deadline, its answer, from the request on."""
     item.ack_due_at = item.contact_due_at = item.supervise_due_at = None
-    item.reply_due_at, _ = due_from(requested_at, Limit.parse(runtime.settings.limits.review_answer), runtime)
+    set_reply(item, requested_at, Limit.parse(runtime.settings.limits.review_answer), runtime)
+    item.due_provisional = beyond_horizon(item, runtime)
+
+
+def acknowledge(item: Complaint, issued_at: datetime, runtime: Runtime) -> None:
+    """受理 (信访工作条例 Art 22–23): the written 受理告知 is issued; the answer period runs from it."""
+    item.acknowledged_at = issued_at
+    set_reply(item, issued_at, profile_of(item, runtime).reply, runtime)
     item.due_provisional = beyond_horizon(item, runtime)
 
 
 def refresh_stage(item: Complaint, runtime: Runtime) -> None:
-    """next_due_at / warn_at for the current stage: what the overdue and due-soon lists query."""
+    """next_due_at / warn_at for the current stage: what the overdue and due-soon lists query. A 受理告知 not
+    yet issued binds in every working stage (签收 does not meet it)."""
     status = Status(item.status)
-    item.next_due_at = stage_deadline(status, acknowledge=item.ack_due_at, contact=item.contact_due_at,
+    pending_ack = item.ack_due_at if getattr(item, "acknowledged_at", None) is None else None
+    item.next_due_at = stage_deadline(status, acknowledge=pending_ack, contact=item.contact_due_at,
                                       reply=item.reply_due_at, supervise=item.supervise_due_at)
+    if pending_ack is not None and status in (Status.ACCEPTED, Status.EXTENSION_REQUESTED,
+                                              Status.SENDBACK_REQUESTED):
+        item.next_due_at = min(d for d in (item.next_due_at, pending_ack) if d is not None)
     if item.next_due_at is None:
         item.warn_at = None
         return
-    warn = runtime.clock.warn(local(item.next_due_at, runtime), profile_of(item, runtime).warn_lead)
+    warn = clock_of(item, runtime).warn(local(item.next_due_at, runtime), profile_of(item, runtime).warn_lead)
     item.warn_at = to_storage(warn, runtime.settings.app.timezone)
 
 
@@ -87,12 +141,13 @@ def replay(item: Complaint, events: list[Event], runtime: Runtime) -> None:
     """
     set_initial(item, runtime)
     profile = profile_of(item, runtime)
+    unit = item.unit_code
     paused = None
     for event in sorted(events, key=lambda e: (e.at, e.id or 0)):
         changes = event.changes or {}
         match event.action:
             case Action.REASSIGN:
-                item.contact_due_at, _ = due_from(event.at, profile.contact, runtime)
+                item.contact_due_at, _ = due_from(event.at, profile.contact, runtime, unit=unit)
             case Action.APPROVE_EXTENSION if changes.get("extension"):
                 extend(item, Limit.parse(changes["extension"]), runtime)
             case Action.SUSPEND:
@@ -104,7 +159,7 @@ def replay(item: Complaint, events: list[Event], runtime: Runtime) -> None:
             case Action.SUPERVISE:
                 _replay_supervision(item, event, changes, runtime)
             case Action.REOPEN | Action.REDO:
-                item.reply_due_at, _ = due_from(event.at, profile.reply, runtime)
+                set_reply(item, event.at, profile.reply, runtime)
             case Action.CLOSE | Action.CLOSE_WITH_REASON:
                 item.supervise_due_at = None
             case Action.REQUEST_REVIEW:
@@ -115,18 +170,20 @@ def replay(item: Complaint, events: list[Event], runtime: Runtime) -> None:
 
 
 def _replay_supervision(item: Complaint, event: Event, changes: dict, runtime: Runtime) -> None:
+    unit = item.unit_code
     if changes.get("supervise_within"):  # a supervisor's 督办 with its period
-        item.supervise_due_at, _ = due_from(event.at, Limit.parse(changes["supervise_within"]), runtime)
+        item.supervise_due_at, _ = due_from(event.at, Limit.parse(changes["supervise_within"]), runtime, unit=unit)
     elif changes.get("automatic"):  # the SLA sweep's: the default period, unless one was already running
         if item.supervise_due_at is None:
             default = Limit.parse(runtime.settings.limits.supervise_default)
-            item.supervise_due_at, _ = due_from(event.at, default, runtime)
+            item.supervise_due_at, _ = due_from(event.at, default, runtime, unit=unit)
     elif isinstance(changes.get("supervise_due_at"), list) and changes["supervise_due_at"][1]:
         item.supervise_due_at = datetime.fromisoformat(changes["supervise_due_at"][1])
 
 
 def beyond_horizon(item: Complaint, runtime: Runtime) -> bool:
-    """A deadline past the end of the last day the calendar knows can only be an estimate."""
-    tz = ZoneInfo(runtime.settings.app.timezone)
-    end = datetime.combine(runtime.clock.calendar.horizon() + timedelta(days=1), time(0), tzinfo=tz)
-    return any(value is not None and local(value, runtime) > end for value in (getattr(item, n) for n in STORED))
+    """A deadline (or a start) in a year not every layer of the unit's calendar has declared is an estimate."""
+    calendar = clock_of(item, runtime).calendar
+    days = [(local(v, runtime) - timedelta(microseconds=1)).date() for v in (getattr(item, n) for n in STORED) if v]
+    days.append(local(item.received_at, runtime).date())
+    return not all(calendar.is_known(day) for day in days)

@@ -17,7 +17,7 @@ from complaints.services.people import check_unit
 from complaints.services.scope import sees_all_units
 from workflows.deadlines import Limit
 from workflows.lifecycle import Action
-from workflows.vocab import Kind, Outcome, Role, SendBackReason
+from workflows.vocab import Channel, Kind, Outcome, Role, SendBackReason, Track
 
 if TYPE_CHECKING:
     from complaints.services.transitions import StepContext
@@ -105,7 +105,7 @@ def _dispatch(ctx: StepContext) -> None:
 def _reassign(ctx: StepContext) -> None:
     _dispatch(ctx)
     profile = deadlines.profile_of(ctx.item, ctx.runtime)
-    ctx.item.contact_due_at, _ = deadlines.due_from(ctx.now, profile.contact, ctx.runtime)
+    ctx.item.contact_due_at, _ = deadlines.due_from(ctx.now, profile.contact, ctx.runtime, unit=ctx.item.unit_code)
     ctx.item.accepted_at = None
 
 
@@ -131,6 +131,8 @@ def _answer_now(ctx: StepContext) -> None:
     item = ctx.item
     if item.kind != Kind.QUESTION:
         raise InvalidInput(gettext("只有咨询类诉求可以即时答复办结"), field="action")
+    if not may_answer_now(item):
+        raise InvalidInput(gettext("来信、来访和信访事项须登记受理并书面答复，不能即时答复办结"), field="action")
     item.reply_text, item.outcome, item.replied_at = ctx.payload.text, "explain", ctx.now
     item.reply_template_id, item.closed_at = ctx.payload.template_id, ctx.now
     item.handler_id = item.handler_id or ctx.actor.id
@@ -220,7 +222,7 @@ def _resume(ctx: StepContext) -> None:
 
 def _supervise(ctx: StepContext) -> None:
     amount = _parse_amount(ctx.payload.due or ctx.runtime.settings.limits.supervise_default, "due")
-    ctx.item.supervise_due_at, _ = deadlines.due_from(ctx.now, amount, ctx.runtime)
+    ctx.item.supervise_due_at, _ = deadlines.due_from(ctx.now, amount, ctx.runtime, unit=ctx.item.unit_code)
     ctx.extra_changes["supervise_within"] = str(amount)  # so that the deadline can be recomputed
     ctx.note = ctx.payload.note
 
@@ -243,7 +245,8 @@ def _request_review(ctx: StepContext) -> None:
                            field="action")
     if item.replied_at is None:
         raise InvalidInput(gettext("该事项尚未出具处理意见，不能申请复查"), field="action")
-    last, _ = deadlines.due_from(_reply_received(ctx), Limit.parse(settings.limits.review_request), runtime)
+    last, _ = deadlines.due_from(_reply_received(ctx), Limit.parse(settings.limits.review_request), runtime,
+                                 unit=item.unit_code)
     if ctx.now > last:
         text = deadlines.local(last, runtime).strftime("%Y-%m-%d %H:%M")
         raise InvalidInput(gettext("已超过复查申请期限（收到处理意见后 {period}，截至 {last}）",
@@ -281,7 +284,7 @@ def offered(actions: list[Action], item: Complaint, settings, actor: User) -> li
         if not may_act_during_review(actor, item, action, settings):
             return False
         if action is Action.ANSWER_NOW:
-            return item.kind == Kind.QUESTION
+            return item.kind == Kind.QUESTION and may_answer_now(item)
         if action is Action.REQUEST_REVIEW:
             unit = settings.unit_map.get(item.unit_code)
             return item.track == "xinfang" and not item.review_round and unit is not None \
@@ -289,6 +292,12 @@ def offered(actions: list[Action], item: Complaint, settings, actor: User) -> li
         return callbacks.offerable(action, item, actor, settings)
 
     return [a for a in actions if fits(a)]
+
+
+def may_answer_now(item: Complaint) -> bool:
+    """即时答复 is for a question on the line: a letter, a visit or a formal 信访 item is registered and answered
+    in writing (信访工作条例 Art 22–23)."""
+    return item.channel not in (Channel.LETTER, Channel.VISIT) and item.track != Track.XINFANG
 
 
 def may_act_during_review(actor: User, item: Complaint, action: Action, settings) -> bool:

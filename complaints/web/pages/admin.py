@@ -1,9 +1,8 @@
-"""Admin pages: people and roles, routing rules, the calendar overlay, scheduler runs."""
+"""Admin pages: people and roles, routing rules, categories, scheduler runs (the calendar: pages/calendar.py)."""
 
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
@@ -11,8 +10,8 @@ from sqlmodel import select
 
 from complaints.clock import utcnow
 from complaints.errors import DomainError, Forbidden, InvalidInput
-from complaints.i18n import N_, gettext
-from complaints.models import CalendarEntry, CalendarYear, CategoryEdit, JobRun, RoutingRule, User
+from complaints.i18n import gettext
+from complaints.models import CategoryEdit, JobRun, RoutingRule, User
 from complaints.services import people
 from complaints.services.scope import sees_all_units
 from complaints.web import csrf
@@ -21,8 +20,6 @@ from complaints.web.render import page
 from workflows.vocab import Role
 
 router = APIRouter(prefix="/admin")
-ENTRY_KINDS = {"holiday": N_("法定节假日"), "makeup_workday": N_("调休上班"), "regional_holiday": N_("自治区节日"),
-               "workday": N_("人工设为工作日"), "dayoff": N_("人工设为休息日")}
 
 
 def _admin(user: User) -> None:
@@ -39,12 +36,10 @@ def _render(request, user, session, runtime, *, error=None, status_code=200, fla
     units = {u.code for u in _units_for(user, runtime)}
     users = session.exec(select(User).where(User.unit_code.in_(units)).order_by(User.unit_code, User.id)).all()
     rules = session.exec(select(RoutingRule).where(RoutingRule.unit_code.in_(units))).all()
-    entries = session.exec(select(CalendarEntry).order_by(CalendarEntry.day.desc()).limit(200)).all()
-    years = session.exec(select(CalendarYear).order_by(CalendarYear.year)).all()
     runs = session.exec(select(JobRun).order_by(JobRun.id.desc()).limit(30)).all()
-    return page(request, "admin.html", status_code=status_code, users=users, rules=rules, entries=entries,
-                years=years, runs=runs, units=_units_for(user, runtime), roles=[r.value for r in Role],
-                entry_kinds=ENTRY_KINDS, horizon=runtime.clock.calendar.horizon(), error=error,
+    return page(request, "admin.html", status_code=status_code, users=users, rules=rules, runs=runs,
+                units=_units_for(user, runtime), roles=[r.value for r in Role],
+                horizon=runtime.clock.calendar.horizon(), error=error,
                 flashes=flashes, names={u.id: u.name for u in users})
 
 
@@ -144,26 +139,4 @@ def edit_category(request: Request, code: str, form: PageForm, user: PageUser, s
         saved.append(edit)
         return "categories"
     after_commit(session, lambda: runtime.apply_category_edits(saved))  # the others within a minute
-    return _apply(request, form, user, session, runtime, change)
-
-
-@router.post("/calendar", dependencies=[Depends(csrf.verify)])
-def add_calendar_day(request: Request, form: PageForm, user: PageUser, session: PageSession,
-                     runtime: RuntimeDep):
-    def change(form):
-        try:
-            day = date.fromisoformat(str(form.get("day", "")))
-        except ValueError as exc:
-            raise InvalidInput(gettext("日期格式应为 YYYY-MM-DD"), field="day") from exc
-        kind = str(form.get("kind", ""))
-        if kind not in ENTRY_KINDS:
-            raise InvalidInput(gettext("未知的日期类型"), field="kind")
-        entry = session.get(CalendarEntry, day) or CalendarEntry(day=day, kind=kind)
-        entry.kind, entry.note, entry.created_by_id = kind, str(form.get("note", ""))[:200], user.id
-        entry.created_at = utcnow()  # other processes notice the change by this stamp
-        session.add(entry)
-        if form.get("declare_year") == "on" and not session.get(CalendarYear, day.year):
-            session.add(CalendarYear(year=day.year, note=gettext("管理员载入全年安排")))
-        return "calendar"
-    after_commit(session, runtime.reload_calendar)  # this process sees the new day at once; others within a minute
     return _apply(request, form, user, session, runtime, change)
