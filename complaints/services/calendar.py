@@ -3,14 +3,14 @@ correct or withdraw it (versioned and audited), and recompute the open items' de
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlmodel import Session, select
 
 from complaints.errors import Conflict, InvalidInput
 from complaints.i18n import gettext
-from complaints.models import AuditLog, CalendarDeclaration, Complaint, Event, Notification, User
+from complaints.models import AuditLog, CalendarDeclaration, CalendarOverride, Complaint, Event, Notification, User
 from complaints.runtime import Declared, Runtime, declared_of
 from complaints.services import deadlines
 from workflows.calendar import Source
@@ -187,11 +187,39 @@ def withdraw(*, session: Session, runtime: Runtime, actor: User, layer: str, yea
     return current
 
 
-def recompute(*, session: Session, runtime: Runtime, layer: str, year: int, now: datetime, note: str) -> int:
+def set_override(*, session: Session, runtime: Runtime, actor: User, unit_code: str, day: str, working: bool,
+                 reason: str, now: datetime) -> CalendarOverride:
+    """Set one day by hand for a unit ("" for all), audited; the open items it concerns are recomputed."""
+    if unit_code and unit_code not in runtime.settings.unit_map:
+        raise InvalidInput(gettext("未知单位：{unit}", unit=unit_code[:8]), field="unit_code")
+    try:
+        when = date.fromisoformat(day)
+    except ValueError as exc:
+        raise InvalidInput(gettext("日期格式应为 YYYY-MM-DD"), field="day") from exc
+    if len(reason.strip()) < 2:
+        raise InvalidInput(gettext("请写明依据（通知文号或原因）"), field="reason")
+    row = session.get(CalendarOverride, (unit_code, when)) or CalendarOverride(unit_code=unit_code, day=when,
+                                                                              working=working)
+    row.working, row.reason, row.created_by_id, row.created_at = working, reason.strip()[:200], actor.id, now
+    session.add(row)
+    session.add(AuditLog(actor_id=actor.id, at=now, action="calendar_override",
+                         detail={"unit": unit_code, "day": when.isoformat(), "working": working, "reason": row.reason}))
+    session.flush()
+    kept = [o for o in runtime.overrides if (o[0], o[1]) != (unit_code, when)]
+    after = replace(runtime.with_declarations(runtime.declarations), overrides=[*kept, (unit_code, when, working)])
+    note = gettext("{day} 已人工设为{kind}（{reason}）：期限按新日历重算", day=when.isoformat(), reason=row.reason,
+                   kind=gettext("工作日") if working else gettext("休息日"))
+    recompute(session=session, runtime=after, layer=NATIONAL, year=when.year, now=now, note=note,
+              units=[unit_code] if unit_code else None)
+    return row
+
+
+def recompute(*, session: Session, runtime: Runtime, layer: str, year: int, now: datetime, note: str,
+              units: list[str] | None = None) -> int:
     """Replay every affected open item on the new calendar; each one that moved gets a history event naming
     each deadline's old and new value, and its handler is told."""
     moved = 0
-    for item, history in _affected(session, runtime, layer, year):
+    for item, history in _affected(session, runtime, layer, year, units):
         before = _snapshot(item)
         deadlines.replay(item, history, runtime)
         move = _move(item, before)
@@ -211,11 +239,11 @@ def recompute(*, session: Session, runtime: Runtime, layer: str, year: int, now:
     return moved
 
 
-def _affected(session: Session, runtime: Runtime, layer: str, year: int):
+def _affected(session: Session, runtime: Runtime, layer: str, year: int, units: list[str] | None = None):
     """Open items of the units the layer applies to, each with its history, a batch at a time. Items whose
     dates all lie outside the year (by a margin for periods running into it) are left as stored."""
-    units = [u.code for u in runtime.settings.units if layer == NATIONAL
-             or layer in runtime.settings.calendar.layers_for(u.code)]
+    units = units or [u.code for u in runtime.settings.units if layer == NATIONAL
+                      or layer in runtime.settings.calendar.layers_for(u.code)]
     start, end = datetime(year - 1, 7, 1), datetime(year + 1, 1, 1)
     query = select(Complaint).where(Complaint.is_open.is_(True), Complaint.unit_code.in_(units))
     last_id = 0
