@@ -33,7 +33,8 @@ def _csrf(html: str) -> str:
 
 def _form(token: str, text: str, **extra) -> dict:
     return {"csrf_token": token, "layer": "national", "year": "2027",
-            "title": "国务院办公厅关于2027年部分节假日安排的通知", "number": "国办发明电〔2026〕9号", "published": "2026-11-12", "fmt": "lines", "schedule": text, **extra}
+            "title": "国务院办公厅关于2027年部分节假日安排的通知", "number": "国办发明电〔2026〕9号",
+            "published": "2026-11-12", "fmt": "lines", "schedule": text, **extra}
 
 
 def test_refused_previewed_confirmed_and_withdrawn(admin_web, session, make_user):
