@@ -49,12 +49,21 @@ def test_errors_go_to_stderr_with_nonzero_exit(cli):
 
 
 def test_calendar_commands(cli):
-    assert cli("calendar", "add-workdays", "2024-02-08", "3").output.strip() == "2024-02-19"
+    # 2024's regional days are not known: an estimate, flagged as such
+    assert cli("calendar", "add-workdays", "2024-02-08", "3").output.strip() == \
+        "2024-02-19（估算，暂定 — 2024 年未公布：xinjiang）"
     assert "调休上班" in cli("calendar", "is-workday", "2024-02-04").output
+    assert cli("calendar", "add-workdays", "2026-05-26", "5").output.strip() == "2026-06-05"
+    for day in ("2026-03-20", "2026-05-27"):
+        festival = cli("calendar", "is-workday", day, ok=False)
+        assert festival.exit_code == 1 and "自治区节日" in festival.output
+    estimated = cli("calendar", "add-workdays", "2026-12-28", "5").output
+    assert estimated.startswith("2027-01-05（估算") and "national、xinjiang" in estimated
     assert cli("calendar", "is-workday", "2025-02-04", ok=False).exit_code == 1
     unknown = cli("calendar", "is-workday", "2031-01-06", ok=False)
     assert unknown.exit_code == 2 and "不在已知工作日历范围内" in unknown.output
-    assert "工作日历已知至" in cli("calendar", "horizon").output
+    layers = cli("calendar", "horizon").output
+    assert "工作日历已知至" in layers and "未公布 2024" in layers and "2025-12-26" in layers
 
 
 def test_demo_then_overdue_list(cli):

@@ -19,7 +19,8 @@ from complaints.services.routing import has_role
 def calendar_horizon(*, session: Session, runtime: Runtime, now: datetime) -> dict[str, int]:
     tz = runtime.settings.app.timezone
     today = to_local(now, tz).date()
-    horizon = runtime.clock.calendar.horizon()
+    horizon = min((runtime.clock_for(u.code).calendar.horizon() for u in runtime.settings.units),
+                  default=runtime.clock.calendar.horizon())  # the unit whose layers end first
     days_left = (horizon - today).days
     if days_left > runtime.settings.calendar.horizon_warning_days:
         return {"days_left": days_left, "notified": 0}
