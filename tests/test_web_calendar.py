@@ -1,6 +1,8 @@
 """The calendar page: refusal, preview, confirm and withdraw of a year, through the forms."""
 
 import re
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
@@ -9,6 +11,7 @@ from test_api_client import app, client  # noqa: F401  (the app wired to the tes
 from complaints import auth
 from complaints.models import AuditLog, CalendarDeclaration
 
+TZ = ZoneInfo("Asia/Shanghai")
 NATIONAL_2027 = """2027-01-01 休 元旦
 2027-02-05~2027-02-11 休 春节
 2027-02-20 班 春节调休上班
@@ -77,3 +80,25 @@ def test_an_upload_is_read_and_others_are_refused(admin_web, client, session, ma
     _, other = auth.create_session(session=session, user=make_user("supervisor"), kind="browser")
     client.cookies.set(auth.SESSION_COOKIE, other)
     assert client.get("/admin/calendar").status_code == 403
+
+
+def test_a_written_notice_is_issued_from_the_item_page_and_printed(client, session, make_user, make_item):  # noqa: F811
+    supervisor = make_user("supervisor")
+    item = make_item(channel="letter")
+    _, token = auth.create_session(session=session, user=supervisor, kind="browser")
+    client.cookies.set(auth.SESSION_COOKIE, token)
+    page = client.get(f"/items/{item.tracking_no}").text
+    assert "出具受理告知书" in page and 'data-testid="acceptance-notice"' in page
+    done = client.post(f"/items/{item.tracking_no}/acceptance-notice", data={"csrf_token": _csrf(page)})
+    assert done.status_code == 200 and "信访事项受理告知书" in done.text and item.tracking_no in done.text
+    assert "王丽：" in done.text and "60日" in done.text
+    session.refresh(item)
+    assert item.acknowledged_at is not None
+    issued = item.acknowledged_at.astimezone(TZ).date()
+    # 60 days from 受理; the last day of an estimated year rolls forward too (Sat/Sun -> Mon)
+    last = (item.reply_due_at.astimezone(TZ) - timedelta(microseconds=1)).date()
+    assert last >= issued + timedelta(days=60) and (last - issued).days <= 63 and last.weekday() < 5
+    assert item.due_provisional  # it ends in 2027, which no layer has declared yet
+    again = client.post(f"/items/{item.tracking_no}/acceptance-notice", data={"csrf_token": _csrf(page)},
+                        follow_redirects=False)
+    assert again.status_code == 303 and "notice_error" in again.headers["location"]
