@@ -49,8 +49,8 @@ def is_workday(day: str, unit: str | None = UNIT) -> None:
     except CalendarUnknown as exc:
         fail(str(exc), code=2)
     name = view.day_name(when)
-    typer.echo(f"{day} {'是' if working else '不是'}工作日（{KIND_LABELS.get(kind, kind)}{'：' + name if name else ''}）"
-               f"{_estimated_note(calendar, when)}")
+    label = KIND_LABELS.get(kind, kind) + (f"：{name}" if name else "")
+    typer.echo(f"{day} {'是' if working else '不是'}工作日（{label}）{_estimated_note(calendar, when)}")
     raise typer.Exit(0 if working else 1)
 
 
