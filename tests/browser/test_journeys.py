@@ -148,16 +148,49 @@ def test_every_input_has_a_label(login, server):
     assert missing == {}
 
 
-def test_admin_adds_next_years_holiday(login, server):
+NATIONAL_2027 = """2027-01-01 休 元旦
+2027-02-05~2027-02-11 休 春节
+2027-02-20 班 春节调休上班
+2027-04-05 休 清明节
+2027-05-01~2027-05-05 休 劳动节
+2027-06-09 休 端午节
+2027-10-01~2027-10-07 休 国庆节
+"""
+
+
+def test_admin_declares_next_year_previews_confirms_and_withdraws(login, server):
     page = login("admin", "admin-pass-2026")
     page.goto(server + "/admin")
     shot(page, "10-admin")
-    page.get_by_label("日期", exact=True).fill("2027-01-01")
-    page.get_by_label("类型").select_option("holiday")
-    page.get_by_label("说明").fill("元旦")
-    page.get_by_label("该年全年安排已录入（扩展日历）").check()
-    page.get_by_role("button", name="添加").click()
-    assert "2027-12-31" in page.locator("#calendar").inner_text()
+    page.get_by_role("link", name="录入或更正全年安排").click()
+    assert "未公布（估算）" in page.get_by_test_id("layer-xinjiang-2024").inner_text()
+    assert "已公布" in page.get_by_test_id("layer-xinjiang-2026").inner_text()
+    page.get_by_label("日历层").select_option("national")
+    page.get_by_label("年份").fill("2027")
+    page.get_by_label("通知标题").fill("国务院办公厅关于2027年部分节假日安排的通知")
+    page.get_by_label("文号").fill("国办发明电〔2026〕9号")
+    page.get_by_label("全年安排").fill(NATIONAL_2027)  # 中秋节 left out
+    page.get_by_role("button", name="预览").click()
+    assert "中秋节" in page.get_by_test_id("calendar-error").inner_text()
+    assert page.get_by_test_id("confirm").count() == 0
+    page.get_by_label("全年安排").fill(NATIONAL_2027 + "2027-09-15 休 中秋节\n")
+    page.get_by_role("button", name="预览").click()
+    no_error(page)
+    assert "将调整期限的在办诉求" in page.get_by_test_id("moves-count").inner_text()
+    shot(page, "11-calendar-preview")
+    page.get_by_test_id("confirm").click()
+    no_error(page)
+    assert "国办发明电〔2026〕9号" in page.get_by_test_id("declared").inner_text()
+    assert "已公布" in page.get_by_test_id("layer-national-2027").inner_text()
+    assert "未公布（估算）" in page.get_by_test_id("layer-xinjiang-2027").inner_text()  # still provisional
+    shot(page, "12-calendar")
+    row = page.get_by_test_id("declared").locator("tr", has_text="国办发明电〔2026〕9号")
+    row.get_by_label("撤回原因").fill("文号录入有误")
+    row.get_by_role("button", name="撤回…").click()
+    page.get_by_test_id("confirm-withdraw").click()
+    no_error(page)
+    assert "已撤回：文号录入有误" in page.get_by_test_id("declared").inner_text()
+    assert "未公布（估算）" in page.get_by_test_id("layer-national-2027").inner_text()
 
 
 def test_supervisor_approves_an_extension_on_the_approvals_page(login, server):

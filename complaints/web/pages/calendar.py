@@ -49,7 +49,8 @@ def _render(request, user, session, runtime, *, status_code=200, error=None, pre
     return page(request, "admin_calendar.html", status_code=status_code, layers=_layers(runtime), years=years,
                 horizons=horizons, history=calendar_service.history_of(session=session), overrides=overrides,
                 error=error, preview=preview, form=form or {"year": today.year + 1, "fmt": "lines"},
-                formats=calendar_service.FORMATS, today=today)
+                formats=calendar_service.FORMATS, today=today,
+                labels={row["name"]: row["label"] for row in _layers(runtime)})
 
 
 @router.get("")
@@ -109,7 +110,8 @@ def preview_declaration(request: Request, user: PageUser, session: PageSession, 
         return _render(request, user, session, runtime, status_code=exc.http_status, error=exc, form=form)
     form["version"] = current.version if current else 0
     return _render(request, user, session, runtime, form=form,
-                   preview={"kind": "declare", "declaration": declaration, "moves": moves, "current": current})
+                   preview={"kind": "declare", "declaration": declaration, "moves": moves, "current": current,
+                            "label": calendar_service.layer_label(runtime, declaration.layer)})
 
 
 @router.post("/confirm", dependencies=[Depends(csrf.verify)])
@@ -144,7 +146,8 @@ def preview_withdrawal(request: Request, user: PageUser, session: PageSession, r
         error = exc if isinstance(exc, DomainError) else InvalidInput(gettext("年份应为四位数字"), field="year")
         return _render(request, user, session, runtime, status_code=error.http_status, error=error)
     return _render(request, user, session, runtime, preview={
-        "kind": "withdraw", "layer": layer, "year": int(year), "reason": reason, "moves": moves, "current": current})
+        "kind": "withdraw", "layer": layer, "year": int(year), "reason": reason, "moves": moves, "current": current,
+        "label": calendar_service.layer_label(runtime, layer)})
 
 
 @router.post("/withdraw", dependencies=[Depends(csrf.verify)])
