@@ -163,3 +163,15 @@ def test_a_letter_or_visit_cannot_be_answered_at_intake(session, runtime, make_u
             act(session=session, runtime=runtime, actor=operator, item=item, action="answer_now",
                 payload={"text": "报名时间为7月1日至7月10日"})
         assert item.status == "registered"
+
+
+def test_items_from_the_xinfang_system_are_formal_xinfang_whatever_their_channel(runtime):
+    from complaints.importing.mapping import ColumnMap, map_row
+
+    source = next(s for s in runtime.settings.sources if s.name == "xinfang")
+    online = source.model_copy(update={"channel": "web"})  # a deployment mapping 网上信访 to its own channel
+    header = ["信访件编号", "登记日期", "信访人", "联系电话", "责任单位", "内容摘要", "信访内容"]
+    row = ["XF-2026-1", "2026-06-03 10:00", "王丽", "13812345678", "阿图什市教育局", "反映共建费", "入学被收共建费"]
+    for configured in (source, online):
+        data = map_row(row, ColumnMap.from_header(header, configured), configured, runtime.settings)
+        assert data["track"] == "xinfang"
