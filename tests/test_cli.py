@@ -66,6 +66,24 @@ def test_calendar_commands(cli):
     assert "工作日历已知至" in layers and "未公布 2024" in layers and "2025-12-26" in layers
 
 
+def test_declare_a_year_preview_then_confirm_then_withdraw(cli, tmp_path):
+    schedule = tmp_path / "2027.txt"
+    schedule.write_text("2027-01-01 休 元旦\n2027-02-05~2027-02-11 休 春节\n2027-02-20 班 春节调休上班\n"
+                        "2027-04-05 休 清明节\n2027-05-01~2027-05-05 休 劳动节\n2027-06-09 休 端午节\n"
+                        "2027-10-01~2027-10-07 休 国庆节\n", encoding="utf-8")
+    args = ("calendar", "declare", schedule, "--year", "2027", "--title", "国务院办公厅关于2027年部分节假日安排的通知")
+    refused = cli(*args, ok=False)
+    assert refused.exit_code == 1 and "中秋节" in refused.output
+    schedule.write_text(schedule.read_text(encoding="utf-8") + "2027-09-15 休 中秋节\n", encoding="utf-8")
+    assert "未保存" in cli(*args).output and "已公布至 2026" in cli("calendar", "horizon").output
+    assert "第 1 版已确认" in cli(*args, "--confirm").output
+    assert "已公布至 2027" in cli("calendar", "horizon").output
+    assert cli("--as", "sup1", "calendar", "withdraw", "--layer", "national", "--year", "2027", "--reason", "有误",
+               "--confirm", ok=False).exit_code == 1  # only an admin
+    cli("calendar", "withdraw", "--layer", "national", "--year", "2027", "--reason", "文号有误", "--confirm")
+    assert "已公布至 2026" in cli("calendar", "horizon").output
+
+
 def test_demo_then_overdue_list(cli):
     assert "已载入演示数据" in cli("demo", "--items", "60").output
     overdue = cli("list", "--overdue").output

@@ -6,7 +6,7 @@ from datetime import date
 
 import typer
 
-from complaints.cli.common import fail, state
+from complaints.cli.common import domain_errors, fail, state
 from workflows.calendar import CalendarUnknown, WorkCalendar
 
 app = typer.Typer(help="工作日历（含调休、自治区节日与人工调整）", no_args_is_help=True)
@@ -99,3 +99,66 @@ def horizon() -> None:
         typer.secho(f"提醒：请在 {first_end.isoformat()} 之前录入 {first_end.year + 1} 年的放假与调休安排"
                     "（国务院办公厅通知及自治区通知），否则其后的期限均为估算（暂定）",
                     err=True, fg=typer.colors.YELLOW)
+
+
+@app.command("declare")
+def declare(path: str = typer.Argument(..., help="全年安排文件：逐行、CSV 或 TOML"),
+            layer: str = typer.Option("national", help="日历层：national 或区域层名（如 xinjiang）"),
+            year: int = typer.Option(..., help="年份"), title: str = typer.Option("", help="通知标题"),
+            number: str = typer.Option("", help="文号"), published: str = typer.Option("", help="发布日期 YYYY-MM-DD"),
+            fmt: str = typer.Option("", "--format", help="lines | csv | toml（默认按扩展名）"),
+            confirm: bool = typer.Option(False, "--confirm", help="确认录入（不加则只预览）")) -> None:
+    """录入或更正一年的全年安排：先预览哪些在办件的期限会变，加 --confirm 才生效（管理员）。"""
+    from pathlib import Path
+
+    from complaints.clock import utcnow
+    from complaints.services import calendar as calendar_service
+
+    file = Path(path)
+    if not file.is_file():
+        fail(f"找不到文件：{path}", code=2)
+    text = file.read_text(encoding="utf-8-sig")
+    fmt = fmt or {".csv": "csv", ".toml": "toml"}.get(file.suffix.lower(), "lines")
+    with state.session() as session, domain_errors():
+        actor = state.actor(session)
+        declaration = calendar_service.parse(runtime=state.runtime, layer=layer, year=year, text=text, fmt=fmt,
+                                             title=title, number=number,
+                                             published=_date(published) if published else None)
+        calendar_service.check(runtime=state.runtime, declaration=declaration)
+        if confirm:
+            row = calendar_service.confirm(session=session, runtime=state.runtime, actor=actor,
+                                           declaration=declaration, now=utcnow())
+            typer.echo(f"{layer} {year} 年全年安排第 {row.version} 版已确认；期限已按新日历重算")
+            return
+        _show_moves(calendar_service.preview(session=session, runtime=state.runtime, layer=layer, year=year,
+                                             declaration=declaration))
+        typer.echo("预览完毕，未保存：加 --confirm 确认录入")
+
+
+@app.command("withdraw")
+def withdraw(layer: str = typer.Option(...), year: int = typer.Option(...),
+             reason: str = typer.Option(..., help="撤回原因"),
+             confirm: bool = typer.Option(False, "--confirm", help="确认撤回（不加则只预览）")) -> None:
+    """撤回已确认的一年：该年内的期限重新按估算（暂定）（管理员）。"""
+    from complaints.clock import utcnow
+    from complaints.services import calendar as calendar_service
+
+    with state.session() as session, domain_errors():
+        actor = state.actor(session)
+        if confirm:
+            calendar_service.withdraw(session=session, runtime=state.runtime, actor=actor, layer=layer, year=year,
+                                      reason=reason, now=utcnow())
+            typer.echo(f"{layer} {year} 年全年安排已撤回")
+            return
+        _show_moves(calendar_service.preview(session=session, runtime=state.runtime, layer=layer, year=year,
+                                             declaration=None))
+        typer.echo("预览完毕，未保存：加 --confirm 确认撤回")
+
+
+def _show_moves(moves) -> None:
+    typer.echo(f"将调整期限的在办诉求：{len(moves)} 件")
+    for move in moves:
+        for name, (old, new) in move.changes.items():
+            typer.echo(f"  {move.item.tracking_no} {name}: {old} → {new}")
+        if not move.changes:
+            typer.echo(f"  {move.item.tracking_no}: 暂定 {move.provisional[0]} → {move.provisional[1]}")

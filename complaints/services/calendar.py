@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
-from complaints.errors import Conflict, InvalidInput
+from complaints.errors import Conflict, Forbidden, InvalidInput
 from complaints.i18n import gettext
 from complaints.models import AuditLog, CalendarDeclaration, CalendarOverride, Complaint, Event, Notification, User
 from complaints.runtime import Declared, Runtime, declared_of
@@ -133,9 +133,15 @@ def preview(*, session: Session, runtime: Runtime, layer: str, year: int,
     return moves
 
 
+def _require_admin(actor: User) -> None:
+    if "admin" not in actor.role_set:
+        raise Forbidden(gettext("只有管理员可以修改工作日历"))
+
+
 def confirm(*, session: Session, runtime: Runtime, actor: User, declaration: Declaration, now: datetime,
             expected_version: int | None = None) -> CalendarDeclaration:
     """Declare (or correct) a year: the earlier version is superseded, every moved item is recomputed."""
+    _require_admin(actor)
     check(runtime=runtime, declaration=declaration)
     current = active(session=session, layer=declaration.layer, year=declaration.year)
     if expected_version is not None and (current.version if current else 0) != expected_version:
@@ -169,6 +175,7 @@ def confirm(*, session: Session, runtime: Runtime, actor: User, declaration: Dec
 def withdraw(*, session: Session, runtime: Runtime, actor: User, layer: str, year: int, reason: str,
              now: datetime) -> CalendarDeclaration:
     """Withdraw a confirmed year: its deadlines turn provisional (estimated) again."""
+    _require_admin(actor)
     current = active(session=session, layer=layer, year=year)
     if current is None:
         raise InvalidInput(gettext("{year} 年没有已确认的安排可撤回", year=year), field="year")
@@ -190,6 +197,7 @@ def withdraw(*, session: Session, runtime: Runtime, actor: User, layer: str, yea
 def set_override(*, session: Session, runtime: Runtime, actor: User, unit_code: str, day: str, working: bool,
                  reason: str, now: datetime) -> CalendarOverride:
     """Set one day by hand for a unit ("" for all), audited; the open items it concerns are recomputed."""
+    _require_admin(actor)
     if unit_code and unit_code not in runtime.settings.unit_map:
         raise InvalidInput(gettext("未知单位：{unit}", unit=unit_code[:8]), field="unit_code")
     try:
