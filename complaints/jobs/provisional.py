@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from complaints.i18n import gettext
 from complaints.jobs.registry import every_minutes, job
-from complaints.models import Complaint, Event
+from complaints.models import Complaint, Event, Notification
 from complaints.runtime import Runtime
 from complaints.services import deadlines
 
@@ -51,6 +51,10 @@ def recompute_provisional(*, session: Session, runtime: Runtime, now: datetime) 
             session.add(Event(complaint=item, at=now, action="deadline_recomputed", from_status=item.status,
                               to_status=item.status, note=note,
                               changes=moved))
+            if item.handler_id is not None and len(moved) > 1:  # a date moved, not only the provisional mark
+                session.add(Notification(user_id=item.handler_id, complaint_id=item.id, kind="deadline_moved",
+                                         created_at=now, body=note,
+                                         subject=gettext("{no} 的办理期限已调整", no=item.tracking_no)))
             fixed += 1
         session.flush()
     return {"provisional": seen, "recomputed": fixed}
