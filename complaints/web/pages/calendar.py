@@ -16,7 +16,7 @@ from complaints.i18n import gettext
 from complaints.models import CalendarOverride, User
 from complaints.services import calendar as calendar_service
 from complaints.web import csrf
-from complaints.web.deps import PageSession, PageUser, RuntimeDep
+from complaints.web.deps import PageSession, PageUser, RuntimeDep, after_commit
 from complaints.web.render import page
 from workflows.vocab import Role
 
@@ -127,8 +127,7 @@ def confirm_declaration(request: Request, user: PageUser, session: PageSession, 
                                      now=utcnow(), expected_version=int(version) if version.isdigit() else None)
     except DomainError as exc:
         return _render(request, user, session, runtime, status_code=exc.http_status, error=exc, form=form)
-    session.commit()
-    runtime.reload_calendar()  # this process at once; the others within a minute (the stamp check)
+    after_commit(session, runtime.reload_calendar)  # this process at once; the others within a minute
     return RedirectResponse("/admin/calendar?done=declared", status_code=303)
 
 
@@ -160,8 +159,7 @@ def withdraw_declaration(request: Request, user: PageUser, session: PageSession,
                                       year=int(year) if year.isdigit() else 0, reason=reason, now=utcnow())
     except DomainError as exc:
         return _render(request, user, session, runtime, status_code=exc.http_status, error=exc)
-    session.commit()
-    runtime.reload_calendar()
+    after_commit(session, runtime.reload_calendar)
     return RedirectResponse("/admin/calendar?done=withdrawn", status_code=303)
 
 
@@ -176,6 +174,5 @@ def set_override(request: Request, user: PageUser, session: PageSession, runtime
                                           day=day, working=working == "1", reason=reason, now=utcnow())
     except DomainError as exc:
         return _render(request, user, session, runtime, status_code=exc.http_status, error=exc)
-    session.commit()
-    runtime.reload_calendar()
+    after_commit(session, runtime.reload_calendar)
     return RedirectResponse("/admin/calendar?done=override", status_code=303)

@@ -31,7 +31,6 @@ def issue_notice(request: Request, ref: str, user: PageUser, session: PageSessio
         session.refresh(item)
         return RedirectResponse(f"/items/{quote(item.tracking_no)}?notice_error={quote(exc.message[:200])}",
                                 status_code=303)
-    session.commit()
     return RedirectResponse(f"/items/{quote(item.tracking_no)}/acceptance-notice", status_code=303)
 
 
