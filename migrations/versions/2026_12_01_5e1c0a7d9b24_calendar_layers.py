@@ -2,7 +2,7 @@
 complaint.reply_period_end (the unrolled last day of a calendar-day period) and acknowledged_at (受理告知)
 
 Revision ID: 5e1c0a7d9b24
-Revises: b9d2f4a6c8e1
+Revises: b4d8f2a6c0e1
 Create Date: 2026-12-01 23:30:00
 """
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import sqlmodel
 from alembic import op
 
 revision = '5e1c0a7d9b24'
-down_revision = 'b9d2f4a6c8e1'
+down_revision = 'b4d8f2a6c0e1'
 branch_labels = None
 depends_on = None
 
