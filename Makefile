@@ -30,11 +30,12 @@ demo: install
 	@echo "登录 http://127.0.0.1:$(PORT)/  管理员 admin / $(ADMIN_PASSWORD)；演示账号如 ats_op、ats_h1、ats_sup / demo-pass-2026"
 	COMPLAINTS_DATABASE__URL=$(DEMO_DB) $(BIN)/complaints serve --port $(PORT)
 
-# Browser tests drive Debian's chromium; without fonts-noto-cjk Chinese renders as boxes. The annex
-# print check renders 附件1–3 through LibreOffice Calc (soffice) and reads them back with poppler's pdftotext.
+# Browser tests drive Debian's chromium; without fonts-noto-cjk Chinese renders as boxes (and letters
+# cannot be set). The annex print check renders 附件1–3 through LibreOffice Calc (soffice); the annex and
+# letter tests read the PDFs back with poppler's pdftotext.
 BROWSER_PACKAGES = chromium fonts-noto-cjk libreoffice-calc poppler-utils
 browser-deps:
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || \
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Serif CJK" || \
 	    ! command -v soffice >/dev/null || ! command -v pdftotext >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    (apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null 2>&1 || \

@@ -163,12 +163,21 @@ class _Item:
         outcome = self.rng.choices(OUTCOMES, weights=self.topic.outcomes)[0]
         if not self.later(4, 30 if self.rng.random() < 0.9 else 60):
             return
-        self.fire(handler, "reply", self.reply(outcome))
+        self.send(handler, supervisor, self.reply(outcome))
         if self.callback(outcome):
             if self.later(0.5, 8):
                 self.fire(handler, "close", {})
             return
         self.decide(handler, supervisor)
+
+    def send(self, handler: User, supervisor: User, reply: dict) -> None:
+        """The reply; a formal 信访 reply leaves only after the supervisor's 审签 (a few still wait for it)."""
+        if self.item.track != "xinfang":
+            self.fire(handler, "reply", reply)
+            return
+        self.fire(handler, "submit_reply", reply)
+        if self.later(0.5, 4):
+            self.fire(supervisor, "approve_reply", {"note": "同意"})
 
     def callback(self, outcome: str) -> bool:
         """The operator calls back; True when the handler may close."""
@@ -190,7 +199,7 @@ class _Item:
         if roll < 0.55:
             self.fire(supervisor, "redo", {"note": self.rng.choice(REDO)})
             if self.later(4, 20):
-                self.fire(handler, "reply", self.reply("support" if self.rng.random() < 0.6 else "explain"))
+                self.send(handler, supervisor, self.reply("support" if self.rng.random() < 0.6 else "explain"))
                 if self.callback("support") and self.later(0.5, 6):
                     self.fire(handler, "close", {})
             return

@@ -101,6 +101,9 @@ class Complaint(SQLModel, table=True):
     reply_text: str | None = Field(default=None, sa_column=Column(Text))
     reply_template_id: int | None = Field(default=None, foreign_key="replytemplate.id")
     outcome: str | None = Field(default=None, max_length=16)
+    reply_draft: str | None = Field(default=None, sa_column=Column(Text))  # awaiting 审签, or returned with comments
+    reply_approved_by_id: int | None = Field(default=None, foreign_key="user.id")  # who signed the sent reply off
+    reply_approved_at: datetime | None = None
     callback_resolved: bool | None = None
     satisfaction: str | None = Field(default=None, max_length=16)
     callback_note: str | None = Field(default=None, max_length=500)
@@ -179,6 +182,32 @@ class TrackingCounter(SQLModel, table=True):
     unit_code: str = Field(primary_key=True, max_length=8)
     year: int = Field(primary_key=True)
     value: int = 0
+
+
+class LetterCounter(SQLModel, table=True):
+    """Each unit's yearly sequence of letter numbers (文号 阿教信〔2026〕12号)."""
+
+    unit_code: str = Field(primary_key=True, max_length=8)
+    year: int = Field(primary_key=True)
+    value: int = 0
+
+
+class Letter(SQLModel, table=True):
+    """An official letter issued for an item: its 文号, and the text it was made from (kept unchanged)."""
+
+    __table_args__ = (UniqueConstraint("complaint_id", "kind", "source_event_id", name="uq_letter_source"),
+                      UniqueConstraint("unit_code", "year", "seq", name="uq_letter_number"))
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    kind: str = Field(max_length=16)  # acceptance | decision | review | hotline
+    source_event_id: int = Field(foreign_key="event.id")  # the event that recorded the text (受理, the sent reply)
+    unit_code: str = Field(max_length=8)
+    year: int
+    seq: int
+    doc_no: str = Field(max_length=40)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    issued_at: datetime = Field(default_factory=utcnow)
+    issued_by_id: int | None = Field(default=None, foreign_key="user.id")
 
 
 class CalendarDeclaration(SQLModel, table=True):

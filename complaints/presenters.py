@@ -38,7 +38,8 @@ def action_label(value: str) -> str:
                 "identity_erased": gettext("个人信息到期删除"),
                 "cooperation": gettext("协办"), "attach": gettext("上传附件"),
                 "view_attachment": gettext("查看保密件附件"),
-                "remove_attachment": gettext("删除附件")}.get(value, value)
+                "remove_attachment": gettext("删除附件"),
+                "issue_letter": gettext("出具文书")}.get(value, value)
 
 
 def local_text(value: datetime | None, tz: str, *, with_time: bool = True) -> str:

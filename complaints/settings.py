@@ -81,6 +81,7 @@ class Unit(BaseModel):
     level: Literal["prefecture", "county"] = "county"
     hotline: str = ""
     report_line: str = ""
+    doc_prefix: str = Field(default="", max_length=12)  # 发文机关代字 of its letters' 文号, e.g. 阿教信
 
 
 class Category(BaseModel):
@@ -195,6 +196,13 @@ def default_sources() -> list[SourceSettings]:
                                 "unit_code": ["回复单位"], "summary": ["留言标题"], "details": ["留言内容"]},
                        **common),
     ]
+
+
+class ReplySettings(BaseModel):
+    """Replies: which need a supervisor's 审签 besides formal 信访, and where complainants read them."""
+
+    signoff_categories: list[str] = []  # category codes whose replies a supervisor signs off
+    status_url: str = Field(default="", max_length=40)  # the public /status page as the SMS names it
 
 
 class RoutingSettings(BaseModel):
@@ -376,6 +384,7 @@ class Settings(BaseSettings):
     platform: PlatformSettings = PlatformSettings()
     attachments: AttachmentSettings = AttachmentSettings()
     callbacks: CallbackSettings = CallbackSettings()
+    replies: ReplySettings = ReplySettings()
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,

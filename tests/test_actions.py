@@ -173,7 +173,8 @@ def test_supervise_sets_its_own_deadline_and_reopen_after_dissatisfaction(sessio
     fire(session, runtime, supervisor, item, "supervise", note="请于两个工作日内答复", due="2 workdays")
     assert local(item.supervise_due_at) == datetime(2026, 6, 6)
     assert item.next_due_at == item.supervise_due_at  # earlier than the reply deadline
-    fire(session, runtime, handler, item, "reply", text="经核实已处理完毕，请知悉。", outcome="explain")
+    fire(session, runtime, handler, item, "reply", text="经核实已处理完毕，请知悉。", outcome="explain",
+         handling_notes="电话核实", result_text="已解释政策")
     fire(session, runtime, staff["operator"], item, "callback", resolved=False, satisfaction="dissatisfied",
          note="不认可")
     with pytest.raises(InvalidInput):  # after 不满意 the supervisor decides, with a reason: 退回重办

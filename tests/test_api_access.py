@@ -91,6 +91,9 @@ EXPECTED: dict[str, dict[tuple[str, str], int]] = {
     "redo": decided("supervisor"),
     "close_with_reason": decided("supervisor"),
     "escalate": {**decided("supervisor"), ("supervisor", "prefecture"): 422},
+    "submit_reply": decided("handler"),
+    "approve_reply": decided("supervisor"),
+    "return_reply": decided("supervisor"),
     # /api/people: the colleague is a handler of ATS; admins of ATS and of the prefecture manage them
     "people": decided(*ROLES, seen=SEES_PERSON),
     "person": decided(*ROLES, seen=SEES_PERSON),
@@ -138,6 +141,8 @@ STATE = {
     "approve_send_back": "sendback_requested", "refuse_send_back": "sendback_requested",
     "approve_extension": "extension_requested", "refuse_extension": "extension_requested",
     "resume": "suspended", "callback": "replied", "close": "visited", "reopen": "visited",
+    "submit_reply": "accepted",
+    "approve_reply": "reply_pending_approval", "return_reply": "reply_pending_approval",
     "cooperation": "dispatched", "add_cooperation": "dispatched", "answer_cooperation": "dispatched",
     "upload_attachment": "dispatched", "attachments": "dispatched", "download_attachment": "dispatched",
     "remove_attachment": "dispatched",
@@ -152,9 +157,12 @@ PATHS = {
     "visited": ("dispatch", "accept", "reply", "callback"),
     "unhappy": ("dispatch", "accept", "reply", "callback"),  # called back 不满意
     "closed": ("dispatch", "accept", "reply", "callback", "close"),
+    "reply_pending_approval": ("dispatch", "accept", "submit_reply"),
 }
 UNHAPPY = {"resolved": False, "satisfaction": "dissatisfied"}
-FIRED_BY = {"dispatch": "supervisor", "callback": "operator"}  # the rest: the assigned handler
+SIGNED_OFF = {"reply": ("submit_reply", "approve_reply")}  # a formal 信访 reply leaves after 审签
+# the rest: the assigned handler
+FIRED_BY = {"dispatch": "supervisor", "callback": "operator", "approve_reply": "supervisor"}
 # what an endpoint's item is, besides a complaint by phone
 ITEM_FIELDS = {
     "answer_now": {"kind": "question", "category": "consultation", "summary": "请问一年级报名什么时候开始"},
@@ -166,13 +174,17 @@ ACTIONS = [name for name in EXPECTED if name in STATE and name not in (
     "answer_cooperation", "upload_attachment", "attachments", "download_attachment", "remove_attachment")]
 
 
+REPLY = {"text": "经核实，学校已退还所收费用并作出书面检查。", "outcome": "support", "handling_notes": "到校核实",
+         "result_text": "学校已退费"}
+
+
 def _payload(action: str, ctx) -> dict:
     """A valid payload for each action."""
     return {
         "answer_now": {"text": "今年一年级网上报名为7月1日至7月10日。"},
         "dispatch": {"handler_id": ctx.handler.id},
         "accept": {"note": "已电话联系诉求人"},
-        "reply": {"text": "经核实，学校已退还所收费用并作出书面检查。", "outcome": "support"},
+        "reply": REPLY, "submit_reply": REPLY, "approve_reply": {}, "return_reply": {"note": "请补充调查核实情况"},
         "callback": {"resolved": True, "satisfaction": "satisfied"},
         "close": {"result_text": "已退费"},
         "send_back": {"reason": "outside_remit", "note": "属于人社部门职责"},
@@ -350,7 +362,10 @@ def build(make_user, make_item, session, runtime):
             ctx.earlier = make_item(actor=ctx.operator)
         ctx.item = item = make_item(actor=ctx.operator, **ITEM_FIELDS.get(endpoint, {}))
         session.flush()
-        for action in PATHS[status]:
+        path = PATHS[status]
+        if item.track == "xinfang":
+            path = [step for action in path for step in SIGNED_OFF.get(action, (action,))]
+        for action in path:
             by = {"supervisor": ctx.supervisor, "operator": ctx.operator}.get(FIRED_BY.get(action), ctx.handler)
             payload = UNHAPPY if (status, action) == ("unhappy", "callback") else _payload(action, ctx)
             act(session=session, runtime=runtime, actor=by, item=item, action=action, payload=payload)
@@ -416,6 +431,7 @@ def test_every_api_endpoint_is_in_the_matrix(app):
 
 
 ASSIGNEE_ONLY = {"accept": "dispatched", "send_back": "dispatched", "reply": "accepted",
+                 "submit_reply": "accepted",
                  "request_extension": "accepted", "suspend": "accepted", "resume": "suspended", "close": "visited"}
 
 

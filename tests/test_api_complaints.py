@@ -131,7 +131,8 @@ def test_the_whole_lifecycle_over_http_with_if_match(client, bearer, make_user, 
     steps = [
         (supervisor, "dispatch", {"handler_id": handler.id}),
         (handler, "accept", {"note": "已电话联系家长"}),
-        (handler, "reply", {"text": "经核查，该校已退还所收费用，并对相关人员进行了批评教育。", "outcome": "support"}),
+        (handler, "reply", {"text": "经核查，该校已退还所收费用，并对相关人员进行了批评教育。", "outcome": "support",
+                            "handling_notes": "到校核查", "result_text": "学校已退费"}),
         (supervisor, "callback", {"resolved": True, "satisfaction": "satisfied"}),
         (handler, "close", {}),
     ]

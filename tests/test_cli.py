@@ -96,7 +96,8 @@ def test_ledger_export_writes_the_annex_workbook(cli, tmp_path):
     tracking = cli("--as", "op1", "register", "--summary", "反映学校收取共建费", "--unit", "ATS").output.strip()
     cli("--as", "sup1", "assign", tracking, "h1")
     cli("--as", "h1", "act", tracking, "accept")
-    cli("--as", "h1", "act", tracking, "reply", "-d", '{"text": "经核实已责令学校退费。", "outcome": "support"}')
+    cli("--as", "h1", "act", tracking, "reply", "-d", '{"text": "经核实已责令学校退费。", "outcome": "support", '
+        '"handling_notes": "到校核查", "result_text": "学校已退费"}')
     cli("--as", "op1", "act", tracking, "callback", "-d", '{"resolved": true, "satisfaction": "satisfied"}')
     cli("--as", "h1", "act", tracking, "close")
     target = tmp_path / "附件2.xlsx"

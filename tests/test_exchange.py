@@ -167,7 +167,8 @@ def test_push_registers_once_and_pull_shows_progress(platform_client, session, r
     progress = client.get("/api/platform/items/GD20260603001", headers=auth).json()
     assert progress["stage"] == "签收" and progress["status"] == "accepted" and progress["reply_text"] is None
     act(session=session, runtime=runtime, actor=handler, item=item, action="reply",
-        payload={"text": "经核查，学校已退还所收费用。", "outcome": "support", "handling_notes": "约谈校长，责令退费"})
+        payload={"text": "经核查，学校已退还所收费用。", "outcome": "support", "handling_notes": "约谈校长，责令退费",
+                 "result_text": "学校已退费"})
     progress = client.get("/api/platform/items/GD20260603001", headers=auth).json()
     assert progress["stage"] == "反馈" and progress["handling_notes"] == "约谈校长，责令退费"
     assert progress["reply_text"].startswith("经核查")

@@ -25,6 +25,10 @@ EXPECTED = {
     (S.ACCEPTED, A.REQUEST_EXTENSION): (S.EXTENSION_REQUESTED, {HA}, True),
     (S.ACCEPTED, A.SUSPEND): (S.SUSPENDED, {HA}, True),
     (S.ACCEPTED, A.REPLY): (S.REPLIED, {HA}, True),
+    (S.ACCEPTED, A.SUBMIT_REPLY): (S.REPLY_PENDING_APPROVAL, {HA}, True),
+    (S.REPLY_PENDING_APPROVAL, A.APPROVE_REPLY): (S.REPLIED, {SU}, False),
+    (S.REPLY_PENDING_APPROVAL, A.RETURN_REPLY): (S.ACCEPTED, {SU}, False),
+    (S.REPLY_PENDING_APPROVAL, A.SUPERVISE): (SAME, {SU}, False),
     (S.ACCEPTED, A.REASSIGN): (S.DISPATCHED, {SU}, False),
     (S.ACCEPTED, A.MARK_DUPLICATE): (S.DUPLICATE, {OP, SU}, False),
     (S.ACCEPTED, A.SUPERVISE): (SAME, {SU}, False),
@@ -98,6 +102,6 @@ def test_only_the_assigned_handler_replies():
 
 def test_allowed_actions_for_a_role():
     assert set(allowed_actions(S.ACCEPTED, {HA}, is_assignee=True)) == {
-        A.SEND_BACK, A.REQUEST_EXTENSION, A.SUSPEND, A.REPLY, A.NOTE}
+        A.SEND_BACK, A.REQUEST_EXTENSION, A.SUSPEND, A.REPLY, A.SUBMIT_REPLY, A.NOTE}
     assert set(allowed_actions(S.ACCEPTED, {HA}, is_assignee=False)) == {A.NOTE}
     assert set(allowed_actions(S.CLOSED, {OP})) == {A.REQUEST_REVIEW, A.NOTE}  # an operator logs a 复查 request

@@ -94,7 +94,8 @@ def test_reply_texts_at_once_and_invites_the_callback_a_day_later_unless_it_came
         payload={"handler_id": handler.id})
     act(session=session, runtime=runtime, actor=handler, item=item, action="accept")
     act(session=session, runtime=runtime, actor=handler, item=item, action="reply",
-        payload={"text": "经核查，学校已退还所收费用。", "outcome": "support"})
+        payload={"text": "经核查，学校已退还所收费用。", "outcome": "support", "handling_notes": "约谈校长",
+                 "result_text": "学校已退费"})
     registered, replied, callback = texts(session, item)
     assert (replied.purpose, callback.purpose) == ("sms_replied", "sms_callback")
     assert callback.next_attempt_at - replied.next_attempt_at == timedelta(hours=24)
@@ -176,3 +177,18 @@ def test_a_wrong_secret_is_refused_by_the_provider(session, sms, providers):
     (text,) = texts(session, register(session, runtime))
     deliver_outside(session=session, runtime=runtime, now=datetime.now(UTC))
     assert text.status == "failed" and "SignatureDoesNotMatch" in text.last_error
+
+
+def test_a_reply_that_needs_signoff_texts_the_complainant_when_it_is_signed_off(session, sms, make_user):
+    runtime = sms()
+    item = register(session, runtime, sms_consent=True, channel="letter")
+    supervisor, handler = make_user("supervisor"), make_user("handler")
+    act(session=session, runtime=runtime, actor=supervisor, item=item, action="dispatch",
+        payload={"handler_id": handler.id})
+    act(session=session, runtime=runtime, actor=handler, item=item, action="accept")
+    act(session=session, runtime=runtime, actor=handler, item=item, action="submit_reply",
+        payload={"text": "经核查，学校已退还所收费用。", "outcome": "support", "handling_notes": "约谈校长",
+                 "result_text": "学校已退费"})
+    assert [m.purpose for m in texts(session, item)] == ["sms_registered"]  # nothing has left yet
+    act(session=session, runtime=runtime, actor=supervisor, item=item, action="approve_reply")
+    assert [m.purpose for m in texts(session, item)] == ["sms_registered", "sms_replied", "sms_callback"]

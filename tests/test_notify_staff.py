@@ -84,7 +84,8 @@ def test_send_back_decision_tells_whoever_asked(working, session, runtime, decis
 def test_dissatisfied_callback_tells_the_handler_and_satisfied_does_not(working, session, runtime, make_user):
     item, supervisor, handler = working
     act(session=session, runtime=runtime, actor=handler, item=item, action="reply",
-        payload={"text": "经核查，学校已退还所收费用。", "outcome": "support"})
+        payload={"text": "经核查，学校已退还所收费用。", "outcome": "support", "handling_notes": "约谈校长",
+                 "result_text": "学校已退费"})
     act(session=session, runtime=runtime, actor=make_user("operator"), item=item, action="callback",
         payload={"resolved": False, "satisfaction": "dissatisfied", "note": "家长认为未退全"})
     (note,) = notices(session, handler, "dissatisfied")

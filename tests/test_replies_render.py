@@ -21,6 +21,7 @@ from complaints.replies import (
     available_locales,
     check_all,
     check_source,
+    prompts_in,
     render,
 )
 from complaints.replies.render import MAX_OUTPUT_CHARS, TEMPLATE_ROOT, _context, _environment, _resolve, _run
@@ -117,9 +118,9 @@ def test_consultation_instant_answer_needs_only_a_short_answer():
         "　　今年小学一年级报名时间为6月10日至6月20日，请登录招生平台报名。\n"
         "　　如仍有疑问，请拨打阿克陶县教育局招生咨询电话0908-5727021。感谢您对义务教育招生入学工作的关心和支持！\n"
         "\n阿克陶县教育局\n2026年6月3日")
-    with pytest.raises(MissingVariable) as caught:
-        render(category="consultation", locale="zh_Hans", variables={**variables, "instant": True})
-    assert caught.value.name == "answer"
+    # without an answer the handler is shown where to write it, and the reply cannot be sent like that
+    unanswered = render(category="consultation", locale="zh_Hans", variables={**variables, "instant": True})
+    assert "　　【请填写答复要点】\n" in unanswered and prompts_in(unanswered) == ["请填写答复要点"]
 
 
 @pytest.mark.parametrize("is_xinfang", [False, True])
@@ -166,10 +167,10 @@ def test_locales_and_missing_templates():
 
 
 def test_variables_are_checked():
-    with pytest.raises(MissingVariable, match="verified_facts") as caught:
+    with pytest.raises(MissingVariable, match="summary") as caught:
         render(category="zone", locale="zh_Hans", variables={k: v for k, v in sample().items()
-                                                              if k != "verified_facts"})
-    assert caught.value.name == "verified_facts"
+                                                              if k != "summary"})
+    assert caught.value.name == "summary"
     with pytest.raises(MissingVariable, match="unit_hotline"):
         render(category="zone", locale="zh_Hans", variables=sample(unit_hotline=None))
     with pytest.raises(TemplateProblem, match="unknown variable 'config'"):

@@ -52,9 +52,11 @@ def test_handler_replies_from_the_standard_reply_and_the_text_is_kept(session, r
     draft = replies.draft_reply(session=session, runtime=runtime, actor=handler, item=item)
     assert "已收悉" in draft["text"] and "阿图什市教育局" in draft["text"] and "0908-4223232" in draft["text"]
     assert "2026年6月3日" in draft["text"] and "李承办" in draft["text"]
-    sent = draft["text"].replace("（请填写调查核实情况）", "经核实，该校已退还费用。")
+    sent = draft["text"].replace("【请填写调查核实情况】", "经核实，该校已退还费用。").replace(
+        "【请填写电话沟通情况】", "您对处理结果表示满意")
     act(session=session, runtime=runtime, actor=handler, item=item, action="reply",
-        payload={"text": sent, "outcome": "support", "template_id": draft["template_id"]})
+        payload={"text": sent, "outcome": "explain", "template_id": draft["template_id"],
+                 "handling_notes": "承办人到校核实", "result_text": "学校已退还费用"})
     event = session.exec(select(Event).where(Event.complaint_id == item.id, Event.action == "reply")).one()
     assert event.changes["reply_text"] == sent and event.actor_id == handler.id
 

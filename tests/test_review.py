@@ -36,15 +36,25 @@ def handled(session, runtime, staff, channel="letter", unit="ATS"):
                             data={"channel": channel, "kind": "complaint", "unit_code": unit, "category": "fees",
                                   "summary": "来信反映学校收取共建费", "received_at": T0,
                                   "complainant_name": "王丽", "complainant_phone": "13812345678"})
-    steps = [("supervisor", "dispatch", {"handler_id": staff["handler"].id}), ("handler", "accept", {}),
-             ("handler", "reply", {"text": "经核实，学校未收取共建费。", "outcome": "reject"}),
-             ("operator", "callback", {"resolved": False, "satisfaction": "dissatisfied"}),
+    steps = [(6, "supervisor", "dispatch", {"handler_id": staff["handler"].id}), (7, "handler", "accept", {}),
+             *((8, who, action, payload) for who, action, payload in reply_steps(
+                 "handler", {"text": "经核实，学校未收取共建费。", "outcome": "reject"}, item.track == "xinfang")),
+             (9, "operator", "callback", {"resolved": False, "satisfaction": "dissatisfied"}),
              # after 不满意 the handler cannot close: the supervisor closes with the reason
-             ("supervisor", "close_with_reason", {"reason": "explained", "note": "已向信访人解释政策，信访人仍不认可"})]
-    for day, (who, action, payload) in enumerate(steps, start=6):
+             (10, "supervisor", "close_with_reason",
+              {"reason": "explained", "note": "已向信访人解释政策，信访人仍不认可"})]
+    for day, who, action, payload in steps:
         act(session=session, runtime=runtime, actor=staff[who], item=item, action=action, payload=payload,
             now=T0 + timedelta(days=day))
     return item
+
+
+def reply_steps(who: str, payload: dict, xinfang: bool, approver: str = "supervisor") -> list:
+    """The reply's steps: a formal 信访 reply is submitted and signed off (审签) by a supervisor."""
+    full = {**payload, "handling_notes": "调阅学校收费账目并约谈校长", "result_text": payload["text"]}
+    if not xinfang:
+        return [(who, "reply", full)]
+    return [(who, "submit_reply", full), (approver, "approve_reply", {})]
 
 
 def review(session, runtime, staff, item, days_after_reply, who="operator"):
@@ -79,8 +89,8 @@ def test_a_review_goes_up_to_the_prefecture_with_30_days_to_answer(session, runt
     draft = replies.draft_reply(session=session, runtime=runtime, item=item, actor=staff["kz_handler"])["text"]
     assert draft.startswith("信访事项复查意见书") and "请求复核" in draft
     assert "复查机关的上一级机关" in draft and "提出复查申请" not in draft
-    for who, action, payload in (("kz_handler", "reply", {"text": "经复查，撤销原处理意见，责令学校退费。",
-                                                          "outcome": "support"}),
+    for who, action, payload in (*reply_steps("kz_handler", {"text": "经复查，撤销原处理意见，责令学校退费。",
+                                                         "outcome": "support"}, True, "kz_supervisor"),
                                  ("kz_operator", "callback", {"resolved": True, "satisfaction": "satisfied"}),
                                  ("kz_handler", "close", {})):
         act(session=session, runtime=runtime, actor=staff[who], item=item, action=action, payload=payload, now=when)
@@ -119,8 +129,8 @@ def test_reviews_the_rules_do_not_allow_are_refused_and_change_nothing(session, 
         review(session, runtime, staff, item, days_after_reply=3)
         for who, action, payload in (("kz_supervisor", "dispatch", {"handler_id": staff["kz_handler"].id}),
                                      ("kz_handler", "accept", {}),
-                                     ("kz_handler", "reply",
-                                      {"text": "经复查，维持原处理意见，不予支持。", "outcome": "reject"}),
+                                     *reply_steps("kz_handler", {"text": "经复查，维持原处理意见，不予支持。",
+                                                             "outcome": "reject"}, True, "kz_supervisor"),
                                      ("kz_operator", "callback",
                                       {"resolved": False, "satisfaction": "dissatisfied"}),
                                      ("kz_supervisor", "close_with_reason",

@@ -13,7 +13,8 @@ from complaints.settings import CallbackSettings
 
 TZ = ZoneInfo("Asia/Shanghai")
 JUNE, JULY = (date(2026, 6, 1), date(2026, 6, 30)), (date(2026, 7, 1), date(2026, 7, 31))
-REPLY = {"text": "经核实已按政策处理完毕。", "outcome": "explain"}
+REPLY = {"text": "经核实已按政策处理完毕。", "outcome": "explain", "handling_notes": "电话核实",
+         "result_text": "已解释政策"}
 HAPPY = {"resolved": True, "satisfaction": "satisfied"}
 UNHAPPY = {"resolved": False, "satisfaction": "dissatisfied"}
 

@@ -32,6 +32,11 @@ def csrf_of(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
+def composed(html: str) -> str:
+    """The text the reply composer starts from."""
+    return re.search(r'<textarea id="reply-text" name="text"[^>]*>([^<]*)</textarea>', html).group(1)
+
+
 @pytest.mark.parametrize("role", sorted(PAGES))
 def test_pages_render_for_their_roles(role, browser_as, make_user, make_item):
     make_item()
@@ -109,9 +114,10 @@ def test_handler_replies_from_the_composer(browser_as, make_user, make_item, ses
         act(session=session, runtime=runtime, actor=actor, item=item, action=action, payload=payload)
     session.flush()
     web = browser_as(handler)
-    page = web.get(f"/items/{item.tracking_no}").text
+    page = web.get(f"/items/{item.tracking_no}?reply_outcome=support").text
     assert "已载入“违规收费”统一答复口径" in page
-    text = re.search(r'name="text" rows="14" required dir="auto">([^<]+)</textarea>', page).group(1)
+    text = composed(page).replace("【请填写调查核实情况】", "经核实，学校已全额退费。").replace(
+        "【请填写电话沟通情况】", "您表示满意")
     response = web.post(f"/items/{item.tracking_no}/act/reply", follow_redirects=False,
                         data={"csrf_token": csrf_of(page), "version": str(item.version), "text": text,
                               "outcome": "support", "handling_notes": "到校核查", "result_text": "已退费",
@@ -147,8 +153,8 @@ def test_reply_composer_in_uyghur(browser_as, make_user, make_item, session, run
     for actor, action, payload in [(supervisor, "dispatch", {"handler_id": handler.id}), (handler, "accept", {})]:
         act(session=session, runtime=runtime, actor=actor, item=item, action=action, payload=payload)
     session.flush()
-    page = browser_as(handler).get(f"/items/{item.tracking_no}?reply_locale=ug").text
-    text = re.search(r'name="text" rows="14" required dir="auto">([^<]+)</textarea>', page).group(1)
+    page = browser_as(handler).get(f"/items/{item.tracking_no}?reply_locale=ug&reply_outcome=explain").text
+    text = composed(page)
     assert any("\u0600" <= ch <= "\u06ff" for ch in text)
 
 
@@ -206,3 +212,26 @@ def test_supervisor_writes_the_checklist_on_its_page_with_history(browser_as, ma
     assert "已落实，无问题" in again.text and "检查结论：已落实<" in again.text.replace("\n", "")
     other = web.get("/ledgers/checklist?start=2026-01-01&end=2026-03-31")
     assert "印发《划片招生方案》" not in other.text  # another reporting period
+
+
+def test_supervisor_signs_off_a_formal_reply_on_the_approvals_page(browser_as, make_user, make_item, session,
+                                                                   runtime):
+    supervisor, handler = make_user("supervisor"), make_user("handler", name="李承办")
+    item = make_item(channel="letter", summary="来信反映学校收取资料费")
+    for actor, action, payload in [(supervisor, "dispatch", {"handler_id": handler.id}), (handler, "accept", {}),
+                                   (handler, "submit_reply", {"text": "经核实，学校未收取资料费，请知悉。",
+                                                              "outcome": "reject", "handling_notes": "到校核查",
+                                                              "result_text": "未发现收费"})]:
+        act(session=session, runtime=runtime, actor=actor, item=item, action=action, payload=payload)
+    session.flush()
+    web = browser_as(supervisor)
+    page = web.get("/approvals").text
+    assert "答复待审签" in page and item.tracking_no in page and "经核实，学校未收取资料费，请知悉。" in page
+    response = web.post(f"/items/{item.tracking_no}/act/approve_reply", follow_redirects=False,
+                        data={"csrf_token": csrf_of(page), "version": str(item.version), "next": "/approvals"})
+    assert response.status_code == 303 and response.headers["location"].startswith("/approvals?done=approve_reply")
+    session.refresh(item)
+    assert (item.status, item.reply_text, item.reply_approved_by_id) == \
+        ("replied", "经核实，学校未收取资料费，请知悉。", supervisor.id)
+    shown = web.get(f"/items/{item.tracking_no}").text
+    assert 'data-testid="approved-by"' in shown and supervisor.name in shown

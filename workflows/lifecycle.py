@@ -31,6 +31,9 @@ class Action(StrEnum):
     NOT_ACCEPT = "not_accept"
     REFER_DISCIPLINE = "refer_discipline"
     REQUEST_REVIEW = "request_review"
+    SUBMIT_REPLY = "submit_reply"
+    APPROVE_REPLY = "approve_reply"
+    RETURN_REPLY = "return_reply"
     NOTE = "note"
     # the supervisor's decision after a callback of 不满意 or 未解决
     REDO = "redo"
@@ -49,13 +52,15 @@ ACTION_LABELS: dict[Action, str] = {
     Action.NOT_ACCEPT: N_("不予受理"), Action.REFER_DISCIPLINE: N_("移交纪检"), Action.NOTE: N_("备注"),
     Action.REQUEST_REVIEW: N_("申请复查"), Action.REDO: N_("退回重办"),
     Action.CLOSE_WITH_REASON: N_("说明理由办结"), Action.ESCALATE: N_("提请州局决定"),
+    Action.SUBMIT_REPLY: N_("提交审签"), Action.APPROVE_REPLY: N_("审签通过"), Action.RETURN_REPLY: N_("退回修改"),
 }
 
 NEW = None  # the pseudo-status of an item that does not exist yet
 
 S = Status
 OP, HA, SU = Role.OPERATOR, Role.HANDLER, Role.SUPERVISOR
-WORKING = (S.DISPATCHED, S.ACCEPTED, S.SUSPENDED, S.EXTENSION_REQUESTED, S.SENDBACK_REQUESTED)
+WORKING = (S.DISPATCHED, S.ACCEPTED, S.SUSPENDED, S.EXTENSION_REQUESTED, S.SENDBACK_REQUESTED,
+           S.REPLY_PENDING_APPROVAL)
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,10 @@ def _rules() -> list[Rule]:
         r(S.ACCEPTED, Action.SUSPEND, S.SUSPENDED, {HA}, assignee_only=True),
         r(S.SUSPENDED, Action.RESUME, S.ACCEPTED, {HA, SU}, assignee_only=True),
         r(S.ACCEPTED, Action.REPLY, S.REPLIED, {HA}, assignee_only=True),
+        # 审签: a formal 信访 reply (and those of the categories a deployment lists) waits for a supervisor
+        r(S.ACCEPTED, Action.SUBMIT_REPLY, S.REPLY_PENDING_APPROVAL, {HA}, assignee_only=True),
+        r(S.REPLY_PENDING_APPROVAL, Action.APPROVE_REPLY, S.REPLIED, {SU}),
+        r(S.REPLY_PENDING_APPROVAL, Action.RETURN_REPLY, S.ACCEPTED, {SU}),
         r(S.REPLIED, Action.CALLBACK, S.VISITED, {OP, HA, SU}),
         r(S.VISITED, Action.CLOSE, S.CLOSED, {HA, SU}, assignee_only=True),
         r(S.VISITED, Action.REOPEN, S.ACCEPTED, {SU}),

@@ -145,7 +145,8 @@ def stage_deadline(status: Status, *, acknowledge: datetime | None, contact: dat
     if status in (Status.REGISTERED, Status.DISPATCHED):
         # the answer deadline binds from the start too (it is the only one a 复查 has)
         candidates = [acknowledge, contact, reply, supervise]
-    elif status in (Status.ACCEPTED, Status.EXTENSION_REQUESTED, Status.SENDBACK_REQUESTED):
+    elif status in (Status.ACCEPTED, Status.EXTENSION_REQUESTED, Status.SENDBACK_REQUESTED,
+                    Status.REPLY_PENDING_APPROVAL):
         candidates = [reply, supervise]
     else:  # suspended (clock paused), replied / visited (waiting for callback), closed
         candidates = []

@@ -44,6 +44,7 @@ class Status(StrEnum):
     SUSPENDED = "suspended"
     EXTENSION_REQUESTED = "extension_requested"
     SENDBACK_REQUESTED = "sendback_requested"
+    REPLY_PENDING_APPROVAL = "reply_pending_approval"  # 审签: the reply waits for a supervisor
     REPLIED = "replied"
     VISITED = "visited"
     CLOSED = "closed"
@@ -100,6 +101,7 @@ LABELS: dict[StrEnum, str] = {
     Status.REGISTERED: N_("已登记"), Status.DISPATCHED: N_("已派单"), Status.ACCEPTED: N_("办理中"),
     Status.SUSPENDED: N_("已挂起"), Status.EXTENSION_REQUESTED: N_("延期待批"),
     Status.SENDBACK_REQUESTED: N_("退单待批"), Status.REPLIED: N_("已答复"), Status.VISITED: N_("已回访"),
+    Status.REPLY_PENDING_APPROVAL: N_("答复待审签"),
     Status.CLOSED: N_("已办结"), Status.DUPLICATE: N_("已并单"), Status.NOT_ACCEPTED: N_("不予受理"),
     Role.OPERATOR: N_("接线员"), Role.HANDLER: N_("承办人"), Role.SUPERVISOR: N_("督办人"),
     Role.ADMIN: N_("管理员"),

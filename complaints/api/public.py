@@ -33,7 +33,8 @@ class PublicStatusOut(BaseModel):
     received_at: datetime
     replied_at: datetime | None
     closed_at: datetime | None
-    reply_text: str | None = Field(description="the reply, once the item is closed (de-identified)")
+    reply_text: str | None = Field(description="the reply as sent, once it was sent (only the complainant's own "
+                                               "name and phone masked)")
 
 
 @router.post("/status", response_model=PublicStatusOut, summary="办理进度查询（无需登录）")

@@ -91,6 +91,9 @@ class ComplaintDetail(ComplaintSummary):
         description="信访 复查: the county whose handling the prefecture bureau (unit_code) is reviewing")
     identity_erased_at: datetime | None = Field(
         description="when the complainant's name and phone were erased at the end of their keeping period")
+    reply_draft: str | None = Field(default=None, description="审签: the reply awaiting a supervisor, or returned")
+    reply_approved_by_id: int | None = Field(default=None, description="审签: who signed the sent reply off")
+    reply_approved_at: datetime | None = None
     deadlines: Deadlines
     allowed_actions: list[AllowedAction]
     history: list[EventOut]
@@ -137,7 +140,8 @@ def detail_out(item: Complaint, who: Complainant, names: dict[int, str], events:
         replied_at=item.replied_at, closed_at=item.closed_at, reply_text=item.reply_text, outcome=item.outcome,
         satisfaction=item.satisfaction, handling_notes=item.handling_notes, result_text=item.result_text,
         remarks=item.remarks, duplicate_of_id=item.duplicate_of_id, reviewed_unit_code=item.reviewed_unit_code,
-        identity_erased_at=item.identity_erased_at, deadlines=deadlines,
+        identity_erased_at=item.identity_erased_at, reply_draft=item.reply_draft,
+        reply_approved_by_id=item.reply_approved_by_id, reply_approved_at=item.reply_approved_at, deadlines=deadlines,
         allowed_actions=[AllowedAction(action=a.value, label=action_label(a.value)) for a in allowed],
         history=history)
 

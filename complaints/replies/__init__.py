@@ -32,17 +32,21 @@ REPLY_VARIABLES: dict[str, str] = {
     "review_deadline_days": "days to ask for 复查 (int, 信访工作条例 Art 35: 30)",
     "is_review": "a 复查 decision: titled 信访事项复查意见书, with the 复核 route instead (bool)",
     "instant": "即时答复: the short on-the-spot form for a 咨询 (bool)",
-    "answer": "the short answer of an instant reply (needed when instant is true)",
+    "answer": "the short answer of an instant reply; empty: a fill-in prompt",
+    "short": "the SMS short form (at most 70 characters): the reply is ready and where to read it (bool)",
+    "status_url": "where the complainant reads the reply online (the public status page); empty: not shown",
 }
 
 VARIABLE_TYPES: dict[str, type] = {
     "received_date": dt.date, "reply_date": dt.date, "is_xinfang": bool, "instant": bool,
-    "review_deadline_days": int, "is_review": bool,
+    "review_deadline_days": int, "is_review": bool, "short": bool,
 }   # every other variable is str
 
 REPLY_DEFAULTS: dict[str, object] = {
     "salutation": "", "tracking_no": "", "school": "", "next_steps": "", "handler_name": "",
     "is_xinfang": False, "review_unit": "", "review_deadline_days": 30, "instant": False, "is_review": False,
+    # what the handler writes: left empty, the template shows a fill-in prompt (see marks.py)
+    "verified_facts": "", "callback_note": "", "answer": "", "short": False, "status_url": "",
 }
 
 SAMPLE_VARIABLES: dict[str, object] = {
@@ -66,13 +70,16 @@ SAMPLE_VARIABLES: dict[str, object] = {
     "is_review": False,
     "instant": False,
     "answer": "请于6月10日至6月20日登录招生平台报名。",
+    "short": False,
+    "status_url": "jy.xjkz.gov.cn/status",
 }
 
 
 def trial_variables() -> list[dict]:
     """Sample variable sets covering every branch: each outcome with and without 信访, a 复查, and instant."""
     trials = [dict(SAMPLE_VARIABLES, outcome=o, is_xinfang=x) for o in OUTCOMES for x in (False, True)]
-    return [*trials, dict(SAMPLE_VARIABLES, is_xinfang=True, is_review=True), dict(SAMPLE_VARIABLES, instant=True)]
+    return [*trials, dict(SAMPLE_VARIABLES, is_xinfang=True, is_review=True), dict(SAMPLE_VARIABLES, instant=True),
+            dict(SAMPLE_VARIABLES, short=True), dict(SAMPLE_VARIABLES, short=True, is_xinfang=True)]
 
 
 from .render import (  # noqa: E402  (render.py imports the contract above)
@@ -86,7 +93,7 @@ from .render import (  # noqa: E402  (render.py imports the contract above)
     available_locales,
 )
 from .render import check_all as _check_all_in_process  # noqa: E402
-from .worker import check_source, render  # noqa: E402  (bounded in time and memory, in worker processes)
+from .worker import check_source, conclusions, render  # noqa: E402  (bounded in time and memory, in workers)
 
 
 def check_all(root=None) -> dict[str, list[str]]:
@@ -94,8 +101,9 @@ def check_all(root=None) -> dict[str, list[str]]:
     return _check_all_in_process(root, check=check_source)
 
 __all__ = [
-    "MAX_OUTPUT_CHARS", "MAX_SOURCE_CHARS", "OUTCOMES", "REPLY_DEFAULTS", "REPLY_VARIABLES",
+    "MAX_OUTPUT_CHARS", "MAX_SOURCE_CHARS", "OUTCOMES", "SMS_MAX", "REPLY_DEFAULTS", "REPLY_VARIABLES",
     "SAMPLE_VARIABLES", "TEMPLATE_ROOT", "VARIABLE_TYPES", "MissingVariable", "TemplateMissing",
-    "TemplateProblem", "UnsafeTemplate", "available_locales", "check_all", "check_source", "render",
-    "trial_variables",
+    "TemplateProblem", "UnsafeTemplate", "available_locales", "check_all", "check_source", "concluded",
+    "conclusions", "prompts_in", "render", "trial_variables",
 ]
+from .marks import SMS_MAX, concluded, prompts_in  # noqa: E402

@@ -28,7 +28,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
 # Declared in the package's __init__ (before it imports this module): the variable contract.
-from . import OUTCOMES, REPLY_DEFAULTS, REPLY_VARIABLES, SAMPLE_VARIABLES, VARIABLE_TYPES, trial_variables
+from . import OUTCOMES, REPLY_DEFAULTS, REPLY_VARIABLES, SAMPLE_VARIABLES, VARIABLE_TYPES, marks, trial_variables
 
 TEMPLATE_ROOT = Path(__file__).resolve().parents[2] / "reply_templates"
 MAX_SOURCE_CHARS = 20_000
@@ -208,7 +208,9 @@ def _environment(folder: str, locale: str) -> _Environment:
     env.globals.clear()
     env.globals["range"] = _bounded_range
     env.filters = {n: _guarded(n, f) for n, f in env.filters.items() if n in _FILTERS}
-    env.filters.update(date=date_filter, number=number_filter, _guard_iter=_guard_iter, _meter=_meter)
+    env.filters.update(date=date_filter, number=number_filter, _guard_iter=_guard_iter, _meter=_meter,
+                       fill_in=_guarded("fill_in", marks.fill_in),
+                       conclusion=_guarded("conclusion", marks.conclusion))
     return env
 
 
@@ -338,16 +340,52 @@ def check_source(source: str, *, locale: str, partial: bool = False, root: Path 
     unit, reply_date = SAMPLE_VARIABLES["unit_name"], SAMPLE_VARIABLES["reply_date"]
     shown_dates = {reply_date.isoformat()} | {
         format_date(reply_date, format=f, locale=babel_locale) for f in ("full", "long", "medium", "short")}
+    by_outcome: dict[str, set[str]] = {}
+    unmarked = None
     for trial in trial_variables():
+        found, token = marks.collecting()
         try:
             out = _run(template, _context(trial), seconds=1.0)
         except TemplateProblem as exc:
-            label = "instant answer" if trial.get("instant") else \
-                f"outcome={trial['outcome']}, is_xinfang={trial['is_xinfang']}"
-            return [f"trial render ({label}): {p}" for p in exc.problems]
-        if not partial and (unit not in out or not any(d in out for d in shown_dates)):
-            return ["the reply must show the unit name ({{ unit_name }}) and the date ({{ reply_date|date }})"]
+            return [f"trial render ({_trial_label(trial)}): {p}" for p in exc.problems]
+        finally:
+            marks.stop_collecting(token)
+        if partial:
+            continue
+        if trial.get("short"):
+            full = _run(template, _context({**trial, "short": False}), seconds=1.0)
+            trial = trial if out != full else {**trial, "short": False}  # no short form of its own
+        problem = _trial_problem(trial, out, unit, shown_dates)
+        if problem:
+            return [f"trial render ({_trial_label(trial)}): {problem}"]
+        if not trial.get("short") and not trial.get("instant") and not trial.get("is_review"):
+            by_outcome.setdefault(trial["outcome"], set()).add(out)
+            unmarked = unmarked or (None if found else _trial_label(trial))
+    # a reply whose words depend on the outcome must say which sentence is its conclusion
+    if unmarked and len({frozenset(v) for v in by_outcome.values()}) > 1:
+        return [f'trial render ({unmarked}): the reply must mark its conclusion ({{{{ "…"|conclusion }}}})']
     return []
+
+
+def _trial_label(trial: dict) -> str:
+    if trial.get("short"):
+        return "SMS short form"
+    if trial.get("instant"):
+        return "instant answer"
+    return f"outcome={trial['outcome']}, is_xinfang={trial['is_xinfang']}"
+
+
+def _trial_problem(trial: dict, out: str, unit: str, shown_dates: set[str]) -> str | None:
+    """What a complete template's trial render lacks: unit and date; an SMS short enough."""
+    if trial.get("short"):
+        if len(out) > marks.SMS_MAX:
+            return f"the SMS short form is {len(out)} characters long; the limit is {marks.SMS_MAX}: {out!r}"
+        if trial["tracking_no"] not in out:
+            return "the SMS short form must give the tracking number ({{ tracking_no }})"
+        return None
+    if unit not in out or not any(d in out for d in shown_dates):
+        return "the reply must show the unit name ({{ unit_name }}) and the date ({{ reply_date|date }})"
+    return None
 
 
 def check_all(root: Path | None = None, *, check=None) -> dict[str, list[str]]:
@@ -382,16 +420,33 @@ def render(*, category: str, locale: str, variables: dict, source: str | None = 
     Raises TemplateMissing (no such file/locale), MissingVariable (names the variable), UnsafeTemplate
     (sandbox or limits) or TemplateProblem (anything else wrong with the template or the variables).
     """
+    return _run(_template(category, locale, source, root), _context(variables))
+
+
+def _template(category: str, locale: str, source: str | None, root: Path | None):
     folder, babel_locale = _resolve(locale, root)
     env = _environment(str(folder), babel_locale)
     if source is None:
         if category.startswith("_") or not _NAME.fullmatch(f"{category}.j2") \
                 or not (folder / f"{category}.j2").is_file():
             raise TemplateMissing(f"no reply template for category {category!r} in {folder.name}")
-        template = env.get_template(f"{category}.j2")
-    else:
-        problems = check_source(source, locale=locale, root=root)
-        if problems:
-            raise TemplateProblem(problems)
-        template = env.from_string(source)
-    return _run(template, _context(variables))
+        return env.get_template(f"{category}.j2")
+    problems = check_source(source, locale=locale, root=root)
+    if problems:
+        raise TemplateProblem(problems)
+    return env.from_string(source)
+
+
+def conclusions(*, category: str, locale: str, variables: dict, source: str | None = None,
+                root: Path | None = None) -> dict[str, str]:
+    """Each outcome's conclusion sentence as the template words it for these variables (same errors as render)."""
+    template = _template(category, locale, source, root)
+    result = {}
+    for outcome in OUTCOMES:
+        found, token = marks.collecting()
+        try:
+            _run(template, _context({**variables, "outcome": outcome, "instant": False, "short": False}))
+        finally:
+            marks.stop_collecting(token)
+        result[outcome] = " ".join(found)
+    return result

@@ -24,6 +24,7 @@ from complaints.i18n import gettext
 
 from .render import TOO_MUCH_MEMORY, MissingVariable, TemplateMissing, TemplateProblem, UnsafeTemplate
 from .render import check_source as _check_in_process
+from .render import conclusions as _conclusions_in_process
 from .render import render as _render_in_process
 
 RENDER_SECONDS = 3.0   # a whole call: the trial renders of a proposal and the reply itself
@@ -35,7 +36,7 @@ WORKER_NAME = "reply-render"
 def _answer(kind: str, arguments: dict) -> tuple:
     """Run one call in the worker; the outcome as plain data (exceptions do not cross the pipe intact)."""
     try:
-        function = _check_in_process if kind == "check" else _render_in_process
+        function = {"check": _check_in_process, "conclusions": _conclusions_in_process}.get(kind, _render_in_process)
         return "ok", function(**arguments)
     except MissingVariable as exc:
         return "missing", exc.name
@@ -167,8 +168,18 @@ def check_source(source: str, *, locale: str, partial: bool = False, root: Path 
 def render(*, category: str, locale: str, variables: dict, source: str | None = None,
            root: Path | None = None, workers: RenderPool | None = None) -> str:
     """render.render in a bounded worker, raising the same errors; past the bounds, UnsafeTemplate."""
-    outcome, value = (workers or pool()).call("render", {"category": category, "locale": locale, "variables": variables,
-                                            "source": source, "root": root})
+    return _call("render", workers, category=category, locale=locale, variables=variables, source=source, root=root)
+
+
+def conclusions(*, category: str, locale: str, variables: dict, source: str | None = None,
+                root: Path | None = None, workers: RenderPool | None = None) -> dict[str, str]:
+    """render.conclusions in a bounded worker: each outcome's marked conclusion sentence."""
+    return _call("conclusions", workers, category=category, locale=locale, variables=variables, source=source,
+                 root=root)
+
+
+def _call(kind: str, workers: RenderPool | None, **arguments):
+    outcome, value = (workers or pool()).call(kind, arguments)
     if outcome == "ok":
         return value
     if outcome == "missing":

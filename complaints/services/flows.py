@@ -95,4 +95,5 @@ FLOWS: dict[Action, tuple] = {
     Action.CALLBACK: (tell_dissatisfied,),
     Action.REPLY: (text_reply_ready,),
     Action.CLOSE_WITH_REASON: (write_ledger_entry,),
+    Action.APPROVE_REPLY: (text_reply_ready,),  # a reply that needed 审签 leaves when it is signed off
 }

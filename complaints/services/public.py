@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,8 +13,8 @@ from complaints.errors import NotFound
 from complaints.i18n import gettext
 from complaints.models import Complaint
 from complaints.presenters import status_label
+from complaints.privacy import mask_phone
 from complaints.runtime import Runtime
-from complaints.services.ledger import deidentify
 
 
 @dataclass(frozen=True)
@@ -39,8 +40,23 @@ def lookup(*, session: Session, runtime: Runtime, tracking_no: str, phone_last4:
         raise not_found
     if not hmac.compare_digest(item.complainant_phone[-4:], phone_last4):
         raise not_found
-    closed = item.status == "closed"
+    sent = item.replied_at is not None and item.reply_text
     return PublicStatus(tracking_no=item.tracking_no, status=item.status, status_label=status_label(item.status),
                         unit_name=runtime.settings.unit_map[item.unit_code].name, received_at=item.received_at,
                         replied_at=item.replied_at, closed_at=item.closed_at,
-                        reply_text=deidentify(item.reply_text or "", item) if closed else None)
+                        reply_text=mask_own(item.reply_text, item) if sent else None)
+
+
+def mask_own(text: str, item: Complaint) -> str:
+    """The reply as sent, with only the complainant's own name and phone masked: the bureau's numbers,
+    the handler's name and everything else stay as the complainant received them."""
+    phone = item.complainant_phone or ""
+    if len(phone) >= 7:
+        digits = re.sub(r"\D", "", phone)
+        # the number however it was written: 13812345678, 138 1234 5678, 0908-7625100, 09087625100
+        spaced = r"[\s\-]?".join(re.escape(d) for d in digits)
+        text = re.sub(rf"(?<!\d){spaced}(?!\d)", mask_phone(phone) or "", text)
+    name = item.complainant_name or ""
+    if len(name) >= 2:
+        text = text.replace(name, name[0] + "某")
+    return text

@@ -12,18 +12,32 @@ from complaints.errors import Forbidden, InvalidInput, NotFound
 from complaints.i18n import gettext
 from complaints.models import Complaint, ReplyTemplate, User
 from complaints.presenters import channel_label
-from complaints.replies import TemplateMissing, TemplateProblem, check_source, render
+from complaints.replies import (
+    OUTCOMES,
+    SMS_MAX,
+    TemplateMissing,
+    TemplateProblem,
+    available_locales,
+    check_source,
+    concluded,
+    conclusions,
+    prompts_in,
+    render,
+)
 from complaints.replies.render import TEMPLATE_ROOT
 from complaints.runtime import Runtime
 from complaints.services.scope import roles_of
-from workflows.vocab import Role
+from workflows.vocab import LABELS, Outcome, Role
 
 # how each channel reads after "您于…通过…反映的问题"
 CHANNEL_PHRASES = {"call": "招生咨询热线", "letter": "来信", "visit": "来访", "platform": "12345政务服务便民热线平台",
                    "referral": "上级交办", "web": "网上留言"}
-# placeholders the handler replaces before sending (in the reply's language, Chinese)
-FILL_IN_FACTS, FILL_IN_CALL, FILL_IN_ANSWER = "（请填写调查核实情况）", "（请填写电话沟通情况）", "（请填写答复要点）"
 LOCALES = {"zh": "zh_Hans", "zh_Hans": "zh_Hans", "zh_Hans_CN": "zh_Hans", "ug": "ug"}
+
+
+def needs_signoff(item: Complaint, settings) -> bool:
+    """审签: a formal 信访 reply, or one of the categories the deployment lists, goes to a supervisor first."""
+    return item.track == "xinfang" or item.category in settings.replies.signoff_categories
 
 
 def template_locale(locale: str) -> str:
@@ -113,9 +127,9 @@ def variables_for(item: Complaint, runtime: Runtime, handler: User | None, *, to
         # the reply's own wording, not the interface language of whoever drafts it
         "channel": CHANNEL_PHRASES.get(item.channel) or channel_label(item.channel),
         "tracking_no": item.tracking_no, "summary": item.summary,
-        "school": item.school or "", "verified_facts": item.handling_notes or FILL_IN_FACTS,
+        "school": item.school or "", "verified_facts": "",  # left to the handler: a fill-in prompt
         "outcome": item.outcome or "explain", "next_steps": "",
-        "callback_note": FILL_IN_CALL, "unit_name": unit.name,
+        "callback_note": "", "unit_name": unit.name,
         "unit_hotline": unit.hotline, "reply_date": today or to_local(utcnow(), tz).date(),
         "handler_name": handler.name if handler else "", "is_xinfang": item.track == "xinfang",
         "is_review": bool(item.review_round), "review_unit": _review_unit(item, runtime),
@@ -132,16 +146,78 @@ def _review_unit(item: Complaint, runtime: Runtime) -> str:
 
 
 def draft_reply(*, session: Session, runtime: Runtime, actor: User, item: Complaint,
-                locale: str = "zh_Hans") -> dict:
-    """The approved standard reply of the item's category, rendered for the composer."""
+                locale: str = "zh_Hans", outcome: str | None = None) -> dict:
+    """The approved standard reply of the item's category for the chosen outcome, rendered for the composer."""
     version = approved(session=session, category=item.category, locale=locale)
     variables = variables_for(item, runtime, actor)
+    if outcome in OUTCOMES:
+        variables["outcome"] = outcome
     if item.kind == "question":
-        variables.update(instant=True, answer=FILL_IN_ANSWER)
+        variables.update(instant=True)
     try:
         text = render(category=item.category, locale=template_locale(locale), variables=variables,
                       source=version.source if version else None)
     except (TemplateMissing, TemplateProblem) as exc:
         raise InvalidInput(gettext("统一答复口径无法生成：{error}", error=str(exc)[:200]), field="template") from exc
     return {"text": text, "template_id": version.id if version else None, "version": version.version if version
-            else 0, "category_name": runtime.settings.category_map[item.category].name, "locale": locale}
+            else 0, "category_name": runtime.settings.category_map[item.category].name, "locale": locale,
+            "outcome": variables["outcome"], "prompts": prompts_in(text)}
+
+
+def check_reply(*, session: Session, runtime: Runtime, item: Complaint, text: str, outcome: str | None,
+                instant: bool = False) -> None:
+    """Refuse a reply that still holds a fill-in prompt, or whose conclusion is not the chosen outcome."""
+    prompts = prompts_in(text)
+    if prompts:
+        raise InvalidInput(gettext("答复中还有 {n} 处待填写：{prompts}。请替换为实际情况后再发送",
+                                   n=len(prompts), prompts="、".join(f"【{p[:40]}】" for p in prompts[:5])),
+                           field="text", prompts=prompts)
+    if instant or outcome is None:
+        return
+    stated = set()
+    with session.no_autoflush:  # read only: the item's change is flushed once, with its event
+        found = _conclusions(session, runtime, item)
+    for sentences in found.values():
+        stated |= concluded(text, sentences)
+    others = sorted(stated - {outcome})
+    if others:
+        names = "、".join(gettext(LABELS[Outcome(o)]) for o in others)
+        raise InvalidInput(gettext("答复正文的结论是“{stated}”，与所选处理意见“{chosen}”不一致。请选择与正文一致的"
+                                   "处理意见，或按所选处理意见重新载入答复口径", stated=names,
+                                   chosen=gettext(LABELS[Outcome(outcome)])), field="outcome")
+
+
+def _conclusions(session: Session, runtime: Runtime, item: Complaint) -> dict[str, dict[str, str]]:
+    """Per locale with a template for the category, the conclusion sentence of each outcome."""
+    variables, found = variables_for(item, runtime, None), {}
+    for locale in available_locales(item.category):
+        version = approved(session=session, category=item.category, locale=locale)
+        try:
+            found[locale] = conclusions(category=item.category, locale=locale, variables=variables,
+                                        source=version.source if version else None)
+        except (TemplateMissing, TemplateProblem):
+            continue  # a broken template is reported by `complaints replies check`, not here
+    return found
+
+
+def text_locale(text: str) -> str:
+    """The template folder a reply was written from, told by its script: Arabic letters are Uyghur."""
+    return "ug" if any("\u0600" <= ch <= "\u06ff" for ch in text or "") else "zh_Hans"
+
+
+def sms_text(*, session: Session, runtime: Runtime, item: Complaint, locale: str = "zh_Hans") -> str | None:
+    """The SMS short form telling the complainant the reply is ready: at most SMS_MAX characters, naming
+    the public status page when configured and it fits, else the unit's hotline; None if it cannot fit."""
+    variables = {**variables_for(item, runtime, None), "short": True,
+                 "status_url": runtime.settings.replies.status_url}
+    with session.no_autoflush:
+        version = approved(session=session, category=item.category, locale=locale)
+    for attempt in (variables, {**variables, "status_url": ""}):
+        try:
+            text = render(category=item.category, locale=template_locale(locale), variables=attempt,
+                          source=version.source if version else None)
+        except (TemplateMissing, TemplateProblem):
+            return None
+        if len(text) <= SMS_MAX:
+            return text
+    return None

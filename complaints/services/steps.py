@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 from pydantic import Field
 
 from complaints.clock import to_storage
-from complaints.errors import InvalidInput
+from complaints.errors import Forbidden, InvalidInput
 from complaints.i18n import gettext
 from complaints.models import NOTE_MAX, REPLY_MAX, Complaint, User
-from complaints.services import callbacks, deadlines
+from complaints.services import callbacks, deadlines, replies
 from complaints.services.payloads import Payload, Reasoned
 from complaints.services.people import check_unit
 from complaints.services.scope import sees_all_units
@@ -31,8 +31,8 @@ class DispatchIn(Payload):
 class ReplyIn(Payload):
     text: str = Field(min_length=10, max_length=REPLY_MAX)
     outcome: Outcome
-    handling_notes: str | None = Field(default=None, max_length=NOTE_MAX)
-    result_text: str | None = Field(default=None, max_length=NOTE_MAX)
+    handling_notes: str | None = Field(default=None, max_length=NOTE_MAX, description="办理情况 (附件2), required")
+    result_text: str | None = Field(default=None, max_length=NOTE_MAX, description="处理结果 (附件2), required")
     template_id: int | None = Field(default=None, gt=0, le=2**31 - 1)
 
 
@@ -116,15 +116,57 @@ def _accept(ctx: StepContext) -> None:
 
 def _reply(ctx: StepContext) -> None:
     item, payload = ctx.item, ctx.payload
-    item.reply_text, item.outcome, item.replied_at = payload.text, payload.outcome, ctx.now
-    item.reply_template_id = payload.template_id
-    if payload.handling_notes:
-        item.handling_notes = payload.handling_notes
-    if payload.result_text:
-        item.result_text = payload.result_text
-    ctx.extra_changes["reply_text"] = payload.text  # the text actually sent, kept unchanged
+    if replies.needs_signoff(item, ctx.runtime.settings):
+        raise InvalidInput(gettext("该答复须经督办人审签后才能发出：请选择“提交审签”"), field="action")
+    _record_reply(ctx)
+    _send(ctx, payload.text)
+
+
+def _record_reply(ctx: StepContext) -> None:
+    """The handler's reply, checked: no fill-in prompt left, its conclusion the chosen outcome."""
+    item, payload = ctx.item, ctx.payload
+    for name, message in (("handling_notes", gettext("请填写办理情况（记入附件2台账）")),
+                          ("result_text", gettext("请填写处理结果（记入附件2台账）"))):
+        if len(getattr(payload, name) or "") < 2:
+            raise InvalidInput(message, field=name)
+    replies.check_reply(session=ctx.session, runtime=ctx.runtime, item=item, text=payload.text,
+                        outcome=payload.outcome)
+    item.outcome, item.reply_template_id = payload.outcome, payload.template_id
+    item.handling_notes, item.result_text = payload.handling_notes, payload.result_text
     ctx.extra_changes["template_id"] = payload.template_id
     ctx.note = payload.note
+
+
+def _send(ctx: StepContext, text: str) -> None:
+    """The reply leaves: the text sent is kept unchanged, with the SMS that tells the complainant."""
+    item = ctx.item
+    item.reply_text, item.replied_at, item.reply_draft = text, ctx.now, None
+    ctx.extra_changes["reply_text"] = text
+    sms = replies.sms_text(session=ctx.session, runtime=ctx.runtime, item=item, locale=replies.text_locale(text))
+    if sms:
+        ctx.extra_changes["sms_text"] = sms
+
+
+def _submit_reply(ctx: StepContext) -> None:
+    _record_reply(ctx)
+    ctx.item.reply_draft = ctx.payload.text
+    ctx.extra_changes["draft_text"] = ctx.payload.text
+
+
+def _approve_reply(ctx: StepContext) -> None:
+    """审签: a supervisor other than the one who wrote it lets the reply leave, unchanged."""
+    item = ctx.item
+    if item.handler_id == ctx.actor.id:
+        raise Forbidden(gettext("不能审签自己提交的答复，请由另一位督办人审签"), field="action")
+    item.reply_approved_by_id, item.reply_approved_at = ctx.actor.id, ctx.now
+    ctx.extra_changes["approved_by"] = ctx.actor.id
+    _send(ctx, item.reply_draft or "")
+    ctx.note = ctx.payload.note
+
+
+def _return_reply(ctx: StepContext) -> None:
+    """Returned with the supervisor's comments; the draft stays for the handler to revise."""
+    ctx.note = ctx.payload.note
 
 
 def _answer_now(ctx: StepContext) -> None:
@@ -133,6 +175,8 @@ def _answer_now(ctx: StepContext) -> None:
         raise InvalidInput(gettext("只有咨询类诉求可以即时答复办结"), field="action")
     if not may_answer_now(item):
         raise InvalidInput(gettext("来信、来访和信访事项须登记受理并书面答复，不能即时答复办结"), field="action")
+    replies.check_reply(session=ctx.session, runtime=ctx.runtime, item=item, text=ctx.payload.text,
+                        outcome=None, instant=True)
     item.reply_text, item.outcome, item.replied_at = ctx.payload.text, "explain", ctx.now
     item.reply_template_id, item.closed_at = ctx.payload.template_id, ctx.now
     item.handler_id = item.handler_id or ctx.actor.id
@@ -285,6 +329,8 @@ def offered(actions: list[Action], item: Complaint, settings, actor: User) -> li
             return False
         if action is Action.ANSWER_NOW:
             return item.kind == Kind.QUESTION and may_answer_now(item)
+        if action in (Action.REPLY, Action.SUBMIT_REPLY):
+            return (action is Action.SUBMIT_REPLY) == replies.needs_signoff(item, settings)
         if action is Action.REQUEST_REVIEW:
             unit = settings.unit_map.get(item.unit_code)
             return item.track == "xinfang" and not item.review_round and unit is not None \
@@ -352,6 +398,7 @@ PAYLOADS: dict[Action, type[Payload]] = {
     Action.REOPEN: Reasoned, Action.REDO: Reasoned, Action.CLOSE_WITH_REASON: callbacks.CloseWithReasonIn,
     Action.ESCALATE: Reasoned, Action.MARK_DUPLICATE: DuplicateIn, Action.NOT_ACCEPT: Reasoned,
     Action.REFER_DISCIPLINE: DisciplineIn, Action.NOTE: Reasoned, Action.REQUEST_REVIEW: ReviewIn,
+    Action.SUBMIT_REPLY: ReplyIn, Action.APPROVE_REPLY: Payload, Action.RETURN_REPLY: Reasoned,
 }
 
 STEPS = {
@@ -365,5 +412,6 @@ STEPS = {
     Action.CLOSE_WITH_REASON: callbacks.close_with_reason, Action.ESCALATE: callbacks.escalate,
     Action.MARK_DUPLICATE: _mark_duplicate,
     Action.NOT_ACCEPT: _not_accept, Action.REFER_DISCIPLINE: _refer_discipline, Action.NOTE: _just_note,
-    Action.REQUEST_REVIEW: _request_review,
+    Action.REQUEST_REVIEW: _request_review, Action.SUBMIT_REPLY: _submit_reply,
+    Action.APPROVE_REPLY: _approve_reply, Action.RETURN_REPLY: _return_reply,
 }

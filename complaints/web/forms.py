@@ -12,7 +12,7 @@ from workflows.vocab import N_, CloseReason, Outcome, Satisfaction, SendBackReas
 class Field:
     name: str
     label: str
-    kind: str = "text"  # text | textarea | select | handler | bool | hidden | date
+    kind: str = "text"  # text | textarea | select | outcome | handler | bool | hidden | date
     required: bool = False
     options: tuple = ()  # enum values for selects
 
@@ -20,15 +20,21 @@ class Field:
 NOTE = Field("note", N_("说明"), "textarea")
 REASON = Field("note", N_("理由"), "textarea", required=True)
 
+# the outcome first: it picks the standard reply's conclusion; 办理情况 and 处理结果 go into 附件2
+REPLY_FIELDS = (Field("outcome", N_("处理意见"), "outcome", True, tuple(Outcome)),
+                Field("text", N_("答复内容"), "reply", True),
+                Field("handling_notes", N_("办理情况"), "textarea", True),
+                Field("result_text", N_("处理结果"), "textarea", True),
+                Field("template_id", "", "hidden"))
+
 ACTION_FIELDS: dict[Action, tuple[Field, ...]] = {
     Action.DISPATCH: (Field("handler_id", N_("承办人"), "handler", True), NOTE),
     Action.REASSIGN: (Field("handler_id", N_("改派给"), "handler", True), NOTE),
     Action.ACCEPT: (Field("note", N_("联系诉求人情况"), "textarea"),),
-    Action.REPLY: (Field("text", N_("答复内容"), "reply", True),
-                   Field("outcome", N_("处理意见"), "select", True, tuple(Outcome)),
-                   Field("handling_notes", N_("办理情况"), "textarea"),
-                   Field("result_text", N_("处理结果"), "textarea"),
-                   Field("template_id", "", "hidden")),
+    Action.REPLY: REPLY_FIELDS,
+    Action.SUBMIT_REPLY: REPLY_FIELDS,
+    Action.APPROVE_REPLY: (Field("note", N_("审签意见"), "textarea"),),
+    Action.RETURN_REPLY: (Field("note", N_("退回意见（请写明需修改之处）"), "textarea", required=True),),
     Action.CALLBACK: (Field("resolved", N_("问题已解决"), "bool"),
                       Field("satisfaction", N_("满意度"), "select", True, tuple(Satisfaction)), NOTE),
     Action.CLOSE: (Field("result_text", N_("处理结果"), "textarea"), Field("remarks", N_("备注"), "text")),

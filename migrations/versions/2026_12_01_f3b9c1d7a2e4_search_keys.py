@@ -5,14 +5,14 @@ PostgreSQL. Existing items get their keys here.
 A later migration that rebuilds the complaint table on SQLite (batch mode) must re-create the triggers.
 
 Revision ID: f3b9c1d7a2e4
-Revises: 8b2d4f6a1c39
+Revises: 5e1a7c9b3d24
 Create Date: 2026-12-01 23:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = 'f3b9c1d7a2e4'
-down_revision = '8b2d4f6a1c39'
+down_revision = '5e1a7c9b3d24'
 branch_labels = None
 depends_on = None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from io import BytesIO
 
 import pytest
@@ -11,6 +12,10 @@ from openpyxl import load_workbook
 
 pytestmark = pytest.mark.browser
 SUMMARY = "反映阿图什市第一小学入学收取共建费两千元"
+
+
+def pdf_text(data: bytes) -> str:
+    return subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout.decode()
 
 
 def no_error(page) -> None:
@@ -61,7 +66,7 @@ def test_supervisor_dispatches_it_to_a_handler(login, state):
     assert "已派单" in page.locator("h1").last.inner_text()
 
 
-def test_handler_accepts_replies_from_standard_reply_and_closes(login, state):
+def test_handler_accepts_replies_from_standard_reply_and_closes(login, state, server):
     page = login("ats_h1")
     assert page.url.endswith("/inbox")
     shot(page, "03-inbox")
@@ -72,16 +77,39 @@ def test_handler_accepts_replies_from_standard_reply_and_closes(login, state):
     assert "办理中" in page.locator("h1").last.inner_text()
     open_action(page, "答复")
     reply = page.get_by_label("答复内容")
+    assert reply.input_value() == ""  # the outcome comes first
+    page.get_by_label("处理意见").select_option("support")  # loads the reply that concludes 支持
     text = reply.input_value()
-    assert "已收悉" in text and "阿图什市教育局" in text  # starts from the category's standard reply
-    reply.fill(text.replace("（请填写调查核实情况）", "经核实，该校已将所收费用全部退还。"))
-    page.get_by_label("处理意见").select_option("support")
+    assert "已收悉" in text and "阿图什市教育局" in text and "予以支持" in text
+    marks = page.locator(".composer-marks mark")
+    assert marks.count() == 2 and page.locator("[data-fill-ins]").is_visible()
+    assert marks.first.bounding_box()["width"] > 20  # highlighted where the prompt sits
+    page.get_by_role("button", name="下一处").click()
+    assert page.evaluate("(() => { const a = document.getElementById('reply-text');"
+                         " return a.value.slice(a.selectionStart, a.selectionEnd); })()") == "【请填写调查核实情况】"
     page.get_by_label("办理情况").fill("到校核查，约谈校长，责令退费")
     page.get_by_label("处理结果").fill("学校已退还全部费用")
     shot(page, "04-reply-composer")
+    reply.fill(text.replace("【请填写调查核实情况】", "经核实，该校已将所收费用全部退还。")
+               .replace("【请填写电话沟通情况】", "您对处理结果表示满意"))
+    assert marks.count() == 0 and not page.locator("[data-fill-ins]").is_visible()
     page.get_by_role("button", name="确认答复").click()
     no_error(page)
     assert "已答复" in page.locator("h1").last.inner_text()
+    assert "予以支持" in page.get_by_test_id("sent-reply").inner_text()
+    assert state["tracking"] in page.get_by_test_id("sms-text").inner_text()
+    with page.expect_popup() as popup:  # number and print the reply letter in one click
+        page.locator("[data-letter=hotline]").get_by_role("button", name="编号并打印").click()
+    popup.value.close()
+    page.reload()
+    link = page.locator("[data-letter=hotline]").get_by_role("link", name="打印（PDF）")
+    doc_no = page.locator("[data-letter=hotline]").get_by_test_id("doc-no").inner_text()
+    assert re.fullmatch(r"阿市教信〔\d{4}〕\d+号", doc_no)
+    served = page.request.get(server + link.get_attribute("href"))
+    assert served.ok and served.headers["content-type"] == "application/pdf"
+    printed = re.sub(r"\s+", "", pdf_text(served.body()))
+    assert doc_no in printed and "诉求办理答复函" in printed and "经核实，该校已将所收费用全部退还。" in printed
+    shot(page, "04b-item-replied")
     assert page.locator("details > summary").filter(has_text=re.compile("^回访$")).count() == 0  # not their own
     caller = login("ats_op")  # the callback is made by the registering unit, not by the handler
     caller.goto(page.url.split("?")[0])

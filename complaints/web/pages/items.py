@@ -11,9 +11,11 @@ from sqlmodel import select
 from complaints.clock import utcnow
 from complaints.errors import DomainError, InvalidInput
 from complaints.i18n import gettext
+from complaints.letters import TITLES
 from complaints.models import User
-from complaints.services import attachments, callbacks, identity
+from complaints.services import attachments, callbacks, identity, letters
 from complaints.services import complaints as service
+from complaints.services.replies import draft_reply
 from complaints.services.scope import may_see_identity, roles_of, sees_all_units, sees_as_cooperator_only
 from complaints.services.steps import offered
 from complaints.services.transitions import act
@@ -23,7 +25,7 @@ from complaints.web.forms import ACTION_FIELDS, payload_from_form
 from complaints.web.pages.cohandling import cooperation_context, cooperation_page
 from complaints.web.render import page
 from workflows.lifecycle import Action, allowed_actions
-from workflows.vocab import Status
+from workflows.vocab import Outcome, Status
 
 router = APIRouter()
 PAGE = 50
@@ -84,27 +86,57 @@ def _item_page(request, user, session, runtime, ref, *, error=None, status_code=
                 may_remove_attachments=attachments.may_remove(user, item, settings),
                 preview_kinds=attachments.PREVIEW,
                 can_reveal=revealed is None and item.confidential and may_see_identity(user, item, runtime.settings),
-                names=_names(session, {e.actor_id for e in events} | {item.handler_id}),
+                names=_names(session, {e.actor_id for e in events} | {item.handler_id, item.reply_approved_by_id}),
                 rounds=callbacks.rounds_of(session=session, item=item), needs_decision=callbacks.needs_decision(item),
                 registered=request.query_params.get("registered") == "1", flashes=flashes,
-                standard_reply=_standard_reply(session, runtime, user, item, actions,
-                                               request.query_params.get("reply_locale", "zh_Hans")),
+                composer=_composer(session, runtime, user, item, actions, request.query_params),
+                sent=_last_sent(events), returned=_last_returned(item, events),
+                letters=_letters(session, item), letter_titles=TITLES,
                 **cooperation_context(session, runtime, user, item))
 
 
-def _standard_reply(session, runtime, user, item, actions, locale: str = "zh_Hans") -> dict | None:
-    """The approved standard reply of the item's category, filled in, for the reply composer."""
-    if Action.REPLY not in actions and Action.ANSWER_NOW not in actions:
+def _letters(session, item) -> dict | None:
+    """The item's letters: those it can have now and those already numbered."""
+    found = letters.sources(session=session, item=item)
+    return {"sources": found, "issued": letters.issued(session=session, item=item)} if found else None
+
+
+def _composer(session, runtime, user, item, actions, query) -> dict | None:
+    """The reply composer: the standard reply for each outcome, the one chosen (if any) and its text."""
+    if not {Action.REPLY, Action.SUBMIT_REPLY, Action.ANSWER_NOW} & set(actions):
         return None
+    locale = query.get("reply_locale", "zh_Hans")
+    locale = locale if locale in ("zh_Hans", "ug") else "zh_Hans"
     try:
-        from complaints.services.replies import draft_reply
-    except ImportError:
-        return None
-    try:
-        return draft_reply(session=session, runtime=runtime, actor=user, item=item,
-                           locale=locale if locale in ("zh_Hans", "ug") else "zh_Hans")
+        drafts = {o.value: draft_reply(session=session, runtime=runtime, actor=user, item=item, locale=locale,
+                                       outcome=o.value) for o in Outcome}
     except DomainError:
         return None
+    chosen = query.get("reply_outcome") or (item.outcome if item.reply_draft else None)
+    chosen = chosen if chosen in drafts else None
+    first = drafts[Outcome.EXPLAIN.value]
+    text = item.reply_draft if item.reply_draft and not query.get("reply_outcome") else \
+        drafts[chosen]["text"] if chosen else ""
+    if item.kind == "question":  # the instant answer has no outcome to choose
+        chosen, text = chosen or Outcome.EXPLAIN.value, text or first["text"]
+    return {"drafts": {o: d["text"] for o, d in drafts.items()}, "chosen": chosen, "text": text,
+            "template_id": first["template_id"], "version": first["version"],
+            "category_name": first["category_name"], "locale": locale}
+
+
+def _last_sent(events) -> dict:
+    """What the last reply that left recorded: the text sent and the SMS that told the complainant."""
+    for event in reversed(events):
+        if event.changes and "reply_text" in event.changes:
+            return {"event": event, "sms": event.changes.get("sms_text")}
+    return {}
+
+
+def _last_returned(item, events):
+    """The supervisor's comments when the reply came back from 审签 and is being revised."""
+    if not item.reply_draft or item.status != Status.ACCEPTED:
+        return None
+    return next((e for e in reversed(events) if e.action == Action.RETURN_REPLY), None)
 
 
 @router.get("/items/{ref}")

@@ -32,7 +32,7 @@ def standard_text(user: PageUser, session: PageSession, runtime: RuntimeDep, cat
     version = replies.approved(session=session, category=category, locale="zh_Hans")
     variables = {"received_date": today, "reply_date": today, "channel": gettext("招生咨询热线"),
                  "summary": gettext("政策咨询"), "unit_name": unit.name, "unit_hotline": unit.hotline,
-                 "instant": True, "answer": gettext("（请填写答复要点）"), "handler_name": user.name,
+                 "instant": True, "handler_name": user.name,
                  "verified_facts": "", "outcome": "explain", "callback_note": ""}
     try:
         return render(category=category, locale="zh_Hans", variables=variables,

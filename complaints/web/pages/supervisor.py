@@ -76,7 +76,8 @@ def supervise(ref: str, form: PageForm, user: PageUser, session: PageSession, ru
     return RedirectResponse(f"/board?done={quote(item.tracking_no)}", status_code=303)
 
 
-REQUESTS = {"extension_requested": Action.REQUEST_EXTENSION, "sendback_requested": Action.SEND_BACK}
+REQUESTS = {"extension_requested": Action.REQUEST_EXTENSION, "sendback_requested": Action.SEND_BACK,
+            "reply_pending_approval": Action.SUBMIT_REPLY}
 
 
 @router.get("/approvals")

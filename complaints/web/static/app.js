@@ -55,5 +55,60 @@
     }
   }
 
+  // The reply composer: fill-in prompts 【…】 highlighted behind the text and listed, "next" selects one;
+  // choosing the outcome loads the standard reply with that outcome's conclusion.
+  const PROMPT = /【[^【】\n]{1,200}】/g;
+
+  function escapeHtml(text) {
+    return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  }
+
+  function composer(box) {
+    const area = box.querySelector("textarea");
+    const marks = box.querySelector(".composer-marks");
+    const form = box.closest("form");
+    const info = form.querySelector("[data-fill-ins]");
+    const list = form.querySelector("[data-fill-in-list]");
+    const outcome = form.querySelector("[data-outcome]");
+    const draftsNode = form.querySelector("[data-drafts]");
+    const drafts = draftsNode ? JSON.parse(draftsNode.textContent) : {};
+    let loaded = area.value;
+
+    function refresh() {
+      marks.innerHTML = escapeHtml(area.value).replace(PROMPT, function (m) { return "<mark>" + m + "</mark>"; }) + "\n";
+      marks.scrollTop = area.scrollTop;
+      const found = area.value.match(PROMPT) || [];
+      info.hidden = found.length === 0;
+      list.textContent = found.join("、");
+      area.setCustomValidity(found.length ? info.dataset.message + found.join("、") : "");
+    }
+    area.addEventListener("input", refresh);
+    area.addEventListener("scroll", function () { marks.scrollTop = area.scrollTop; });
+    form.querySelector("[data-next-fill-in]").addEventListener("click", function () {
+      PROMPT.lastIndex = 0;
+      const from = area.selectionEnd || 0;
+      let match = null, first = null, m;
+      while ((m = PROMPT.exec(area.value)) !== null) {
+        if (first === null) first = m;
+        if (m.index >= from && match === null) match = m;
+      }
+      match = match || first;
+      if (match) { area.focus(); area.setSelectionRange(match.index, match.index + match[0].length); }
+    });
+    if (outcome) {
+      outcome.addEventListener("change", function () {
+        const text = drafts[outcome.value];
+        if (!text) return;
+        if (area.value && area.value !== loaded && !window.confirm(outcome.dataset.confirm || "")) return;
+        area.value = loaded = text;
+        refresh();
+      });
+    }
+    refresh();
+  }
+
   document.addEventListener("DOMContentLoaded", intake);
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-composer]").forEach(composer);
+  });
 })();
