@@ -46,11 +46,11 @@ def test_annex2_holds_open_leads_too_with_their_progress(session, runtime, staff
     answered = run(session, runtime, staff, make_item(actor=staff["op"], received_at=T0, channel="platform"),
                    ("sup", "dispatch", None), ("handler", "accept", {}),
                    ("handler", "reply", {"text": "经核实，学校已退还所收费用。", "outcome": "support",
-                                         "result_text": "学校已退还共建费"}))
+                                         "handling_notes": "到校核查", "result_text": "学校已退还共建费"}))
     closed = run(session, runtime, staff, make_item(actor=staff["op"], received_at=T0, channel="referral"),
                  ("sup", "dispatch", None), ("handler", "accept", {}),
                  ("handler", "reply", {"text": "经核实，学校已退还所收费用。", "outcome": "support",
-                                       "result_text": "学校已退还共建费"}),
+                                       "handling_notes": "到校核查", "result_text": "学校已退还共建费"}),
                  ("op", "callback", {"resolved": True, "satisfaction": "satisfied"}), ("handler", "close", {}))
     make_item(actor=staff["op"], received_at=T0 - timedelta(days=40))  # received in April: another period
     rows = annex2(session, runtime)

@@ -31,7 +31,8 @@ def replied(session, runtime, staff, make_item):
     item = make_item(actor=staff["op"], received_at=T0)
     for hours, (who, action, payload) in enumerate([
             ("sup", "dispatch", {"handler_id": staff["handler"].id}), ("handler", "accept", {}),
-            ("handler", "reply", {"text": "经核实，学校已退还所收费用。", "outcome": "support"})], 1):
+            ("handler", "reply", {"text": "经核实，学校已退还所收费用。", "outcome": "support",
+                                  "handling_notes": "到校核查收费账目", "result_text": "学校已退费"})], 1):
         act(session=session, runtime=runtime, actor=staff[who], item=item, action=action, payload=payload,
             now=T0 + timedelta(hours=hours))
     return item
@@ -84,7 +85,8 @@ def test_redo_sends_it_back_with_a_fresh_reply_period_and_keeps_the_round(sessio
     assert replied.reply_due_at > first_due and replied.reopen_count == 1
     assert "退回重办：未核实收费经过，请重新调查" in replied.decisions and "不满意" in replied.decisions
     fire(session, runtime, staff["handler"], replied, "reply", {"text": "经再次核实，学校已全额退费。",
-                                                                  "outcome": "support"}, days=4)
+                                                                  "outcome": "support", "handling_notes": "再次核查",
+                                                                  "result_text": "学校已全额退费"}, days=4)
     fire(session, runtime, staff["op"], replied, "callback", {"resolved": True, "satisfaction": "satisfied"}, days=5)
     fire(session, runtime, staff["handler"], replied, "close", days=5)
     rounds = session.exec(select(CallbackRound).where(CallbackRound.complaint_id == replied.id)
@@ -101,7 +103,7 @@ def test_close_with_reason_goes_to_the_history_and_to_annex2(session, runtime, s
     assert replied.status == "closed"
     entry = session.exec(select(LedgerEntry).where(LedgerEntry.complaint_id == replied.id)).one()
     assert "回访不满意、未解决，说明理由办结（诉求超出政策规定）：诉求人要求跨片区入学" in entry.handling
-    assert entry.result.startswith("诉求超出政策规定：诉求人要求跨片区入学，超出政策规定，已当面解释")
+    assert "；诉求超出政策规定：诉求人要求跨片区入学，超出政策规定，已当面解释；" in entry.result
     buffer = BytesIO()
     ledger.export(session=session, runtime=runtime, actor=staff["sup"], annex=2, fmt="csv", stream=buffer,
                   period=ledger.Period(unit_code="ATS", start=T0.date(), end=T0.date() + timedelta(days=30)))
@@ -130,8 +132,9 @@ def test_reopening_is_limited_and_past_it_only_the_prefecture_reopens(session, r
     for _ in range(2):
         fire(session, runtime, staff["op"], replied, "callback", UNHAPPY, days=day)
         fire(session, runtime, staff["sup"], replied, Action.REDO, {"note": "请重新办理"}, days=day + 1)
-        fire(session, runtime, staff["handler"], replied, "reply", {"text": "经再次核实，学校已全额退费。",
-                                                                      "outcome": "support"}, days=day + 2)
+        fire(session, runtime, staff["handler"], replied, "reply", {
+            "text": "经再次核实，学校已全额退费。", "outcome": "support", "handling_notes": "再次核查",
+            "result_text": "学校已全额退费"}, days=day + 2)
         day += 3
     fire(session, runtime, staff["op"], replied, "callback", UNHAPPY, days=day)
     with pytest.raises(Forbidden) as refused:

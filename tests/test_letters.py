@@ -128,9 +128,10 @@ def test_a_review_decision_is_the_prefecture_bureaus_letter(session, runtime, st
 
     item = make_item(channel="letter")
     sent(session, runtime, staff, item, outcome="reject")
-    act(session=session, runtime=runtime, actor=staff["handler"], item=item, action="callback",
+    act(session=session, runtime=runtime, actor=make_user("operator"), item=item, action="callback",
         payload={"resolved": False, "satisfaction": "dissatisfied"})
-    act(session=session, runtime=runtime, actor=staff["handler"], item=item, action="close")
+    act(session=session, runtime=runtime, actor=staff["supervisor"], item=item, action="close_with_reason",
+        payload={"reason": "explained", "note": "已向信访人解释政策"})
     act(session=session, runtime=runtime, actor=staff["supervisor"], item=item, action="request_review",
         payload={"note": "对处理意见不服"}, now=item.closed_at + timedelta(days=1))
     kz = {"handler": make_user("handler", unit="KZ"), "supervisor": make_user("supervisor", unit="KZ")}
