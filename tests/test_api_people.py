@@ -22,6 +22,9 @@ def test_admin_creates_and_updates_people_of_their_unit(client, bearer, make_use
     changed = client.patch(f"/api/people/{person['id']}", headers=bearer(admin),
                            json={"roles": ["handler", "supervisor"], "active": False})
     assert changed.json()["roles"] == ["handler", "supervisor"] and not changed.json()["active"]
+    for unknown in ("", "ZZZ"):  # a unit that is none of the deployment's is refused, the empty one too
+        assert_error(client.patch(f"/api/people/{person['id']}", headers=bearer(admin), json={"unit_code": unknown}),
+                     422, field="unit_code")
     assert_error(client.post("/api/people", headers=bearer(admin), json={
         "username": "ats_new_handler", "name": "重名", "unit_code": "ATS", "roles": ["operator"]}),
         422, field="username")

@@ -127,7 +127,7 @@ def update_user(*, session: Session, settings: Settings, actor: User, user: User
         user.name = _checked_name(changes["name"])
     if "roles" in changes:
         user.roles = parse_roles(changes["roles"])
-    if changes.get("unit_code") and changes["unit_code"] != user.unit_code:
+    if changes.get("unit_code") is not None and changes["unit_code"] != user.unit_code:
         _move(session, settings, actor, user, changes["unit_code"])
     if changes.get("active") is not None:
         user.active = bool(changes["active"])
@@ -156,7 +156,7 @@ def _refuse_own_rights(actor: User, user: User, changes: dict) -> None:
         return
     if "roles" in changes and parse_roles(changes["roles"]) != user.roles:
         raise InvalidInput(gettext("不能修改自己的角色，请由其他管理员办理"), field="roles")
-    if changes.get("unit_code") and changes["unit_code"] != user.unit_code:
+    if changes.get("unit_code") is not None and changes["unit_code"] != user.unit_code:
         raise InvalidInput(gettext("不能修改自己的单位，请由其他管理员办理"), field="unit_code")
     if changes.get("active") is False:
         raise InvalidInput(gettext("不能停用自己的账户"), field="active")
