@@ -136,7 +136,8 @@ def test_an_identity_export_names_a_complainant_who_is_not_confidential(session,
     item = make_item(complainant_name="王丽", complainant_phone="13812345678", summary="王丽反映共建费，13812345678",
                      received_at=datetime(2026, 6, 3, 11, 0, tzinfo=TZ))
     for actor, action, payload in [(supervisor, "dispatch", {"handler_id": handler.id}), (handler, "accept", {}),
-                                   (handler, "reply", {"text": "经核实，学校已退还所收费用。", "outcome": "support"}),
+                                   (handler, "reply", {"text": "经核实，学校已退还所收费用。", "outcome": "support",
+                                                        "handling_notes": "到校核查", "result_text": "已退费"}),
                                    (supervisor, "callback", {"resolved": True, "satisfaction": "satisfied"}),
                                    (handler, "close", {})]:
         act(session=session, runtime=runtime, actor=actor, item=item, action=action, payload=payload,
