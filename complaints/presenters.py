@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from complaints.clock import to_local
-from complaints.i18n import N_, gettext
+from complaints.i18n import N_, current_locale, gettext, is_rtl
 from complaints.models import Complaint
 from workflows.lifecycle import ACTION_LABELS, Action
 from workflows.vocab import LABELS, Channel, Kind, Status, Urgency
@@ -42,11 +42,16 @@ def action_label(value: str) -> str:
                 "issue_letter": gettext("出具文书")}.get(value, value)
 
 
+def _left_to_right(text: str) -> str:
+    """A date and time keep their order inside right-to-left text (Unicode isolates, Uyghur pages)."""
+    return f"\u2066{text}\u2069" if is_rtl(current_locale.get()) else text
+
+
 def local_text(value: datetime | None, tz: str, *, with_time: bool = True) -> str:
     if value is None:
         return "—"
     local = to_local(value, tz)
-    return local.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+    return _left_to_right(local.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d"))
 
 
 def due_text(value: datetime | None, tz: str) -> str:
@@ -55,8 +60,8 @@ def due_text(value: datetime | None, tz: str) -> str:
         return "—"
     local = to_local(value, tz)
     if (local.hour, local.minute, local.second) == (0, 0, 0):
-        return (local - timedelta(days=1)).strftime("%Y-%m-%d") + " 24:00"
-    return local.strftime("%Y-%m-%d %H:%M")
+        return _left_to_right((local - timedelta(days=1)).strftime("%Y-%m-%d") + " 24:00")
+    return _left_to_right(local.strftime("%Y-%m-%d %H:%M"))
 
 
 def due_state(item: Complaint, now: datetime) -> str:

@@ -29,6 +29,7 @@ class AppSettings(BaseModel):
     prefecture_unit: str = "KZ"
     https: bool = False
     run_scheduler_in_process: bool = True
+    names: dict[str, str] = {}   # the application's name in another language: {ug = "…"}
 
 
 class DatabaseSettings(BaseModel):
@@ -82,6 +83,11 @@ class Unit(BaseModel):
     hotline: str = ""
     report_line: str = ""
     doc_prefix: str = Field(default="", max_length=12)  # 发文机关代字 of its letters' 文号, e.g. 阿教信
+    names: dict[str, str] = {}   # the name in another language, by language code: {ug = "…"}
+
+    def name_in(self, language: str) -> str:
+        """The name in `language` (ug, ky_Arab, …) when config gives one, else the Chinese name."""
+        return self.names.get(language, self.name)
 
 
 class Category(BaseModel):
@@ -89,6 +95,10 @@ class Category(BaseModel):
     name: str
     annex1_rows: list[int] = []
     keywords: list[str] = []
+    names: dict[str, str] = {}   # the name in another language, by language code: {ug = "…"}
+
+    def name_in(self, language: str) -> str:
+        return self.names.get(language, self.name)
 
 
 class LimitProfile(BaseModel):
@@ -385,6 +395,8 @@ class Settings(BaseSettings):
     attachments: AttachmentSettings = AttachmentSettings()
     callbacks: CallbackSettings = CallbackSettings()
     replies: ReplySettings = ReplySettings()
+    # how each channel reads inside a reply in a language other than Chinese: {ug = {call = "…"}}
+    reply_channels: dict[str, dict[str, str]] = {}
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,

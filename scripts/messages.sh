@@ -16,7 +16,7 @@ cd "$ROOT"
 
 LOCALES_DIR=complaints/locales
 POT="$LOCALES_DIR/messages.pot"
-LOCALES=(${MESSAGE_LOCALES:-en})   # add ug here once someone translates it
+LOCALES=(${MESSAGE_LOCALES:-en ug})
 
 if [[ -n "${PYBABEL:-}" ]]; then :
 elif [[ -x .venv/bin/pybabel ]]; then PYBABEL=.venv/bin/pybabel

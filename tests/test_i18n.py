@@ -1,7 +1,7 @@
-"""The English catalog covers every message in the source, keeps its {placeholders}, and reaches the pages.
+"""The English and Uyghur catalogs cover every message in the source, keep its {placeholders}, and reach the pages.
 
-When test_every_message_has_an_english_translation fails, run scripts/messages.sh and translate the new or
-`#, fuzzy` entries in complaints/locales/en/LC_MESSAGES/messages.po.
+When test_every_message_has_a_translation fails, run scripts/messages.sh and translate the new or
+`#, fuzzy` entries in complaints/locales/<en|ug>/LC_MESSAGES/messages.po.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from complaints import auth, i18n, presenters
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "complaints" / "locales"
 EN_PO = LOCALES / "en" / "LC_MESSAGES" / "messages.po"
+UG_PO = LOCALES / "ug" / "LC_MESSAGES" / "messages.po"
+CATALOGS = {"en": EN_PO, "ug": UG_PO}
 # the same keywords as scripts/messages.sh passes to `pybabel extract`
 KEYWORDS = {**DEFAULT_KEYWORDS, **parse_keywords(["_", "gettext", "N_", "ngettext:1,2"])}
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
@@ -59,6 +61,13 @@ def english() -> Catalog:
         return read_po(po, locale="en")
 
 
+@pytest.fixture(scope="module", params=sorted(CATALOGS))
+def translated(request) -> Catalog:
+    """Each translated catalog in turn (en, ug)."""
+    with CATALOGS[request.param].open("rb") as po:
+        return read_po(po, locale=request.param)
+
+
 def test_extraction_finds_the_known_messages(extracted):
     # a sanity check on the extraction itself: Python, N_() in workflows, and Jinja templates
     for msgid in ("受理编号", "已办结", "问题线索摘要", "诉求件 {tracking_no} 已超期"):
@@ -66,31 +75,32 @@ def test_extraction_finds_the_known_messages(extracted):
     assert len(extracted) > 300
 
 
-def test_every_message_has_an_english_translation(extracted, english):
+def test_every_message_has_a_translation(extracted, translated):
     missing = []
     for message in extracted:
         if not message.id:
             continue
-        entry = english.get(message.id, context=message.context)
+        entry = translated.get(message.id, context=message.context)
         if entry is None or entry.fuzzy or not all(s and s.strip() for s in _strings(entry)):
             where = ", ".join(f"{f}:{n}" for f, n in message.locations[:2])
             missing.append(f"{_ids(message)[0]!r} ({where})")
+    po = CATALOGS[str(translated.locale)].relative_to(ROOT)
     assert not missing, (
-        f"{len(missing)} message(s) without an English translation: run scripts/messages.sh, then translate "
-        f"them in {EN_PO.relative_to(ROOT)}:\n  " + "\n  ".join(missing))
+        f"{len(missing)} message(s) without a translation in {po}: run scripts/messages.sh, then translate "
+        f"them there:\n  " + "\n  ".join(missing))
 
 
-def test_catalog_has_no_fuzzy_or_partial_plural_entries(english):
-    fuzzy = [m.id for m in english if m.id and m.fuzzy]
+def test_catalog_has_no_fuzzy_or_partial_plural_entries(translated):
+    fuzzy = [m.id for m in translated if m.id and m.fuzzy]
     assert not fuzzy, f"fuzzy entries (check the translation, then drop the flag): {fuzzy}"
-    for message in english:
+    for message in translated:
         if message.pluralizable:
-            assert len(_strings(message)) == english.num_plurals and all(_strings(message)), message.id
+            assert len(_strings(message)) == translated.num_plurals and all(_strings(message)), message.id
 
 
-def test_translations_keep_the_placeholders(english):
+def test_translations_keep_the_placeholders(translated):
     wrong = []
-    for message in english:
+    for message in translated:
         if not message.id:
             continue
         ids, strings = _ids(message), _strings(message)
@@ -160,3 +170,64 @@ def test_intake_page_in_english(client, session, make_user):  # noqa: F811
     assert not chinese, f"untranslated labels on the English page: {chinese}"
     for zh in ("诉求类型", "承办单位", "问题线索摘要", "详细内容", "诉求人姓名", "联系电话"):
         assert zh not in html
+
+
+def _uyghur() -> Catalog:
+    with UG_PO.open("rb") as po:
+        return read_po(po, locale="ug")
+
+
+def test_uyghur_translations_are_written_in_uyghur():
+    # date formats a user may type (2026年6月3日) are the only Chinese a Uyghur message may quote
+    chinese = [m.id for m in _uyghur() if m.id and CJK.search(m.string.replace("2026年6月3日", ""))]
+    assert not chinese, f"Uyghur translations with Chinese left in them: {chinese}"
+    arabic = [m for m in _uyghur() if m.id and re.search(r"[\u0600-\u06ff]", m.string)]
+    assert len(arabic) > 0.95 * len([m for m in _uyghur() if m.id])
+
+
+def test_awaiting_review_is_marked_in_the_metadata_not_in_the_text():
+    catalog = _uyghur()
+    assert "X-Review-Status: awaiting native speaker review" in catalog.header_comment
+    assert "awaiting native speaker review" in catalog.language_team
+    assert not [m.id for m in catalog if m.id and re.search(r"review|TODO|fuzzy|\?\?", m.string, flags=re.I)]
+
+
+@pytest.fixture
+def in_uyghur():
+    token = i18n.current_locale.set("ug")
+    yield
+    i18n.current_locale.reset(token)
+
+
+def test_gettext_translates_into_uyghur(in_uyghur):
+    assert i18n.gettext("受理编号") == "قوبۇل قىلىش نومۇرى"
+    assert i18n.gettext("诉求件 {tracking_no} 已超期", tracking_no="ATS-2026-000001") == \
+        "ATS-2026-000001 نومۇرلۇق ئىشنىڭ ۋاقتى ئۆتتى"
+    assert presenters.status_label("closed") == "تاماملاندى"
+    assert i18n.is_rtl("ug") and i18n.is_rtl("ky_Arab") and not i18n.is_rtl("zh_Hans_CN")
+
+
+def test_intake_page_in_uyghur(client, session, make_user):  # noqa: F811
+    _, token = auth.create_session(session=session, user=make_user("operator"), kind="browser")
+    client.cookies.set(auth.SESSION_COOKIE, token)
+    html = client.get("/intake?lang=ug").text
+    assert 'lang="ug"' in html and 'dir="rtl"' in html
+    labels = _visible_labels(html)
+    for expected in ("ئەرز-شىكايەت تىزىملاش", "قانال", "ئەرز-شىكايەت تىپى", "بىر تەرەپ قىلىدىغان ئورۇن",
+                     "مەسىلە ئىزناسىنىڭ قىسقىچە مەزمۇنى", "تىزىملاشنى ساقلاش (Enter)"):
+        assert expected in labels, (expected, labels)
+    chinese = [text for text in labels if CJK.search(text)]
+    assert not chinese, f"untranslated labels on the Uyghur page: {chinese}"
+    options = re.findall(r"<option\b[^>]*>([^<]*)</option>", html)
+    assert options and not [o for o in options if CJK.search(o) and o != "中文"], options
+
+
+def test_uyghur_genitive_is_written_onto_the_value(in_uyghur):
+    # "{no} نىڭ بېجىرىش مۆھلىتى تەڭشەلدى" and the like: نىڭ joins the value, after a hyphen for a number
+    assert i18n.gettext("已载入“{name}”统一答复口径（第{v}版），请按实际核实情况修改后发送；答复以您的名义发出",
+                        name="قائىدىگە خىلاپ ھەق ئېلىش", v=2).startswith("«قائىدىگە خىلاپ ھەق ئېلىش»نىڭ")
+    text = i18n.gettext("工作日历只知道 {date} 之前的工作日（还剩 {days} 天）。"
+                        "请在此之前录入 {year} 年的节假日和调休安排（国务院办公厅通知及自治区通知），"
+                        "否则之后的办理期限只能估算。",
+                        date="2027-01-01", days=30, year=2027)
+    assert "2027-01-01-نىڭ ئالدىدىكى" in text and " نىڭ" not in text

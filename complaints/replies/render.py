@@ -19,16 +19,17 @@ from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
-from babel.dates import format_date
-from babel.numbers import format_decimal
 from jinja2 import FileSystemLoader, StrictUndefined, meta, nodes
 from jinja2.exceptions import SecurityError, TemplateError, TemplateNotFound, TemplateSyntaxError, UndefinedError
 from jinja2.runtime import BlockReference, LoopContext, Macro
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
+from complaints.i18n import CUSTOM_LOCALES, format_date, format_number
+
 # Declared in the package's __init__ (before it imports this module): the variable contract.
 from . import OUTCOMES, REPLY_DEFAULTS, REPLY_VARIABLES, SAMPLE_VARIABLES, VARIABLE_TYPES, marks, trial_variables
+from .suffixes import SUFFIXES, attach
 
 TEMPLATE_ROOT = Path(__file__).resolve().parents[2] / "reply_templates"
 MAX_SOURCE_CHARS = 20_000
@@ -203,7 +204,7 @@ def _environment(folder: str, locale: str) -> _Environment:
     def number_filter(value) -> str:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise TypeError("the number filter takes a number")
-        return format_decimal(value, locale=locale)
+        return format_number(value, locale=locale)
 
     env.globals.clear()
     env.globals["range"] = _bounded_range
@@ -211,12 +212,26 @@ def _environment(folder: str, locale: str) -> _Environment:
     env.filters.update(date=date_filter, number=number_filter, _guard_iter=_guard_iter, _meter=_meter,
                        fill_in=_guarded("fill_in", marks.fill_in),
                        conclusion=_guarded("conclusion", marks.conclusion))
+    env.filters.update({case: _suffix_filter(case) for case in SUFFIXES})   # Uyghur: {{ unit_name|genitive }}
     return env
+
+
+def _suffix_filter(case: str):
+    def suffix(value) -> str:
+        if not isinstance(value, str):
+            raise TypeError(f"the {case} filter takes text")
+        return attach(value, case)
+    return suffix
 
 
 def _resolve(locale: str, root: Path | None) -> tuple[Path, str]:
     """(template folder, Babel locale) for a locale such as ``zh_Hans_CN``, ``zh-CN`` or ``ug``."""
     root = root or TEMPLATE_ROOT
+    custom = str(locale).replace("-", "_")
+    if custom in CUSTOM_LOCALES:   # not in CLDR: its folder has its own name
+        if (root / custom).is_dir():
+            return root / custom, custom
+        raise TemplateMissing(f"no reply templates for locale {locale!r} under {root}")
     try:
         loc = Locale.parse(str(locale).replace("-", "_"))
         # "zh" alone means zh_Hans (CLDR likely subtags); an explicit script (zh_Hant) never falls back

@@ -8,13 +8,13 @@ from sqlmodel import Session
 
 from complaints.clock import utcnow
 from complaints.errors import NotFound
-from complaints.i18n import gettext
+from complaints.i18n import N_, gettext
 from complaints.models import Complaint, Event, User
 from complaints.privacy import mask_name, mask_phone
 from complaints.services.scope import may_see_identity
 from complaints.settings import Settings
 
-HIDDEN = "（保密）"
+HIDDEN = N_("（保密）")
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class Complainant:
 def masked(item: Complaint) -> Complainant:
     """What lists and anyone without the right see: confidential reporters fully hidden."""
     if item.confidential:
-        name = phone = HIDDEN if not item.anonymous else None
+        name = phone = gettext(HIDDEN) if not item.anonymous else None
     else:
         name, phone = mask_name(item.complainant_name), mask_phone(item.complainant_phone)
     return Complainant(name, phone, True, item.confidential, item.anonymous)

@@ -32,7 +32,14 @@ from workflows.vocab import LABELS, Outcome, Role
 # how each channel reads after "您于…通过…反映的问题"
 CHANNEL_PHRASES = {"call": "招生咨询热线", "letter": "来信", "visit": "来访", "platform": "12345政务服务便民热线平台",
                    "referral": "上级交办", "web": "网上留言"}
-LOCALES = {"zh": "zh_Hans", "zh_Hans": "zh_Hans", "zh_Hans_CN": "zh_Hans", "ug": "ug"}
+LOCALES = {"zh": "zh_Hans", "zh_Hans": "zh_Hans", "zh_Hans_CN": "zh_Hans", "ug": "ug", "ky_Arab": "ky_Arab"}
+
+
+
+def channel_phrase(runtime: Runtime, channel: str, language: str) -> str:
+    """How the channel reads in a reply in `language`: config's wording, else the Chinese phrase."""
+    configured = runtime.settings.reply_channels.get(language, {}).get(channel)
+    return configured or CHANNEL_PHRASES.get(channel) or channel_label(channel)
 
 
 def needs_signoff(item: Complaint, settings) -> bool:
@@ -117,39 +124,42 @@ def pending_versions(*, session: Session, runtime: Runtime, actor: User) -> list
                              .order_by(ReplyTemplate.created_at)))
 
 
-def variables_for(item: Complaint, runtime: Runtime, handler: User | None, *, today: date | None = None) -> dict:
-    """What a reply template may use, filled from the item; the handler completes the facts."""
+def variables_for(item: Complaint, runtime: Runtime, handler: User | None, *, today: date | None = None,
+                  locale: str = "zh_Hans") -> dict:
+    """What a reply template may use, filled from the item; the handler completes the facts.
+    Names of the unit and the channel are in the reply's language (config's `names`)."""
     tz = runtime.settings.app.timezone
     unit = runtime.settings.unit_map[item.unit_code]
+    language = template_locale(locale)
     name = item.complainant_name if not (item.anonymous or item.confidential) else None
     return {
         "salutation": name or "", "received_date": to_local(item.received_at, tz).date(),
         # the reply's own wording, not the interface language of whoever drafts it
-        "channel": CHANNEL_PHRASES.get(item.channel) or channel_label(item.channel),
+        "channel": channel_phrase(runtime, item.channel, language),
         "tracking_no": item.tracking_no, "summary": item.summary,
         "school": item.school or "", "verified_facts": "",  # left to the handler: a fill-in prompt
         "outcome": item.outcome or "explain", "next_steps": "",
-        "callback_note": "", "unit_name": unit.name,
+        "callback_note": "", "unit_name": unit.name_in(language),
         "unit_hotline": unit.hotline, "reply_date": today or to_local(utcnow(), tz).date(),
         "handler_name": handler.name if handler else "", "is_xinfang": item.track == "xinfang",
-        "is_review": bool(item.review_round), "review_unit": _review_unit(item, runtime),
+        "is_review": bool(item.review_round), "review_unit": _review_unit(item, runtime, language),
     }
 
 
-def _review_unit(item: Complaint, runtime: Runtime) -> str:
+def _review_unit(item: Complaint, runtime: Runtime, language: str = "zh_Hans") -> str:
     """Where the complainant may turn next: a county's 处理意见 goes up to the prefecture bureau; past
     that (a 复查 decided, or the prefecture's own item) the template names the next level in general."""
     settings = runtime.settings
     if item.review_round or settings.unit_map[item.unit_code].level == "prefecture":
         return ""
-    return settings.unit_map[settings.app.prefecture_unit].name
+    return settings.unit_map[settings.app.prefecture_unit].name_in(language)
 
 
 def draft_reply(*, session: Session, runtime: Runtime, actor: User, item: Complaint,
                 locale: str = "zh_Hans", outcome: str | None = None) -> dict:
     """The approved standard reply of the item's category for the chosen outcome, rendered for the composer."""
     version = approved(session=session, category=item.category, locale=locale)
-    variables = variables_for(item, runtime, actor)
+    variables = variables_for(item, runtime, actor, locale=locale)
     if outcome in OUTCOMES:
         variables["outcome"] = outcome
     if item.kind == "question":

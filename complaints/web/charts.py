@@ -11,7 +11,7 @@ def bars(points: list[tuple[str, int]], *, height: int = 160, width: int = 900) 
         return Markup("")
     top = max(n for _, n in points) or 1
     step = width / len(points)
-    parts = [f'<svg viewBox="0 0 {width} {height + 24}" role="img" class="chart" width="100%">']
+    parts = [f'<svg viewBox="0 0 {width} {height + 24}" role="img" class="chart" width="100%" direction="ltr">']
     for i, (name, n) in enumerate(points):
         bar = (height - 10) * n / top
         x = i * step
@@ -29,7 +29,7 @@ def hbars(points: list[tuple[str, int]], *, width: int = 520, row: int = 22) -> 
         return Markup("")
     top = max(n for _, n in points) or 1
     label_width, height = 210, row * len(points) + 4
-    parts = [f'<svg viewBox="0 0 {width} {height}" role="img" class="chart" width="100%">']
+    parts = [f'<svg viewBox="0 0 {width} {height}" role="img" class="chart" width="100%" direction="ltr">']
     for i, (name, n) in enumerate(points):
         y = i * row + 2
         bar = (width - label_width - 40) * n / top

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2.ext import Extension
+from jinja2.lexer import Token
 
 from complaints import presenters
 from complaints.i18n import current_locale, gettext, is_rtl, ngettext
@@ -17,12 +20,41 @@ from workflows.vocab import LABELS, Channel, Kind, Outcome, Role, Satisfaction, 
 
 TEMPLATES = Path(__file__).parent / "templates"
 LANGUAGES = (("zh_Hans_CN", "中文"), ("en", "English"), ("ug", "ئۇيغۇرچە"))
+FULL_WIDTH = {"：": ": ", "（": " (", "）": ")"}   # as written in the templates' Chinese layout
+MARKS = (*FULL_WIDTH, "→")
+
+
+def punctuation(mark: str) -> str:
+    """A mark of the page templates as the interface language writes it (an arrow points the way it reads)."""
+    locale = current_locale.get()
+    if mark == "→":
+        return "←" if is_rtl(locale) else mark
+    return mark if locale.startswith("zh") else FULL_WIDTH[mark]
+
+
+class LocalPunctuation(Extension):
+    """The templates' own full-width punctuation (`{{ n }}：{{ v }}`, `（…）`) and arrows follow the
+    interface language; text inside tags, messages and data are untouched."""
+
+    def filter_stream(self, stream):
+        for token in stream:
+            if token.type != "data" or not any(mark in token.value for mark in MARKS):
+                yield token
+                continue
+            for piece in re.split("([" + "".join(MARKS) + "])", token.value):
+                if piece in MARKS:
+                    line = token.lineno
+                    yield from (Token(line, "variable_begin", "{{"), Token(line, "name", "punctuation"),
+                                Token(line, "lparen", "("), Token(line, "string", piece),
+                                Token(line, "rparen", ")"), Token(line, "variable_end", "}}"))
+                elif piece:
+                    yield Token(token.lineno, "data", piece)
 
 
 @cache
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
-                      extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
+                      extensions=["jinja2.ext.i18n", LocalPunctuation], trim_blocks=True, lstrip_blocks=True)
     # old-style callables: _("…{name}…", name=x) formats with str.format, like the Python code
     env.install_gettext_callables(gettext=lambda m, **kw: gettext(m, **kw),
                                   ngettext=lambda s, p, n, **kw: ngettext(s, p, n, **kw), newstyle=False)
@@ -33,9 +65,16 @@ def environment() -> Environment:
         due_state=presenters.due_state, due_state_labels=presenters.DUE_STATE_LABELS,
         Channel=Channel, Kind=Kind, Status=Status, Urgency=Urgency, Outcome=Outcome,
         Satisfaction=Satisfaction, SendBackReason=SendBackReason, ACTION_LABELS=ACTION_LABELS,
-        languages=LANGUAGES, role_label=lambda value: gettext(LABELS[Role(value)]),
+        languages=LANGUAGES, role_label=lambda value: gettext(LABELS[Role(value)]), named=named,
+        punctuation=punctuation,
     )
     return env
+
+
+def named(thing) -> str:
+    """A unit's, category's or the application's name in the interface language (config's `names`)."""
+    locale = current_locale.get()
+    return thing.name if locale.startswith("zh") else thing.names.get(locale, thing.name)
 
 
 def page(request: Request, template: str, *, status_code: int = 200, **context) -> HTMLResponse:

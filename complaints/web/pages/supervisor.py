@@ -22,7 +22,7 @@ from complaints.services.scope import sees_all_units, visible_filter
 from complaints.services.transitions import act
 from complaints.web import charts, csrf
 from complaints.web.deps import PageForm, PageSession, PageUser, RuntimeDep
-from complaints.web.render import page
+from complaints.web.render import named, page
 from workflows.lifecycle import Action
 
 router = APIRouter()
@@ -139,10 +139,12 @@ def dashboard(request: Request, user: PageUser, session: PageSession, runtime: R
     first, last = _period(start[:10], end[:10], runtime.settings.app.timezone)
     result = stats.dashboard(session=session, runtime=runtime, actor=user, start=first, end=last,
                              unit_code=unit_code[:8] or None, now=utcnow())
+    local = {thing.name: named(thing) for thing in (*runtime.settings.categories, *runtime.settings.units)}
     return page(request, "dashboard.html", result=result, unit_code=unit_code[:8], measures=stats.MEASURES,
                 counted_note=stats.COUNTED_NOTES[runtime.settings.callbacks.counted],
                 day_chart=charts.bars([(d.strftime("%m-%d"), n) for d, n in result.by_day], height=160),
-                category_chart=charts.hbars(result.by_category), unit_chart=charts.hbars(result.by_unit))
+                category_chart=charts.hbars([(local.get(name, name), n) for name, n in result.by_category]),
+                unit_chart=charts.hbars([(local.get(name, name), n) for name, n in result.by_unit]))
 
 
 @router.get("/ledgers")
