@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from complaints.replies import OUTCOMES, render
+from complaints.replies import OUTCOMES, marks, render
 from complaints.replies.suffixes import attach
 from complaints.services import replies
 from complaints.settings import load_settings
@@ -114,5 +114,6 @@ def test_draft_reply_in_uyghur_uses_the_uyghur_names(session, runtime, make_user
     draft = replies.draft_reply(session=session, runtime=runtime, actor=handler, item=item, locale="ug")
     text = draft["text"]
     assert "12345 ھۆكۈمەت ئىشلىرى مۇلازىمىتى قولايلىق ئىسسىق لىنىيە سۇپىسى ئارقىلىق" in text
-    assert "ئاقتو ناھىيىلىك مائارىپ ئىدارىسىنىڭ" in text and "(تەكشۈرۈپ ئېنىقلانغان ئەھۋالنى يېزىڭ)" in text
-    assert not CJK.findall(WENHAO.sub("", text))
+    assert "ئاقتو ناھىيىلىك مائارىپ ئىدارىسىنىڭ" in text and "【تەكشۈرۈپ ئېنىقلانغان ئەھۋالنى تولدۇرۇڭ】" in text
+    # the prompts' 【】 are the marks every locale shares (replies.marks); nothing else is Chinese
+    assert not CJK.findall(WENHAO.sub("", marks.FILL_IN.sub("", text)))

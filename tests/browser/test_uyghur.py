@@ -99,7 +99,7 @@ def test_a_handler_works_in_uyghur_and_drafts_a_uyghur_reply(browser, server):
         _assert_no_chinese(page, "reply composer")
         draft = page.get_by_label("جاۋاب مەزمۇنى").input_value()
         assert "ئاتۇش شەھەرلىك مائارىپ ئىدارىسىنىڭ ئوقۇغۇچى قوبۇل قىلىش مەسلىھەت تېلېفونىغا" in draft
-        assert "(تەكشۈرۈپ ئېنىقلانغان ئەھۋالنى يېزىڭ)" in draft
+        assert "【تەكشۈرۈپ ئېنىقلانغان ئەھۋالنى تولدۇرۇڭ】" in draft
         shot(page, "ug-05-reply-composer")
     finally:
         context.close()
