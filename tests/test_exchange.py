@@ -238,3 +238,27 @@ def test_imported_and_pushed_items_post_their_registration(hooked, session, make
     assert sorted((p["event"], p["item"]["external_ref"]) for p in posted) == [
         ("deadline_changed", "W1"), ("deadline_changed", "W2"), ("status_changed", "W1"), ("status_changed", "W2")]
     assert all(p["action"] == "register" for p in posted)
+
+
+def test_a_recomputed_deadline_is_posted(hooked, session, settings, engine, make_user):
+    """Deadlines recomputed once next year's calendar is known are deadline changes like any other."""
+    from zoneinfo import ZoneInfo
+
+    from test_jobs_provisional import with_2027
+
+    from complaints.jobs.provisional import recompute_provisional
+    from complaints.services import complaints as service
+
+    runtime, subscriber = hooked
+    now = datetime(2026, 12, 28, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    item = service.register(session=session, runtime=runtime, actor=make_user("operator"), now=now,
+                            data={"channel": "call", "kind": "complaint", "unit_code": "ATS", "category": "fees",
+                                  "summary": "年底反映收费问题", "received_at": now})
+    assert item.due_provisional
+    before = len(deliveries(session, subscriber))
+    known = with_2027(runtime.settings, engine)
+    assert recompute_provisional(session=session, runtime=known, now=now)["recomputed"] == 1
+    posted = [json.loads(m.body) for m in deliveries(session, subscriber)[before:]]
+    assert [(p["event"], p["action"]) for p in posted] == [("deadline_changed", "deadline_recomputed")]
+    assert posted[0]["changes"]["due_provisional"] == [True, False]  # the estimate was right: now final
+    assert posted[0]["item"]["due_provisional"] is False

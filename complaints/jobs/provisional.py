@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from complaints.i18n import gettext
 from complaints.jobs.registry import every_minutes, job
 from complaints.models import Complaint, Event, Notification
+from complaints.notify import webhooks
 from complaints.runtime import Runtime
 from complaints.services import deadlines
 
@@ -51,6 +52,8 @@ def recompute_provisional(*, session: Session, runtime: Runtime, now: datetime) 
             session.add(Event(complaint=item, at=now, action="deadline_recomputed", from_status=item.status,
                               to_status=item.status, note=note,
                               changes=moved))
+            webhooks.item_changed(session=session, runtime=runtime, item=item, changes=moved,
+                                  action="deadline_recomputed", now=now)
             if item.handler_id is not None and len(moved) > 1:  # a date moved, not only the provisional mark
                 session.add(Notification(user_id=item.handler_id, complaint_id=item.id, kind="deadline_moved",
                                          created_at=now, body=note,

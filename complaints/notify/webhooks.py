@@ -28,7 +28,9 @@ from complaints.runtime import Runtime
 
 EVENTS = ("status_changed", "deadline_changed")
 DEADLINES = ("ack_due_at", "contact_due_at", "reply_due_at", "supervise_due_at", "next_due_at")
-ITEM_FIELDS = ("tracking_no", "source", "external_ref", "unit_code", "status", *DEADLINES)
+# a deadline turning final (or provisional again) when the calendar is declared is a deadline change too
+DEADLINE_CHANGES = (*DEADLINES, "due_provisional")
+ITEM_FIELDS = ("tracking_no", "source", "external_ref", "unit_code", "status", *DEADLINE_CHANGES)
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -46,7 +48,7 @@ def item_changed(*, session: Session, runtime: Runtime, item: Complaint, changes
     if not runtime.settings.webhooks.enabled:
         return 0
     events = [e for e, hit in (("status_changed", "status" in changes),
-                               ("deadline_changed", any(d in changes for d in DEADLINES))) if hit]
+                               ("deadline_changed", any(d in changes for d in DEADLINE_CHANGES))) if hit]
     if not events:
         return 0
     subscribers = session.exec(select(WebhookSubscriber)).all()
@@ -73,7 +75,7 @@ def item_registered(*, session: Session, runtime: Runtime, item: Complaint, now:
 def _delivery(subscriber: WebhookSubscriber, item: Complaint, event: str, changes: dict, action: str,
               now: datetime) -> OutboxMessage:
     key = uuid.uuid4().hex
-    fields = ("status",) if event == "status_changed" else DEADLINES
+    fields = ("status",) if event == "status_changed" else DEADLINE_CHANGES
     payload = {"event": event, "delivery": key, "occurred_at": now.isoformat(), "action": action,
                "item": {name: _plain(getattr(item, name)) for name in ITEM_FIELDS},
                "changes": {name: changes[name] for name in fields if name in changes}}

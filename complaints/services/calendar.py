@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from complaints.errors import Conflict, Forbidden, InvalidInput
 from complaints.i18n import gettext
 from complaints.models import AuditLog, CalendarDeclaration, CalendarOverride, Complaint, Event, Notification, User
+from complaints.notify import webhooks
 from complaints.runtime import Declared, Runtime, declared_of
 from complaints.services import deadlines
 from workflows.calendar import Source
@@ -238,6 +239,8 @@ def recompute(*, session: Session, runtime: Runtime, layer: str, year: int, now:
             changes["due_provisional"] = list(move.provisional)
         session.add(Event(complaint=item, at=now, action="deadline_recomputed", from_status=item.status,
                           to_status=item.status, note=note, changes=changes))
+        webhooks.item_changed(session=session, runtime=runtime, item=item, changes=changes,
+                              action="deadline_recomputed", now=now)
         if item.handler_id is not None:
             session.add(Notification(user_id=item.handler_id, complaint_id=item.id, kind="deadline_moved",
                                      created_at=now, body=note,
