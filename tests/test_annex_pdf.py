@@ -47,7 +47,11 @@ def season(session, runtime, make_user, make_item):
     for index, channel in enumerate(["call", "letter", "visit", "platform", "referral", "call"]):
         item = make_item(actor=op, received_at=T0 + timedelta(hours=index), channel=channel,
                          summary=SUMMARY[: 40 + 12 * index], category="zone" if index % 2 else "fees")
-        for hours, (actor, action, payload) in enumerate(steps[: index + 1], 1):
+        done = steps[: index + 1]
+        if channel in ("letter", "visit"):  # a formal 信访 reply leaves after the supervisor's 审签
+            done = [step for s in done for step in (((handler, "submit_reply", s[2]), (sup, "approve_reply", {}))
+                                                     if s[1] == "reply" else (s,))]
+        for hours, (actor, action, payload) in enumerate(done, 1):
             act(session=session, runtime=runtime, actor=actor, item=item, action=action, payload=payload,
                 now=T0 + timedelta(days=1, hours=hours))
         if index == 2:

@@ -31,7 +31,8 @@ def june(session, runtime, make_user, make_item):
         staff = people[unit]
         item = make_item(actor=staff["op"], unit_code=unit, received_at=T0)
         steps = [("sup", "dispatch", {"handler_id": staff["handler"].id}), ("handler", "accept", {}),
-                 ("handler", "reply", {"text": "经核实已按政策处理完毕。", "outcome": "explain"})]
+                 ("handler", "reply", {"text": "经核实已按政策处理完毕。", "outcome": "explain",
+                                       "handling_notes": "电话核实", "result_text": "已解释政策"})]
         if satisfaction:
             steps.append(("op", "callback", {"resolved": satisfaction == "satisfied", "satisfaction": satisfaction}))
         for hours, (who, action, payload) in enumerate(steps, 1):

@@ -91,7 +91,8 @@ def test_words_of_the_text_notes_and_reply_including_two_character_chinese_words
         payload={"note": "已与学校安保处沟通"})
     act(session=session, runtime=runtime, actor=handler, item=replied, action="accept", payload={})
     act(session=session, runtime=runtime, actor=handler, item=replied, action="reply",
-        payload={"text": "经核实，食堂已更换供应商并公示菜价。", "outcome": "support"})
+        payload={"text": "经核实，食堂已更换供应商并公示菜价。", "outcome": "support",
+                 "handling_notes": "到校核查食堂", "result_text": "已更换供应商"})
     session.flush()
     assert found(session, runtime, supervisor, "收费") == {fees.id}
     assert found(session, runtime, supervisor, "赞助费") == {fees.id}

@@ -21,7 +21,7 @@ from workflows.vocab import LABELS, Channel, Kind, Outcome, Role, Satisfaction, 
 TEMPLATES = Path(__file__).parent / "templates"
 LANGUAGES = (("zh_Hans_CN", "中文"), ("en", "English"), ("ug", "ئۇيغۇرچە"))
 FULL_WIDTH = {"：": ": ", "（": " (", "）": ")"}   # as written in the templates' Chinese layout
-MARKS = (*FULL_WIDTH, "→")
+MARKS = (*FULL_WIDTH, "→", "、")
 
 
 def punctuation(mark: str) -> str:
@@ -29,6 +29,8 @@ def punctuation(mark: str) -> str:
     locale = current_locale.get()
     if mark == "→":
         return "←" if is_rtl(locale) else mark
+    if mark == "、":  # the enumeration comma: Arabic script's own comma where the interface reads right to left
+        return mark if locale.startswith("zh") else ("، " if is_rtl(locale) else ", ")
     return mark if locale.startswith("zh") else FULL_WIDTH[mark]
 
 

@@ -52,7 +52,8 @@ def replied(server):
                       if p["username"] == "ats_h1")
     api(server, "POST", f"/api/complaints/{number}/actions/dispatch", {"handler_id": handler_id}, sup)
     api(server, "POST", f"/api/complaints/{number}/actions/accept", {}, handler)
-    reply = {"text": "经核实，学校未收取共建费，所收为自愿订购的校服费。", "outcome": "explain"}
+    reply = {"text": "经核实，学校未收取共建费，所收为自愿订购的校服费。", "outcome": "explain",
+             "handling_notes": "到校核查收费账目", "result_text": "所收为自愿订购的校服费"}
     api(server, "POST", f"/api/complaints/{number}/actions/reply", reply, handler)
     return {"number": number, "handler": handler, "reply": reply}
 

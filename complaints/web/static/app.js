@@ -79,8 +79,9 @@
       marks.scrollTop = area.scrollTop;
       const found = area.value.match(PROMPT) || [];
       info.hidden = found.length === 0;
-      list.textContent = found.join("、");
-      area.setCustomValidity(found.length ? info.dataset.message + found.join("、") : "");
+      const separator = info.dataset.separator || "、";  // the interface language's list comma
+      list.textContent = found.join(separator);
+      area.setCustomValidity(found.length ? info.dataset.message + found.join(separator) : "");
     }
     area.addEventListener("input", refresh);
     area.addEventListener("scroll", function () { marks.scrollTop = area.scrollTop; });
