@@ -15,13 +15,18 @@ pytestmark = pytest.mark.browser
 
 CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
 # The chrome: navigation, headings, labels, buttons, table headers and the choices of vocabulary and
-# config lists. Not user data: summaries, people's names (the handler lists), typed schools.
+# config lists. Not user data: summaries, people's names (the handler lists), typed schools, a message as sent.
 CHROME = """() => {
   const picked = document.querySelectorAll(
     'nav a, nav button, h1, h2, h3, label, button, th, dt, summary, legend, title, p.hint, '
     + 'svg text, select:not([name*=handler]):not([name*=delegate]):not(#lang-select) option, '
     + 'input[type=submit], a.button, .brand');
-  return Array.from(picked, el => (el.value && el.tagName === 'INPUT' ? el.value : el.textContent)
+  const text = el => {  // what the page says, less the user data inside it (a message as it was sent)
+    const copy = el.cloneNode(true);
+    copy.querySelectorAll('[data-user-text]').forEach(part => part.remove());
+    return copy.textContent;
+  };
+  return Array.from(picked, el => (el.value && el.tagName === 'INPUT' ? el.value : text(el))
                                   .replace(/\\s+/g, ' ').trim()).filter(Boolean);
 }"""
 
