@@ -51,6 +51,7 @@ test-pg: install-test browser-deps
 
 lint: install-test
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: install-test
 	$(BIN)/python bench/bench_deadlines.py

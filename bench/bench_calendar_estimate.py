@@ -67,8 +67,9 @@ def main() -> None:
         starts = [date(year, 1, 1) + timedelta(i) for i in range((date(year, 12, 31) - date(year, 1, 1)).days + 1)]
         cells = []
         for label, amount, workdays in LIMITS:
-            same = sum(deadline(s, amount, workdays, declared) == deadline(s, amount, workdays, estimated)
-                       for s in starts)
+            same = sum(
+                deadline(s, amount, workdays, declared) == deadline(s, amount, workdays, estimated) for s in starts
+            )
             totals[label][0] += same
             totals[label][1] += len(starts)
             cells.append(f"{100 * same / len(starts):>13.1f}%")

@@ -33,9 +33,16 @@ from pydantic import Field as PydanticField
 from sqlalchemy import create_engine, text
 from sqlmodel import Field, Session, SQLModel
 
-BODY = {"channel": "call", "kind": "complaint", "unit_code": "UNIT", "category": "fees",
-        "summary": "反映学校收取共建费", "details": "家长反映入学时被要求缴纳共建费两千元。",
-        "complainant_name": "王丽", "complainant_phone": "13812345678"}
+BODY = {
+    "channel": "call",
+    "kind": "complaint",
+    "unit_code": "UNIT",
+    "category": "fees",
+    "summary": "反映学校收取共建费",
+    "details": "家长反映入学时被要求缴纳共建费两千元。",
+    "complainant_name": "王丽",
+    "complainant_phone": "13812345678",
+}
 BARE, OURS = "bare FastAPI+SQLModel insert", "complaints POST /api/complaints"
 LUA = """
 local units = {"KZ", "ATS", "AKT", "WQ", "AHQ"}
@@ -107,8 +114,15 @@ def prepare_app_db(url: str) -> str:
     upgrade(url)
     engine = make_engine(url)
     with Session(engine) as session:
-        user = add_user(session=session, settings=load_settings(database={"url": url}), actor=None,
-                        username="bench_op", name="接线员", unit_code="KZ", roles=["operator"])
+        user = add_user(
+            session=session,
+            settings=load_settings(database={"url": url}),
+            actor=None,
+            username="bench_op",
+            name="接线员",
+            unit_code="KZ",
+            roles=["operator"],
+        )
         _, token = auth.create_session(session=session, user=user, kind="api", name="bench")
         session.commit()
     engine.dispose()
@@ -125,15 +139,44 @@ def start(factory: str, port: int, workers: int, env: dict) -> subprocess.Popen:
     """The bare app under uvicorn; ours exactly as deployed, with `complaints serve` (which, with several
     workers, leaves the scheduled jobs to a separate `complaints scheduler` process)."""
     if factory == "complaints":
-        command = [sys.executable, "-m", "complaints", "serve", "--host", "127.0.0.1", "--port", str(port),
-                   "--workers", str(workers)]
+        command = [
+            sys.executable,
+            "-m",
+            "complaints",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ]
     else:
-        command = [sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1", "--port",
-                   str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            factory,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ]
     log = tempfile.NamedTemporaryFile("w+", prefix=f"bench_http_{port}_", suffix=".log", delete=False)
-    process = subprocess.Popen(command, cwd=ROOT / "bench", env={**os.environ, **env,
-                               "PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}"}, start_new_session=True,
-                               stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT / "bench",
+        env={**os.environ, **env, "PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}"},
+        start_new_session=True,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -142,8 +185,9 @@ def start(factory: str, port: int, workers: int, env: dict) -> subprocess.Popen:
         except OSError:
             time.sleep(0.2)
     stop(process)
-    raise RuntimeError(f"{factory} did not start on port {port}; its log: {log.name}\n"
-                       + Path(log.name).read_text()[-2000:])
+    raise RuntimeError(
+        f"{factory} did not start on port {port}; its log: {log.name}\n" + Path(log.name).read_text()[-2000:]
+    )
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -159,9 +203,25 @@ def run_wrk(port: int, path: str, token: str, seconds: int, connections: int) ->
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(LUA % (json.dumps(BODY, ensure_ascii=False), path, token))
     try:
-        output = subprocess.run(["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency",
-                                 "-s", script.name, f"http://127.0.0.1:{port}{path}"],
-                                capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
+        output = subprocess.run(
+            [
+                "wrk",
+                "-t",
+                "2",
+                "-c",
+                str(connections),
+                "-d",
+                f"{seconds}s",
+                "--latency",
+                "-s",
+                script.name,
+                f"http://127.0.0.1:{port}{path}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 60,
+            check=True,
+        ).stdout
     finally:
         Path(script.name).unlink(missing_ok=True)
     return parse_wrk(output)
@@ -176,8 +236,12 @@ def parse_wrk(output: str) -> dict:
     p50 = re.search(r"\s50%\s+([\d.]+)(us|ms|s)", output)
     p99 = re.search(r"\s99%\s+([\d.]+)(us|ms|s)", output)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    return {"rate": rate, "p50": _ms(*p50.groups()), "p99": _ms(*p99.groups()),
-            "errors": int(errors.group(1)) if errors else 0}
+    return {
+        "rate": rate,
+        "p50": _ms(*p50.groups()),
+        "p99": _ms(*p99.groups()),
+        "errors": int(errors.group(1)) if errors else 0,
+    }
 
 
 def median(values: list[float]) -> float:
@@ -203,22 +267,28 @@ def measure(app_url: str, bare_url: str, workers: int, args) -> bool:
             for label, (_, path, _, port) in targets.items():
                 rounds[label].append(run_wrk(port, path, token, args.seconds, args.connections))
             bare, ours = rounds[BARE][-1], rounds[OURS][-1]
-            print(f"  round {number}: bare {bare['rate']:6.0f} req/s p99 {bare['p99']:6.1f} ms | ours "
-                  f"{ours['rate']:6.0f} req/s p99 {ours['p99']:6.1f} ms | ratio {ours['rate'] / bare['rate']:.2f}x",
-                  flush=True)
+            print(
+                f"  round {number}: bare {bare['rate']:6.0f} req/s p99 {bare['p99']:6.1f} ms | ours "
+                f"{ours['rate']:6.0f} req/s p99 {ours['p99']:6.1f} ms | ratio {ours['rate'] / bare['rate']:.2f}x",
+                flush=True,
+            )
     finally:
         for server in servers:
             stop(server)
     for label, runs in rounds.items():
-        print(f"{label:34s} median {median([r['rate'] for r in runs]):6.0f} req/s   "
-              f"p50 {median([r['p50'] for r in runs]):6.1f} ms   p99 {median([r['p99'] for r in runs]):6.1f} ms   "
-              f"non-2xx {sum(r['errors'] for r in runs)}")
+        print(
+            f"{label:34s} median {median([r['rate'] for r in runs]):6.0f} req/s   "
+            f"p50 {median([r['p50'] for r in runs]):6.1f} ms   p99 {median([r['p99'] for r in runs]):6.1f} ms   "
+            f"non-2xx {sum(r['errors'] for r in runs)}"
+        )
     ratios = [o["rate"] / b["rate"] for o, b in zip(rounds[OURS], rounds[BARE], strict=True)]
     ratio, p99 = median(ratios), median([r["p99"] for r in rounds[OURS]])
     errors = sum(r["errors"] for r in rounds[OURS])
     met = ratio >= 0.5 and p99 < 250 and errors == 0
-    print(f"median ratio {ratio:.2f}x (target ≥ 0.5x; rounds {', '.join(f'{r:.2f}' for r in ratios)}); "
-          f"median p99 {p99:.0f} ms (target < 250 ms): " + ("OK" if met else "MISSED"))
+    print(
+        f"median ratio {ratio:.2f}x (target ≥ 0.5x; rounds {', '.join(f'{r:.2f}' for r in ratios)}); "
+        f"median p99 {p99:.0f} ms (target < 250 ms): " + ("OK" if met else "MISSED")
+    )
     return met
 
 
@@ -228,8 +298,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=3, help="alternating runs per server; medians reported")
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL with 2 workers")
-    parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL",
-                                                           "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    parser.add_argument(
+        "--pg-url", default=os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    )
     args = parser.parse_args()
     if not args.postgres:
         print(f"SQLite WAL, 1 worker, {args.connections} connections, {args.rounds} rounds of {args.seconds} s")

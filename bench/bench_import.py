@@ -29,15 +29,31 @@ from complaints.settings import load_settings
 
 HEADER = ["工单编号", "来电时间", "来电人", "来电号码", "诉求类型", "承办单位", "诉求标题", "诉求内容"]
 UNITS = ["克州教育局", "阿图什市教育局", "阿克陶县教育局", "乌恰县教育局", "阿合奇县教科局"]
-TOPICS = ["反映学校收取共建费", "咨询新建小区划片学校", "反映培训机构证书作为招生依据", "随迁子女入学材料审核",
-          "举报学校违规设置重点班", "咨询网上报名系统无法提交"]
+TOPICS = [
+    "反映学校收取共建费",
+    "咨询新建小区划片学校",
+    "反映培训机构证书作为招生依据",
+    "随迁子女入学材料审核",
+    "举报学校违规设置重点班",
+    "咨询网上报名系统无法提交",
+]
 
 
 def write_export(path: Path, rows: int, *, xlsx: bool = False) -> Path:
     now = datetime.now(ZoneInfo("Asia/Shanghai"))
-    records = ([f"GD{i:08d}", (now - timedelta(minutes=7 * i % 200_000)).strftime("%Y-%m-%d %H:%M"), "王丽",
-                f"13{i % 9 + 1}{i:08d}", "投诉", UNITS[i % 5], f"{TOPICS[i % 6]}（{i}）",
-                "家长来电反映：" + TOPICS[i % 6] + "，请求核实处理。" * 3] for i in range(rows))
+    records = (
+        [
+            f"GD{i:08d}",
+            (now - timedelta(minutes=7 * i % 200_000)).strftime("%Y-%m-%d %H:%M"),
+            "王丽",
+            f"13{i % 9 + 1}{i:08d}",
+            "投诉",
+            UNITS[i % 5],
+            f"{TOPICS[i % 6]}（{i}）",
+            "家长来电反映：" + TOPICS[i % 6] + "，请求核实处理。" * 3,
+        ]
+        for i in range(rows)
+    )
     if xlsx:
         from openpyxl import Workbook
 
@@ -68,8 +84,9 @@ def run_import(path: Path, *, trace: bool) -> tuple[float, float, int]:
         if trace:
             tracemalloc.start()
         started = time.perf_counter()
-        result = import_file(session=session, runtime=runtime, actor=actor, path=path, source_name="hotline12345",
-                             now=datetime.now(UTC))
+        result = import_file(
+            session=session, runtime=runtime, actor=actor, path=path, source_name="hotline12345", now=datetime.now(UTC)
+        )
         session.commit()
         elapsed = time.perf_counter() - started
         peak = tracemalloc.get_traced_memory()[1] / 2**20 if trace else 0.0
@@ -89,17 +106,23 @@ def main() -> None:
     suffix = "xlsx" if args.xlsx else "csv"
     small = write_export(Path(f"/tmp/bench_export_{args.small}.{suffix}"), args.small, xlsx=args.xlsx)
     large = write_export(Path(f"/tmp/bench_export_{args.rows}.{suffix}"), args.rows, xlsx=args.xlsx)
-    print(f"exports: {args.small:,} rows {small.stat().st_size / 2**20:.1f} MB, "
-          f"{args.rows:,} rows {large.stat().st_size / 2**20:.1f} MB ({suffix})")
+    print(
+        f"exports: {args.small:,} rows {small.stat().st_size / 2**20:.1f} MB, "
+        f"{args.rows:,} rows {large.stat().st_size / 2**20:.1f} MB ({suffix})"
+    )
     seconds, _, created = run_import(large, trace=False)
-    print(f"import {args.rows:,} rows: {seconds:.1f} s ({created:,} items, {args.rows / seconds:,.0f} rows/s)"
-          f"   target < 15 s")
+    print(
+        f"import {args.rows:,} rows: {seconds:.1f} s ({created:,} items, {args.rows / seconds:,.0f} rows/s)"
+        f"   target < 15 s"
+    )
     small_seconds, _, _ = run_import(small, trace=False)
     print(f"import {args.small:,} rows: {small_seconds:.1f} s")
     _, small_peak, _ = run_import(small, trace=True)
     _, large_peak, _ = run_import(large, trace=True)
-    print(f"peak Python memory: {small_peak:.1f} MB at {args.small:,} rows, {large_peak:.1f} MB at {args.rows:,} rows "
-          f"(x{large_peak / small_peak:.2f} for x{args.rows / args.small:.0f} the rows)")
+    print(
+        f"peak Python memory: {small_peak:.1f} MB at {args.small:,} rows, {large_peak:.1f} MB at {args.rows:,} rows "
+        f"(x{large_peak / small_peak:.2f} for x{args.rows / args.small:.0f} the rows)"
+    )
 
 
 if __name__ == "__main__":

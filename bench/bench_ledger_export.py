@@ -30,8 +30,16 @@ from complaints.ledgers import Annex2Row, HeaderInfo, write_csv, write_xlsx  # n
 TARGET_SECONDS, TARGET_MB = 10.0, 300.0
 HEADER = HeaderInfo("阿图什市教育局", "张丽", "0908-4223232")
 
-SOURCES = ["12345政务服务便民热线", "群众来信", "群众来电（州教育局监督举报电话0908-7625037）", "来访",
-           "人民网领导留言板", "自治区政务服务平台举报", "州纪委监委转办", "县（市）教育局咨询热线"]
+SOURCES = [
+    "12345政务服务便民热线",
+    "群众来信",
+    "群众来电（州教育局监督举报电话0908-7625037）",
+    "来访",
+    "人民网领导留言板",
+    "自治区政务服务平台举报",
+    "州纪委监委转办",
+    "县（市）教育局咨询热线",
+]
 PLACES = ["阿图什市", "阿克陶县", "乌恰县", "阿合奇县", "克州"]
 SCHOOLS = ["第一小学", "第二小学", "第三中学", "实验学校", "第四小学", "育才中学", "光明小学"]
 ISSUES = [
@@ -50,10 +58,20 @@ HANDLING = [
     "州教育局教育科会同{p}教育局赴{s}实地核查，调阅招生台账和收费票据，约谈学校负责人，{f}。",
     "按照“谁承办、谁答复”原则由{p}教育局办理，已于{d}个工作日内书面答复来信人，{f}。",
 ]
-FINDINGS = ["情况属实，已责令学校立即整改", "反映问题不属实", "部分属实，已督促学校规范招生行为",
-            "已协调学区内学校解决入学问题", "已退还违规收取的费用"]
-RESULTS = ["已办结，来电人表示满意", "已办结，来电人表示理解", "已办结，来信人对答复不满意，已说明复查途径",
-           "已移交县纪委监委依纪依法处理", "正在办理中，已延期并告知来电人"]
+FINDINGS = [
+    "情况属实，已责令学校立即整改",
+    "反映问题不属实",
+    "部分属实，已督促学校规范招生行为",
+    "已协调学区内学校解决入学问题",
+    "已退还违规收取的费用",
+]
+RESULTS = [
+    "已办结，来电人表示满意",
+    "已办结，来电人表示理解",
+    "已办结，来信人对答复不满意，已说明复查途径",
+    "已移交县纪委监委依纪依法处理",
+    "正在办理中，已延期并告知来电人",
+]
 ESTATES = ["昆仑花园", "帕米尔小区", "天山苑", "玉龙湾", "博格达家园"]
 
 
@@ -80,6 +98,7 @@ def child(kind: str, rows: int, out: str) -> dict:
             written = write_csv(2, HEADER, make_rows(rows), fh)
     elif kind == "openpyxl":  # the ordinary (non-streaming) openpyxl Workbook, for comparison
         from openpyxl import Workbook
+
         wb = Workbook()
         ws = wb.active
         written = 0
@@ -91,6 +110,7 @@ def child(kind: str, rows: int, out: str) -> dict:
         from openpyxl import Workbook
         from openpyxl.cell import WriteOnlyCell
         from openpyxl.styles import Alignment, Border, Font, Side
+
         wb = Workbook(write_only=True)
         ws = wb.create_sheet("附件2")
         thin = Side(style="thin")
@@ -117,13 +137,21 @@ def child(kind: str, rows: int, out: str) -> dict:
 def measure(kind: str, rows: int, runs: int, out: str) -> dict:
     results = []
     for _ in range(runs):
-        proc = subprocess.run([sys.executable, __file__, "--child", kind, "--rows", str(rows), "--out", out],
-                              capture_output=True, text=True, check=True, cwd=ROOT)
+        proc = subprocess.run(
+            [sys.executable, __file__, "--child", kind, "--rows", str(rows), "--out", out],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        )
         results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
-    return {"rows": results[0]["rows"], "bytes": results[-1]["bytes"],
-            "seconds": statistics.median(r["seconds"] for r in results),
-            "peak_mb": statistics.median(r["peak_mb"] for r in results),
-            "all_seconds": [round(r["seconds"], 2) for r in results]}
+    return {
+        "rows": results[0]["rows"],
+        "bytes": results[-1]["bytes"],
+        "seconds": statistics.median(r["seconds"] for r in results),
+        "peak_mb": statistics.median(r["peak_mb"] for r in results),
+        "all_seconds": [round(r["seconds"], 2) for r in results],
+    }
 
 
 def main() -> int:
@@ -139,31 +167,40 @@ def main() -> int:
         return 0
 
     import tempfile
+
     with tempfile.TemporaryDirectory() as tmp:
         print(f"附件2 export, {args.rows:,} rows, median of {args.runs} runs, each in a fresh process")
         print(f"{'what':<44}{'rows':>9}{'seconds':>10}{'peak MB':>10}{'file MB':>9}  runs (s)")
 
         def show(name, m, scale=1.0):
-            print(f"{name:<44}{m['rows']:>9,}{m['seconds'] * scale:>10.2f}{m['peak_mb']:>10.1f}"
-                  f"{m['bytes'] / 2**20 * scale:>9.1f}  {m['all_seconds']}")
+            print(
+                f"{name:<44}{m['rows']:>9,}{m['seconds'] * scale:>10.2f}{m['peak_mb']:>10.1f}"
+                f"{m['bytes'] / 2**20 * scale:>9.1f}  {m['all_seconds']}"
+            )
 
         gen = measure("generate", args.rows, args.runs, os.path.join(tmp, "none"))
         show("baseline: generate rows only", gen)
         xlsx = measure("xlsx", args.rows, args.runs, os.path.join(tmp, "a2.xlsx"))
         show("write_xlsx (XlsxWriter, constant_memory)", xlsx)
         show("baseline: write_csv", measure("csv", args.rows, args.runs, os.path.join(tmp, "a2.csv")))
-        show("baseline: openpyxl write-only (streaming)",
-             measure("openpyxl-wo", args.rows, args.runs, os.path.join(tmp, "wo.xlsx")))
+        show(
+            "baseline: openpyxl write-only (streaming)",
+            measure("openpyxl-wo", args.rows, args.runs, os.path.join(tmp, "wo.xlsx")),
+        )
         n = min(args.openpyxl_rows, args.rows)
         opx = measure("openpyxl", n, args.runs, os.path.join(tmp, "opx.xlsx"))
         show(f"baseline: openpyxl in-memory, {n:,} rows", opx)
         scale = args.rows / n
         label = f"  ... scaled linearly to {args.rows:,} rows"
-        print(f"{label:<44}{args.rows:>9,}"
-              f"{opx['seconds'] * scale:>10.2f}{gen['peak_mb'] + (opx['peak_mb'] - gen['peak_mb']) * scale:>10.1f}")
+        print(
+            f"{label:<44}{args.rows:>9,}"
+            f"{opx['seconds'] * scale:>10.2f}{gen['peak_mb'] + (opx['peak_mb'] - gen['peak_mb']) * scale:>10.1f}"
+        )
         ok = xlsx["seconds"] < TARGET_SECONDS and xlsx["peak_mb"] < TARGET_MB
-        print(f"targets for {args.rows:,} rows: < {TARGET_SECONDS:.0f} s and < {TARGET_MB:.0f} MB peak -> "
-              f"write_xlsx {xlsx['seconds']:.2f} s, {xlsx['peak_mb']:.1f} MB: {'PASS' if ok else 'FAIL'}")
+        print(
+            f"targets for {args.rows:,} rows: < {TARGET_SECONDS:.0f} s and < {TARGET_MB:.0f} MB peak -> "
+            f"write_xlsx {xlsx['seconds']:.2f} s, {xlsx['peak_mb']:.1f} MB: {'PASS' if ok else 'FAIL'}"
+        )
     return 0 if ok else 1
 
 

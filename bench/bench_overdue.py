@@ -37,15 +37,37 @@ def populate(engine, n: int, now: datetime) -> None:
             # one item in 500 is a county's 信访 item under 复查 at the prefecture bureau
             reviewed = UNITS[(i // 500) % 4 + 1] if i % 500 == 499 else None
             unit = "KZ" if reviewed else UNITS[i % 5]
-            batch.append({"tracking_no": f"{UNITS[i % 5]}-2026-{i:07d}", "unit_code": unit,
-                          "reviewed_unit_code": reviewed, "review_round": 1 if reviewed else 0,
-                          "channel": "call", "kind": "complaint", "track": "hotline", "urgency": "normal",
-                          "category": "fees", "received_at": due - timedelta(days=7), "registered_at": now,
-                          "registered_unit_code": "KZ", "summary": "反映学校收取共建费", "details": "",
-                          "status": status, "is_open": is_open, "next_due_at": due if status != "replied" else None,
-                          "warn_at": due - timedelta(days=1), "handling_notes": "", "result_text": "",
-                          "remarks": "", "version": 1, "updated_at": now, "confidential": False,
-                          "anonymous": True, "due_provisional": False, "extension_count": 0})
+            batch.append(
+                {
+                    "tracking_no": f"{UNITS[i % 5]}-2026-{i:07d}",
+                    "unit_code": unit,
+                    "reviewed_unit_code": reviewed,
+                    "review_round": 1 if reviewed else 0,
+                    "channel": "call",
+                    "kind": "complaint",
+                    "track": "hotline",
+                    "urgency": "normal",
+                    "category": "fees",
+                    "received_at": due - timedelta(days=7),
+                    "registered_at": now,
+                    "registered_unit_code": "KZ",
+                    "summary": "反映学校收取共建费",
+                    "details": "",
+                    "status": status,
+                    "is_open": is_open,
+                    "next_due_at": due if status != "replied" else None,
+                    "warn_at": due - timedelta(days=1),
+                    "handling_notes": "",
+                    "result_text": "",
+                    "remarks": "",
+                    "version": 1,
+                    "updated_at": now,
+                    "confidential": False,
+                    "anonymous": True,
+                    "due_provisional": False,
+                    "extension_count": 0,
+                }
+            )
             if len(batch) == 20_000:
                 connection.execute(insert(Complaint), batch)
                 batch.clear()
@@ -81,34 +103,43 @@ def main() -> None:
             actor = sups[q % len(sups)]
             filters = service.ListFilter(unit_code=actor.unit_code, overdue=True, limit=50)
             t = time.perf_counter()
-            items, total = service.list_complaints(session=session, runtime=runtime, actor=actor,
-                                                   filters=filters, now=now)
+            items, total = service.list_complaints(
+                session=session, runtime=runtime, actor=actor, filters=filters, now=now
+            )
             fast.append((time.perf_counter() - t) * 1000)
             assert len(items) == 50
             county = sups[1 + q % (len(sups) - 1)]  # sups[0] is the prefecture's, who sees every unit
-            for name, own in (("overdue", service.ListFilter(overdue=True, sort="due", limit=50)),
-                              ("newest", service.ListFilter(sort="-received", limit=50)),
-                              ("复查", service.ListFilter(reviewed=True, sort="-received", limit=50))):
+            for name, own in (
+                ("overdue", service.ListFilter(overdue=True, sort="due", limit=50)),
+                ("newest", service.ListFilter(sort="-received", limit=50)),
+                ("复查", service.ListFilter(reviewed=True, sort="-received", limit=50)),
+            ):
                 t = time.perf_counter()
-                listed, _ = service.list_complaints(session=session, runtime=runtime, actor=county, filters=own,
-                                                    now=now)
+                listed, _ = service.list_complaints(
+                    session=session, runtime=runtime, actor=county, filters=own, now=now
+                )
                 pages[name].append((time.perf_counter() - t) * 1000)
-                assert len(listed) == 50 and all(county.unit_code in (i.unit_code, i.reviewed_unit_code)
-                                                 for i in listed)
+                assert len(listed) == 50 and all(
+                    county.unit_code in (i.unit_code, i.reviewed_unit_code) for i in listed
+                )
             if q < 5:
                 t = time.perf_counter()
-                rows = session.exec(select(Complaint).where(Complaint.unit_code == actor.unit_code,
-                                                            Complaint.is_open.is_(True))).all()
-                page = sorted((r for r in rows if r.next_due_at and r.next_due_at < now),
-                              key=lambda r: (r.next_due_at, r.id))[:50]
+                rows = session.exec(
+                    select(Complaint).where(Complaint.unit_code == actor.unit_code, Complaint.is_open.is_(True))
+                ).all()
+                page = sorted(
+                    (r for r in rows if r.next_due_at and r.next_due_at < now), key=lambda r: (r.next_due_at, r.id)
+                )[:50]
                 slow.append((time.perf_counter() - t) * 1000)
                 assert [i.id for i in items] == [r.id for r in page]
                 session.expunge_all()
     print(f"overdue list, first page of 50 by unit ({total} overdue in the last unit), {args.queries} queries")
     print(f"  indexed query:  p50 {median(fast):7.1f} ms   p95 {percentile(fast, 95):7.1f} ms   (target p95 < 50 ms)")
     for name, times in pages.items():
-        print(f"  county supervisor's own {name} list (no unit filter): p50 {median(times):7.1f} ms   "
-              f"p95 {percentile(times, 95):7.1f} ms")
+        print(
+            f"  county supervisor's own {name} list (no unit filter): p50 {median(times):7.1f} ms   "
+            f"p95 {percentile(times, 95):7.1f} ms"
+        )
     print(f"  python filter:  p50 {median(slow):7.1f} ms   (baseline, 5 runs)")
     print(f"  ratio baseline/indexed (p50): {median(slow) / median(fast):.0f}x")
 

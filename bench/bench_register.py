@@ -24,9 +24,19 @@ BATCH = 1000
 
 def rows(n: int) -> list[dict]:
     units = ["KZ", "ATS", "AKT", "WQ", "AHQ"]
-    return [{"channel": "call", "kind": "complaint", "unit_code": units[i % 5], "category": "fees",
-             "summary": f"反映学校收取共建费（第{i}件）", "details": "家长反映入学时被要求缴纳共建费两千元。",
-             "complainant_name": "王丽", "complainant_phone": f"138{i % 100000000:08d}"} for i in range(n)]
+    return [
+        {
+            "channel": "call",
+            "kind": "complaint",
+            "unit_code": units[i % 5],
+            "category": "fees",
+            "summary": f"反映学校收取共建费（第{i}件）",
+            "details": "家长反映入学时被要求缴纳共建费两千元。",
+            "complainant_name": "王丽",
+            "complainant_phone": f"138{i % 100000000:08d}",
+        }
+        for i in range(n)
+    ]
 
 
 def setup(name: str):
@@ -35,8 +45,15 @@ def setup(name: str):
     settings = load_settings(database={"url": url})
     engine = make_engine(url)
     with Session(engine, expire_on_commit=False) as session:
-        operator = add_user(session=session, settings=settings, actor=None, username="bench_op", name="接线员",
-                            unit_code="KZ", roles=["operator"])
+        operator = add_user(
+            session=session,
+            settings=settings,
+            actor=None,
+            username="bench_op",
+            name="接线员",
+            unit_code="KZ",
+            roles=["operator"],
+        )
         session.commit()
     return engine, Runtime.load(settings, engine), operator
 
@@ -45,7 +62,7 @@ def through_service(data: list[dict]) -> None:
     engine, runtime, operator = setup("service")
     with Session(engine) as session:
         for start in range(0, len(data), BATCH):
-            for row in data[start:start + BATCH]:
+            for row in data[start : start + BATCH]:
                 service.register(session=session, runtime=runtime, actor=operator, data=row)
             session.commit()
     engine.dispose()
@@ -56,9 +73,17 @@ def raw_insert(data: list[dict]) -> None:
     now = datetime.now(UTC)
     with Session(engine) as session:
         for start in range(0, len(data), BATCH):
-            for i, row in enumerate(data[start:start + BATCH], start):
-                session.add(Complaint(**row, tracking_no=f"X-{i}", track="hotline", received_at=now,
-                                      status="registered", registered_by_id=operator.id))
+            for i, row in enumerate(data[start : start + BATCH], start):
+                session.add(
+                    Complaint(
+                        **row,
+                        tracking_no=f"X-{i}",
+                        track="hotline",
+                        received_at=now,
+                        status="registered",
+                        registered_by_id=operator.id,
+                    )
+                )
             session.commit()
     engine.dispose()
 

@@ -57,17 +57,24 @@ FROM (SELECT i, CAST(:start AS timestamptz) + ((i::bigint * 7919) % :span) * int
 
 def populate(engine, n: int, now: datetime, backlog_days: int) -> None:
     with Session(engine) as session:
-        people = [User(username=f"h{i}", name=f"承办{i}", unit_code=UNITS[i % 5], roles="handler")
-                  for i in range(HANDLERS)]
-        people += [User(username=f"s{u}{k}", name="督办", unit_code=u, roles="supervisor")
-                   for u in UNITS for k in (1, 2)]
+        people = [
+            User(username=f"h{i}", name=f"承办{i}", unit_code=UNITS[i % 5], roles="handler") for i in range(HANDLERS)
+        ]
+        people += [
+            User(username=f"s{u}{k}", name="督办", unit_code=u, roles="supervisor") for u in UNITS for k in (1, 2)
+        ]
         session.add_all(people)
         session.commit()
         first = people[0].id
     start = now - timedelta(days=backlog_days)
     postgres = engine.dialect.name == "postgresql"
-    params = {"n": n, "first_handler": first, "handlers": HANDLERS, "span": (backlog_days + 30) * 24 * 60,
-              "start": start if postgres else start.strftime("%Y-%m-%d %H:%M:%S")}
+    params = {
+        "n": n,
+        "first_handler": first,
+        "handlers": HANDLERS,
+        "span": (backlog_days + 30) * 24 * 60,
+        "start": start if postgres else start.strftime("%Y-%m-%d %H:%M:%S"),
+    }
     with engine.begin() as connection:
         connection.execute(text(_POSTGRES if postgres else _SQLITE), params)
         connection.exec_driver_sql("ANALYZE")
@@ -75,8 +82,10 @@ def populate(engine, n: int, now: datetime, backlog_days: int) -> None:
 
 def reset(engine) -> None:
     with engine.begin() as connection:
-        connection.exec_driver_sql("UPDATE complaint SET warned_due_at = NULL, overdue_due_at = NULL, "
-                                   "supervise_due_at = NULL WHERE warned_due_at IS NOT NULL")
+        connection.exec_driver_sql(
+            "UPDATE complaint SET warned_due_at = NULL, overdue_due_at = NULL, "
+            "supervise_due_at = NULL WHERE warned_due_at IS NOT NULL"
+        )
         connection.exec_driver_sql("DELETE FROM notification")
         connection.exec_driver_sql("DELETE FROM event")
     if engine.dialect.name == "postgresql":  # as autovacuum would between two real first sweeps
@@ -96,15 +105,24 @@ def naive_loop(engine, now: datetime, sample: int) -> tuple[float, int]:
     """The obvious way: load items, check each in Python, add ORM objects one by one."""
     with Session(engine) as session:
         started = time.perf_counter()
-        items = session.exec(select(Complaint).where(Complaint.is_open.is_(True)).order_by(Complaint.id)
-                             .limit(sample)).all()
+        items = session.exec(
+            select(Complaint).where(Complaint.is_open.is_(True)).order_by(Complaint.id).limit(sample)
+        ).all()
         hits = 0
         for item in items:
             if item.next_due_at <= now and item.overdue_due_at != item.next_due_at:
                 item.overdue_due_at = item.next_due_at
                 session.add(Event(complaint_id=item.id, at=now, action="sla_overdue", note="已超期"))
-                session.add(Notification(user_id=item.handler_id, complaint_id=item.id, kind="overdue",
-                                         subject=item.tracking_no, body="已超期", created_at=now))
+                session.add(
+                    Notification(
+                        user_id=item.handler_id,
+                        complaint_id=item.id,
+                        kind="overdue",
+                        subject=item.tracking_no,
+                        body="已超期",
+                        created_at=now,
+                    )
+                )
                 hits += 1
         session.flush()
         elapsed = time.perf_counter() - started
@@ -134,8 +152,10 @@ def bench(url: str, args) -> None:
             reset(engine)
         elapsed, counts = sweep(engine, runtime, now)
         firsts.append(elapsed)
-    print(f"  first sweep: median {median(firsts):.2f} s over {args.repeat} "
-          f"(runs {', '.join(f'{x:.2f}' for x in firsts)})  counts {counts}   target < 10 s")
+    print(
+        f"  first sweep: median {median(firsts):.2f} s over {args.repeat} "
+        f"(runs {', '.join(f'{x:.2f}' for x in firsts)})  counts {counts}   target < 10 s"
+    )
     later, counts = sweep(engine, runtime, now + timedelta(minutes=5))
     print(f"  sweep 5 minutes later (steady state): {later:.3f} s  counts {counts}")
     again, counts = sweep(engine, runtime, now + timedelta(minutes=5))
@@ -143,8 +163,10 @@ def bench(url: str, args) -> None:
     reset(engine)
     elapsed, hits = naive_loop(engine, now, args.sample)
     scaled = elapsed * args.n / args.sample
-    print(f"  baseline naive ORM loop: {elapsed:.2f} s for a {args.sample:,} sample ({hits} hits) "
-          f"-> ~{scaled:.0f} s scaled to {args.n:,} (overdue only; {scaled / median(firsts):.0f}x slower)")
+    print(
+        f"  baseline naive ORM loop: {elapsed:.2f} s for a {args.sample:,} sample ({hits} hits) "
+        f"-> ~{scaled:.0f} s scaled to {args.n:,} (overdue only; {scaled / median(firsts):.0f}x slower)"
+    )
     engine.dispose()
 
 

@@ -54,8 +54,13 @@ def session_factory(engine: Engine, connection: Connection | None) -> Callable[[
 MAX_BODY = 1024 * 1024
 
 
-def create_app(settings: Settings | None = None, *, engine: Engine | None = None,
-               connection: Connection | None = None, runtime: Runtime | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    connection: Connection | None = None,
+    runtime: Runtime | None = None,
+) -> FastAPI:
     """The app; settings default to config.toml + environment, read when the app starts."""
 
     @asynccontextmanager
@@ -71,16 +76,22 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         if owned is not None:
             owned.dispose()
 
-    app = FastAPI(title="阳光招生接诉即办 API", version="1", lifespan=lifespan, docs_url="/docs",
-                  responses={k: v for k, v in errors.ERROR_RESPONSES.items() if k in (401, 422)})
+    app = FastAPI(
+        title="阳光招生接诉即办 API",
+        version="1",
+        lifespan=lifespan,
+        docs_url="/docs",
+        responses={k: v for k, v in errors.ERROR_RESPONSES.items() if k in (401, 422)},
+    )
     errors.install(app)
     app.state.histogram = LatencyHistogram()
     app.add_middleware(SignInFirst, api=app)  # inside RequestMiddleware: the locale is already chosen
     app.add_middleware(BodyLimit, max_body=MAX_BODY)
     app.add_middleware(RequestMiddleware, histogram=app.state.histogram)
     for module in ROUTERS:
-        app.include_router(module.router, responses=errors.ERROR_RESPONSES,
-                           dependencies=[Depends(reject_unknown_query)])
+        app.include_router(
+            module.router, responses=errors.ERROR_RESPONSES, dependencies=[Depends(reject_unknown_query)]
+        )
     if engine is not None or connection is not None:  # injected (tests, benchmarks): ready without a lifespan
         setup(app, settings or load_settings(), engine or connection.engine, connection, runtime)
     _include_web(app)
@@ -103,8 +114,9 @@ def start_scheduler(runtime: Runtime):
     return scheduler
 
 
-def setup(app: FastAPI, settings: Settings, engine: Engine | None, connection: Connection | None,
-          runtime: Runtime | None) -> Engine | None:
+def setup(
+    app: FastAPI, settings: Settings, engine: Engine | None, connection: Connection | None, runtime: Runtime | None
+) -> Engine | None:
     """Engine, runtime, sessions and limiter on app.state; returns the engine if this call created it."""
     created = None
     if engine is None:

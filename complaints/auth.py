@@ -86,9 +86,13 @@ def lock_duration(failed_logins: int) -> timedelta | None:
 def _refuse_if_locked(locked_until: datetime | None, now: datetime, *, field: str) -> None:
     if locked_until is not None and locked_until > now:
         seconds = max(1, math.ceil((locked_until - now).total_seconds()))
-        raise LockedOut(gettext("登录失败次数过多，账户已暂时锁定，请 {minutes} 分钟后再试",
-                                minutes=max(1, math.ceil(seconds / 60))),
-                        field=field, retry_after=seconds)  # the API sends it as Retry-After
+        raise LockedOut(
+            gettext(
+                "登录失败次数过多，账户已暂时锁定，请 {minutes} 分钟后再试", minutes=max(1, math.ceil(seconds / 60))
+            ),
+            field=field,
+            retry_after=seconds,
+        )  # the API sends it as Retry-After
 
 
 def _count_failure(session: Session, user: User, now: datetime) -> None:
@@ -99,14 +103,16 @@ def _count_failure(session: Session, user: User, now: datetime) -> None:
     session.add(user)
 
 
-def authenticate(*, session: Session, username: str, password: str, client: str = "",
-                 now: datetime | None = None) -> User:
+def authenticate(
+    *, session: Session, username: str, password: str, client: str = "", now: datetime | None = None
+) -> User:
     """The user whose password this is, or Unauthenticated / LockedOut; failures are counted (flushed)."""
     now = now or utcnow()
     name = username.strip()[:64]
     user = session.exec(select(User).where(User.username == name)).first()
-    _refuse_if_locked(user.locked_until if user is not None else _unknown_name_locked_until(session, name), now,
-                      field="username")
+    _refuse_if_locked(
+        user.locked_until if user is not None else _unknown_name_locked_until(session, name), now, field="username"
+    )
     stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
     if not _verify(stored, password) or user is None or not user.active or not user.password_hash:
         if user is not None:
@@ -124,20 +130,35 @@ def authenticate(*, session: Session, username: str, password: str, client: str 
     return user
 
 
-def create_session(*, session: Session, user: User, kind: str = "browser", name: str = "",
-                   ttl: timedelta = BROWSER_TTL, now: datetime | None = None) -> tuple[AuthSession, str]:
+def create_session(
+    *,
+    session: Session,
+    user: User,
+    kind: str = "browser",
+    name: str = "",
+    ttl: timedelta = BROWSER_TTL,
+    now: datetime | None = None,
+) -> tuple[AuthSession, str]:
     """A new browser session or API token; the token itself is returned once and never stored."""
     now = now or utcnow()
     token = (API_TOKEN_PREFIX if kind == "api" else "") + secrets.token_urlsafe(32)
-    record = AuthSession(token_hash=token_hash(token), user_id=user.id, kind=kind, name=name[:64],
-                         created_at=now, expires_at=now + ttl, last_used_at=now)
+    record = AuthSession(
+        token_hash=token_hash(token),
+        user_id=user.id,
+        kind=kind,
+        name=name[:64],
+        created_at=now,
+        expires_at=now + ttl,
+        last_used_at=now,
+    )
     session.add(record)
     session.flush()
     return record, token
 
 
-def login_browser(*, session: Session, settings: Settings, username: str, password: str,
-                  client: str = "") -> tuple[User, str]:
+def login_browser(
+    *, session: Session, settings: Settings, username: str, password: str, client: str = ""
+) -> tuple[User, str]:
     """Check the password and open a browser session: (user, cookie value)."""
     user = authenticate(session=session, username=username, password=password, client=client)
     _, token = create_session(session=session, user=user)
@@ -150,8 +171,7 @@ def issue_api_token(*, session: Session, user: User, name: str, days: int = API_
         raise InvalidInput(gettext("令牌名称不能为空，且不超过64个字符"), field="name")
     if not 1 <= days <= API_TOKEN_MAX_DAYS:
         raise InvalidInput(gettext("有效期应为 1–{days} 天", days=API_TOKEN_MAX_DAYS), field="days")
-    record, token = create_session(session=session, user=user, kind="api", name=name.strip(),
-                                   ttl=timedelta(days=days))
+    record, token = create_session(session=session, user=user, kind="api", name=name.strip(), ttl=timedelta(days=days))
     audit(session, "token_created", user, token_id=record.id, name=record.name)
     return record, token
 
@@ -195,8 +215,7 @@ def revoke_token(*, session: Session, user: User, token_id: int) -> None:
     revoke(session=session, record=record)
 
 
-def change_password(*, session: Session, user: User, current: str, new: str,
-                    keep: AuthSession | None = None) -> None:
+def change_password(*, session: Session, user: User, current: str, new: str, keep: AuthSession | None = None) -> None:
     """Set a new password after checking the current one; every other session of the user ends. A wrong
     current password counts towards the lock-out like a failed login (flushed; the caller commits it), so a
     borrowed session cannot be used to guess it."""
@@ -231,9 +250,15 @@ def csrf_token(session_token: str, settings: Settings) -> str:
 def set_session_cookie(response, token: str, *, settings: Settings, scheme: str = "http") -> None:
     """HttpOnly and SameSite always; Secure when the request came over HTTPS (behind a reverse proxy that
     says so in X-Forwarded-Proto, see `serve --forwarded-allow-ips`) or `app.https` is set."""
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
-                        secure=settings.app.https or scheme == "https",
-                        max_age=int(BROWSER_TTL.total_seconds()), path="/")
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=settings.app.https or scheme == "https",
+        max_age=int(BROWSER_TTL.total_seconds()),
+        path="/",
+    )
 
 
 def clear_session_cookie(response) -> None:

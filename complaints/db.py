@@ -103,8 +103,9 @@ def take_write_turn(session: Session, *, key: str) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         return
     digest = hashlib.sha256(f"complaints.write:{key}".encode()).digest()
-    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                       {"key": int.from_bytes(digest[:8], "big", signed=True)})
+    connection.execute(
+        text("SELECT pg_advisory_xact_lock(:key)"), {"key": int.from_bytes(digest[:8], "big", signed=True)}
+    )
 
 
 def alembic_config(url: str):

@@ -38,35 +38,56 @@ SURNAMES = "王李张刘陈杨赵黄周吴买热阿吐艾努"
 GIVEN = ["建国", "丽", "军", "芳", "古丽", "江", "热娜", "明", "伟", "敏"]
 OUTCOMES = ("support", "explain", "reject")
 # how the complainant takes each outcome: (satisfied, basically, dissatisfied) and the chance of "resolved"
-TAKEN = {"support": ((0.8, 0.15, 0.05), 0.95), "explain": ((0.55, 0.3, 0.15), 0.75),
-         "reject": ((0.35, 0.3, 0.35), 0.45)}
-COMMENTS = {"satisfied": ("诉求人对处理结果表示满意", "诉求人表示问题已解决，感谢"),
-            "basically": ("诉求人表示基本满意，希望以后加快办理", "诉求人基本认可，但认为答复较晚"),
-            "dissatisfied": ("诉求人认为问题仍未解决", "诉求人不认可核查结论，要求重新调查"),
-            "unreachable": ("三次拨打电话均无人接听", "电话已停机，无法联系")}
+TAKEN = {
+    "support": ((0.8, 0.15, 0.05), 0.95),
+    "explain": ((0.55, 0.3, 0.15), 0.75),
+    "reject": ((0.35, 0.3, 0.35), 0.45),
+}
+COMMENTS = {
+    "satisfied": ("诉求人对处理结果表示满意", "诉求人表示问题已解决，感谢"),
+    "basically": ("诉求人表示基本满意，希望以后加快办理", "诉求人基本认可，但认为答复较晚"),
+    "dissatisfied": ("诉求人认为问题仍未解决", "诉求人不认可核查结论，要求重新调查"),
+    "unreachable": ("三次拨打电话均无人接听", "电话已停机，无法联系"),
+}
 
 
 def _people(session: Session, runtime: Runtime, password: str) -> dict[str, dict[str, list[User]]]:
     staff: dict[str, dict[str, list[User]]] = {}
     for unit in runtime.settings.units:
         code = unit.code.lower()
-        roster = {"operator": [(f"{code}_op", "接线员")],
-                  "handler": [(f"{code}_h{i}", n) for i, n in enumerate(["李承办", "王承办", "阿依承办"], 1)],
-                  "supervisor": [(f"{code}_sup", "张科长")]}
+        roster = {
+            "operator": [(f"{code}_op", "接线员")],
+            "handler": [(f"{code}_h{i}", n) for i, n in enumerate(["李承办", "王承办", "阿依承办"], 1)],
+            "supervisor": [(f"{code}_sup", "张科长")],
+        }
         staff[unit.code] = {}
         for role, members in roster.items():
             staff[unit.code][role] = []
             for username, name in members:
                 user = session.exec(select(User).where(User.username == username)).first() or add_user(
-                    session=session, settings=runtime.settings, actor=None, username=username,
-                    name=f"{name}（{unit.name[:3]}）", unit_code=unit.code, roles=[role], password=password,
-                    phone=f"0908-76{random.randint(10000, 99999)}")
+                    session=session,
+                    settings=runtime.settings,
+                    actor=None,
+                    username=username,
+                    name=f"{name}（{unit.name[:3]}）",
+                    unit_code=unit.code,
+                    roles=[role],
+                    password=password,
+                    phone=f"0908-76{random.randint(10000, 99999)}",
+                )
                 staff[unit.code][role].append(user)
     return staff
 
 
-def load_demo(*, session: Session, runtime: Runtime, items: int = 400, seed: int = 2026,
-              password: str = "demo-pass-2026", now: datetime | None = None) -> str:
+def load_demo(
+    *,
+    session: Session,
+    runtime: Runtime,
+    items: int = 400,
+    seed: int = 2026,
+    password: str = "demo-pass-2026",
+    now: datetime | None = None,
+) -> str:
     """Create the demo people and `items` items in varied states; returns a one-line summary."""
     rng = random.Random(seed)
     random.seed(seed)
@@ -80,8 +101,17 @@ def load_demo(*, session: Session, runtime: Runtime, items: int = 400, seed: int
     created = 0
     for index in range(items):
         unit = rng.choice(runtime.settings.units).code
-        item = _Item(session=session, runtime=runtime, rng=rng, staff=staff[unit], prefecture=prefecture, now=now,
-                     unit=unit, category=rng.choice(categories), index=index)
+        item = _Item(
+            session=session,
+            runtime=runtime,
+            rng=rng,
+            staff=staff[unit],
+            prefecture=prefecture,
+            now=now,
+            unit=unit,
+            category=rng.choice(categories),
+            index=index,
+        )
         try:
             item.handle()
             created += 1
@@ -110,13 +140,21 @@ class _Item:
     def later(self, low: float, high: float) -> bool:
         """Move the clock on by some office hours; False once that is past now (the item stops there)."""
         hours = self.runtime.clock.office_hours
-        self.clock = hours.add_office_hours(to_local(self.clock, self.runtime.settings.app.timezone),
-                                            self.rng.uniform(low, high))
+        self.clock = hours.add_office_hours(
+            to_local(self.clock, self.runtime.settings.app.timezone), self.rng.uniform(low, high)
+        )
         return self.clock <= self.now
 
     def fire(self, who: User, action: str, payload: dict | None = None) -> None:
-        act(session=self.session, runtime=self.runtime, actor=who, item=self.item, action=action,
-            payload=payload or {}, now=self.clock)
+        act(
+            session=self.session,
+            runtime=self.runtime,
+            actor=who,
+            item=self.item,
+            action=action,
+            payload=payload or {},
+            now=self.clock,
+        )
 
     @property
     def topic(self):
@@ -184,11 +222,17 @@ class _Item:
         if not self.later(2, 16):
             return False
         weights, resolved = TAKEN[outcome]
-        satisfaction = "unreachable" if self.rng.random() < 0.04 else \
-            self.rng.choices(("satisfied", "basically", "dissatisfied"), weights=weights)[0]
+        satisfaction = (
+            "unreachable"
+            if self.rng.random() < 0.04
+            else self.rng.choices(("satisfied", "basically", "dissatisfied"), weights=weights)[0]
+        )
         solved = satisfaction != "dissatisfied" and self.rng.random() < resolved
-        self.fire(self.staff["operator"][0], "callback", {"resolved": solved, "satisfaction": satisfaction,
-                                                          "note": self.rng.choice(COMMENTS[satisfaction])})
+        self.fire(
+            self.staff["operator"][0],
+            "callback",
+            {"resolved": solved, "satisfaction": satisfaction, "note": self.rng.choice(COMMENTS[satisfaction])},
+        )
         return satisfaction == "unreachable" or (solved and satisfaction != "dissatisfied")
 
     def decide(self, handler: User, supervisor: User) -> None:
@@ -215,23 +259,39 @@ class _Item:
     def register(self) -> None:
         rng, unit = self.rng, self.unit
         school = rng.choice(SCHOOLS.get(unit, ["某学校"]))
-        self.words = {"school": school, "estate": rng.choice(ESTATES), "fee": rng.choice([300, 500, 800, 2000, 5000]),
-                      "count": rng.randint(2, 9), "years": rng.choice([2, 3, 5])}
+        self.words = {
+            "school": school,
+            "estate": rng.choice(ESTATES),
+            "fee": rng.choice([300, 500, 800, 2000, 5000]),
+            "count": rng.randint(2, 9),
+            "years": rng.choice([2, 3, 5]),
+        }
         summary = rng.choice(self.topic.summaries).format(**self.words)
-        kind = "question" if self.category == "consultation" else rng.choice(["complaint", "complaint", "report",
-                                                                              "help"])
+        kind = (
+            "question" if self.category == "consultation" else rng.choice(["complaint", "complaint", "report", "help"])
+        )
         anonymous = rng.random() < 0.1
         surname = rng.choice(SURNAMES)
-        data = {"channel": rng.choice(["call"] * 6 + ["letter", "visit", "platform", "web", "referral"]),
-                "kind": kind, "unit_code": unit, "category": self.category, "summary": summary,
-                "details": f"{summary}。诉求人希望尽快核实处理并答复。", "school": school, "received_at": self.clock,
-                "complainant_name": None if anonymous else surname + rng.choice(GIVEN),
-                "complainant_phone": None if anonymous else f"1{rng.choice('3589')}{rng.randint(100000000, 999999999)}",
-                "anonymous": anonymous, "urgency": "urgent" if rng.random() < 0.05 else "normal",
-                "source": "demo", "external_ref": f"demo-{self.index}"}
+        data = {
+            "channel": rng.choice(["call"] * 6 + ["letter", "visit", "platform", "web", "referral"]),
+            "kind": kind,
+            "unit_code": unit,
+            "category": self.category,
+            "summary": summary,
+            "details": f"{summary}。诉求人希望尽快核实处理并答复。",
+            "school": school,
+            "received_at": self.clock,
+            "complainant_name": None if anonymous else surname + rng.choice(GIVEN),
+            "complainant_phone": None if anonymous else f"1{rng.choice('3589')}{rng.randint(100000000, 999999999)}",
+            "anonymous": anonymous,
+            "urgency": "urgent" if rng.random() < 0.05 else "normal",
+            "source": "demo",
+            "external_ref": f"demo-{self.index}",
+        }
         self.words["surname"] = surname
-        self.item = service.register(session=self.session, runtime=self.runtime, actor=self.staff["operator"][0],
-                                     data=data, now=self.clock)
+        self.item = service.register(
+            session=self.session, runtime=self.runtime, actor=self.staff["operator"][0], data=data, now=self.clock
+        )
 
     def reply(self, outcome: str) -> dict:
         """A reply in the bureau's shape, its 办理情况 and 处理结果, for this category and outcome."""
@@ -240,11 +300,17 @@ class _Item:
         check = rng.choice(self.topic.checks).format(**words)
         unit = self.runtime.settings.unit_map[self.unit]
         day = to_local(self.clock, self.runtime.settings.app.timezone)
-        text = "".join((
-            rng.choice(OPENINGS).format(summary=_quoted(self.item.summary), surname=words["surname"]),
-            rng.choice(VERIFIED).format(check=check, day=f"{day.month}月{day.day}日"),
-            "经核实，", finding.format(**words), "。", rng.choice(CLOSINGS[outcome]).format(hotline=unit.hotline),
-            f"\n{unit.name}\n{day.year}年{day.month}月{day.day}日"))
+        text = "".join(
+            (
+                rng.choice(OPENINGS).format(summary=_quoted(self.item.summary), surname=words["surname"]),
+                rng.choice(VERIFIED).format(check=check, day=f"{day.month}月{day.day}日"),
+                "经核实，",
+                finding.format(**words),
+                "。",
+                rng.choice(CLOSINGS[outcome]).format(hotline=unit.hotline),
+                f"\n{unit.name}\n{day.year}年{day.month}月{day.day}日",
+            )
+        )
         return {"text": text, "outcome": outcome, "handling_notes": check, "result_text": result.format(**words)}
 
 

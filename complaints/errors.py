@@ -57,5 +57,6 @@ def validate(model, data):
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or None
-        raise InvalidInput(f"{field}: {first['msg']}", field=field,
-                           errors=exc.errors(include_url=False, include_input=False)) from None
+        raise InvalidInput(
+            f"{field}: {first['msg']}", field=field, errors=exc.errors(include_url=False, include_input=False)
+        ) from None

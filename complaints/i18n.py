@@ -33,9 +33,9 @@ current_locale: ContextVar[str] = ContextVar("current_locale", default=DEFAULT_L
 class CustomLocale:
     """A locale CLDR lacks: which CLDR locale lends its data, and how dates are written."""
 
-    numbers: str          # Babel locale for digits and separators
-    plurals: str          # Babel locale for plural rules
-    date_pattern: str     # one pattern for every date width (no month names in another script)
+    numbers: str  # Babel locale for digits and separators
+    plurals: str  # Babel locale for plural rules
+    date_pattern: str  # one pattern for every date width (no month names in another script)
     direction: str = "rtl"
 
 
@@ -94,8 +94,10 @@ def _uyghur_genitives(text: str, values: dict) -> tuple[str, dict]:
     if not names:
         return text, values
     extra = {f"{name}__genitive": attach(str(values[name]), "genitive") for name in names}
-    return _GENITIVE.sub(lambda m: "{" + m.group(1) + "__genitive}" if m.group(1) in values else m.group(0),
-                         text), {**values, **extra}
+    return _GENITIVE.sub(lambda m: "{" + m.group(1) + "__genitive}" if m.group(1) in values else m.group(0), text), {
+        **values,
+        **extra,
+    }
 
 
 def ngettext(singular: str, plural: str, n: int, **values) -> str:

@@ -1,6 +1,5 @@
 """The tables. Datetimes are aware UTC (see complaints.clock)."""
 
-
 from datetime import date, datetime
 
 from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint, false
@@ -195,8 +194,10 @@ class LetterCounter(SQLModel, table=True):
 class Letter(SQLModel, table=True):
     """An official letter issued for an item: its 文号, and the text it was made from (kept unchanged)."""
 
-    __table_args__ = (UniqueConstraint("complaint_id", "kind", "source_event_id", name="uq_letter_source"),
-                      UniqueConstraint("unit_code", "year", "seq", name="uq_letter_number"))
+    __table_args__ = (
+        UniqueConstraint("complaint_id", "kind", "source_event_id", name="uq_letter_source"),
+        UniqueConstraint("unit_code", "year", "seq", name="uq_letter_number"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     complaint_id: int = Field(foreign_key="complaint.id", index=True)
     kind: str = Field(max_length=16)  # acceptance | decision | review | hotline

@@ -28,8 +28,12 @@ def normalise_phone(raw: str | None, *, field: str = "complainant_phone") -> str
         candidate = f"{digits[:area]}-{digits[area:]}"
         if LANDLINE.match(candidate):
             return candidate
-    raise InvalidInput(gettext("电话号码格式不正确：{phone}（应为11位手机号，或带区号的固定电话，如 0908-7625100）",
-                               phone=str(raw)[:32]), field=field)
+    raise InvalidInput(
+        gettext(
+            "电话号码格式不正确：{phone}（应为11位手机号，或带区号的固定电话，如 0908-7625100）", phone=str(raw)[:32]
+        ),
+        field=field,
+    )
 
 
 def mask_phone(phone: str | None) -> str | None:
@@ -57,15 +61,29 @@ _INTL = r"(?:(?:\+|00)\s?86|[(（]\s?(?:\+|00)?86\s?[)）])[\s-]?"  # +86, 0086,
 _MOBILE_TEXT = rf"(?:{_INTL})?(?P<mobile>1[3-9]\d(?:[\s.-]?\d){{8}})"  # 13812345678, 138 1234 5678, 138-1234-5678
 _LANDLINE_TEXT = (  # 0908-7625100, (0908)7625100, 0908 762 5100, +86 908 7625100, 010-12345678 转 123
     rf"(?:{_INTL}[(（]?0?(?P<intl_area>[1-9]\d{{1,2}})[)）]?|[(（](?P<bracketed_area>0\d{{2,3}})[)）]|"
-    rf"(?P<area>0\d{{2,3}}))[\s-]?(?P<local>\d{{3,4}}[\s.-]?\d{{4}})(?:\s?(?:-|转|ext\.?)\s?\d{{1,6}})?")
+    rf"(?P<area>0\d{{2,3}}))[\s-]?(?P<local>\d{{3,4}}[\s.-]?\d{{4}})(?:\s?(?:-|转|ext\.?)\s?\d{{1,6}})?"
+)
 PHONE_IN_TEXT = re.compile(rf"(?<![0-9+])(?:{_MOBILE_TEXT}|{_LANDLINE_TEXT})(?![0-9])")
-_ID_NUMBER_TEXT = (r"(?P<id_region>\d{6})(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]"
-                   r"(?![0-9A-Za-z])")
+_ID_NUMBER_TEXT = (
+    r"(?P<id_region>\d{6})(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]"
+    r"(?![0-9A-Za-z])"
+)
 PERSONAL_NUMBER = re.compile(rf"(?<![0-9+])(?:{_ID_NUMBER_TEXT}|{_MOBILE_TEXT}|{_LANDLINE_TEXT})(?![0-9])")
 # full-width digits, plus, brackets, dashes and spaces, as typed with a Chinese input method: read as ASCII
 # (one character for one, so that what is found in the folded text is replaced in the original)
-_FOLD = str.maketrans({**{chr(0xFF10 + n): str(n) for n in range(10)}, "＋": "+", "－": "-", "—": "-",
-                       "–": "-", "　": " ", "（": "(", "）": ")", "．": "."})
+_FOLD = str.maketrans(
+    {
+        **{chr(0xFF10 + n): str(n) for n in range(10)},
+        "＋": "+",
+        "－": "-",
+        "—": "-",
+        "–": "-",
+        "　": " ",
+        "（": "(",
+        "）": ")",
+        "．": ".",
+    }
+)
 _LIST_SEPARATORS = re.compile(r"[/、,，;；]")
 
 
@@ -100,7 +118,7 @@ def deidentify(text: str | None, *, names: list[str | None] = (), keep: frozense
     text = text or ""
     pieces, last = [], 0
     for match in PERSONAL_NUMBER.finditer(text.translate(_FOLD)):
-        pieces += [text[last:match.start()], _masked(match, keep) or text[match.start():match.end()]]
+        pieces += [text[last : match.start()], _masked(match, keep) or text[match.start() : match.end()]]
         last = match.end()
     text = "".join([*pieces, text[last:]])
     for name in names:

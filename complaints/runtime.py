@@ -120,8 +120,13 @@ class Runtime:
         overrides, per_unit = dict(data.overrides), {u: dict(d) for u, d in data.unit_overrides.items()}
         for unit, day, working in self.overrides:
             (per_unit.setdefault(unit, {}) if unit else overrides)[day] = working
-        return replace(data, extra_years=national, overrides=overrides, unit_overrides=per_unit,
-                       layers=tuple(replace(layer, years=layers[layer.name]) for layer in data.layers))
+        return replace(
+            data,
+            extra_years=national,
+            overrides=overrides,
+            unit_overrides=per_unit,
+            layers=tuple(replace(layer, years=layers[layer.name]) for layer in data.layers),
+        )
 
     def _office_hours(self, unit: str, calendar: WorkCalendar) -> OfficeHours:
         tz = ZoneInfo(self.settings.app.timezone)
@@ -134,10 +139,14 @@ class Runtime:
         profiles = {}
         for name, p in self.settings.limits.profiles.items():
             profiles[name] = Profile(
-                name=name, contact=Limit.parse(p.contact), reply=Limit.parse(p.reply),
-                warn_lead=Limit.parse(p.warn_lead), extension_cap=Limit.parse(p.extension_cap),
+                name=name,
+                contact=Limit.parse(p.contact),
+                reply=Limit.parse(p.reply),
+                warn_lead=Limit.parse(p.warn_lead),
+                extension_cap=Limit.parse(p.extension_cap),
                 max_extensions=p.max_extensions,
-                acknowledge=Limit.parse(p.acknowledge) if p.acknowledge else None)
+                acknowledge=Limit.parse(p.acknowledge) if p.acknowledge else None,
+            )
         return profiles
 
     @cached_property
@@ -169,10 +178,12 @@ def _overlay(path: Path) -> CalendarData:
 def declared_of(row: CalendarDeclaration) -> Declared:
     """A declaration row as the clock needs it."""
     days = [(date.fromisoformat(day), bool(working), name) for day, working, name in row.days]
-    schedule = YearSchedule(holidays=frozenset(d for d, w, _ in days if not w),
-                            workdays=frozenset(d for d, w, _ in days if w),
-                            names={d: n for d, _, n in days if n},
-                            source=Source(row.title, row.number, row.published_on))
+    schedule = YearSchedule(
+        holidays=frozenset(d for d, w, _ in days if not w),
+        workdays=frozenset(d for d, w, _ in days if w),
+        names={d: n for d, _, n in days if n},
+        source=Source(row.title, row.number, row.published_on),
+    )
     return Declared(layer=row.layer, year=row.year, schedule=schedule)
 
 
@@ -184,9 +195,13 @@ def _period(text: str) -> Period:
 
 def _calendar_stamp(session: Session) -> tuple:
     """Changes whenever a declaration, an override or a category is added, edited, ended or removed."""
-    entries = session.exec(select(func.count(), func.max(CalendarOverride.created_at)).select_from(CalendarOverride)
-                           ).one()
-    years = session.exec(select(func.count(), func.max(CalendarDeclaration.id), func.max(CalendarDeclaration.ended_at))
-                         .select_from(CalendarDeclaration)).one()
+    entries = session.exec(
+        select(func.count(), func.max(CalendarOverride.created_at)).select_from(CalendarOverride)
+    ).one()
+    years = session.exec(
+        select(func.count(), func.max(CalendarDeclaration.id), func.max(CalendarDeclaration.ended_at)).select_from(
+            CalendarDeclaration
+        )
+    ).one()
     categories = session.exec(select(func.count(), func.max(CategoryEdit.updated_at)).select_from(CategoryEdit)).one()
     return (*entries, *years, *categories)

@@ -39,7 +39,7 @@ def keys(text: str | None) -> list[str]:
     found: dict[str, None] = {}
     for run in _RUN.findall(unicodedata.normalize("NFKC", text).lower()):
         if _CJK.match(run):
-            pairs = [run] if len(run) == 1 else [run[i:i + 2] for i in range(len(run) - 1)]
+            pairs = [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
             found.update(dict.fromkeys(pairs))
         else:
             found[run[:MAX_KEY]] = None
@@ -66,8 +66,10 @@ def who_keys(name: str | None, phone: str | None) -> str:
 
 def row_keys(row: dict) -> dict[str, str]:
     """The two columns for a row inserted without the ORM (bulk import, benchmarks)."""
-    return {"search_text": text_keys(row),
-            "search_who": who_keys(row.get("complainant_name"), row.get("complainant_phone"))}
+    return {
+        "search_text": text_keys(row),
+        "search_who": who_keys(row.get("complainant_name"), row.get("complainant_phone")),
+    }
 
 
 def _changed(obj, names) -> bool:
@@ -83,8 +85,9 @@ def _keep_keys(session: Session, flush_context, instances) -> None:
     for obj in [*session.new, *session.dirty]:
         if isinstance(obj, Complaint):
             if obj in session.new or _changed(obj, TEXT_FIELDS):
-                obj.search_text = joined(obj.search_text or "", keys(" ".join(
-                    str(getattr(obj, name) or "") for name in TEXT_FIELDS)))
+                obj.search_text = joined(
+                    obj.search_text or "", keys(" ".join(str(getattr(obj, name) or "") for name in TEXT_FIELDS))
+                )
             if obj in session.new or _changed(obj, WHO_FIELDS):
                 obj.search_who = who_keys(obj.complainant_name, obj.complainant_phone)
     changing = {id(obj) for obj in [*session.new, *session.dirty]}

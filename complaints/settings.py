@@ -29,7 +29,7 @@ class AppSettings(BaseModel):
     prefecture_unit: str = "KZ"
     https: bool = False
     run_scheduler_in_process: bool = True
-    names: dict[str, str] = {}   # the application's name in another language: {ug = "…"}
+    names: dict[str, str] = {}  # the application's name in another language: {ug = "…"}
 
 
 class DatabaseSettings(BaseModel):
@@ -83,7 +83,7 @@ class Unit(BaseModel):
     hotline: str = ""
     report_line: str = ""
     doc_prefix: str = Field(default="", max_length=12)  # 发文机关代字 of its letters' 文号, e.g. 阿教信
-    names: dict[str, str] = {}   # the name in another language, by language code: {ug = "…"}
+    names: dict[str, str] = {}  # the name in another language, by language code: {ug = "…"}
 
     def name_in(self, language: str) -> str:
         """The name in `language` (ug, ky_Arab, …) when config gives one, else the Chinese name."""
@@ -95,7 +95,7 @@ class Category(BaseModel):
     name: str
     annex1_rows: list[int] = []
     keywords: list[str] = []
-    names: dict[str, str] = {}   # the name in another language, by language code: {ug = "…"}
+    names: dict[str, str] = {}  # the name in another language, by language code: {ug = "…"}
 
     def name_in(self, language: str) -> str:
         return self.names.get(language, self.name)
@@ -123,7 +123,7 @@ class LimitsSettings(BaseModel):
     default: str = "hotline"
     supervise_default: str = "2 workdays"
     review_request: str = "30 days"  # 信访 复查: asked within this period after the reply (Art 35)
-    review_answer: str = "30 days"   # and answered within this period of the request
+    review_answer: str = "30 days"  # and answered within this period of the request
     max_reopens: int = Field(default=2, ge=0, le=20)  # 重新办理 + 退回重办 a county may order; then the prefecture
     profiles: dict[str, LimitProfile] = {}
     rules: list[LimitRule] = []
@@ -176,12 +176,26 @@ class SourceSettings(BaseModel):
     columns: dict[str, list[str]]  # ComplaintIn field -> header names accepted
     unit_names: dict[str, str] = {}  # a unit's name in the export -> unit code
     kind_names: dict[str, str] = {}  # e.g. "投诉" -> "complaint"
-    date_formats: list[str] = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M",
-                               "%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日 %H:%M", "%Y年%m月%d日", "%Y%m%d"]
+    date_formats: list[str] = [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y/%m/%d %H:%M:%S",
+        "%Y/%m/%d %H:%M",
+        "%Y-%m-%d",
+        "%Y/%m/%d",
+        "%Y年%m月%d日 %H:%M",
+        "%Y年%m月%d日",
+        "%Y%m%d",
+    ]
 
 
-_UNIT_NAMES = {"克州教育局": "KZ", "阿图什市教育局": "ATS", "阿克陶县教育局": "AKT", "乌恰县教育局": "WQ",
-               "阿合奇县教科局": "AHQ"}
+_UNIT_NAMES = {
+    "克州教育局": "KZ",
+    "阿图什市教育局": "ATS",
+    "阿克陶县教育局": "AKT",
+    "乌恰县教育局": "WQ",
+    "阿合奇县教科局": "AHQ",
+}
 _KIND_NAMES = {"咨询": "question", "求助": "help", "投诉": "complaint", "举报": "report", "建议": "suggestion"}
 
 
@@ -189,22 +203,56 @@ def default_sources() -> list[SourceSettings]:
     """The three exports the bureau receives: 12345, the 信访 system and the message boards."""
     common = {"unit_names": _UNIT_NAMES, "kind_names": _KIND_NAMES}
     return [
-        SourceSettings(name="hotline12345", label="12345政务服务便民热线", patterns=["12345*"], channel="platform",
-                       columns={"external_ref": ["工单编号", "工单号"], "received_at": ["来电时间", "受理时间"],
-                                "complainant_name": ["来电人", "姓名"], "complainant_phone": ["来电号码", "联系电话"],
-                                "kind": ["诉求类型", "工单类型"], "unit_code": ["承办单位", "派发单位"],
-                                "summary": ["诉求标题", "标题"], "details": ["诉求内容", "内容"]}, **common),
-        SourceSettings(name="xinfang", label="信访信息系统", patterns=["xinfang*", "信访*"], channel="letter",
-                       track="xinfang",
-                       columns={"external_ref": ["信访件编号", "登记编号"], "received_at": ["登记日期", "信访日期"],
-                                "complainant_name": ["信访人"], "complainant_phone": ["联系电话"],
-                                "unit_code": ["责任单位"], "summary": ["内容摘要"], "details": ["信访内容"]},
-                       **common),
-        SourceSettings(name="message_board", label="网上留言板", patterns=["liuyan*", "留言*"], channel="web",
-                       columns={"external_ref": ["留言编号"], "received_at": ["留言时间"],
-                                "complainant_name": ["网民昵称", "留言人"], "complainant_phone": ["联系方式"],
-                                "unit_code": ["回复单位"], "summary": ["留言标题"], "details": ["留言内容"]},
-                       **common),
+        SourceSettings(
+            name="hotline12345",
+            label="12345政务服务便民热线",
+            patterns=["12345*"],
+            channel="platform",
+            columns={
+                "external_ref": ["工单编号", "工单号"],
+                "received_at": ["来电时间", "受理时间"],
+                "complainant_name": ["来电人", "姓名"],
+                "complainant_phone": ["来电号码", "联系电话"],
+                "kind": ["诉求类型", "工单类型"],
+                "unit_code": ["承办单位", "派发单位"],
+                "summary": ["诉求标题", "标题"],
+                "details": ["诉求内容", "内容"],
+            },
+            **common,
+        ),
+        SourceSettings(
+            name="xinfang",
+            label="信访信息系统",
+            patterns=["xinfang*", "信访*"],
+            channel="letter",
+            track="xinfang",
+            columns={
+                "external_ref": ["信访件编号", "登记编号"],
+                "received_at": ["登记日期", "信访日期"],
+                "complainant_name": ["信访人"],
+                "complainant_phone": ["联系电话"],
+                "unit_code": ["责任单位"],
+                "summary": ["内容摘要"],
+                "details": ["信访内容"],
+            },
+            **common,
+        ),
+        SourceSettings(
+            name="message_board",
+            label="网上留言板",
+            patterns=["liuyan*", "留言*"],
+            channel="web",
+            columns={
+                "external_ref": ["留言编号"],
+                "received_at": ["留言时间"],
+                "complainant_name": ["网民昵称", "留言人"],
+                "complainant_phone": ["联系方式"],
+                "unit_code": ["回复单位"],
+                "summary": ["留言标题"],
+                "details": ["留言内容"],
+            },
+            **common,
+        ),
     ]
 
 
@@ -361,8 +409,10 @@ class PrivacySettings(BaseModel):
     def _long_enough(self) -> PrivacySettings:
         for name in ("hotline_identity_days", "xinfang_identity_days"):
             if 0 < getattr(self, name) < 60:
-                raise ValueError(f"{name}: 0 (keep) or at least 60 days, so that a 复查 or a reopened item "
-                                 "can still reach the complainant")
+                raise ValueError(
+                    f"{name}: 0 (keep) or at least 60 days, so that a 复查 or a reopened item "
+                    "can still reach the complainant"
+                )
         return self
 
     def days_for(self, track: str) -> int:
@@ -380,8 +430,9 @@ class Settings(BaseSettings):
     office_hours: OfficeHoursSettings = OfficeHoursSettings()
     units: list[Unit] = []
     categories: list[Category] = []
-    limits: LimitsSettings = LimitsSettings(profiles={"hotline": LimitProfile(contact="1 workdays",
-                                                                             reply="5 workdays")})
+    limits: LimitsSettings = LimitsSettings(
+        profiles={"hotline": LimitProfile(contact="1 workdays", reply="5 workdays")}
+    )
     repeats: RepeatSettings = RepeatSettings()
     collection: CollectionSettings = CollectionSettings()
     sources: list[SourceSettings] = Field(default_factory=default_sources)
@@ -399,8 +450,9 @@ class Settings(BaseSettings):
     reply_channels: dict[str, dict[str, str]] = {}
 
     @classmethod
-    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
-                                   file_secret_settings) -> tuple[PydanticBaseSettingsSource, ...]:
+    def settings_customise_sources(
+        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
         toml_file = os.environ.get("COMPLAINTS_CONFIG", str(PROJECT_ROOT / "config.toml"))
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
 

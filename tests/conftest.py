@@ -76,9 +76,11 @@ def engine(database_url) -> Iterator[Engine]:
 
 @pytest.fixture(scope="session")
 def settings(database_url, tmp_path_factory) -> Settings:
-    return load_settings(app={"environment": "test", "secret_key": "test-secret"},
-                         database={"url": database_url},
-                         attachments={"storage": str(tmp_path_factory.mktemp("attachments"))})
+    return load_settings(
+        app={"environment": "test", "secret_key": "test-secret"},
+        database={"url": database_url},
+        attachments={"storage": str(tmp_path_factory.mktemp("attachments"))},
+    )
 
 
 @pytest.fixture
@@ -112,9 +114,16 @@ def make_user(session, settings):
     """make_user("handler", unit="ATS") -> a new person with those roles."""
 
     def factory(*roles: str, unit: str = "ATS", name: str | None = None, password: str | None = None) -> User:
-        return people.add_user(session=session, settings=settings, actor=None, username=unique("u"),
-                               name=name or f"测试{'/'.join(roles)}", unit_code=unit,
-                               roles=list(roles) or ["operator"], password=password)
+        return people.add_user(
+            session=session,
+            settings=settings,
+            actor=None,
+            username=unique("u"),
+            name=name or f"测试{'/'.join(roles)}",
+            unit_code=unit,
+            roles=list(roles) or ["operator"],
+            password=password,
+        )
 
     return factory
 
@@ -124,9 +133,16 @@ def make_item(session, runtime, make_user):
     """make_item(actor=None, **fields) -> a registered item (an operator of the unit by default)."""
 
     def factory(actor: User | None = None, **fields):
-        data = {"channel": "call", "kind": "complaint", "unit_code": "ATS", "category": "fees",
-                "summary": "反映学校收取共建费", "details": "家长反映入学时被要求缴纳共建费",
-                "complainant_name": "王丽", "complainant_phone": "13812345678"}
+        data = {
+            "channel": "call",
+            "kind": "complaint",
+            "unit_code": "ATS",
+            "category": "fees",
+            "summary": "反映学校收取共建费",
+            "details": "家长反映入学时被要求缴纳共建费",
+            "complainant_name": "王丽",
+            "complainant_phone": "13812345678",
+        }
         data.update(fields)
         actor = actor or make_user("operator", unit=data["unit_code"])
         return complaint_service.register(session=session, runtime=runtime, actor=actor, data=data)

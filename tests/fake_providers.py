@@ -14,10 +14,20 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-SECRETS = {"wecom_key": "robot-key-1", "corp_id": "ww-corp", "corp_secret": "corp-secret",
-           "ding_token": "ding-token", "ding_secret": "SECding", "app_key": "ding-app", "app_secret": "ding-secret",
-           "ali_id": "LTAIexample", "ali_secret": "ali-secret", "tc_id": "AKIDexample", "tc_key": "tc-key",
-           "hook_secret": None}
+SECRETS = {
+    "wecom_key": "robot-key-1",
+    "corp_id": "ww-corp",
+    "corp_secret": "corp-secret",
+    "ding_token": "ding-token",
+    "ding_secret": "SECding",
+    "app_key": "ding-app",
+    "app_secret": "ding-secret",
+    "ali_id": "LTAIexample",
+    "ali_secret": "ali-secret",
+    "tc_id": "AKIDexample",
+    "tc_key": "tc-key",
+    "hook_secret": None,
+}
 
 
 class FakeProviders:
@@ -74,10 +84,15 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {k.lower(): v for k, v in self.headers.items()}
         record = {"path": url.path, "query": query, "body": body, "headers": headers}
         self.fake.requests.append(record)
-        routes = {"/cgi-bin/webhook/send": self._wecom_robot, "/cgi-bin/gettoken": self._wecom_token,
-                  "/cgi-bin/message/send": self._wecom_app, "/robot/send": self._ding_robot,
-                  "/gettoken": self._ding_token, "/topapi/message/corpconversation/asyncsend_v2": self._ding_app,
-                  "/hook": self._webhook}
+        routes = {
+            "/cgi-bin/webhook/send": self._wecom_robot,
+            "/cgi-bin/gettoken": self._wecom_token,
+            "/cgi-bin/message/send": self._wecom_app,
+            "/robot/send": self._ding_robot,
+            "/gettoken": self._ding_token,
+            "/topapi/message/corpconversation/asyncsend_v2": self._ding_app,
+            "/hook": self._webhook,
+        }
         if url.path == "/" and self.headers.get("X-TC-Action"):
             return self._tencent(body)
         if url.path == "/":
@@ -104,15 +119,21 @@ class _Handler(BaseHTTPRequestHandler):
     def _wecom_robot(self, query: dict, body: bytes) -> None:
         data = json.loads(body)
         assert query["key"] == SECRETS["wecom_key"] and data["msgtype"] == "text" and data["text"]["content"]
-        if self._mode((200, {"errcode": 45009, "errmsg": "api freq out of limit"}),
-                      (200, {"errcode": 93000, "errmsg": "invalid webhook url"})):
+        if self._mode(
+            (200, {"errcode": 45009, "errmsg": "api freq out of limit"}),
+            (200, {"errcode": 93000, "errmsg": "invalid webhook url"}),
+        ):
             self.fake.delivered.append(data["text"]["content"])
             self._answer(200, {"errcode": 0, "errmsg": "ok"})
 
     def _wecom_token(self, query: dict, body: bytes) -> None:
         good = query == {"corpid": SECRETS["corp_id"], "corpsecret": SECRETS["corp_secret"]}
-        self._answer(200, {"errcode": 0, "access_token": "wecom-token", "expires_in": 7200} if good
-                     else {"errcode": 40001, "errmsg": "invalid credential"})
+        self._answer(
+            200,
+            {"errcode": 0, "access_token": "wecom-token", "expires_in": 7200}
+            if good
+            else {"errcode": 40001, "errmsg": "invalid credential"},
+        )
 
     def _wecom_app(self, query: dict, body: bytes) -> None:
         data = json.loads(body)
@@ -126,22 +147,30 @@ class _Handler(BaseHTTPRequestHandler):
     # ---- 钉钉
     def _ding_robot(self, query: dict, body: bytes) -> None:
         timestamp = int(query["timestamp"])
-        expected = _b64_hmac(SECRETS["ding_secret"].encode(), f"{timestamp}\n{SECRETS['ding_secret']}",
-                             hashlib.sha256)
-        if query.get("access_token") != SECRETS["ding_token"] or query.get("sign") != expected \
-                or abs(time.time() * 1000 - timestamp) > 3600_000:
+        expected = _b64_hmac(SECRETS["ding_secret"].encode(), f"{timestamp}\n{SECRETS['ding_secret']}", hashlib.sha256)
+        if (
+            query.get("access_token") != SECRETS["ding_token"]
+            or query.get("sign") != expected
+            or abs(time.time() * 1000 - timestamp) > 3600_000
+        ):
             return self._answer(200, {"errcode": 310000, "errmsg": "sign not match"})
         data = json.loads(body)
         assert data["msgtype"] == "text" and "atMobiles" in data["at"]
-        if self._mode((200, {"errcode": 130101, "errmsg": "send too fast"}),
-                      (200, {"errcode": 300001, "errmsg": "token is not exist"})):
+        if self._mode(
+            (200, {"errcode": 130101, "errmsg": "send too fast"}),
+            (200, {"errcode": 300001, "errmsg": "token is not exist"}),
+        ):
             self.fake.delivered.append(data["text"]["content"])
             self._answer(200, {"errcode": 0, "errmsg": "ok"})
 
     def _ding_token(self, query: dict, body: bytes) -> None:
         good = query == {"appkey": SECRETS["app_key"], "appsecret": SECRETS["app_secret"]}
-        self._answer(200, {"errcode": 0, "access_token": "ding-app-token", "expires_in": 7200} if good
-                     else {"errcode": 40089, "errmsg": "invalid appkey"})
+        self._answer(
+            200,
+            {"errcode": 0, "access_token": "ding-app-token", "expires_in": 7200}
+            if good
+            else {"errcode": 40089, "errmsg": "invalid appkey"},
+        )
 
     def _ding_app(self, query: dict, body: bytes) -> None:
         data = json.loads(body)
@@ -160,15 +189,29 @@ class _Handler(BaseHTTPRequestHandler):
 
         canonical = "&".join(f"{enc(k)}={enc(params[k])}" for k in sorted(params))
         expected = _b64_hmac(f"{SECRETS['ali_secret']}&".encode(), f"POST&%2F&{enc(canonical)}", hashlib.sha1)
-        required = {"AccessKeyId", "Action", "Format", "PhoneNumbers", "SignName", "SignatureMethod",
-                    "SignatureNonce", "SignatureVersion", "TemplateCode", "Timestamp", "Version"}
+        required = {
+            "AccessKeyId",
+            "Action",
+            "Format",
+            "PhoneNumbers",
+            "SignName",
+            "SignatureMethod",
+            "SignatureNonce",
+            "SignatureVersion",
+            "TemplateCode",
+            "Timestamp",
+            "Version",
+        }
         if signature != expected or not required <= set(params) or params["Action"] != "SendSms":
             return self._answer(400, {"Code": "SignatureDoesNotMatch", "Message": "bad signature"})
         if params["SignatureNonce"] in self.fake.nonces:
             return self._answer(400, {"Code": "SignatureNonceUsed", "Message": "nonce used"})
         self.fake.nonces.add(params["SignatureNonce"])
-        if self._mode((200, {"Code": "isv.BUSINESS_LIMIT_CONTROL", "Message": "limit"}),
-                      (200, {"Code": "isv.MOBILE_NUMBER_ILLEGAL", "Message": "bad number"}), params["PhoneNumbers"]):
+        if self._mode(
+            (200, {"Code": "isv.BUSINESS_LIMIT_CONTROL", "Message": "limit"}),
+            (200, {"Code": "isv.MOBILE_NUMBER_ILLEGAL", "Message": "bad number"}),
+            params["PhoneNumbers"],
+        ):
             self.fake.delivered.append(params["PhoneNumbers"])
             self._answer(200, {"Code": "OK", "Message": "OK", "BizId": f"biz-{params['OutId']}", "RequestId": "x"})
 
@@ -177,34 +220,54 @@ class _Handler(BaseHTTPRequestHandler):
         headers = self.headers
         timestamp = int(headers["X-TC-Timestamp"])
         day = time.strftime("%Y-%m-%d", time.gmtime(timestamp))
-        canonical = (f"POST\n/\n\ncontent-type:{headers['Content-Type']}\nhost:{headers['Host']}\n\n"
-                     f"content-type;host\n{hashlib.sha256(body).hexdigest()}")
-        to_sign = (f"TC3-HMAC-SHA256\n{timestamp}\n{day}/sms/tc3_request\n"
-                   f"{hashlib.sha256(canonical.encode()).hexdigest()}")
+        canonical = (
+            f"POST\n/\n\ncontent-type:{headers['Content-Type']}\nhost:{headers['Host']}\n\n"
+            f"content-type;host\n{hashlib.sha256(body).hexdigest()}"
+        )
+        to_sign = (
+            f"TC3-HMAC-SHA256\n{timestamp}\n{day}/sms/tc3_request\n{hashlib.sha256(canonical.encode()).hexdigest()}"
+        )
         key = hmac.new(f"TC3{SECRETS['tc_key']}".encode(), day.encode(), hashlib.sha256).digest()
         for part in ("sms", "tc3_request"):
             key = hmac.new(key, part.encode(), hashlib.sha256).digest()
         signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-        expected = (f"TC3-HMAC-SHA256 Credential={SECRETS['tc_id']}/{day}/sms/tc3_request, "
-                    f"SignedHeaders=content-type;host, Signature={signature}")
-        if headers["Authorization"] != expected or headers["X-TC-Action"] != "SendSms" \
-                or headers["X-TC-Version"] != "2021-01-11":
-            return self._answer(200, {"Response": {"Error": {"Code": "AuthFailure.SignatureFailure",
-                                                             "Message": "bad"}, "RequestId": "t"}})
+        expected = (
+            f"TC3-HMAC-SHA256 Credential={SECRETS['tc_id']}/{day}/sms/tc3_request, "
+            f"SignedHeaders=content-type;host, Signature={signature}"
+        )
+        if (
+            headers["Authorization"] != expected
+            or headers["X-TC-Action"] != "SendSms"
+            or headers["X-TC-Version"] != "2021-01-11"
+        ):
+            return self._answer(
+                200,
+                {"Response": {"Error": {"Code": "AuthFailure.SignatureFailure", "Message": "bad"}, "RequestId": "t"}},
+            )
         data = json.loads(body)
-        status = {"SerialNo": "tc-serial-1", "PhoneNumber": data["PhoneNumberSet"][0], "Fee": 1,
-                  "SessionContext": data["SessionContext"], "Code": "Ok", "Message": "send success"}
-        if self._mode((200, {"Response": {"Error": {"Code": "RequestLimitExceeded", "Message": "limit"}}}),
-                      (200, {"Response": {"SendStatusSet": [{**status, "Code": "FailedOperation.Blacklist"}]}}),
-                      data["PhoneNumberSet"][0]):
+        status = {
+            "SerialNo": "tc-serial-1",
+            "PhoneNumber": data["PhoneNumberSet"][0],
+            "Fee": 1,
+            "SessionContext": data["SessionContext"],
+            "Code": "Ok",
+            "Message": "send success",
+        }
+        if self._mode(
+            (200, {"Response": {"Error": {"Code": "RequestLimitExceeded", "Message": "limit"}}}),
+            (200, {"Response": {"SendStatusSet": [{**status, "Code": "FailedOperation.Blacklist"}]}}),
+            data["PhoneNumberSet"][0],
+        ):
             self.fake.delivered.append(data["PhoneNumberSet"][0])
             self._answer(200, {"Response": {"SendStatusSet": [status], "RequestId": "t"}})
 
     # ---- a webhook subscriber
     def _webhook(self, query: dict, body: bytes) -> None:
         timestamp = self.headers["X-Complaints-Timestamp"]
-        expected = "sha256=" + hmac.new(self.fake.hook_secret.encode(), f"{timestamp}.".encode() + body,
-                                        hashlib.sha256).hexdigest()
+        expected = (
+            "sha256="
+            + hmac.new(self.fake.hook_secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+        )
         if self.headers["X-Complaints-Signature"] != expected:
             return self._answer(401, {"error": "bad signature"})
         if self._mode((429, {"error": "slow down"}), (410, {"error": "gone"})):

@@ -85,23 +85,30 @@ def test_unauthenticated_is_401_with_www_authenticate(client):
 
 
 def test_without_credentials_401_comes_before_any_look_at_body_or_query(client, make_user, bearer):
-    for response in (client.post("/api/complaints", content=b"{not json", headers={"content-type": "application/json"}),
-                     client.post("/api/complaints/1/actions/note", json={"note": 7}),
-                     client.get("/api/complaints", params={"colour": "red"}),
-                     client.patch("/api/people/1", content=b"[[["),
-                     client.get("/api/units", headers={"cookie": "other=x; complaints_session="})):
+    for response in (
+        client.post("/api/complaints", content=b"{not json", headers={"content-type": "application/json"}),
+        client.post("/api/complaints/1/actions/note", json={"note": 7}),
+        client.get("/api/complaints", params={"colour": "red"}),
+        client.patch("/api/people/1", content=b"[[["),
+        client.get("/api/units", headers={"cookie": "other=x; complaints_session="}),
+    ):
         assert_error(response, 401, "unauthenticated")
         assert response.headers["www-authenticate"] == "Bearer"
     # the public routes and a signed-in caller's mistakes are still answered as before
-    assert_error(client.post("/api/public/status", content=b"{not json",
-                             headers={"content-type": "application/json"}), 422)
-    assert_error(client.get("/api/complaints", params={"colour": "red"}, headers=bearer(make_user("supervisor"))),
-                 422, field="colour")
+    assert_error(
+        client.post("/api/public/status", content=b"{not json", headers={"content-type": "application/json"}), 422
+    )
+    assert_error(
+        client.get("/api/complaints", params={"colour": "red"}, headers=bearer(make_user("supervisor"))),
+        422,
+        field="colour",
+    )
 
 
 def test_the_language_may_be_chosen_with_lang_on_the_api_too(client, make_user, bearer):
-    response = client.get("/api/complaints", params={"lang": "en", "colour": "red"},
-                          headers=bearer(make_user("supervisor")))
+    response = client.get(
+        "/api/complaints", params={"lang": "en", "colour": "red"}, headers=bearer(make_user("supervisor"))
+    )
     body = assert_error(response, 422, field="colour")
     assert "colour" in body["message"] and "未知" not in body["message"]
 

@@ -10,9 +10,16 @@ from complaints.models import Complaint, Event
 
 pytest_plugins = ["test_api_client"]  # the app wired to the test's transaction, and its clients
 
-NEW = {"channel": "call", "kind": "complaint", "unit_code": "ATS", "category": "fees",
-       "summary": "反映学校收取共建费", "details": "家长反映入学时被要求缴纳共建费",
-       "complainant_name": "王丽", "complainant_phone": "13812345678"}
+NEW = {
+    "channel": "call",
+    "kind": "complaint",
+    "unit_code": "ATS",
+    "category": "fees",
+    "summary": "反映学校收取共建费",
+    "details": "家长反映入学时被要求缴纳共建费",
+    "complainant_name": "王丽",
+    "complainant_phone": "13812345678",
+}
 
 
 @pytest.fixture
@@ -38,36 +45,69 @@ def test_register_returns_the_item_with_location_etag_history_and_deadlines(clie
 
 
 def test_unknown_unit_names_the_valid_ones(client, bearer, operator):
-    error = assert_error(client.post("/api/complaints", json={**NEW, "unit_code": "XYZ"}, headers=bearer(operator)),
-                         422, "invalid_input", "unit_code")
+    error = assert_error(
+        client.post("/api/complaints", json={**NEW, "unit_code": "XYZ"}, headers=bearer(operator)),
+        422,
+        "invalid_input",
+        "unit_code",
+    )
     assert "ATS（阿图什市教育局）" in error["message"]
     error = assert_error(client.get("/api/complaints?unit=NOPE", headers=bearer(operator)), 422, field="unit")
     assert "KZ（克州教育局）" in error["message"]
 
 
-@pytest.mark.parametrize("change", [
-    {"summary": "x" * 100_000}, {"details": "长" * 50_000}, {"summary": ""}, {"summary": 12},
-    {"channel": "fax"}, {"kind": None}, {"unit_code": ["ATS"]}, {"category": "no_such"},
-    {"complainant_phone": "12"}, {"complainant_phone": "9" * 1000}, {"received_at": "yesterday"},
-    {"received_at": "2999-01-01T00:00:00"}, {"received_at": "1999-01-01T00:00:00"}, {"confidential": "maybe"},
-    {"unknown_field": 1}, {"urgency": {"a": 1}},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"summary": "x" * 100_000},
+        {"details": "长" * 50_000},
+        {"summary": ""},
+        {"summary": 12},
+        {"channel": "fax"},
+        {"kind": None},
+        {"unit_code": ["ATS"]},
+        {"category": "no_such"},
+        {"complainant_phone": "12"},
+        {"complainant_phone": "9" * 1000},
+        {"received_at": "yesterday"},
+        {"received_at": "2999-01-01T00:00:00"},
+        {"received_at": "1999-01-01T00:00:00"},
+        {"confidential": "maybe"},
+        {"unknown_field": 1},
+        {"urgency": {"a": 1}},
+    ],
+)
 def test_bad_register_input_is_422_never_500(client, bearer, operator, change):
     assert_error(client.post("/api/complaints", json={**NEW, **change}, headers=bearer(operator)), 422, "invalid_input")
 
 
 @pytest.mark.parametrize("body", [None, b"", b"{", b"[]", b"\xff\xfe", b'"text"', b"null"])
 def test_malformed_bodies_are_422(client, bearer, operator, body):
-    response = client.post("/api/complaints", content=body, headers={**bearer(operator),
-                                                                    "Content-Type": "application/json"})
+    response = client.post(
+        "/api/complaints", content=body, headers={**bearer(operator), "Content-Type": "application/json"}
+    )
     assert_error(response, 422)
 
 
-@pytest.mark.parametrize("query", [
-    "limit=0", "limit=201", "limit=abc", "offset=-1", "offset=99999999", "sort=name", "status=lost",
-    "handler=0", "handler=99999999999999", "q=" + "x" * 500, "overdue=perhaps", "category=nope",
-    "received_from=not-a-date", "bogus=1",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "limit=0",
+        "limit=201",
+        "limit=abc",
+        "offset=-1",
+        "offset=99999999",
+        "sort=name",
+        "status=lost",
+        "handler=0",
+        "handler=99999999999999",
+        "q=" + "x" * 500,
+        "overdue=perhaps",
+        "category=nope",
+        "received_from=not-a-date",
+        "bogus=1",
+    ],
+)
 def test_bad_list_queries_are_422(client, bearer, supervisor, query):
     assert_error(client.get(f"/api/complaints?{query}", headers=bearer(supervisor)), 422, "invalid_input")
 
@@ -77,8 +117,14 @@ def test_lists_mask_phones_and_names_always(client, bearer, make_user, new_item,
 
     handler = make_user("handler")
     item = new_item(summary="关于共建费的投诉（掩码测试）")
-    act(session=session, runtime=runtime, actor=make_user("supervisor"), item=item, action="dispatch",
-        payload={"handler_id": handler.id})
+    act(
+        session=session,
+        runtime=runtime,
+        actor=make_user("supervisor"),
+        item=item,
+        action="dispatch",
+        payload={"handler_id": handler.id},
+    )
     listed = client.get("/api/complaints", params={"q": "掩码测试"}, headers=bearer(handler)).json()
     assert listed["count"] == 1
     who = listed["data"][0]["complainant"]
@@ -105,10 +151,13 @@ def test_list_filters_and_search(client, bearer, supervisor, new_item):
     headers = bearer(supervisor)
     found = client.get("/api/complaints", params={"q": "筛选测试", "category": "fees"}, headers=headers).json()
     assert [i["tracking_no"] for i in found["data"]] == [fees.tracking_no]
-    assert client.get("/api/complaints", params={"q": "筛选测试", "status": "closed"},
-                      headers=headers).json()["count"] == 0
-    page = client.get("/api/complaints", params={"q": "筛选测试", "limit": 1, "sort": "-received"},
-                      headers=headers).json()
+    assert (
+        client.get("/api/complaints", params={"q": "筛选测试", "status": "closed"}, headers=headers).json()["count"]
+        == 0
+    )
+    page = client.get(
+        "/api/complaints", params={"q": "筛选测试", "limit": 1, "sort": "-received"}, headers=headers
+    ).json()
     assert page["count"] == 2 and len(page["data"]) == 1 and page["limit"] == 1
 
 
@@ -131,15 +180,26 @@ def test_the_whole_lifecycle_over_http_with_if_match(client, bearer, make_user, 
     steps = [
         (supervisor, "dispatch", {"handler_id": handler.id}),
         (handler, "accept", {"note": "已电话联系家长"}),
-        (handler, "reply", {"text": "经核查，该校已退还所收费用，并对相关人员进行了批评教育。", "outcome": "support",
-                            "handling_notes": "到校核查", "result_text": "学校已退费"}),
+        (
+            handler,
+            "reply",
+            {
+                "text": "经核查，该校已退还所收费用，并对相关人员进行了批评教育。",
+                "outcome": "support",
+                "handling_notes": "到校核查",
+                "result_text": "学校已退费",
+            },
+        ),
         (supervisor, "callback", {"resolved": True, "satisfaction": "satisfied"}),
         (handler, "close", {}),
     ]
     version = 1
     for actor, action, payload in steps:
-        response = client.post(f"/api/complaints/{item.id}/actions/{action}", json=payload,
-                               headers={**bearer(actor), "If-Match": f'"{version}"'})
+        response = client.post(
+            f"/api/complaints/{item.id}/actions/{action}",
+            json=payload,
+            headers={**bearer(actor), "If-Match": f'"{version}"'},
+        )
         assert response.status_code == 200, (action, response.text)
         version = response.json()["version"]
         assert response.headers["etag"] == f'"{version}"'
@@ -152,13 +212,23 @@ def test_a_stale_version_is_409_and_changes_nothing(client, bearer, make_user, n
     item, handler = new_item(), make_user("handler")
     first, second = bearer(make_user("supervisor")), bearer(make_user("supervisor"))
     read_by_second = client.get(f"/api/complaints/{item.id}", headers=second).headers["etag"]
-    assert client.post(f"/api/complaints/{item.id}/actions/dispatch", json={"handler_id": handler.id},
-                       headers={**first, "If-Match": read_by_second}).status_code == 200
-    stale = client.post(f"/api/complaints/{item.id}/actions/not_accept", json={"note": "不属于受理范围"},
-                        headers={**second, "If-Match": read_by_second})
+    assert (
+        client.post(
+            f"/api/complaints/{item.id}/actions/dispatch",
+            json={"handler_id": handler.id},
+            headers={**first, "If-Match": read_by_second},
+        ).status_code
+        == 200
+    )
+    stale = client.post(
+        f"/api/complaints/{item.id}/actions/not_accept",
+        json={"note": "不属于受理范围"},
+        headers={**second, "If-Match": read_by_second},
+    )
     assert_error(stale, 409, "conflict", "version")
-    in_body = client.post(f"/api/complaints/{item.id}/actions/note", json={"note": "补充说明", "version": 1},
-                          headers=second)
+    in_body = client.post(
+        f"/api/complaints/{item.id}/actions/note", json={"note": "补充说明", "version": 1}, headers=second
+    )
     assert_error(in_body, 409, "conflict")
     session.expire_all()
     current = session.get(Complaint, item.id)
@@ -168,31 +238,50 @@ def test_a_stale_version_is_409_and_changes_nothing(client, bearer, make_user, n
 
 
 def test_an_action_the_status_does_not_allow_is_409_naming_what_is(client, bearer, new_item, supervisor):
-    error = assert_error(client.post(f"/api/complaints/{new_item().id}/actions/close", json={},
-                                     headers=bearer(supervisor)), 409, "action_not_allowed")
+    error = assert_error(
+        client.post(f"/api/complaints/{new_item().id}/actions/close", json={}, headers=bearer(supervisor)),
+        409,
+        "action_not_allowed",
+    )
     assert "dispatch" in error["message"]
 
 
-@pytest.mark.parametrize("action, payload", [
-    ("dispatch", {}), ("dispatch", {"handler_id": "x"}), ("dispatch", {"handler_id": 99999999}),
-    ("dispatch", {"handler_id": 1, "extra": True}), ("note", {"note": "x" * 5000}), ("note", {"note": 5}),
-    ("not_accept", {"note": ""}), ("note", {"note": "ok note", "version": "one"}),
-])
+@pytest.mark.parametrize(
+    "action, payload",
+    [
+        ("dispatch", {}),
+        ("dispatch", {"handler_id": "x"}),
+        ("dispatch", {"handler_id": 99999999}),
+        ("dispatch", {"handler_id": 1, "extra": True}),
+        ("note", {"note": "x" * 5000}),
+        ("note", {"note": 5}),
+        ("not_accept", {"note": ""}),
+        ("note", {"note": "ok note", "version": "one"}),
+    ],
+)
 def test_bad_action_payloads_are_422(client, bearer, new_item, supervisor, action, payload):
-    response = client.post(f"/api/complaints/{new_item().id}/actions/{action}", json=payload,
-                           headers=bearer(supervisor))
+    response = client.post(
+        f"/api/complaints/{new_item().id}/actions/{action}", json=payload, headers=bearer(supervisor)
+    )
     assert_error(response, 422, "invalid_input")
 
 
 def test_unknown_action_is_404_and_bad_if_match_is_422(client, bearer, new_item, supervisor):
     item = new_item()
     assert_error(client.post(f"/api/complaints/{item.id}/actions/explode", json={}, headers=bearer(supervisor)), 404)
-    assert_error(client.post(f"/api/complaints/{item.id}/actions/note", json={"note": "备注内容"},
-                             headers={**bearer(supervisor), "If-Match": "yesterday"}), 422)
+    assert_error(
+        client.post(
+            f"/api/complaints/{item.id}/actions/note",
+            json={"note": "备注内容"},
+            headers={**bearer(supervisor), "If-Match": "yesterday"},
+        ),
+        422,
+    )
 
 
 def test_confidential_identity_is_hidden_until_revealed_and_the_reveal_is_recorded(
-        client, bearer, new_item, supervisor, make_user):
+    client, bearer, new_item, supervisor, make_user
+):
     item = new_item(kind="report", summary="举报学校违规收费")
     headers = bearer(supervisor)
     shown = client.get(f"/api/complaints/{item.id}", headers=headers).json()
@@ -226,8 +315,11 @@ def test_empty_unit_or_category_filter_is_refused_not_ignored(client, bearer, ma
 def test_registration_without_credentials_is_401_even_with_a_bad_body(client):
     assert_error(client.post("/api/complaints", json=NEW), 401, "unauthenticated")
     assert_error(client.post("/api/complaints", json={"summary": 1}), 401, "unauthenticated")
-    assert_error(client.post("/api/complaints", json=NEW, headers={"Authorization": "Bearer not-a-token"}),
-                 401, "unauthenticated")
+    assert_error(
+        client.post("/api/complaints", json=NEW, headers={"Authorization": "Bearer not-a-token"}),
+        401,
+        "unauthenticated",
+    )
 
 
 def test_registration_by_cookie_needs_the_csrf_token(client, make_user, session):
@@ -251,8 +343,9 @@ def test_a_lost_database_connection_is_503_and_saves_nothing(client, bearer, ope
 
     def register_then_lose_the_connection(**kwargs):
         real(**kwargs)
-        raise OperationalError("INSERT INTO event ...", {}, ConnectionError("server closed the connection"),
-                               connection_invalidated=True)
+        raise OperationalError(
+            "INSERT INTO event ...", {}, ConnectionError("server closed the connection"), connection_invalidated=True
+        )
 
     monkeypatch.setattr(service, "register_with_event", register_then_lose_the_connection)
     response = client.post("/api/complaints", json=NEW, headers=bearer(operator))
@@ -265,8 +358,15 @@ def test_refusals_from_the_rules_speak_the_users_language(client, bearer, make_u
     supervisor = make_user("supervisor")
     item = new_item()
     english = {**bearer(supervisor), "Accept-Language": "en-US,en;q=0.9"}
-    error = assert_error(client.post(f"/api/complaints/{item.id}/actions/answer_now", headers=english,
-                                     json={"text": "已按政策当场答复，诉求人表示清楚。"}), 422, "invalid_input")
+    error = assert_error(
+        client.post(
+            f"/api/complaints/{item.id}/actions/answer_now",
+            headers=english,
+            json={"text": "已按政策当场答复，诉求人表示清楚。"},
+        ),
+        422,
+        "invalid_input",
+    )
     assert error["message"] == "Only questions can be answered and closed on the spot"
     error = assert_error(client.get("/api/complaints/ATS-2026-999999", headers=english), 404)
     assert error["message"] == "Case not found: ATS-2026-999999"

@@ -13,23 +13,48 @@ pytest_plugins = ["test_api_client"]  # the app wired to the test's transaction,
 
 def test_admin_creates_and_updates_people_of_their_unit(client, bearer, make_user):
     admin = make_user("admin", unit="ATS")
-    created = client.post("/api/people", headers=bearer(admin), json={
-        "username": "ats_new_handler", "name": "新承办人", "unit_code": "ATS", "roles": ["handler"],
-        "password": "first-pass-2026", "phone": "13900001111"})
+    created = client.post(
+        "/api/people",
+        headers=bearer(admin),
+        json={
+            "username": "ats_new_handler",
+            "name": "新承办人",
+            "unit_code": "ATS",
+            "roles": ["handler"],
+            "password": "first-pass-2026",
+            "phone": "13900001111",
+        },
+    )
     assert created.status_code == 201, created.text
     person = created.json()
     assert person["roles"] == ["handler"] and person["phone"] == "13900001111" and person["active"]
-    changed = client.patch(f"/api/people/{person['id']}", headers=bearer(admin),
-                           json={"roles": ["handler", "supervisor"], "active": False})
+    changed = client.patch(
+        f"/api/people/{person['id']}", headers=bearer(admin), json={"roles": ["handler", "supervisor"], "active": False}
+    )
     assert changed.json()["roles"] == ["handler", "supervisor"] and not changed.json()["active"]
     for unknown in ("", "ZZZ"):  # a unit that is none of the deployment's is refused, the empty one too
-        assert_error(client.patch(f"/api/people/{person['id']}", headers=bearer(admin), json={"unit_code": unknown}),
-                     422, field="unit_code")
-    assert_error(client.post("/api/people", headers=bearer(admin), json={
-        "username": "ats_new_handler", "name": "重名", "unit_code": "ATS", "roles": ["operator"]}),
-        422, field="username")
-    assert_error(client.post("/api/people", headers=bearer(admin), json={
-        "username": "x1", "name": "别的县", "unit_code": "AKT", "roles": ["operator"]}), 403)
+        assert_error(
+            client.patch(f"/api/people/{person['id']}", headers=bearer(admin), json={"unit_code": unknown}),
+            422,
+            field="unit_code",
+        )
+    assert_error(
+        client.post(
+            "/api/people",
+            headers=bearer(admin),
+            json={"username": "ats_new_handler", "name": "重名", "unit_code": "ATS", "roles": ["operator"]},
+        ),
+        422,
+        field="username",
+    )
+    assert_error(
+        client.post(
+            "/api/people",
+            headers=bearer(admin),
+            json={"username": "x1", "name": "别的县", "unit_code": "AKT", "roles": ["operator"]},
+        ),
+        403,
+    )
 
 
 def test_admins_cannot_lock_themselves_out(client, bearer, make_user):
@@ -44,14 +69,18 @@ def test_an_admin_cannot_grant_themselves_a_role_and_every_change_is_audited(cli
     from complaints.models import AuditLog
 
     admin = make_user("admin", unit="AHQ")
-    refused = assert_error(client.patch(f"/api/people/{admin.id}", headers=bearer(admin),
-                                        json={"roles": ["admin", "supervisor"]}), 422, field="roles")
+    refused = assert_error(
+        client.patch(f"/api/people/{admin.id}", headers=bearer(admin), json={"roles": ["admin", "supervisor"]}),
+        422,
+        field="roles",
+    )
     assert "其他管理员" in refused["message"]
     assert client.get("/api/auth/me", headers=bearer(admin)).json()["user"]["roles"] == ["admin"]
     other = make_user("handler", unit="AHQ")
     client.patch(f"/api/people/{other.id}", headers=bearer(admin), json={"roles": ["handler", "supervisor"]})
-    [entry] = session.exec(select(AuditLog).where(AuditLog.action == "person_updated",
-                                                  AuditLog.actor_id == admin.id)).all()
+    [entry] = session.exec(
+        select(AuditLog).where(AuditLog.action == "person_updated", AuditLog.actor_id == admin.id)
+    ).all()
     assert entry.detail == {"user_id": other.id, "roles": ["handler", "handler,supervisor"]}
 
 
@@ -66,11 +95,21 @@ def test_a_password_set_by_an_admin_ends_the_persons_sessions(client, bearer, ma
 
 def test_a_delegate_must_be_an_active_handler(client, bearer, make_user):
     handler, operator = make_user("handler"), make_user("operator")
-    assert_error(client.put(f"/api/people/{handler.id}/out-of-office", headers=bearer(handler),
-                            json={"away": True, "delegate_id": operator.id}), 422, field="delegate_id")
+    assert_error(
+        client.put(
+            f"/api/people/{handler.id}/out-of-office",
+            headers=bearer(handler),
+            json={"away": True, "delegate_id": operator.id},
+        ),
+        422,
+        field="delegate_id",
+    )
     colleague = make_user("handler")
-    done = client.put(f"/api/people/{handler.id}/out-of-office", headers=bearer(handler),
-                      json={"away": True, "delegate_id": colleague.id})
+    done = client.put(
+        f"/api/people/{handler.id}/out-of-office",
+        headers=bearer(handler),
+        json={"away": True, "delegate_id": colleague.id},
+    )
     assert done.status_code == 200 and done.json()["delegate_id"] == colleague.id
 
 
@@ -99,12 +138,21 @@ def test_people_list_is_scoped_and_hides_contact_details_from_non_admins(client,
 
 def test_out_of_office_by_the_person_themselves_with_a_delegate(client, bearer, make_user):
     handler, delegate = make_user("handler"), make_user("handler")
-    response = client.put(f"/api/people/{handler.id}/out-of-office", headers=bearer(handler),
-                          json={"away": True, "delegate_id": delegate.id})
+    response = client.put(
+        f"/api/people/{handler.id}/out-of-office",
+        headers=bearer(handler),
+        json={"away": True, "delegate_id": delegate.id},
+    )
     assert response.json()["out_of_office"] and response.json()["delegate_id"] == delegate.id
     outsider = make_user("handler", unit="AKT")
-    assert_error(client.put(f"/api/people/{handler.id}/out-of-office", headers=bearer(handler),
-                            json={"away": True, "delegate_id": outsider.id}), 404)
+    assert_error(
+        client.put(
+            f"/api/people/{handler.id}/out-of-office",
+            headers=bearer(handler),
+            json={"away": True, "delegate_id": outsider.id},
+        ),
+        404,
+    )
 
 
 def test_reference_lists(client, bearer, make_user, settings):

@@ -66,7 +66,8 @@ def test_processes_on_one_database_count_together(settings, engine, connection, 
     with TestClient(create_app(settings, engine=engine, connection=connection, runtime=runtime)) as other:
         for turn in range(10):
             assert (other if turn % 2 else client).post(
-                "/api/public/status", json={"tracking_no": item.tracking_no, "phone_last4": "5678"}).status_code == 200
+                "/api/public/status", json={"tracking_no": item.tracking_no, "phone_last4": "5678"}
+            ).status_code == 200
         assert_error(lookup(other, item.tracking_no, "5678"), 429, "rate_limited")
         assert_error(lookup(client, item.tracking_no, "5678"), 429, "rate_limited")
 
@@ -84,6 +85,10 @@ def test_the_window_slides_and_old_counters_are_pruned(session):
 
 
 def test_bad_lookup_input_is_422(client):
-    for body in ({}, {"tracking_no": "x" * 1000, "phone_last4": "1234"}, {"tracking_no": "A", "phone_last4": "12a4"},
-                 {"tracking_no": 5, "phone_last4": 1234}):
+    for body in (
+        {},
+        {"tracking_no": "x" * 1000, "phone_last4": "1234"},
+        {"tracking_no": "A", "phone_last4": "12a4"},
+        {"tracking_no": 5, "phone_last4": 1234},
+    ):
         assert_error(client.post("/api/public/status", json=body), 422, "invalid_input")

@@ -27,12 +27,18 @@ def png(width: int = 2, height: int = 2) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n" \
-      b"trailer<</Root 1 0 R>>\n%%EOF\n"
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
 AMR = b"#!AMR\n" + b"\x3c" + b"\x00" * 31
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
 
@@ -43,19 +49,27 @@ def stored_files(settings) -> set[Path]:
 
 
 def upload(client, headers, ref, *files):
-    return client.post(f"/api/complaints/{ref}/attachments", headers=headers,
-                       files=[("file", (name, content, "application/octet-stream")) for name, content in files])
+    return client.post(
+        f"/api/complaints/{ref}/attachments",
+        headers=headers,
+        files=[("file", (name, content, "application/octet-stream")) for name, content in files],
+    )
 
 
-def test_letters_photos_and_recordings_are_uploaded_typed_by_their_content(client, bearer, make_user, new_item,
-                                                                           session, settings):
+def test_letters_photos_and_recordings_are_uploaded_typed_by_their_content(
+    client, bearer, make_user, new_item, session, settings
+):
     item, operator = new_item(), make_user("operator")
-    response = upload(client, bearer(operator), item.tracking_no, ("来信扫描件", PDF), ("现场照片.jpg", png()),
-                      ("来电录音.amr", AMR))
+    response = upload(
+        client, bearer(operator), item.tracking_no, ("来信扫描件", PDF), ("现场照片.jpg", png()), ("来电录音.amr", AMR)
+    )
     assert response.status_code == 201, response.text
     kinds = [(a["filename"], a["kind"], a["media_type"]) for a in response.json()]
-    assert kinds == [("来信扫描件", "pdf", "application/pdf"), ("现场照片.jpg", "png", "image/png"),
-                     ("来电录音.amr", "amr", "audio/amr")]  # the photo is a PNG whatever its name says
+    assert kinds == [
+        ("来信扫描件", "pdf", "application/pdf"),
+        ("现场照片.jpg", "png", "image/png"),
+        ("来电录音.amr", "amr", "audio/amr"),
+    ]  # the photo is a PNG whatever its name says
     rows = session.exec(select(Attachment).where(Attachment.complaint_id == item.id)).all()
     assert {Path(p).name for p in stored_files(settings)} >= {r.storage_key for r in rows}
     assert all(len(r.storage_key) >= 40 and "来信" not in r.storage_key for r in rows)  # names cannot be guessed
@@ -66,8 +80,9 @@ def test_letters_photos_and_recordings_are_uploaded_typed_by_their_content(clien
     assert download.headers["content-type"] == "image/png" and download.headers["x-content-type-options"] == "nosniff"
 
 
-def test_a_file_of_another_type_is_refused_by_its_content_and_nothing_is_kept(client, bearer, make_user, new_item,
-                                                                              settings):
+def test_a_file_of_another_type_is_refused_by_its_content_and_nothing_is_kept(
+    client, bearer, make_user, new_item, settings
+):
     item, headers = new_item(), bearer(make_user("operator"))
     before = stored_files(settings)
     for name, content in (("来信.pdf", EXE), ("照片.jpg", "这不是图片".encode() * 50), ("录音.mp3", b"")):
@@ -79,8 +94,9 @@ def test_a_file_of_another_type_is_refused_by_its_content_and_nothing_is_kept(cl
     assert client.get(f"/api/complaints/{item.tracking_no}/attachments", headers=headers).json() == []
 
 
-def test_a_file_over_the_limit_is_refused_while_files_over_the_json_cap_pass(settings, engine, connection, runtime,
-                                                                             bearer, make_user, new_item):
+def test_a_file_over_the_limit_is_refused_while_files_over_the_json_cap_pass(
+    settings, engine, connection, runtime, bearer, make_user, new_item
+):
     from fastapi.testclient import TestClient
 
     limits = AttachmentSettings(max_mb=2, storage=settings.attachments.storage)
@@ -106,20 +122,33 @@ def test_another_unit_gets_404_for_the_item_and_its_files(client, bearer, make_u
         headers = bearer(other)
         assert upload(client, headers, item.tracking_no, ("照片.png", png())).status_code == 404
         assert client.get(f"/api/complaints/{item.tracking_no}/attachments", headers=headers).status_code == 404
-        assert client.get(f"/api/complaints/{item.tracking_no}/attachments/{attachment['id']}",
-                          headers=headers).status_code == 404
+        assert (
+            client.get(
+                f"/api/complaints/{item.tracking_no}/attachments/{attachment['id']}", headers=headers
+            ).status_code
+            == 404
+        )
     prefecture = bearer(make_user("supervisor", unit="KZ"))
-    assert client.get(f"/api/complaints/{item.tracking_no}/attachments/{attachment['id']}",
-                      headers=prefecture).status_code == 200
+    assert (
+        client.get(f"/api/complaints/{item.tracking_no}/attachments/{attachment['id']}", headers=prefecture).status_code
+        == 200
+    )
 
 
-def test_a_confidential_items_files_are_hidden_and_every_download_is_recorded(client, bearer, make_user, new_item,
-                                                                              session, runtime):
+def test_a_confidential_items_files_are_hidden_and_every_download_is_recorded(
+    client, bearer, make_user, new_item, session, runtime
+):
     supervisor, handler, colleague = make_user("supervisor"), make_user("handler"), make_user("handler")
     operator = make_user("operator")
     report = new_item(actor=operator, kind="report", summary="举报学校违规收费")
-    act(session=session, runtime=runtime, actor=supervisor, item=report, action="dispatch",
-        payload={"handler_id": handler.id})
+    act(
+        session=session,
+        runtime=runtime,
+        actor=supervisor,
+        item=report,
+        action="dispatch",
+        payload={"handler_id": handler.id},
+    )
     [letter] = upload(client, bearer(operator), report.tracking_no, ("举报信.pdf", PDF)).json()
     url = f"/api/complaints/{report.tracking_no}/attachments"
     for hidden in (colleague, operator):  # they see the item but may not reveal its reporter
@@ -128,14 +157,14 @@ def test_a_confidential_items_files_are_hidden_and_every_download_is_recorded(cl
     for allowed in (handler, supervisor, handler):
         response = client.get(f"{url}/{letter['id']}", headers=bearer(allowed))
         assert response.status_code == 200 and response.content == PDF
-    viewed = session.exec(select(Event).where(Event.complaint_id == report.id,
-                                              Event.action == "view_attachment")).all()
+    viewed = session.exec(select(Event).where(Event.complaint_id == report.id, Event.action == "view_attachment")).all()
     assert [e.actor_id for e in viewed] == [handler.id, supervisor.id, handler.id]
     assert {e.note for e in viewed} == {"举报信.pdf"}
 
 
-def test_only_a_supervisor_removes_an_attachment_with_a_reason_kept_in_the_history(client, bearer, make_user,
-                                                                                   new_item, session, settings):
+def test_only_a_supervisor_removes_an_attachment_with_a_reason_kept_in_the_history(
+    client, bearer, make_user, new_item, session, settings
+):
     item = new_item()
     handler, supervisor = make_user("handler"), make_user("supervisor")
     [photo] = upload(client, bearer(handler), item.tracking_no, ("误传的照片.png", png())).json()
@@ -143,17 +172,23 @@ def test_only_a_supervisor_removes_an_attachment_with_a_reason_kept_in_the_histo
     key = session.get(Attachment, photo["id"]).storage_key
     assert client.request("DELETE", url, json={"reason": "传错了"}, headers=bearer(handler)).status_code == 403
     assert client.request("DELETE", url, json={"reason": ""}, headers=bearer(supervisor)).status_code == 422
-    assert client.request("DELETE", url, json={"reason": "属于其他诉求人的材料，误传"},
-                          headers=bearer(supervisor)).status_code == 204
+    assert (
+        client.request(
+            "DELETE", url, json={"reason": "属于其他诉求人的材料，误传"}, headers=bearer(supervisor)
+        ).status_code
+        == 204
+    )
     assert client.get(url, headers=bearer(supervisor)).status_code == 404
     assert key not in {p.name for p in stored_files(settings)}
-    [event] = session.exec(select(Event).where(Event.complaint_id == item.id,
-                                               Event.action == "remove_attachment")).all()
+    [event] = session.exec(
+        select(Event).where(Event.complaint_id == item.id, Event.action == "remove_attachment")
+    ).all()
     assert event.actor_id == supervisor.id and "误传的照片.png" in event.note and "属于其他诉求人的材料" in event.note
 
 
-def test_closing_keeps_files_and_erasing_the_identity_removes_them(client, bearer, make_user, new_item, session,
-                                                                   runtime, settings):
+def test_closing_keeps_files_and_erasing_the_identity_removes_them(
+    client, bearer, make_user, new_item, session, runtime, settings
+):
     item = new_item()
     [recording] = upload(client, bearer(make_user("operator")), item.tracking_no, ("录音.amr", AMR)).json()
     key = session.get(Attachment, recording["id"]).storage_key

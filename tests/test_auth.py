@@ -46,16 +46,19 @@ def test_cookie_is_secure_behind_https(settings, engine, connection, person):
         assert "Secure" in login(secure_client, person.username).headers["set-cookie"]
 
 
-def test_cookie_is_secure_when_the_request_came_over_https_without_configuration(settings, engine, connection,
-                                                                               person):
-    with TestClient(create_app(settings, engine=engine, connection=connection),
-                    base_url="https://complaints.example") as over_https:
+def test_cookie_is_secure_when_the_request_came_over_https_without_configuration(settings, engine, connection, person):
+    with TestClient(
+        create_app(settings, engine=engine, connection=connection), base_url="https://complaints.example"
+    ) as over_https:
         assert "Secure" in login(over_https, person.username).headers["set-cookie"]
         over_https.cookies.clear()
         form = over_https.get("/login").text
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
-        page = over_https.post("/login", data={"username": person.username, "password": PASSWORD,
-                                               "csrf_token": csrf}, follow_redirects=False)
+        page = over_https.post(
+            "/login",
+            data={"username": person.username, "password": PASSWORD, "csrf_token": csrf},
+            follow_redirects=False,
+        )
         assert page.status_code == 303 and "Secure" in page.headers["set-cookie"]
 
 
@@ -82,8 +85,9 @@ def test_lock_out_after_repeated_failures_even_for_the_right_password(client, pe
     assert person.failed_logins == auth.FREE_ATTEMPTS and person.locked_until is not None
     error = assert_error(login(client, person.username), 429, "locked_out")
     assert "锁定" in error["message"]
-    failures = session.exec(select(AuditLog).where(AuditLog.actor_id == person.id,
-                                                   AuditLog.action == "login_failed")).all()
+    failures = session.exec(
+        select(AuditLog).where(AuditLog.actor_id == person.id, AuditLog.action == "login_failed")
+    ).all()
     assert len(failures) == auth.FREE_ATTEMPTS
 
 
@@ -171,8 +175,9 @@ def test_change_password_checks_the_current_one_and_ends_other_sessions(client, 
 
 
 def test_api_tokens_from_a_password_listed_and_revoked(client, person, session):
-    created = client.post("/api/auth/token", json={"username": person.username, "password": PASSWORD,
-                                                   "name": "12345平台对接", "days": 30})
+    created = client.post(
+        "/api/auth/token", json={"username": person.username, "password": PASSWORD, "name": "12345平台对接", "days": 30}
+    )
     assert created.status_code == 201, created.text
     token = created.json()["token"]
     headers = {"Authorization": f"Bearer {token}"}
@@ -190,8 +195,19 @@ def test_someone_elses_token_cannot_be_revoked(client, person, make_user, bearer
 
 
 def test_bad_login_bodies_are_422_not_500(client):
-    for body in ({}, {"username": "a"}, {"username": "a" * 10_000, "password": "b"},
-                 {"username": 1, "password": ["x"]}, []):
+    for body in (
+        {},
+        {"username": "a"},
+        {"username": "a" * 10_000, "password": "b"},
+        {"username": 1, "password": ["x"]},
+        [],
+    ):
         assert_error(client.post("/api/auth/login", json=body), 422, "invalid_input")
-    assert_error(client.post("/api/auth/login", content=b"username=a&password=b",
-                             headers={"Content-Type": "application/x-www-form-urlencoded"}), 422)
+    assert_error(
+        client.post(
+            "/api/auth/login",
+            content=b"username=a&password=b",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        ),
+        422,
+    )

@@ -57,8 +57,9 @@ def test_2024_is_regionally_undeclared_and_only_estimated(xinjiang) -> None:
     assert xinjiang.undeclared(2024) == ["xinjiang"] and xinjiang.horizon() == date(2026, 12, 31)
     with pytest.raises(CalendarUnknown, match="xinjiang"):
         xinjiang.is_workday(date(2024, 5, 6))
-    festivals = {d for f in (Festival("肉孜节", 10, 1, 3), Festival("古尔邦节", 12, 10, 5))
-                 for d in festival_days(2024, f)}
+    festivals = {
+        d for f in (Festival("肉孜节", 10, 1, 3), Festival("古尔邦节", 12, 10, 5)) for d in festival_days(2024, f)
+    }
     assert date(2024, 4, 10) in festivals and date(2024, 6, 16) in festivals  # 1 Shawwal / 10 Dhu al-Hijjah 1445
     estimated = xinjiang.estimating()
     expected = {d: working and d not in festivals for d, working in _national_expected(2024).items()}
@@ -151,7 +152,9 @@ def test_the_three_input_forms_read_the_same_schedule() -> None:
     toml_days, source = parse_toml(
         'title = "国务院办公厅通知"\nnumber = "国办发明电〔2026〕1号"\npublished = 2026-11-10\n'
         'holidays = [{ start = 2027-02-05, end = 2027-02-07, name = "春节" }]\n'
-        'workdays = [{ date = 2027-02-20, name = "春节调休上班" }]\n', 2027)
+        'workdays = [{ date = 2027-02-20, name = "春节调休上班" }]\n',
+        2027,
+    )
     assert lines == csv_days == toml_days and len(lines) == 4
     assert source == Source("国务院办公厅通知", "国办发明电〔2026〕1号", date(2026, 11, 10))
     with pytest.raises(ScheduleError, match="line 2"):
@@ -163,8 +166,10 @@ def test_the_three_input_forms_read_the_same_schedule() -> None:
 def test_a_unit_has_its_own_hours_per_year_and_season_switch(xinjiang) -> None:
     prefecture = OfficeHours.xinjiang_default(xinjiang)
     h = lambda text: time.fromisoformat(text)  # noqa: E731
-    akqi_2023 = (Season((5, 1), (Period(h("10:00"), h("13:30")), Period(h("16:30"), h("20:00")))),
-                 Season((10, 1), (Period(h("10:00"), h("14:00")), Period(h("16:00"), h("19:30")))))
+    akqi_2023 = (
+        Season((5, 1), (Period(h("10:00"), h("13:30")), Period(h("16:30"), h("20:00")))),
+        Season((10, 1), (Period(h("10:00"), h("14:00")), Period(h("16:00"), h("19:30")))),
+    )
     akqi = OfficeHours(prefecture.seasons, xinjiang, TZ, years={2023: akqi_2023})
     summer = datetime(2023, 6, 1, 13, 45, tzinfo=TZ)  # Thursday
     assert prefecture.is_open(summer) and not akqi.is_open(summer)
@@ -181,8 +186,9 @@ def test_unit_overrides_apply_to_their_unit_only(tmp_path) -> None:
     from workflows.calendar_file import load_calendar_data
 
     path = tmp_path / "o.toml"
-    path.write_text('[[overrides]]\ndate = 2026-07-01\nworking = false\nunits = ["AHQ"]\nreason = "县里"\n',
-                    encoding="utf-8")
+    path.write_text(
+        '[[overrides]]\ndate = 2026-07-01\nworking = false\nunits = ["AHQ"]\nreason = "县里"\n', encoding="utf-8"
+    )
     data = load_calendar_data(path)
     assert not WorkCalendar(data.for_unit("AHQ", [])).is_workday(date(2026, 7, 1))
     assert WorkCalendar(data.for_unit("ATS", [])).is_workday(date(2026, 7, 1))

@@ -27,8 +27,21 @@ def cli(tmp_path, monkeypatch):
 
 
 def test_register_assign_and_work_an_item(cli):
-    tracking = cli("--as", "op1", "register", "--summary", "反映学校收取共建费", "--unit", "ATS",
-                   "--category", "fees", "--name", "王丽", "--phone", "13812345678").output.strip()
+    tracking = cli(
+        "--as",
+        "op1",
+        "register",
+        "--summary",
+        "反映学校收取共建费",
+        "--unit",
+        "ATS",
+        "--category",
+        "fees",
+        "--name",
+        "王丽",
+        "--phone",
+        "13812345678",
+    ).output.strip()
     assert tracking.startswith("ATS-")
     assert "李承办" in cli("--as", "sup1", "assign", tracking, "h1").output
     assert "办理中" in cli("--as", "h1", "act", tracking, "accept", "-d", '{"note": "已联系"}').output
@@ -50,8 +63,10 @@ def test_errors_go_to_stderr_with_nonzero_exit(cli):
 
 def test_calendar_commands(cli):
     # 2024's regional days are not known: an estimate, flagged as such
-    assert cli("calendar", "add-workdays", "2024-02-08", "3").output.strip() == \
-        "2024-02-19（估算，暂定 — 2024 年未公布：xinjiang）"
+    assert (
+        cli("calendar", "add-workdays", "2024-02-08", "3").output.strip()
+        == "2024-02-19（估算，暂定 — 2024 年未公布：xinjiang）"
+    )
     assert "调休上班" in cli("calendar", "is-workday", "2024-02-04").output
     assert cli("calendar", "add-workdays", "2026-05-26", "5").output.strip() == "2026-06-05"
     for day in ("2026-03-20", "2026-05-27"):
@@ -68,9 +83,12 @@ def test_calendar_commands(cli):
 
 def test_declare_a_year_preview_then_confirm_then_withdraw(cli, tmp_path):
     schedule = tmp_path / "2027.txt"
-    schedule.write_text("2027-01-01 休 元旦\n2027-02-05~2027-02-11 休 春节\n2027-02-20 班 春节调休上班\n"
-                        "2027-04-05 休 清明节\n2027-05-01~2027-05-05 休 劳动节\n2027-06-09 休 端午节\n"
-                        "2027-10-01~2027-10-07 休 国庆节\n", encoding="utf-8")
+    schedule.write_text(
+        "2027-01-01 休 元旦\n2027-02-05~2027-02-11 休 春节\n2027-02-20 班 春节调休上班\n"
+        "2027-04-05 休 清明节\n2027-05-01~2027-05-05 休 劳动节\n2027-06-09 休 端午节\n"
+        "2027-10-01~2027-10-07 休 国庆节\n",
+        encoding="utf-8",
+    )
     args = ("calendar", "declare", schedule, "--year", "2027", "--title", "国务院办公厅关于2027年部分节假日安排的通知")
     refused = cli(*args, ok=False)
     assert refused.exit_code == 1 and "中秋节" in refused.output
@@ -78,8 +96,23 @@ def test_declare_a_year_preview_then_confirm_then_withdraw(cli, tmp_path):
     assert "未保存" in cli(*args).output and "已公布至 2026" in cli("calendar", "horizon").output
     assert "第 1 版已确认" in cli(*args, "--confirm").output
     assert "已公布至 2027" in cli("calendar", "horizon").output
-    assert cli("--as", "sup1", "calendar", "withdraw", "--layer", "national", "--year", "2027", "--reason", "有误",
-               "--confirm", ok=False).exit_code == 1  # only an admin
+    assert (
+        cli(
+            "--as",
+            "sup1",
+            "calendar",
+            "withdraw",
+            "--layer",
+            "national",
+            "--year",
+            "2027",
+            "--reason",
+            "有误",
+            "--confirm",
+            ok=False,
+        ).exit_code
+        == 1
+    )  # only an admin
     cli("calendar", "withdraw", "--layer", "national", "--year", "2027", "--reason", "文号有误", "--confirm")
     assert "已公布至 2026" in cli("calendar", "horizon").output
 
@@ -96,18 +129,55 @@ def test_ledger_export_writes_the_annex_workbook(cli, tmp_path):
     tracking = cli("--as", "op1", "register", "--summary", "反映学校收取共建费", "--unit", "ATS").output.strip()
     cli("--as", "sup1", "assign", tracking, "h1")
     cli("--as", "h1", "act", tracking, "accept")
-    cli("--as", "h1", "act", tracking, "reply", "-d", '{"text": "经核实已责令学校退费。", "outcome": "support", '
-        '"handling_notes": "到校核查", "result_text": "学校已退费"}')
+    cli(
+        "--as",
+        "h1",
+        "act",
+        tracking,
+        "reply",
+        "-d",
+        '{"text": "经核实已责令学校退费。", "outcome": "support", '
+        '"handling_notes": "到校核查", "result_text": "学校已退费"}',
+    )
     cli("--as", "op1", "act", tracking, "callback", "-d", '{"resolved": true, "satisfaction": "satisfied"}')
     cli("--as", "h1", "act", tracking, "close")
     target = tmp_path / "附件2.xlsx"
-    out = cli("--as", "sup1", "ledger", "export", "--annex", "2", "--unit", "ATS", "--from", "2026-01-01",
-              "--to", "2026-12-31", "-o", target).output
+    out = cli(
+        "--as",
+        "sup1",
+        "ledger",
+        "export",
+        "--annex",
+        "2",
+        "--unit",
+        "ATS",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-12-31",
+        "-o",
+        target,
+    ).output
     assert "1 行" in out
     sheet = load_workbook(target).active
     assert sheet["A1"].value == "附件2" and any(tracking in str(c.value) for c in sheet["B"])
-    refused = cli("--as", "h1", "ledger", "export", "--annex", "2", "--unit", "ATS", "--from", "2026-01-01",
-                  "--to", "2026-12-31", "-o", tmp_path / "x.xlsx", ok=False)
+    refused = cli(
+        "--as",
+        "h1",
+        "ledger",
+        "export",
+        "--annex",
+        "2",
+        "--unit",
+        "ATS",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-12-31",
+        "-o",
+        tmp_path / "x.xlsx",
+        ok=False,
+    )
     assert refused.exit_code == 1 and not (tmp_path / "x.xlsx").exists()
 
 

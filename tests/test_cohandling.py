@@ -22,15 +22,26 @@ def lead(session, runtime, make_user, make_item):
     """An ATS item dispatched to an ATS handler, with the ATS supervisor who leads it."""
     supervisor, handler = make_user("supervisor", unit="ATS"), make_user("handler", unit="ATS")
     item = make_item(summary="随迁子女入学需核实居住证", details="家长反映居住证办理中，学校拒收报名材料")
-    act(session=session, runtime=runtime, actor=supervisor, item=item, action="dispatch",
-        payload={"handler_id": handler.id})
+    act(
+        session=session,
+        runtime=runtime,
+        actor=supervisor,
+        item=item,
+        action="dispatch",
+        payload={"handler_id": handler.id},
+    )
     act(session=session, runtime=runtime, actor=handler, item=item, action="accept")
     return item, supervisor, handler
 
 
 def cooperate(session, runtime, supervisor, item, **data):
-    return cohandling.add_cooperation(session=session, runtime=runtime, actor=supervisor, item=item,
-                                      data={"task": "请核实该家庭居住证办理进度", **data})
+    return cohandling.add_cooperation(
+        session=session,
+        runtime=runtime,
+        actor=supervisor,
+        item=item,
+        data={"task": "请核实该家庭居住证办理进度", **data},
+    )
 
 
 def test_a_bureau_cooperates_with_its_own_deadline_and_is_told(lead, session, runtime, make_user):
@@ -43,8 +54,9 @@ def test_a_bureau_cooperates_with_its_own_deadline_and_is_told(lead, session, ru
     assert note.kind == "cooperation" and item.tracking_no in note.subject and "居住证办理进度" in note.body
 
 
-def test_cooperating_staff_see_the_item_but_not_the_complainant_unless_granted(lead, session, runtime, make_user,
-                                                                              settings):
+def test_cooperating_staff_see_the_item_but_not_the_complainant_unless_granted(
+    lead, session, runtime, make_user, settings
+):
     item, supervisor, _ = lead
     akt, wq = make_user("handler", unit="AKT"), make_user("supervisor", unit="WQ")
     akt_operator = make_user("operator", unit="AKT")
@@ -63,8 +75,9 @@ def test_a_cooperating_unit_gives_input_but_cannot_act_on_the_item(lead, session
         act(session=session, runtime=runtime, actor=akt, item=item, action="supervise", payload={"note": "越权督办"})
     cohandling.answer(session=session, runtime=runtime, actor=akt, task=task, text="经核实，居住证已于6月1日受理")
     assert task.status == "answered" and task.answered_by_id == akt.id
-    told = session.exec(select(Notification).where(Notification.user_id == handler.id,
-                                                   Notification.kind == "cooperation_answered")).one()
+    told = session.exec(
+        select(Notification).where(Notification.user_id == handler.id, Notification.kind == "cooperation_answered")
+    ).one()
     assert "6月1日受理" in told.body
     with pytest.raises(Conflict):
         cohandling.answer(session=session, runtime=runtime, actor=akt, task=task, text="再答一次")
@@ -75,8 +88,9 @@ def test_an_outside_body_is_a_contact_whose_input_the_lead_records(lead, session
     task = cooperate(session, runtime, supervisor, item, body="阿图什市公安局")
     assert task.unit_code is None and item.co_units is None  # no logins there: nobody new sees the item
     with pytest.raises(Forbidden):
-        cohandling.answer(session=session, runtime=runtime, actor=make_user("supervisor", unit="AKT"), task=task,
-                          text="不是我们的")
+        cohandling.answer(
+            session=session, runtime=runtime, actor=make_user("supervisor", unit="AKT"), task=task, text="不是我们的"
+        )
     cohandling.answer(session=session, runtime=runtime, actor=handler, task=task, text="公安局回复：居住证已办结")
     assert task.status == "answered"
 
@@ -106,8 +120,9 @@ def test_the_sla_sweep_reports_a_late_sub_task_once(lead, session, runtime, make
     again = sla_sweep(session=session, runtime=runtime, now=task.due_at + timedelta(hours=2))
     assert counts["cooperation_overdue"] == 1 and again["cooperation_overdue"] == 0
     for person in (akt, handler):
-        assert session.exec(select(Notification).where(Notification.user_id == person.id,
-                                                       Notification.kind == "cooperation_overdue")).one()
+        assert session.exec(
+            select(Notification).where(Notification.user_id == person.id, Notification.kind == "cooperation_overdue")
+        ).one()
 
 
 def test_annex2_names_the_lead_and_the_cooperating_units(lead, session, runtime, make_user):
@@ -124,8 +139,13 @@ def _browser(client, session, user):  # noqa: F811
     return client
 
 
-def test_the_cooperating_units_page_shows_the_summary_and_its_task_only(lead, client, session, runtime,  # noqa: F811
-                                                                        make_user):
+def test_the_cooperating_units_page_shows_the_summary_and_its_task_only(
+    lead,
+    client,  # noqa: F811
+    session,
+    runtime,  # noqa: F811
+    make_user,
+):
     item, supervisor, _ = lead
     akt = make_user("handler", unit="AKT")
     cooperate(session, runtime, supervisor, item, unit_code="AKT")
@@ -157,18 +177,25 @@ def test_api_add_list_and_answer(lead, client, session, runtime, make_user):  # 
         _, token = auth.create_session(session=session, user=user, kind="api")
         return {"Authorization": f"Bearer {token}"}
 
-    added = client.post(f"/api/complaints/{item.tracking_no}/cooperation", headers=bearer(supervisor),
-                        json={"unit_code": "AKT", "task": "请核实居住证", "within": "3 workdays"})
+    added = client.post(
+        f"/api/complaints/{item.tracking_no}/cooperation",
+        headers=bearer(supervisor),
+        json={"unit_code": "AKT", "task": "请核实居住证", "within": "3 workdays"},
+    )
     assert added.status_code == 201, added.text
-    client.post(f"/api/complaints/{item.tracking_no}/cooperation", headers=bearer(supervisor),
-                json={"body": "阿图什市公安局", "task": "请核实户籍"})
+    client.post(
+        f"/api/complaints/{item.tracking_no}/cooperation",
+        headers=bearer(supervisor),
+        json={"body": "阿图什市公安局", "task": "请核实户籍"},
+    )
     mine = client.get(f"/api/complaints/{item.tracking_no}/cooperation", headers=bearer(akt)).json()
     assert [t["cooperating"] for t in mine] == ["阿克陶县教育局"]
     detail = client.get(f"/api/complaints/{item.tracking_no}", headers=bearer(akt)).json()
     assert detail["history"] == [] and detail["allowed_actions"] == []
     assert detail["summary"] == item.summary and detail["details"] == ""  # the summary, as on the pages
     assert "学校拒收报名材料" not in str(detail)
-    answered = client.post(f"/api/cooperation/{added.json()['id']}/answer", headers=bearer(akt),
-                           json={"text": "居住证已受理"})
+    answered = client.post(
+        f"/api/cooperation/{added.json()['id']}/answer", headers=bearer(akt), json={"text": "居住证已受理"}
+    )
     assert answered.json()["status"] == "answered"
     assert client.get("/api/cooperation", headers=bearer(akt)).json() == []

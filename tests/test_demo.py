@@ -27,8 +27,9 @@ def test_demo_season(session, runtime):
     events = session.exec(select(Event).where(Event.complaint_id.in_([i.id for i in items]))).all()
     hours = runtime.clock.office_hours
     assert all(hours.is_open(to_local(e.at, runtime.settings.app.timezone)) for e in events)
-    holidays = {e.at.date() for e in events if not runtime.clock.calendar.is_workday(to_local(e.at, "Asia/Shanghai")
-                                                                                        .date())}
+    holidays = {
+        e.at.date() for e in events if not runtime.clock.calendar.is_workday(to_local(e.at, "Asia/Shanghai").date())
+    }
     assert holidays == set()
     people = {u.id: u for u in session.exec(select(User))}
     for callback in session.exec(select(CallbackRound)):

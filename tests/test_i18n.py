@@ -46,7 +46,8 @@ def extracted(tmp_path_factory) -> Catalog:
         method_map, options_map = parse_mapping_cfg(cfg, filename=str(ROOT / "babel.cfg"))
     catalog = Catalog(project="complaints", charset="utf-8")
     for filename, lineno, message, comments, context in extract_from_dir(
-            str(ROOT), method_map, options_map, keywords=KEYWORDS, comment_tags=()):
+        str(ROOT), method_map, options_map, keywords=KEYWORDS, comment_tags=()
+    ):
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
     with pot.open("wb") as out:
@@ -87,7 +88,8 @@ def test_every_message_has_a_translation(extracted, translated):
     po = CATALOGS[str(translated.locale)].relative_to(ROOT)
     assert not missing, (
         f"{len(missing)} message(s) without a translation in {po}: run scripts/messages.sh, then translate "
-        f"them there:\n  " + "\n  ".join(missing))
+        f"them there:\n  " + "\n  ".join(missing)
+    )
 
 
 def test_catalog_has_no_fuzzy_or_partial_plural_entries(translated):
@@ -117,12 +119,20 @@ def test_stopgap_strings_still_exist_where_they_are_used():
     stopgap = LOCALES / "unmarked.py"
     if not stopgap.exists():
         return
-    copies = [node.args[0].value for node in ast.walk(ast.parse(stopgap.read_text(encoding="utf-8")))
-              if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "N_" and node.args
-              and isinstance(node.args[0], ast.Constant)]
-    sources = "\n".join(path.read_text(encoding="utf-8") for folder in ("complaints", "workflows")
-                        for path in (ROOT / folder).rglob("*") if path.suffix in (".py", ".html")
-                        and path != stopgap)
+    copies = [
+        node.args[0].value
+        for node in ast.walk(ast.parse(stopgap.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "id", None) == "N_"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+    ]
+    sources = "\n".join(
+        path.read_text(encoding="utf-8")
+        for folder in ("complaints", "workflows")
+        for path in (ROOT / folder).rglob("*")
+        if path.suffix in (".py", ".html") and path != stopgap
+    )
     gone = [text for text in copies if f'"{text}"' not in sources and f"'{text}'" not in sources]
     assert not gone, f"strings in {stopgap.relative_to(ROOT)} no longer in the source: {gone}"
 
@@ -136,8 +146,9 @@ def in_english():
 
 def test_gettext_translates_into_english(in_english):
     assert i18n.gettext("受理编号") == "Tracking number"
-    assert i18n.gettext("诉求件 {tracking_no} 已超期", tracking_no="ATS-2026-000001") == \
-        "Case ATS-2026-000001 is overdue"
+    assert (
+        i18n.gettext("诉求件 {tracking_no} 已超期", tracking_no="ATS-2026-000001") == "Case ATS-2026-000001 is overdue"
+    )
     assert i18n.gettext("已超期（期限：{due}）", due="2026-06-03 18:00") == "Overdue (due: 2026-06-03 18:00)"
     assert presenters.status_label("closed") == "Closed"
     assert presenters.action_label("supervise") == "Press"
@@ -161,9 +172,21 @@ def test_intake_page_in_english(client, session, make_user):  # noqa: F811
     html = client.get("/intake?lang=en").text
     assert 'lang="en"' in html
     labels = _visible_labels(html)
-    for expected in ("Register a case", "Channel", "Case type", "Handling unit", "School concerned", "Summary",
-                     "Category", "Details", "Complainant name", "Phone number", "Anonymous", "Urgent",
-                     "Save registration (Enter)"):
+    for expected in (
+        "Register a case",
+        "Channel",
+        "Case type",
+        "Handling unit",
+        "School concerned",
+        "Summary",
+        "Category",
+        "Details",
+        "Complainant name",
+        "Phone number",
+        "Anonymous",
+        "Urgent",
+        "Save registration (Enter)",
+    ):
         assert expected in labels, (expected, labels)
     assert ">Phone call</option>" in html and ">Complaint</option>" in html  # vocabulary labels too
     chinese = [text for text in labels if CJK.search(text)]
@@ -201,8 +224,10 @@ def in_uyghur():
 
 def test_gettext_translates_into_uyghur(in_uyghur):
     assert i18n.gettext("受理编号") == "قوبۇل قىلىش نومۇرى"
-    assert i18n.gettext("诉求件 {tracking_no} 已超期", tracking_no="ATS-2026-000001") == \
-        "ATS-2026-000001 نومۇرلۇق ئىشنىڭ ۋاقتى ئۆتتى"
+    assert (
+        i18n.gettext("诉求件 {tracking_no} 已超期", tracking_no="ATS-2026-000001")
+        == "ATS-2026-000001 نومۇرلۇق ئىشنىڭ ۋاقتى ئۆتتى"
+    )
     assert presenters.status_label("closed") == "تاماملاندى"
     assert i18n.is_rtl("ug") and i18n.is_rtl("ky_Arab") and not i18n.is_rtl("zh_Hans_CN")
 
@@ -213,8 +238,14 @@ def test_intake_page_in_uyghur(client, session, make_user):  # noqa: F811
     html = client.get("/intake?lang=ug").text
     assert 'lang="ug"' in html and 'dir="rtl"' in html
     labels = _visible_labels(html)
-    for expected in ("ئەرز-شىكايەت تىزىملاش", "قانال", "ئەرز-شىكايەت تىپى", "بىر تەرەپ قىلىدىغان ئورۇن",
-                     "مەسىلە ئىزناسىنىڭ قىسقىچە مەزمۇنى", "تىزىملاشنى ساقلاش (Enter)"):
+    for expected in (
+        "ئەرز-شىكايەت تىزىملاش",
+        "قانال",
+        "ئەرز-شىكايەت تىپى",
+        "بىر تەرەپ قىلىدىغان ئورۇن",
+        "مەسىلە ئىزناسىنىڭ قىسقىچە مەزمۇنى",
+        "تىزىملاشنى ساقلاش (Enter)",
+    ):
         assert expected in labels, (expected, labels)
     chinese = [text for text in labels if CJK.search(text)]
     assert not chinese, f"untranslated labels on the Uyghur page: {chinese}"
@@ -224,10 +255,17 @@ def test_intake_page_in_uyghur(client, session, make_user):  # noqa: F811
 
 def test_uyghur_genitive_is_written_onto_the_value(in_uyghur):
     # "{no} نىڭ بېجىرىش مۆھلىتى تەڭشەلدى" and the like: نىڭ joins the value, after a hyphen for a number
-    assert i18n.gettext("已载入“{name}”统一答复口径（第{v}版），请按实际核实情况修改后发送；答复以您的名义发出",
-                        name="قائىدىگە خىلاپ ھەق ئېلىش", v=2).startswith("«قائىدىگە خىلاپ ھەق ئېلىش»نىڭ")
-    text = i18n.gettext("工作日历只知道 {date} 之前的工作日（还剩 {days} 天）。"
-                        "请在此之前录入 {year} 年的节假日和调休安排（国务院办公厅通知及自治区通知），"
-                        "否则之后的办理期限只能估算。",
-                        date="2027-01-01", days=30, year=2027)
+    assert i18n.gettext(
+        "已载入“{name}”统一答复口径（第{v}版），请按实际核实情况修改后发送；答复以您的名义发出",
+        name="قائىدىگە خىلاپ ھەق ئېلىش",
+        v=2,
+    ).startswith("«قائىدىگە خىلاپ ھەق ئېلىش»نىڭ")
+    text = i18n.gettext(
+        "工作日历只知道 {date} 之前的工作日（还剩 {days} 天）。"
+        "请在此之前录入 {year} 年的节假日和调休安排（国务院办公厅通知及自治区通知），"
+        "否则之后的办理期限只能估算。",
+        date="2027-01-01",
+        days=30,
+        year=2027,
+    )
     assert "2027-01-01-نىڭ ئالدىدىكى" in text and " نىڭ" not in text

@@ -26,8 +26,9 @@ def drop(tmp_path):
 
 @pytest.fixture
 def collecting(runtime, engine, drop):
-    settings = runtime.settings.model_copy(update={"collection": CollectionSettings(
-        drop_folder=str(drop), settle_seconds=0)})
+    settings = runtime.settings.model_copy(
+        update={"collection": CollectionSettings(drop_folder=str(drop), settle_seconds=0)}
+    )
     return Runtime(settings=settings, engine=engine)
 
 
@@ -56,8 +57,11 @@ def test_good_files_go_to_processed_bad_ones_to_rejected_with_a_report(session, 
     assert counts == {"files": 5, "imported": 2, "rejected": 3, "already_imported": 0, "created": 5}
     assert sorted(p.name for p in (drop / "processed").iterdir()) == ["12345-good.csv", "12345-good.xlsx"]
     rejected = drop / "rejected"
-    assert sorted(p.name for p in rejected.iterdir() if not p.name.endswith(".report.txt")) == \
-        ["12345-bad.csv", "12345.xls", "unknown.csv"]
+    assert sorted(p.name for p in rejected.iterdir() if not p.name.endswith(".report.txt")) == [
+        "12345-bad.csv",
+        "12345.xls",
+        "unknown.csv",
+    ]
     report = (rejected / "12345-bad.csv.report.txt").read_text(encoding="utf-8")
     assert "第 3 行（来电时间）：无法识别的日期：不是日期" in report and "数据库未作任何改动" in report
     assert "无法按文件名判断来源" in (rejected / "unknown.csv.report.txt").read_text(encoding="utf-8")

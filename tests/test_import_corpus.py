@@ -16,9 +16,19 @@ def when(days_ago: int = 1, base: datetime | None = None) -> str:
 
 
 def rows_12345(n: int, *, start: int = 1, prefix: str = "GD", base: datetime | None = None) -> list[list[str]]:
-    return [[f"{prefix}{start + i:07d}", when(1 + i % 20, base), "王丽", f"138{start + i:08d}", "投诉",
-             "阿图什市教育局", f"反映学校收取共建费问题{start + i}", "家长反映入学时被要求缴纳共建费三千元"]
-            for i in range(n)]
+    return [
+        [
+            f"{prefix}{start + i:07d}",
+            when(1 + i % 20, base),
+            "王丽",
+            f"138{start + i:08d}",
+            "投诉",
+            "阿图什市教育局",
+            f"反映学校收取共建费问题{start + i}",
+            "家长反映入学时被要求缴纳共建费三千元",
+        ]
+        for i in range(n)
+    ]
 
 
 def write_csv(path: Path, rows: list[list[str]], *, header=HEADER_12345, encoding: str = "utf-8") -> Path:
@@ -30,8 +40,9 @@ def write_csv(path: Path, rows: list[list[str]], *, header=HEADER_12345, encodin
     return path
 
 
-def write_xlsx(path: Path, rows: list[list[object]], *, title: str | None = None, group_row: bool = False,
-               header=HEADER_12345) -> Path:
+def write_xlsx(
+    path: Path, rows: list[list[object]], *, title: str | None = None, group_row: bool = False, header=HEADER_12345
+) -> Path:
     from openpyxl import Workbook
 
     book = Workbook()
@@ -68,8 +79,9 @@ def importer(session, runtime, make_user):
     actor = make_user("operator", "supervisor", unit="KZ")
 
     def run(path: Path, source: str = "hotline12345", runtime_=None):
-        return import_file(session=session, runtime=runtime_ or runtime, actor=actor, path=path,
-                           source_name=source, now=utcnow())
+        return import_file(
+            session=session, runtime=runtime_ or runtime, actor=actor, path=path, source_name=source, now=utcnow()
+        )
 
     return run
 
@@ -220,19 +232,22 @@ WORKBOOK_PARTS = {
     'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
     'officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type='
     '"http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
-    '</Relationships>',
+    "</Relationships>",
 }
 
 
 def sheet_xml(rows: list[list[str]], *, dimension: str | None = None, extra: str = "") -> bytes:
     """A worksheet of inline strings, as a platform's exporter writes it."""
+
     def cell(text: str) -> str:
         return f'<c t="inlineStr"><is><t>{text}</t></is></c>'
 
     body = "".join(f'<row r="{n}">{"".join(cell(v) for v in row)}</row>' for n, row in enumerate(rows, 1))
     declared = f'<dimension ref="{dimension}"/>' if dimension else ""
-    return (f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
-            f'2006/main">{declared}<sheetData>{body}{extra}</sheetData></worksheet>').encode()
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+        f'2006/main">{declared}<sheetData>{body}{extra}</sheetData></worksheet>'
+    ).encode()
 
 
 def raw_xlsx(path: Path, sheet: bytes, *, shared: tuple[bytes, int] | None = None) -> Path:
@@ -244,8 +259,10 @@ def raw_xlsx(path: Path, sheet: bytes, *, shared: tuple[bytes, int] | None = Non
             archive.writestr(name, text)
         archive.writestr("xl/worksheets/sheet1.xml", sheet)
         with archive.open("xl/sharedStrings.xml", "w") as member:
-            member.write(b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
-                         b'spreadsheetml/2006/main">')
+            member.write(
+                b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
+                b'spreadsheetml/2006/main">'
+            )
             block, times = shared or (b"", 0)
             for _ in range(times):
                 member.write(block)
@@ -259,20 +276,24 @@ def good_sheet(n: int = 2, *, start: int = 1, base: datetime | None = None) -> l
 
 def _damaged(folder: Path, base) -> Path:
     whole = sheet_xml(good_sheet(3, start=9100, base=base))
-    return raw_xlsx(folder / "12345-damaged.xlsx", whole[:len(whole) - 80])  # cut inside a row: ParseError
+    return raw_xlsx(folder / "12345-damaged.xlsx", whole[: len(whole) - 80])  # cut inside a row: ParseError
 
 
 def _billion_laughs(folder: Path, base) -> Path:  # entities nested ten deep, ten wide: 10^9 "lol"s
     entities = "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(2, 10))
     prologue = f'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol1 "lollollollollol">{entities}]>'
-    sheet = sheet_xml(good_sheet(1, start=9150, base=base)).replace(b'<?xml version="1.0" encoding="UTF-8"?>',
-                                                                    prologue.encode())
+    sheet = sheet_xml(good_sheet(1, start=9150, base=base)).replace(
+        b'<?xml version="1.0" encoding="UTF-8"?>', prologue.encode()
+    )
     return raw_xlsx(folder / "12345-laughs.xlsx", sheet.replace("<t>王丽</t>".encode(), b"<t>&lol9;</t>"))
 
 
 def _shared_string_bomb(folder: Path, base) -> Path:  # 250,000 shared strings in 4 MB that zip to a few KB
-    return raw_xlsx(folder / "12345-sst-bomb.xlsx", sheet_xml(good_sheet(1, start=9200, base=base)),
-                    shared=(b"<si><t>a</t></si>" * 1000, 250))
+    return raw_xlsx(
+        folder / "12345-sst-bomb.xlsx",
+        sheet_xml(good_sheet(1, start=9200, base=base)),
+        shared=(b"<si><t>a</t></si>" * 1000, 250),
+    )
 
 
 def _row_far_below(folder: Path, base) -> Path:  # 5 KB: one cell at XFD1048576 under the real rows
@@ -393,12 +414,14 @@ def test_reading_stops_at_the_time_limit(session, importer, tmp_path, runtime, e
     clock = iter(range(0, 10**6, 60))  # each look at the clock a minute later
     monkeypatch.setattr(readers.time, "monotonic", lambda: next(clock))
     big = write_csv(tmp_path / "slow.csv", rows_12345(3000))
-    rejected(session, importer(big, runtime_=hostile_runtime(runtime, engine, max_parse_seconds=90)),
-             "读取文件超过 90 秒")
+    rejected(
+        session, importer(big, runtime_=hostile_runtime(runtime, engine, max_parse_seconds=90)), "读取文件超过 90 秒"
+    )
 
 
 def test_blank_rows_count_against_the_row_limit(session, importer, tmp_path, runtime, engine):
     path = write_csv(tmp_path / "blank.csv", rows_12345(3) + [[""] * 8] * 10)
-    rejected(session, importer(path, runtime_=hostile_runtime(runtime, engine, max_rows=12)),
-             "行数（含空行）超过上限 12")
+    rejected(
+        session, importer(path, runtime_=hostile_runtime(runtime, engine, max_rows=12)), "行数（含空行）超过上限 12"
+    )
     assert importer(path, runtime_=hostile_runtime(runtime, engine, max_rows=14)).created == 3

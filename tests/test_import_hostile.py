@@ -50,8 +50,13 @@ def test_the_collection_takes_the_good_files_around_every_hostile_one(session, r
     in_order(first, *hostile.values(), last)
     counts = daily_collection(session=session, runtime=collecting, now=WORKDAY_NOON)
     run_after_commit(session)
-    assert counts == {"files": len(HOSTILE) + 2, "imported": 2, "rejected": len(HOSTILE), "already_imported": 0,
-                      "created": 5}
+    assert counts == {
+        "files": len(HOSTILE) + 2,
+        "imported": 2,
+        "rejected": len(HOSTILE),
+        "already_imported": 0,
+        "created": 5,
+    }
     assert sorted(p.name for p in (drop / "processed").iterdir()) == ["12345-first.csv", "12345-last.xlsx"]
     for name, path in hostile.items():
         report = (drop / "rejected" / f"{path.name}.report.txt").read_text(encoding="utf-8")
@@ -86,16 +91,25 @@ class Committed:
 
     def count(self) -> int:
         with Session(self.engine) as check:
-            return check.exec(select(func.count()).select_from(Complaint)
-                              .where(Complaint.external_ref.startswith(self.prefix))).one()
+            return check.exec(
+                select(func.count()).select_from(Complaint).where(Complaint.external_ref.startswith(self.prefix))
+            ).one()
 
 
 @pytest.fixture
 def committed(engine, settings):
     prefix = f"T{uuid.uuid4().hex[:6].upper()}"
     with Session(engine, expire_on_commit=False) as setup:
-        actor = add_user(session=setup, settings=settings, actor=None, username=f"imp_{prefix.lower()}", name="导入员",
-                         unit_code="KZ", roles=["operator", "supervisor"], password="import-pass-2026")
+        actor = add_user(
+            session=setup,
+            settings=settings,
+            actor=None,
+            username=f"imp_{prefix.lower()}",
+            name="导入员",
+            unit_code="KZ",
+            roles=["operator", "supervisor"],
+            password="import-pass-2026",
+        )
         system_before = setup.exec(select(User.id).where(User.username == settings.routing.system_username)).first()
         files_before = setup.exec(select(func.max(ImportedFile.id))).one() or 0
         runs_before = setup.exec(select(func.max(JobRun.id))).one() or 0
@@ -118,8 +132,14 @@ def committed(engine, settings):
 def import_alone(engine, runtime, actor, path):
     """One import in a session of its own, committed, as the command line does it."""
     with Session(engine, expire_on_commit=False) as session:
-        result = import_file(session=session, runtime=runtime, actor=session.get(User, actor.id), path=path,
-                             source_name="hotline12345", now=WORKDAY_NOON)
+        result = import_file(
+            session=session,
+            runtime=runtime,
+            actor=session.get(User, actor.id),
+            path=path,
+            source_name="hotline12345",
+            now=WORKDAY_NOON,
+        )
         session.commit()
     return result
 
@@ -127,8 +147,14 @@ def import_alone(engine, runtime, actor, path):
 def test_an_import_is_undone_with_the_session_around_it(engine, runtime, tmp_path, committed):
     path = write_csv(tmp_path / "12345-a.csv", committed.rows(3))
     with Session(engine) as session:
-        result = import_file(session=session, runtime=runtime, actor=session.get(User, committed.actor.id),
-                             path=path, source_name="hotline12345", now=WORKDAY_NOON)
+        result = import_file(
+            session=session,
+            runtime=runtime,
+            actor=session.get(User, committed.actor.id),
+            path=path,
+            source_name="hotline12345",
+            now=WORKDAY_NOON,
+        )
         assert result.ok and result.created == 3
         session.rollback()  # SQLite: the file's savepoint must not have been the outermost transaction
     assert committed.count() == 0
@@ -192,8 +218,9 @@ def collect_for_real(runtime, engine, drop, committed, monkeypatch, error):
     return run_job("daily_collection", runtime=collecting, now=WORKDAY_NOON)
 
 
-def test_a_file_failing_half_way_leaves_nothing_and_the_file_before_it_stays(runtime, engine, tmp_path,
-                                                                             committed, monkeypatch):
+def test_a_file_failing_half_way_leaves_nothing_and_the_file_before_it_stays(
+    runtime, engine, tmp_path, committed, monkeypatch
+):
     drop = tmp_path / "drop"
     run = collect_for_real(runtime, engine, drop, committed, monkeypatch, InvalidInput("编号重复", field="x"))
     assert run.status == "ok" and run.counts["imported"] == 1 and run.counts["rejected"] == 1
@@ -212,8 +239,9 @@ def test_a_failed_run_commits_none_of_its_files(runtime, engine, tmp_path, commi
     assert sorted(p.name for p in drop.iterdir() if p.is_file()) == ["12345-broken.csv", "12345-good.csv"]
 
 
-def test_the_command_line_refuses_each_hostile_file_and_imports_a_good_one(database_url, committed, tmp_path,
-                                                                          monkeypatch):
+def test_the_command_line_refuses_each_hostile_file_and_imports_a_good_one(
+    database_url, committed, tmp_path, monkeypatch
+):
     from complaints.cli import app
 
     monkeypatch.setenv("COMPLAINTS_DATABASE__URL", database_url)

@@ -106,8 +106,15 @@ def test_smtp_adapter_sends_text_and_html(monkeypatch):
 def test_digest_lists_new_due_soon_overdue_and_closed(session, runtime, make_user, make_item):
     handler, supervisor = make_user("handler", name="李承办"), make_user("supervisor", name="赵督办")
     item = make_item(received_at=NOW - timedelta(days=10), summary="<b>共建费</b>问题")
-    act(session=session, runtime=runtime, actor=supervisor, item=item, action="dispatch",
-        payload={"handler_id": handler.id}, now=NOW - timedelta(hours=1))
+    act(
+        session=session,
+        runtime=runtime,
+        actor=supervisor,
+        item=item,
+        action="dispatch",
+        payload={"handler_id": handler.id},
+        now=NOW - timedelta(hours=1),
+    )
     overdue_at = item.next_due_at + timedelta(hours=1)
     counts = daily_digest(session=session, runtime=runtime, now=overdue_at)
     again = daily_digest(session=session, runtime=runtime, now=overdue_at)
@@ -115,8 +122,9 @@ def test_digest_lists_new_due_soon_overdue_and_closed(session, runtime, make_use
     digest = session.exec(select(Digest).where(Digest.user_id == handler.id)).one()
     assert "李承办" in digest.html and item.tracking_no in digest.html and "已超期" in digest.html
     assert "&lt;b&gt;共建费&lt;/b&gt;" in digest.html and "<b>共建费" not in digest.html
-    sent = session.exec(select(Notification).where(Notification.user_id == supervisor.id,
-                                                   Notification.kind == "digest")).one()
+    sent = session.exec(
+        select(Notification).where(Notification.user_id == supervisor.id, Notification.kind == "digest")
+    ).one()
     assert item.tracking_no in sent.body
 
 
@@ -143,8 +151,14 @@ def test_calendar_horizon_warns_admins_once_a_day(session, runtime, make_user):
 def test_sla_notices_reach_the_log_adapter(session, runtime, make_user, make_item):
     handler = make_user("handler")
     item = make_item()
-    act(session=session, runtime=runtime, actor=make_user("supervisor"), item=item, action="dispatch",
-        payload={"handler_id": handler.id})
+    act(
+        session=session,
+        runtime=runtime,
+        actor=make_user("supervisor"),
+        item=item,
+        action="dispatch",
+        payload={"handler_id": handler.id},
+    )
     later = item.next_due_at + timedelta(minutes=1)
     sla_sweep(session=session, runtime=runtime, now=later)
     adapter = LogAdapter()

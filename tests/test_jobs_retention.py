@@ -38,8 +38,9 @@ def test_a_hotline_item_closed_three_years_ago_loses_name_and_phone_once(session
     assert counts == {"hotline": 2, "xinfang": 0}
     for gone in (old, duplicate):
         assert (gone.complainant_name, gone.complainant_phone) == (None, None) and gone.identity_erased_at == NOW
-        [event] = session.exec(select(Event).where(Event.complaint_id == gone.id,
-                                                   Event.action == "identity_erased")).all()
+        [event] = session.exec(
+            select(Event).where(Event.complaint_id == gone.id, Event.action == "identity_erased")
+        ).all()
         assert "1095" in event.note and event.from_status == gone.status
     assert old.summary == "反映学校收取共建费"  # what it was about stays, for the ledgers
     for kept in (recent, still_open, archived):
@@ -50,8 +51,10 @@ def test_a_hotline_item_closed_three_years_ago_loses_name_and_phone_once(session
 def test_xinfang_items_are_erased_when_a_period_is_configured(session, runtime, engine, make_item):
     archived = closed(make_item(channel="letter"), days_ago=400)
     session.flush()
-    shorter = Runtime(settings=runtime.settings.model_copy(update={"privacy": PrivacySettings(
-        xinfang_identity_days=365)}), engine=engine)
+    shorter = Runtime(
+        settings=runtime.settings.model_copy(update={"privacy": PrivacySettings(xinfang_identity_days=365)}),
+        engine=engine,
+    )
     assert erase_identity(session=session, runtime=shorter, now=NOW)["xinfang"] == 1
     assert archived.complainant_name is None
 
@@ -62,8 +65,9 @@ def test_a_keeping_period_too_short_for_a_review_is_refused():
     assert PrivacySettings(hotline_identity_days=0).days_for("hotline") == 0
 
 
-def test_after_erasure_the_page_says_so_and_the_public_lookup_finds_nothing(client, session, runtime, make_item,
-                                                                              make_user):
+def test_after_erasure_the_page_says_so_and_the_public_lookup_finds_nothing(
+    client, session, runtime, make_item, make_user
+):
     from complaints import auth
 
     item = closed(make_item(), days_ago=1100)

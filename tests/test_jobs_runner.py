@@ -109,10 +109,22 @@ def stored_while_down(runtime, *, next_run_time) -> None:
     store = SQLAlchemyJobStore(engine=runtime.engine, tablename=JOBSTORE_TABLE)
     store.start(owner, "default")
     store.remove_all_jobs()
-    store.add_job(Job(owner, id="test_tick", func=execute, args=["test_tick"], kwargs={}, name="测试 test_tick",
-                      trigger=IntervalTrigger(minutes=1, timezone=runtime.settings.app.timezone),
-                      executor="default", misfire_grace_time=3600, coalesce=True, max_instances=1,
-                      next_run_time=next_run_time))
+    store.add_job(
+        Job(
+            owner,
+            id="test_tick",
+            func=execute,
+            args=["test_tick"],
+            kwargs={},
+            name="测试 test_tick",
+            trigger=IntervalTrigger(minutes=1, timezone=runtime.settings.app.timezone),
+            executor="default",
+            misfire_grace_time=3600,
+            coalesce=True,
+            max_instances=1,
+            next_run_time=next_run_time,
+        )
+    )
 
 
 def test_a_run_missed_while_down_runs_once_at_start(runtime, engine, test_jobs):

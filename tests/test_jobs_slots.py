@@ -110,8 +110,9 @@ with job_lock(make_engine(sys.argv[1]), sys.argv[2], lease=timedelta(hours=2)) a
 
 
 def test_a_killed_run_does_not_block_its_job(database_url, runtime, engine, tick_job):
-    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, database_url, tick_job],
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, database_url, tick_job], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         assert run_job(tick_job, runtime=runtime).status == "skipped"  # it is running elsewhere
@@ -131,8 +132,11 @@ def test_a_lock_row_whose_lease_is_renewed_is_kept(engine):
 
 
 def test_jobs_starting_together_create_the_system_account_once(database_url, engine):
-    settings = load_settings(app={"environment": "test", "secret_key": "test-secret"}, database={"url": database_url},
-                             routing={"system_username": f"system_{uuid.uuid4().hex[:8]}"})
+    settings = load_settings(
+        app={"environment": "test", "secret_key": "test-secret"},
+        database={"url": database_url},
+        routing={"system_username": f"system_{uuid.uuid4().hex[:8]}"},
+    )
     start, ids, errors = threading.Barrier(4), [], []
 
     def start_job() -> None:

@@ -32,13 +32,24 @@ TYPED = {
 HOTLINE = "0908-7625100"  # 阿图什市教育局's own number (config.toml): not personal data
 
 
-@pytest.mark.parametrize("typed, masked", [
-    ("13812345678", "138****5678"), ("138 1234 5678", "138****5678"), ("138-1234-5678", "138****5678"),
-    ("+86 138 1234 5678", "138****5678"), ("0086-13812345678", "138****5678"), ("(+86)13812345678", "138****5678"),
-    ("１３８１２３４５６７８", "138****5678"), ("0908-7621234", "0908-****"), ("(0908) 762 1234", "0908-****"),
-    ("0908－7621234", "0908-****"), ("010-12345678转123", "010-****"), ("+86 10 12345678", "010-****"),
-    ("650102199001011234", "650102********1234"),
-])
+@pytest.mark.parametrize(
+    "typed, masked",
+    [
+        ("13812345678", "138****5678"),
+        ("138 1234 5678", "138****5678"),
+        ("138-1234-5678", "138****5678"),
+        ("+86 138 1234 5678", "138****5678"),
+        ("0086-13812345678", "138****5678"),
+        ("(+86)13812345678", "138****5678"),
+        ("１３８１２３４５６７８", "138****5678"),
+        ("0908-7621234", "0908-****"),
+        ("(0908) 762 1234", "0908-****"),
+        ("0908－7621234", "0908-****"),
+        ("010-12345678转123", "010-****"),
+        ("+86 10 12345678", "010-****"),
+        ("650102199001011234", "650102********1234"),
+    ],
+)
 def test_each_common_writing_is_masked(typed, masked):
     assert deidentify(f"家长{typed}反映", names=["王丽"]) == f"家长{masked}反映"
 
@@ -57,9 +68,16 @@ def texts_of(buffer: BytesIO) -> list[str]:
 
 def export(session, runtime, supervisor, annex: int, *, with_identity: bool = False) -> list[str]:
     buffer = BytesIO()
-    ledger.export(session=session, runtime=runtime, actor=supervisor, annex=annex, fmt="xlsx", stream=buffer,
-                  period=ledger.Period(unit_code="ATS", start=date(2026, 6, 1), end=date(2026, 6, 30)),
-                  with_identity=with_identity)
+    ledger.export(
+        session=session,
+        runtime=runtime,
+        actor=supervisor,
+        annex=annex,
+        fmt="xlsx",
+        stream=buffer,
+        period=ledger.Period(unit_code="ATS", start=date(2026, 6, 1), end=date(2026, 6, 30)),
+        with_identity=with_identity,
+    )
     return texts_of(buffer)
 
 
@@ -75,22 +93,49 @@ def assert_no_personal_data(cells: list[str]) -> None:
 def reported(session, runtime, make_user, make_item):
     """A confidential 举报 whose reporter's name and numbers were typed into every free-text field."""
     operator, handler, supervisor = make_user("operator"), make_user("handler"), make_user("supervisor")
-    item = make_item(actor=operator, kind="report", complainant_name=REPORTER, complainant_phone=REPORTER_PHONE,
-                     summary=f"{REPORTER}举报学校收取共建费，电话{TYPED['summary'][0]}，可拨{HOTLINE}核实",
-                     received_at=datetime(2026, 6, 3, 11, 0, tzinfo=TZ))
-    steps = [(supervisor, "dispatch", {"handler_id": handler.id}), (handler, "accept", {}),
-             (supervisor, "refer_discipline", {
-                 "violator": f"某小学校长（举报人{REPORTER}，{TYPED['violator'][0]}）",
-                 "violation": f"收取共建费，知情人电话{TYPED['violation'][0]}",
-                 "discipline_action": f"已约谈，结果告知{REPORTER}（{TYPED['action'][0]}）"}),
-             (handler, "reply", {"text": "经核实，学校已退还所收费用。", "outcome": "support",
-                                 "handling_notes": f"电话联系{REPORTER}（{TYPED['handling'][0]}）",
-                                 "result_text": f"已退费，{REPORTER}确认，{TYPED['result'][0]}"}),
-             (operator, "callback", {"resolved": True, "satisfaction": "satisfied"}),
-             (handler, "close", {"remarks": f"{REPORTER}要求保密，电话{TYPED['remarks'][0]}"})]
+    item = make_item(
+        actor=operator,
+        kind="report",
+        complainant_name=REPORTER,
+        complainant_phone=REPORTER_PHONE,
+        summary=f"{REPORTER}举报学校收取共建费，电话{TYPED['summary'][0]}，可拨{HOTLINE}核实",
+        received_at=datetime(2026, 6, 3, 11, 0, tzinfo=TZ),
+    )
+    steps = [
+        (supervisor, "dispatch", {"handler_id": handler.id}),
+        (handler, "accept", {}),
+        (
+            supervisor,
+            "refer_discipline",
+            {
+                "violator": f"某小学校长（举报人{REPORTER}，{TYPED['violator'][0]}）",
+                "violation": f"收取共建费，知情人电话{TYPED['violation'][0]}",
+                "discipline_action": f"已约谈，结果告知{REPORTER}（{TYPED['action'][0]}）",
+            },
+        ),
+        (
+            handler,
+            "reply",
+            {
+                "text": "经核实，学校已退还所收费用。",
+                "outcome": "support",
+                "handling_notes": f"电话联系{REPORTER}（{TYPED['handling'][0]}）",
+                "result_text": f"已退费，{REPORTER}确认，{TYPED['result'][0]}",
+            },
+        ),
+        (operator, "callback", {"resolved": True, "satisfaction": "satisfied"}),
+        (handler, "close", {"remarks": f"{REPORTER}要求保密，电话{TYPED['remarks'][0]}"}),
+    ]
     for hours, (actor, action, payload) in enumerate(steps, 1):
-        act(session=session, runtime=runtime, actor=actor, item=item, action=action, payload=payload,
-            now=datetime(2026, 6, 4, 10, 0, tzinfo=TZ).replace(hour=9 + hours))
+        act(
+            session=session,
+            runtime=runtime,
+            actor=actor,
+            item=item,
+            action=action,
+            payload=payload,
+            now=datetime(2026, 6, 4, 10, 0, tzinfo=TZ).replace(hour=9 + hours),
+        )
     return item, supervisor
 
 
@@ -99,8 +144,13 @@ def test_annex2_holds_no_reporter_wherever_it_was_typed(session, runtime, report
     item, supervisor = reported
     entry = ledger.write_entry(session=session, runtime=runtime, item=item)
     session.flush()
-    ledger.edit_entry(session=session, runtime=runtime, actor=supervisor, entry_id=entry.id,
-                      changes={"remarks": f"{entry.remarks}；补记：{REPORTER}又来电{TYPED['edited'][0]}"})
+    ledger.edit_entry(
+        session=session,
+        runtime=runtime,
+        actor=supervisor,
+        entry_id=entry.id,
+        changes={"remarks": f"{entry.remarks}；补记：{REPORTER}又来电{TYPED['edited'][0]}"},
+    )
     cells = export(session, runtime, supervisor, 2, with_identity=with_identity)
     mine = [c for c in cells if item.tracking_no in c]
     assert len(mine) == 1 and REPORTER_PHONE not in mine[0]  # a confidential reporter: no identity added
@@ -121,10 +171,18 @@ def test_annex1_text_is_masked_too(session, runtime, reported):
     from complaints.services import checklist
 
     _item, supervisor = reported
-    checklist.save(session=session, runtime=runtime, actor=supervisor,
-                   period=ledger.Period(unit_code="ATS", start=date(2026, 6, 1), end=date(2026, 6, 30)),
-                   texts={7: checklist.RowText(measures=f"设立举报电话{TYPED['summary'][0]}，咨询{HOTLINE}",
-                                               conclusion=f"经查属实，家长{TYPED['handling'][0]}")})
+    checklist.save(
+        session=session,
+        runtime=runtime,
+        actor=supervisor,
+        period=ledger.Period(unit_code="ATS", start=date(2026, 6, 1), end=date(2026, 6, 30)),
+        texts={
+            7: checklist.RowText(
+                measures=f"设立举报电话{TYPED['summary'][0]}，咨询{HOTLINE}",
+                conclusion=f"经查属实，家长{TYPED['handling'][0]}",
+            )
+        },
+    )
     cells = export(session, runtime, supervisor, 1)
     assert any("设立举报电话138****5678" in c and HOTLINE in c for c in cells)
     assert any("经查属实，家长139****4321" in c for c in cells)
@@ -133,16 +191,45 @@ def test_annex1_text_is_masked_too(session, runtime, reported):
 
 def test_an_identity_export_names_a_complainant_who_is_not_confidential(session, runtime, make_user, make_item):
     supervisor, handler = make_user("supervisor"), make_user("handler")
-    item = make_item(complainant_name="王丽", complainant_phone="13812345678", summary="王丽反映共建费，13812345678",
-                     received_at=datetime(2026, 6, 3, 11, 0, tzinfo=TZ))
-    for actor, action, payload in [(supervisor, "dispatch", {"handler_id": handler.id}), (handler, "accept", {}),
-                                   (handler, "reply", {"text": "经核实，学校已退还所收费用。", "outcome": "support",
-                                                        "handling_notes": "到校核查", "result_text": "已退费"}),
-                                   (supervisor, "callback", {"resolved": True, "satisfaction": "satisfied"}),
-                                   (handler, "close", {})]:
-        act(session=session, runtime=runtime, actor=actor, item=item, action=action, payload=payload,
-            now=datetime(2026, 6, 4, 12, 0, tzinfo=TZ))
-    row = next(r for r in ledger.annex2_rows(session=session, runtime=runtime, with_identity=True,
-                                             period=ledger.Period("ATS", date(2026, 6, 1), date(2026, 6, 30)))
-               if item.tracking_no in r.source)
+    item = make_item(
+        complainant_name="王丽",
+        complainant_phone="13812345678",
+        summary="王丽反映共建费，13812345678",
+        received_at=datetime(2026, 6, 3, 11, 0, tzinfo=TZ),
+    )
+    for actor, action, payload in [
+        (supervisor, "dispatch", {"handler_id": handler.id}),
+        (handler, "accept", {}),
+        (
+            handler,
+            "reply",
+            {
+                "text": "经核实，学校已退还所收费用。",
+                "outcome": "support",
+                "handling_notes": "到校核查",
+                "result_text": "已退费",
+            },
+        ),
+        (supervisor, "callback", {"resolved": True, "satisfaction": "satisfied"}),
+        (handler, "close", {}),
+    ]:
+        act(
+            session=session,
+            runtime=runtime,
+            actor=actor,
+            item=item,
+            action=action,
+            payload=payload,
+            now=datetime(2026, 6, 4, 12, 0, tzinfo=TZ),
+        )
+    row = next(
+        r
+        for r in ledger.annex2_rows(
+            session=session,
+            runtime=runtime,
+            with_identity=True,
+            period=ledger.Period("ATS", date(2026, 6, 1), date(2026, 6, 30)),
+        )
+        if item.tracking_no in r.source
+    )
     assert row.source.endswith("王丽 13812345678") and row.summary == "王某反映共建费，138****5678"

@@ -28,11 +28,22 @@ from complaints.ledgers import (
 SEED = Path(__file__).resolve().parents[1].parent / "shared" / "seed" / "000_e2d8ce9269680bb2.txt"
 HEADER = HeaderInfo("阿图什市教育局", "买买提·艾力", "0908-4223232")
 HEADER_LINE = "县（市）教育局（签章）：阿图什市教育局    填报人：买买提·艾力    联系电话：0908-4223232"
-ANNEX2_HEADINGS = ["序号", "问题线索来源（含群众来信来电、上访、平台举报等）", "问题线索摘要", "办理情况",
-                   "处理结果", "备注"]
+ANNEX2_HEADINGS = [
+    "序号",
+    "问题线索来源（含群众来信来电、上访、平台举报等）",
+    "问题线索摘要",
+    "办理情况",
+    "处理结果",
+    "备注",
+]
 ANNEX3_HEADINGS = ["序号", "违规主体", "违规行为", "查处和追责情况"]
-ANNEX1_HEADINGS = ["序号", "重点任务", "重点任务排查项目", "落实举措（简要填写印发文件或政策执行情况）",
-                   "检查结论"]  # exactly the seed's columns
+ANNEX1_HEADINGS = [
+    "序号",
+    "重点任务",
+    "重点任务排查项目",
+    "落实举措（简要填写印发文件或政策执行情况）",
+    "检查结论",
+]  # exactly the seed's columns
 MULTILINE = "来电人反映：\n1. 新建小区“昆仑花园”对口学校未公布；\n2. 学校要求交纳“共建费”2000元。"
 HANDLING = "转阿图什市教育局核实，已电话联系来电人解释政策"
 INJECTIONS = ['=HYPERLINK("http://x")', "+1+1", "-2", "@SUM(A1)"]
@@ -101,8 +112,10 @@ def test_annex1_rows_are_the_seeds_26_items_in_five_groups():
     for r in ANNEX1_ROWS:
         groups.setdefault(r.group, []).append(r.number)
     assert groups == {
-        "优化招生入学政策措施": [1, 2, 3, 4], "严格规范招生行为": [5, 6, 7, 8, 9, 10],
-        "强化招生信息公开": [11, 12, 13], "优化招生入学流程": [14, 15, 16, 17, 18, 19],
+        "优化招生入学政策措施": [1, 2, 3, 4],
+        "严格规范招生行为": [5, 6, 7, 8, 9, 10],
+        "强化招生信息公开": [11, 12, 13],
+        "优化招生入学流程": [14, 15, 16, 17, 18, 19],
         "保障特殊群体入学": [20, 21, 22, 23, 24, 25, 26],
     }
     assert ANNEX1_ROWS[0].item == "学校划片招生范围是否科学合理"
@@ -110,7 +123,7 @@ def test_annex1_rows_are_the_seeds_26_items_in_five_groups():
     assert ANNEX1_ROWS[18].item == "是否明确禁止利用各类APP、小程序随意反复采集学生相关信息"
     assert ANNEX1_ROWS[25].item == "是否建立与公安、民政等部分信息共享比对机制"
     if seed is not None:
-        annex1 = seed[seed.index("附件1\n"):seed.index("附件2\n")]
+        annex1 = seed[seed.index("附件1\n") : seed.index("附件2\n")]
         for r in ANNEX1_ROWS:
             assert f"\t{r.item}\n" in annex1, r
 
@@ -141,21 +154,24 @@ def test_annex2_workbook_looks_like_the_annex(tmp_path):
 
 def test_annex3_workbook(tmp_path):
     path = tmp_path / "a3.xlsx"
-    rows = [Annex3Row(1, "某县第二小学", "收取与入学挂钩的“共建费”", "退还费用，校长诫勉谈话"),
-            ("2", "某培训机构", "联合组织选拔性测试", "移交县纪委监委")]
+    rows = [
+        Annex3Row(1, "某县第二小学", "收取与入学挂钩的“共建费”", "退还费用，校长诫勉谈话"),
+        ("2", "某培训机构", "联合组织选拔性测试", "移交县纪委监委"),
+    ]
     assert write_xlsx(3, HEADER, iter(rows), path) == 2
     ws = load(path)
     assert_form_frame(ws, 3, ANNEX3_HEADINGS)
-    assert data_rows(ws) == [[1, "某县第二小学", "收取与入学挂钩的“共建费”", "退还费用，校长诫勉谈话"],
-                             ["2", "某培训机构", "联合组织选拔性测试", "移交县纪委监委"]]
+    assert data_rows(ws) == [
+        [1, "某县第二小学", "收取与入学挂钩的“共建费”", "退还费用，校长诫勉谈话"],
+        ["2", "某培训机构", "联合组织选拔性测试", "移交县纪委监委"],
+    ]
     assert_data_cells_styled(ws, 4)
 
 
 def test_annex1_is_the_seeds_form_with_the_counts_on_a_second_sheet(tmp_path):
     path = tmp_path / "a1.xlsx"
     rows = checklist_rows(measures={1: "印发《划片方案》"}, conclusions={1: "已落实"})
-    counts = checklist_counts(received={1: 4, 2: 4, 7: 2}, closed={1: 3, 2: 3, 7: 2}, total_received=6,
-                              total_closed=5)
+    counts = checklist_counts(received={1: 4, 2: 4, 7: 2}, closed={1: 3, 2: 3, 7: 2}, total_received=6, total_closed=5)
     assert write_xlsx(1, HEADER, rows, path, counts=counts) == 26
     book = openpyxl.load_workbook(path)
     ws = book.worksheets[0]
@@ -179,8 +195,13 @@ def test_annex1_is_the_seeds_form_with_the_counts_on_a_second_sheet(tmp_path):
                 assert c.alignment.wrap_text and c.alignment.vertical == "top", c
     sheet = book.worksheets[1]
     assert sheet.title == ANNEX1_COUNTS_SHEET
-    assert [c.value for c in sheet[4]] == ["序号", "重点任务", "重点任务排查项目", ANNEX1_RECEIVED_HEADING,
-                                           ANNEX1_CLOSED_HEADING]
+    assert [c.value for c in sheet[4]] == [
+        "序号",
+        "重点任务",
+        "重点任务排查项目",
+        ANNEX1_RECEIVED_HEADING,
+        ANNEX1_CLOSED_HEADING,
+    ]
     figures = [[c.value for c in row] for row in sheet.iter_rows(min_row=FIRST_DATA)]
     assert figures[0] == [1, "优化招生入学政策措施", "学校划片招生范围是否科学合理", 4, 3]
     assert figures[26][0].startswith("合计") and figures[26][3:] == [6, 5]  # not 10: each item once
@@ -188,8 +209,12 @@ def test_annex1_is_the_seeds_form_with_the_counts_on_a_second_sheet(tmp_path):
 
 def test_every_row_is_as_tall_as_its_wrapped_text(tmp_path):
     long = "反映其居住的新建小区对口学校至今未公布，" * 8
-    write_xlsx(2, HEADER, [Annex2Row(1, "来电", "短", "", "", ""), Annex2Row(2, "来电", long, long, "", "")],
-               tmp_path / "h.xlsx")
+    write_xlsx(
+        2,
+        HEADER,
+        [Annex2Row(1, "来电", "短", "", "", ""), Annex2Row(2, "来电", long, long, "", "")],
+        tmp_path / "h.xlsx",
+    )
     ws = load(tmp_path / "h.xlsx")
     short_row, long_row = ws.row_dimensions[FIRST_DATA].height, ws.row_dimensions[FIRST_DATA + 1].height
     assert short_row >= 15 and long_row >= 5 * short_row  # 160 characters in a 46-unit column: 8 lines
@@ -234,7 +259,7 @@ def test_csv_has_bom_frame_and_quote_prefixed_cells(tmp_path):
     lines = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert lines[:4] == [["附件2"], ["义务教育招生入学工作问题线索管理台账"], [HEADER_LINE], ANNEX2_HEADINGS]
     assert lines[4] == ["1", "12345政务服务便民热线", MULTILINE, HANDLING, "已办结，来电人表示理解", ""]
-    assert lines[6] == ["3", "'=HYPERLINK(\"http://x\")", "'+1+1", "'-2", "'@SUM(A1)", "'\t制表符开头"]
+    assert lines[6] == ["3", '\'=HYPERLINK("http://x")', "'+1+1", "'-2", "'@SUM(A1)", "'\t制表符开头"]
     # a path and a text stream work too; 附件1 repeats the group on every row
     write_csv(1, HEADER, checklist_rows(), tmp_path / "a1.csv")
     text = (tmp_path / "a1.csv").read_text(encoding="utf-8")

@@ -28,8 +28,9 @@ def flat(text: str) -> str:
 
 def pdf_text(data: bytes) -> str:
     assert data.startswith(b"%PDF")
-    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True).stdout \
-        .decode("utf-8")
+    return subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True
+    ).stdout.decode("utf-8")
 
 
 @pytest.fixture
@@ -39,24 +40,37 @@ def staff(make_user):
 
 def sent(session, runtime, staff, item, outcome="support"):
     """Dispatched, accepted and answered (signed off when it must be); the text sent is returned."""
-    act(session=session, runtime=runtime, actor=staff["supervisor"], item=item, action="dispatch",
-        payload={"handler_id": staff["handler"].id})
+    act(
+        session=session,
+        runtime=runtime,
+        actor=staff["supervisor"],
+        item=item,
+        action="dispatch",
+        payload={"handler_id": staff["handler"].id},
+    )
     act(session=session, runtime=runtime, actor=staff["handler"], item=item, action="accept")
-    text = replies.draft_reply(session=session, runtime=runtime, actor=staff["handler"], item=item,
-                               outcome=outcome)["text"]
+    text = replies.draft_reply(session=session, runtime=runtime, actor=staff["handler"], item=item, outcome=outcome)[
+        "text"
+    ]
     text = text.replace("【请填写调查核实情况】", "经核实，该校曾向12名新生收取共建费每人2000元。").replace(
-        "【请填写电话沟通情况】", "您对处理结果表示认可")
+        "【请填写电话沟通情况】", "您对处理结果表示认可"
+    )
     signed = replies.needs_signoff(item, runtime.settings)
-    act(session=session, runtime=runtime, actor=staff["handler"], item=item,
-        action="submit_reply" if signed else "reply", payload={"text": text, "outcome": outcome, **RECORDS})
+    act(
+        session=session,
+        runtime=runtime,
+        actor=staff["handler"],
+        item=item,
+        action="submit_reply" if signed else "reply",
+        payload={"text": text, "outcome": outcome, **RECORDS},
+    )
     if signed:
         act(session=session, runtime=runtime, actor=staff["supervisor"], item=item, action="approve_reply")
     session.flush()
     return text
 
 
-def test_a_xinfang_item_has_its_acceptance_notice_and_decision_numbered_in_order(session, runtime, staff,
-                                                                                 make_item):
+def test_a_xinfang_item_has_its_acceptance_notice_and_decision_numbered_in_order(session, runtime, staff, make_item):
     item = make_item(channel="letter", complainant_name="王丽")
     text = sent(session, runtime, staff, item)
     assert set(letters.sources(session=session, item=item)) == {"acceptance", "decision"}
@@ -83,8 +97,7 @@ def _pdf(parts) -> bytes:
 
 
 @pytest.mark.parametrize("channel", ["call", "letter"])
-def test_the_letter_prints_and_downloads_from_the_item_page(browser_as, session, runtime, staff, make_item,
-                                                            channel):
+def test_the_letter_prints_and_downloads_from_the_item_page(browser_as, session, runtime, staff, make_item, channel):
     item = make_item(channel=channel)
     text = sent(session, runtime, staff, item, outcome="explain")
     kind, title = ("hotline", "诉求办理答复函") if channel == "call" else ("decision", "信访事项处理意见书")
@@ -98,8 +111,11 @@ def test_the_letter_prints_and_downloads_from_the_item_page(browser_as, session,
     letter = letters.issued(session=session, item=item)[kind]
     printed = flat(pdf_text(response.content))
     assert flat(title) in printed and flat(letter.doc_no) in printed and "阿图什市教育局" in printed
-    assert all(flat(line) in printed for line in text.splitlines() if line.strip() and line.strip() != title
-               and line.strip() != item.tracking_no)
+    assert all(
+        flat(line) in printed
+        for line in text.splitlines()
+        if line.strip() and line.strip() != title and line.strip() != item.tracking_no
+    )
     assert letter.doc_no in web.get(f"/items/{item.tracking_no}").text  # numbered once, shown on the page
     word = web.get(f"/items/{item.tracking_no}/letters/{kind}.docx")
     assert word.status_code == 200 and word.headers["content-disposition"].startswith("attachment")
@@ -108,8 +124,9 @@ def test_the_letter_prints_and_downloads_from_the_item_page(browser_as, session,
     assert flat("".join(paragraphs)).count(flat(text.splitlines()[-3])) >= 1
 
 
-def test_another_unit_gets_404_and_a_confidential_reporter_is_not_named(browser_as, session, runtime, staff,
-                                                                        make_item, make_user):
+def test_another_unit_gets_404_and_a_confidential_reporter_is_not_named(
+    browser_as, session, runtime, staff, make_item, make_user
+):
     item = make_item(kind="report", summary="举报学校违规收费", complainant_name="赵敏")
     assert item.confidential
     sent(session, runtime, staff, item)
@@ -128,12 +145,31 @@ def test_a_review_decision_is_the_prefecture_bureaus_letter(session, runtime, st
 
     item = make_item(channel="letter")
     sent(session, runtime, staff, item, outcome="reject")
-    act(session=session, runtime=runtime, actor=make_user("operator"), item=item, action="callback",
-        payload={"resolved": False, "satisfaction": "dissatisfied"})
-    act(session=session, runtime=runtime, actor=staff["supervisor"], item=item, action="close_with_reason",
-        payload={"reason": "explained", "note": "已向信访人解释政策"})
-    act(session=session, runtime=runtime, actor=staff["supervisor"], item=item, action="request_review",
-        payload={"note": "对处理意见不服"}, now=item.closed_at + timedelta(days=1))
+    act(
+        session=session,
+        runtime=runtime,
+        actor=make_user("operator"),
+        item=item,
+        action="callback",
+        payload={"resolved": False, "satisfaction": "dissatisfied"},
+    )
+    act(
+        session=session,
+        runtime=runtime,
+        actor=staff["supervisor"],
+        item=item,
+        action="close_with_reason",
+        payload={"reason": "explained", "note": "已向信访人解释政策"},
+    )
+    act(
+        session=session,
+        runtime=runtime,
+        actor=staff["supervisor"],
+        item=item,
+        action="request_review",
+        payload={"note": "对处理意见不服"},
+        now=item.closed_at + timedelta(days=1),
+    )
     kz = {"handler": make_user("handler", unit="KZ"), "supervisor": make_user("supervisor", unit="KZ")}
     sent(session, runtime, kz, item, outcome="support")
     found = letters.sources(session=session, item=item)
@@ -175,25 +211,36 @@ def browser_as(client, session):  # noqa: F811
         _, token = auth.create_session(session=session, user=user, kind="browser")
         client.cookies.set(auth.SESSION_COOKIE, token)
         return client
+
     return sign_in
 
 
-def test_a_written_acceptance_notice_recorded_on_the_item_is_the_letter_printed(session, runtime, staff,
-                                                                                 make_item):
+def test_a_written_acceptance_notice_recorded_on_the_item_is_the_letter_printed(session, runtime, staff, make_item):
     from complaints.models import Event
 
     item = make_item(channel="visit")
     session.flush()
-    notice = ("信访事项受理告知书\n王丽：\n　　您反映的收费问题已受理，将于六十日内办结。\n\n"
-              "阿图什市教育局\n2026年12月1日")
-    session.add(Event(complaint_id=item.id, actor_id=staff["supervisor"].id, action="acknowledge",
-                      from_status=item.status, to_status=item.status, changes={"notice_text": notice}))
+    notice = (
+        "信访事项受理告知书\n王丽：\n　　您反映的收费问题已受理，将于六十日内办结。\n\n阿图什市教育局\n2026年12月1日"
+    )
+    session.add(
+        Event(
+            complaint_id=item.id,
+            actor_id=staff["supervisor"].id,
+            action="acknowledge",
+            from_status=item.status,
+            to_status=item.status,
+            changes={"notice_text": notice},
+        )
+    )
     session.flush()
-    letter = letters.issue(session=session, runtime=runtime, actor=staff["supervisor"], item=item,
-                           kind="acceptance")
+    letter = letters.issue(session=session, runtime=runtime, actor=staff["supervisor"], item=item, kind="acceptance")
     assert letter.text == notice
-    printed = flat(pdf_text(_pdf(letters.parts(session=session, runtime=runtime, actor=staff["supervisor"],
-                                               item=item, letter=letter))))
+    printed = flat(
+        pdf_text(
+            _pdf(letters.parts(session=session, runtime=runtime, actor=staff["supervisor"], item=item, letter=letter))
+        )
+    )
     assert "信访事项受理告知书" in printed and "您反映的收费问题已受理，将于六十日内办结。" in printed
     assert flat(letter.doc_no) in printed and "2026年12月1日" in printed
 
@@ -203,9 +250,9 @@ def test_the_standard_acceptance_notice_until_one_is_written(session, runtime, s
 
     item = make_item(channel="letter")
     session.flush()
-    letter = letters.issue(session=session, runtime=runtime, actor=staff["supervisor"], item=item,
-                           kind="acceptance")
+    letter = letters.issue(session=session, runtime=runtime, actor=staff["supervisor"], item=item, kind="acceptance")
     assert "决定予以受理" in letter.text and item.tracking_no in letter.text
-    printed = flat(pdf_text(letter_pdf(letter.text, kind="acceptance", unit_name="阿图什市教育局",
-                                       doc_no=letter.doc_no)))
+    printed = flat(
+        pdf_text(letter_pdf(letter.text, kind="acceptance", unit_name="阿图什市教育局", doc_no=letter.doc_no))
+    )
     assert "信访事项受理告知书" in printed and flat(letter.doc_no) in printed and "六十日内办结" in printed

@@ -58,8 +58,9 @@ EXPECTED = {
 
 
 def test_table_is_exactly_the_expected_one():
-    actual = {(r.source, r.action): (SAME if r.target is None else r.target, set(r.roles), r.assignee_only)
-              for r in RULES}
+    actual = {
+        (r.source, r.action): (SAME if r.target is None else r.target, set(r.roles), r.assignee_only) for r in RULES
+    }
     assert actual == EXPECTED
 
 
@@ -102,6 +103,12 @@ def test_only_the_assigned_handler_replies():
 
 def test_allowed_actions_for_a_role():
     assert set(allowed_actions(S.ACCEPTED, {HA}, is_assignee=True)) == {
-        A.SEND_BACK, A.REQUEST_EXTENSION, A.SUSPEND, A.REPLY, A.SUBMIT_REPLY, A.NOTE}
+        A.SEND_BACK,
+        A.REQUEST_EXTENSION,
+        A.SUSPEND,
+        A.REPLY,
+        A.SUBMIT_REPLY,
+        A.NOTE,
+    }
     assert set(allowed_actions(S.ACCEPTED, {HA}, is_assignee=False)) == {A.NOTE}
     assert set(allowed_actions(S.CLOSED, {OP})) == {A.REQUEST_REVIEW, A.NOTE}  # an operator logs a 复查 request

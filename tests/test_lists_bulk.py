@@ -21,8 +21,9 @@ TZ = ZoneInfo("Asia/Shanghai")
 
 
 def listed(session, runtime, user, **filters) -> list[int]:
-    items, _ = service.list_complaints(session=session, runtime=runtime, actor=user,
-                                       filters=service.ListFilter(limit=200, **filters))
+    items, _ = service.list_complaints(
+        session=session, runtime=runtime, actor=user, filters=service.ListFilter(limit=200, **filters)
+    )
     return [i.id for i in items]
 
 
@@ -32,8 +33,14 @@ def test_filters_by_handler_dates_channel_kind_school_and_sorting(session, runti
     letter = make_item(channel="letter", school="阿图什市第一小学", received_at=now - timedelta(days=20))
     report = make_item(kind="report", school="阿图什市第三中学", received_at=now - timedelta(days=2))
     call = make_item(received_at=now - timedelta(days=1))
-    act(session=session, runtime=runtime, actor=supervisor, item=call, action="dispatch",
-        payload={"handler_id": handler.id})
+    act(
+        session=session,
+        runtime=runtime,
+        actor=supervisor,
+        item=call,
+        action="dispatch",
+        payload={"handler_id": handler.id},
+    )
     session.flush()
     mine = {letter.id, report.id, call.id}
 
@@ -51,19 +58,32 @@ def test_filters_by_handler_dates_channel_kind_school_and_sorting(session, runti
     assert [i for i in listed(session, runtime, supervisor, sort="-tracking") if i in mine] == ordered[::-1]
 
 
-def test_a_bulk_dispatch_fires_each_item_on_its_own_and_reports_one_refusal(session, runtime, make_user,
-                                                                            make_item):
+def test_a_bulk_dispatch_fires_each_item_on_its_own_and_reports_one_refusal(session, runtime, make_user, make_item):
     supervisor, handler = make_user("supervisor"), make_user("handler")
     fresh = [make_item(summary=f"批量派单测试{i}") for i in range(3)]
     already = make_item(summary="已派出的诉求件")
-    act(session=session, runtime=runtime, actor=supervisor, item=already, action="dispatch",
-        payload={"handler_id": handler.id})
+    act(
+        session=session,
+        runtime=runtime,
+        actor=supervisor,
+        item=already,
+        action="dispatch",
+        payload={"handler_id": handler.id},
+    )
     stale = make_item(summary="版本已变的诉求件")
     session.flush()
-    refs = [(i.tracking_no, i.version) for i in fresh] + [(already.tracking_no, already.version),
-                                                         (stale.tracking_no, stale.version + 1)]
-    result = bulk_act(session=session, runtime=runtime, actor=supervisor, refs=refs, action="dispatch",
-                      payload={"handler_id": handler.id})
+    refs = [(i.tracking_no, i.version) for i in fresh] + [
+        (already.tracking_no, already.version),
+        (stale.tracking_no, stale.version + 1),
+    ]
+    result = bulk_act(
+        session=session,
+        runtime=runtime,
+        actor=supervisor,
+        refs=refs,
+        action="dispatch",
+        payload={"handler_id": handler.id},
+    )
     assert result.done == [i.tracking_no for i in fresh]
     assert [ref for ref, _ in result.refused] == [already.tracking_no, stale.tracking_no]
     assert "派单" in result.refused[0][1] and "版本" in result.refused[1][1]
@@ -74,20 +94,36 @@ def test_a_bulk_dispatch_fires_each_item_on_its_own_and_reports_one_refusal(sess
     assert stale.status == "registered" and stale.handler_id is None
 
 
-def test_bulk_supervise_on_the_board_lists_the_refusal_and_keeps_the_rest(browser_as, make_user,  # noqa: F811
-                                                                          make_item, session, runtime):
+def test_bulk_supervise_on_the_board_lists_the_refusal_and_keeps_the_rest(
+    browser_as,  # noqa: F811
+    make_user,  # noqa: F811
+    make_item,
+    session,
+    runtime,
+):
     supervisor, handler = make_user("supervisor"), make_user("handler")
     items = [make_item(summary=f"批量督办{i}") for i in range(3)]
     for item in items:
-        act(session=session, runtime=runtime, actor=supervisor, item=item, action="dispatch",
-            payload={"handler_id": handler.id})
+        act(
+            session=session,
+            runtime=runtime,
+            actor=supervisor,
+            item=item,
+            action="dispatch",
+            payload={"handler_id": handler.id},
+        )
     session.flush()
     web = browser_as(supervisor)
     token = csrf_of(web.get("/board").text)
     foreign = make_item(unit_code="AKT")
     session.flush()
-    form = {"csrf_token": token, "action": "supervise", "note": "请本周内答复", "back": "board",
-            "item": [f"{i.tracking_no}:{i.version}" for i in items] + [foreign.tracking_no]}
+    form = {
+        "csrf_token": token,
+        "action": "supervise",
+        "note": "请本周内答复",
+        "back": "board",
+        "item": [f"{i.tracking_no}:{i.version}" for i in items] + [foreign.tracking_no],
+    }
     page = web.post("/items/bulk", data=form)
     assert page.status_code == 200 and "已完成 3 件" in page.text and "1 件未能办理" in page.text
     assert foreign.tracking_no in page.text and "找不到诉求件" in page.text
@@ -100,8 +136,10 @@ def test_saved_views_are_each_persons_own(browser_as, make_user, session):  # no
     owner = make_user("supervisor")
     web = browser_as(owner)
     token = csrf_of(web.get("/items").text)
-    saved = web.post("/items/views", data={"csrf_token": token, "name": "超期来信", "due": "overdue",
-                                           "channel": "letter", "sort": "due"})
+    saved = web.post(
+        "/items/views",
+        data={"csrf_token": token, "name": "超期来信", "due": "overdue", "channel": "letter", "sort": "due"},
+    )
     assert saved.status_code == 200 and "超期来信" in saved.text
     assert 'href="/items?channel=letter&amp;due=overdue&amp;sort=due"' in saved.text
     other = browser_as(make_user("supervisor"))
@@ -118,9 +156,17 @@ def test_the_list_and_a_selection_export_to_xlsx_masked(browser_as, make_user, m
     secret = make_item(kind="report", summary="导出测试：举报", complainant_name="赵振国")
     session.flush()
     web = browser_as(make_user("supervisor"))
-    for response in (web.get("/items/export.xlsx", params={"q": "导出测试"}),
-                     web.post("/items/bulk", data={"csrf_token": csrf_of(web.get("/items").text), "action": "export",
-                                                   "item": [item.tracking_no, secret.tracking_no]})):
+    for response in (
+        web.get("/items/export.xlsx", params={"q": "导出测试"}),
+        web.post(
+            "/items/bulk",
+            data={
+                "csrf_token": csrf_of(web.get("/items").text),
+                "action": "export",
+                "item": [item.tracking_no, secret.tracking_no],
+            },
+        ),
+    ):
         assert response.status_code == 200
         sheet = load_workbook(BytesIO(response.content)).active
         rows = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}

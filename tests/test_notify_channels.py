@@ -16,26 +16,55 @@ NOW = datetime.now(UTC)
 
 
 def channel_for(name, url):
-    wecom = WecomSettings(enabled=True, base_url=url, robot_key="robot-key-1", corp_id="ww-corp",
-                          corp_secret="corp-secret", agent_id=1000002)
-    ding = DingtalkSettings(enabled=True, base_url=url, robot_token="ding-token", robot_secret="SECding",
-                            app_key="ding-app", app_secret="ding-secret", agent_id=42)
-    return {"wecom_robot": WecomRobot(wecom, 1), "wecom_app": WecomApp(wecom, 1),
-            "dingtalk_robot": DingtalkRobot(ding, 1), "dingtalk_app": DingtalkApp(ding, 1)}[name]
+    wecom = WecomSettings(
+        enabled=True,
+        base_url=url,
+        robot_key="robot-key-1",
+        corp_id="ww-corp",
+        corp_secret="corp-secret",
+        agent_id=1000002,
+    )
+    ding = DingtalkSettings(
+        enabled=True,
+        base_url=url,
+        robot_token="ding-token",
+        robot_secret="SECding",
+        app_key="ding-app",
+        app_secret="ding-secret",
+        agent_id=42,
+    )
+    return {
+        "wecom_robot": WecomRobot(wecom, 1),
+        "wecom_app": WecomApp(wecom, 1),
+        "dingtalk_robot": DingtalkRobot(ding, 1),
+        "dingtalk_app": DingtalkApp(ding, 1),
+    }[name]
 
 
 def queue(session, user, channel, recipient="13900001111"):
-    message = OutboxMessage(key=uuid.uuid4().hex, channel=channel, purpose="assigned", user_id=user.id,
-                            recipient=recipient, subject="新派诉求件：ATS-2026-000001", body="请于明日前联系诉求人",
-                            created_at=NOW, next_attempt_at=NOW)
+    message = OutboxMessage(
+        key=uuid.uuid4().hex,
+        channel=channel,
+        purpose="assigned",
+        user_id=user.id,
+        recipient=recipient,
+        subject="新派诉求件：ATS-2026-000001",
+        body="请于明日前联系诉求人",
+        created_at=NOW,
+        next_attempt_at=NOW,
+    )
     session.add(message)
     session.flush()
     return message
 
 
 def attempts(session, message):
-    return [a.outcome for a in session.exec(select(DeliveryAttempt).where(DeliveryAttempt.message_id == message.id)
-                                            .order_by(DeliveryAttempt.id))]
+    return [
+        a.outcome
+        for a in session.exec(
+            select(DeliveryAttempt).where(DeliveryAttempt.message_id == message.id).order_by(DeliveryAttempt.id)
+        )
+    ]
 
 
 CHANNELS = ["wecom_robot", "wecom_app", "dingtalk_robot", "dingtalk_app"]
@@ -44,8 +73,9 @@ CHANNELS = ["wecom_robot", "wecom_app", "dingtalk_robot", "dingtalk_app"]
 @pytest.mark.parametrize("name", CHANNELS)
 def test_success_stores_the_receipt(session, settings, providers, make_user, name):
     message = queue(session, make_user("handler"), name, recipient="zhangsan" if name.endswith("app") else "139")
-    counts = deliver_messages(session=session, settings=settings, channels={name: channel_for(name, providers.url)},
-                              now=NOW)
+    counts = deliver_messages(
+        session=session, settings=settings, channels={name: channel_for(name, providers.url)}, now=NOW
+    )
     assert counts["sent"] == 1 and message.status == "sent" and message.sent_at == NOW
     assert providers.delivered == ["新派诉求件：ATS-2026-000001\n请于明日前联系诉求人"]
     (attempt,) = session.exec(select(DeliveryAttempt).where(DeliveryAttempt.message_id == message.id)).all()
@@ -75,8 +105,9 @@ def test_rate_limit_then_outage_then_success(session, settings, providers, make_
 def test_refusal_gives_up_at_once(session, settings, providers, make_user, name):
     message = queue(session, make_user("handler"), name, recipient="wangwu")
     providers.script = ["reject"]
-    counts = deliver_messages(session=session, settings=settings, channels={name: channel_for(name, providers.url)},
-                              now=NOW)
+    counts = deliver_messages(
+        session=session, settings=settings, channels={name: channel_for(name, providers.url)}, now=NOW
+    )
     assert counts["failed"] == 1 and message.status == "failed" and "errcode" in message.last_error
     assert providers.delivered == []
 
@@ -116,8 +147,12 @@ def test_the_robot_waits_when_its_minute_is_full(session, configure, providers, 
     runtime = configure(notify={"wecom": {"per_minute": 1}})
     user = make_user("handler")
     first, second = queue(session, user, "wecom_robot"), queue(session, user, "wecom_robot")
-    counts = deliver_messages(session=session, settings=runtime.settings,
-                              channels={"wecom_robot": channel_for("wecom_robot", providers.url)}, now=NOW)
+    counts = deliver_messages(
+        session=session,
+        settings=runtime.settings,
+        channels={"wecom_robot": channel_for("wecom_robot", providers.url)},
+        now=NOW,
+    )
     assert counts == {**counts, "sent": 1, "deferred": 1}
     assert first.status == "sent" and second.status == "pending"
     assert second.next_attempt_at == NOW + timedelta(minutes=1)

@@ -17,23 +17,49 @@ TEMPLATES = {"registered": "SMS_100001", "replied": "SMS_100002", "callback": "S
 @pytest.fixture
 def sms(configure, providers):
     def factory(provider="aliyun", **extra):
-        return configure(sms={"enabled": True, "provider": provider, "sign_name": "克州教育局",
-                              "templates": TEMPLATES, "lookup_url": "https://example.org/status", "timeout_seconds": 1,
-                              "aliyun": {"endpoint": providers.url, "access_key_id": "LTAIexample",
-                                         "access_key_secret": "ali-secret"},
-                              "tencent": {"endpoint": providers.url, "secret_id": "AKIDexample",
-                                          "secret_key": "tc-key", "sdk_app_id": "1400006666"}, **extra})
+        return configure(
+            sms={
+                "enabled": True,
+                "provider": provider,
+                "sign_name": "克州教育局",
+                "templates": TEMPLATES,
+                "lookup_url": "https://example.org/status",
+                "timeout_seconds": 1,
+                "aliyun": {
+                    "endpoint": providers.url,
+                    "access_key_id": "LTAIexample",
+                    "access_key_secret": "ali-secret",
+                },
+                "tencent": {
+                    "endpoint": providers.url,
+                    "secret_id": "AKIDexample",
+                    "secret_key": "tc-key",
+                    "sdk_app_id": "1400006666",
+                },
+                **extra,
+            }
+        )
+
     return factory
 
 
 def texts(session, item):
-    return list(session.exec(select(OutboxMessage).where(OutboxMessage.complaint_id == item.id,
-                                                          OutboxMessage.channel == "sms").order_by(OutboxMessage.id)))
+    return list(
+        session.exec(
+            select(OutboxMessage)
+            .where(OutboxMessage.complaint_id == item.id, OutboxMessage.channel == "sms")
+            .order_by(OutboxMessage.id)
+        )
+    )
 
 
 def outcomes(session, message):
-    return [a.outcome for a in session.exec(select(DeliveryAttempt).where(DeliveryAttempt.message_id == message.id)
-                                            .order_by(DeliveryAttempt.id))]
+    return [
+        a.outcome
+        for a in session.exec(
+            select(DeliveryAttempt).where(DeliveryAttempt.message_id == message.id).order_by(DeliveryAttempt.id)
+        )
+    ]
 
 
 def test_registration_texts_the_tracking_number_through_alibaba(session, sms, providers):
@@ -52,14 +78,28 @@ def _operator(session, runtime):
     from complaints.services import people
     from tests.conftest import unique
 
-    return people.add_user(session=session, settings=runtime.settings, actor=None, username=unique("op"), name="接线员",
-                           unit_code="ATS", roles=["operator"])
+    return people.add_user(
+        session=session,
+        settings=runtime.settings,
+        actor=None,
+        username=unique("op"),
+        name="接线员",
+        unit_code="ATS",
+        roles=["operator"],
+    )
 
 
 def _call(**fields):
-    data = {"channel": "call", "kind": "complaint", "unit_code": "ATS", "category": "fees",
-            "summary": "反映学校收取共建费", "details": "家长反映入学时被要求缴纳共建费",
-            "complainant_name": "王丽", "complainant_phone": "13812345678"}
+    data = {
+        "channel": "call",
+        "kind": "complaint",
+        "unit_code": "ATS",
+        "category": "fees",
+        "summary": "反映学校收取共建费",
+        "details": "家长反映入学时被要求缴纳共建费",
+        "complainant_name": "王丽",
+        "complainant_phone": "13812345678",
+    }
     data.update(fields)
     return data
 
@@ -90,20 +130,42 @@ def test_reply_texts_at_once_and_invites_the_callback_a_day_later_unless_it_came
     runtime = sms()
     item = register(session, runtime, sms_consent=True)
     supervisor, handler = make_user("supervisor"), make_user("handler")
-    act(session=session, runtime=runtime, actor=supervisor, item=item, action="dispatch",
-        payload={"handler_id": handler.id})
+    act(
+        session=session,
+        runtime=runtime,
+        actor=supervisor,
+        item=item,
+        action="dispatch",
+        payload={"handler_id": handler.id},
+    )
     act(session=session, runtime=runtime, actor=handler, item=item, action="accept")
-    act(session=session, runtime=runtime, actor=handler, item=item, action="reply",
-        payload={"text": "经核查，学校已退还所收费用。", "outcome": "support", "handling_notes": "约谈校长",
-                 "result_text": "学校已退费"})
+    act(
+        session=session,
+        runtime=runtime,
+        actor=handler,
+        item=item,
+        action="reply",
+        payload={
+            "text": "经核查，学校已退还所收费用。",
+            "outcome": "support",
+            "handling_notes": "约谈校长",
+            "result_text": "学校已退费",
+        },
+    )
     registered, replied, callback = texts(session, item)
     assert (replied.purpose, callback.purpose) == ("sms_replied", "sms_callback")
     assert callback.next_attempt_at - replied.next_attempt_at == timedelta(hours=24)
     now = datetime.now(UTC)
     deliver_outside(session=session, runtime=runtime, now=now)
     assert (registered.status, replied.status, callback.status) == ("sent", "sent", "pending")
-    act(session=session, runtime=runtime, actor=supervisor, item=item, action="callback",
-        payload={"resolved": True, "satisfaction": "satisfied"})
+    act(
+        session=session,
+        runtime=runtime,
+        actor=supervisor,
+        item=item,
+        action="callback",
+        payload={"resolved": True, "satisfaction": "satisfied"},
+    )
     deliver_outside(session=session, runtime=runtime, now=now + timedelta(days=2))
     assert callback.status == "cancelled"
 
@@ -183,12 +245,28 @@ def test_a_reply_that_needs_signoff_texts_the_complainant_when_it_is_signed_off(
     runtime = sms()
     item = register(session, runtime, sms_consent=True, channel="letter")
     supervisor, handler = make_user("supervisor"), make_user("handler")
-    act(session=session, runtime=runtime, actor=supervisor, item=item, action="dispatch",
-        payload={"handler_id": handler.id})
+    act(
+        session=session,
+        runtime=runtime,
+        actor=supervisor,
+        item=item,
+        action="dispatch",
+        payload={"handler_id": handler.id},
+    )
     act(session=session, runtime=runtime, actor=handler, item=item, action="accept")
-    act(session=session, runtime=runtime, actor=handler, item=item, action="submit_reply",
-        payload={"text": "经核查，学校已退还所收费用。", "outcome": "support", "handling_notes": "约谈校长",
-                 "result_text": "学校已退费"})
+    act(
+        session=session,
+        runtime=runtime,
+        actor=handler,
+        item=item,
+        action="submit_reply",
+        payload={
+            "text": "经核查，学校已退还所收费用。",
+            "outcome": "support",
+            "handling_notes": "约谈校长",
+            "result_text": "学校已退费",
+        },
+    )
     assert [m.purpose for m in texts(session, item)] == ["sms_registered"]  # nothing has left yet
     act(session=session, runtime=runtime, actor=supervisor, item=item, action="approve_reply")
     assert [m.purpose for m in texts(session, item)] == ["sms_registered", "sms_replied", "sms_callback"]

@@ -23,27 +23,54 @@ def june(session, runtime, make_user, make_item):
     """WQ: two items, both satisfied; AKT: two items, one dissatisfied and one left overdue."""
     people = {}
     for unit in ("WQ", "AKT"):
-        people[unit] = {"op": make_user("operator", unit=unit), "handler": make_user("handler", unit=unit,
-                                                                                      name=f"{unit}承办"),
-                        "sup": make_user("supervisor", unit=unit)}
+        people[unit] = {
+            "op": make_user("operator", unit=unit),
+            "handler": make_user("handler", unit=unit, name=f"{unit}承办"),
+            "sup": make_user("supervisor", unit=unit),
+        }
 
     def handle(unit, satisfaction):
         staff = people[unit]
         item = make_item(actor=staff["op"], unit_code=unit, received_at=T0)
-        steps = [("sup", "dispatch", {"handler_id": staff["handler"].id}), ("handler", "accept", {}),
-                 ("handler", "reply", {"text": "经核实已按政策处理完毕。", "outcome": "explain",
-                                       "handling_notes": "电话核实", "result_text": "已解释政策"})]
+        steps = [
+            ("sup", "dispatch", {"handler_id": staff["handler"].id}),
+            ("handler", "accept", {}),
+            (
+                "handler",
+                "reply",
+                {
+                    "text": "经核实已按政策处理完毕。",
+                    "outcome": "explain",
+                    "handling_notes": "电话核实",
+                    "result_text": "已解释政策",
+                },
+            ),
+        ]
         if satisfaction:
             steps.append(("op", "callback", {"resolved": satisfaction == "satisfied", "satisfaction": satisfaction}))
         for hours, (who, action, payload) in enumerate(steps, 1):
-            act(session=session, runtime=runtime, actor=staff[who], item=item, action=action, payload=payload,
-                now=T0 + timedelta(hours=hours))
+            act(
+                session=session,
+                runtime=runtime,
+                actor=staff[who],
+                item=item,
+                action=action,
+                payload=payload,
+                now=T0 + timedelta(hours=hours),
+            )
         return item
 
     handle("WQ", "satisfied"), handle("WQ", "satisfied"), handle("AKT", "dissatisfied")
     late = make_item(actor=people["AKT"]["op"], unit_code="AKT", received_at=T0)
-    act(session=session, runtime=runtime, actor=people["AKT"]["sup"], item=late, action="dispatch",
-        payload={"handler_id": people["AKT"]["handler"].id}, now=T0)
+    act(
+        session=session,
+        runtime=runtime,
+        actor=people["AKT"]["sup"],
+        item=late,
+        action="dispatch",
+        payload={"handler_id": people["AKT"]["handler"].id},
+        now=T0,
+    )
     return people
 
 
@@ -61,11 +88,11 @@ def test_units_are_ranked_by_the_three_rates_then_on_time_and_late(session, runt
 
 
 def test_handlers_are_ranked_and_a_county_sees_only_its_own(session, runtime, june):
-    rows = ranking.rank(session=session, runtime=runtime, actor=june["AKT"]["sup"], month="2026-06", by="unit",
-                        now=NOW)
+    rows = ranking.rank(session=session, runtime=runtime, actor=june["AKT"]["sup"], month="2026-06", by="unit", now=NOW)
     assert [r.key for r in rows] == ["AKT"]
-    handlers = ranking.rank(session=session, runtime=runtime, actor=june["AKT"]["sup"], month="2026-06",
-                            by="handler", now=NOW)
+    handlers = ranking.rank(
+        session=session, runtime=runtime, actor=june["AKT"]["sup"], month="2026-06", by="handler", now=NOW
+    )
     assert [r.name.split("（")[0] for r in handlers] == ["AKT承办"]
     with pytest.raises(InvalidInput):
         ranking.rank(session=session, runtime=runtime, actor=june["AKT"]["sup"], month="2026-13", by="unit", now=NOW)

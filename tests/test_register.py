@@ -20,8 +20,14 @@ def local(value):
 
 
 def register(session, runtime, actor, **fields):
-    data = {"channel": "call", "kind": "complaint", "unit_code": "ATS", "category": "fees",
-            "summary": "反映学校收取共建费", "received_at": RECEIVED}
+    data = {
+        "channel": "call",
+        "kind": "complaint",
+        "unit_code": "ATS",
+        "category": "fees",
+        "summary": "反映学校收取共建费",
+        "received_at": RECEIVED,
+    }
     data.update(fields)
     return service.register(session=session, runtime=runtime, actor=actor, data=data, now=NOW)
 
@@ -67,33 +73,48 @@ def test_registration_is_recorded_in_history(session, runtime, make_user):
 
 
 def test_report_is_confidential_and_category_suggested_from_keywords(session, runtime, make_user):
-    item = register(session, runtime, make_user("operator"), kind="report", category=None,
-                    summary="举报某小学违规设立重点班、快慢班", complainant_phone="0908 4223232")
+    item = register(
+        session,
+        runtime,
+        make_user("operator"),
+        kind="report",
+        category=None,
+        summary="举报某小学违规设立重点班、快慢班",
+        complainant_phone="0908 4223232",
+    )
     assert item.confidential is True
     assert item.category == "key_classes"
     assert item.complainant_phone == "0908-4223232"
 
 
 def test_anonymous_item_keeps_no_identity(session, runtime, make_user):
-    item = register(session, runtime, make_user("operator"), anonymous=True, complainant_name="王丽",
-                    complainant_phone="13812345678")
+    item = register(
+        session,
+        runtime,
+        make_user("operator"),
+        anonymous=True,
+        complainant_name="王丽",
+        complainant_phone="13812345678",
+    )
     assert item.anonymous and item.complainant_name is None and item.complainant_phone is None
 
 
-@pytest.mark.parametrize("field,value,fragment", [
-    ("unit_code", "XYZ", "ATS（阿图什市教育局）"),
-    ("category", "nonsense", "fees（违规收费）"),
-    ("complainant_phone", "12345", "电话号码格式不正确"),
-    ("complainant_phone", "1381234567", "电话号码格式不正确"),
-    ("summary", "x" * 201, "summary"),
-    ("details", "长" * 10_001, "details"),
-    ("channel", "fax", "channel"),
-    ("kind", "praise", "kind"),
-    ("received_at", datetime(2026, 6, 4, 12, 0, tzinfo=TZ), "收到时间不能晚于当前时间"),
-    ("unexpected", "x", "unexpected"),
-])
-def test_bad_input_is_refused_naming_the_field_and_writes_nothing(session, runtime, make_user, field, value,
-                                                                  fragment):
+@pytest.mark.parametrize(
+    "field,value,fragment",
+    [
+        ("unit_code", "XYZ", "ATS（阿图什市教育局）"),
+        ("category", "nonsense", "fees（违规收费）"),
+        ("complainant_phone", "12345", "电话号码格式不正确"),
+        ("complainant_phone", "1381234567", "电话号码格式不正确"),
+        ("summary", "x" * 201, "summary"),
+        ("details", "长" * 10_001, "details"),
+        ("channel", "fax", "channel"),
+        ("kind", "praise", "kind"),
+        ("received_at", datetime(2026, 6, 4, 12, 0, tzinfo=TZ), "收到时间不能晚于当前时间"),
+        ("unexpected", "x", "unexpected"),
+    ],
+)
+def test_bad_input_is_refused_naming_the_field_and_writes_nothing(session, runtime, make_user, field, value, fragment):
     operator = make_user("operator")
     before = session.exec(select(func.count()).select_from(Complaint)).one()
     with pytest.raises(InvalidInput) as caught:
@@ -112,8 +133,13 @@ def test_received_in_the_past_counts_from_when_it_arrived(session, runtime, make
     item = register(session, runtime, make_user("operator"), received_at=datetime(2026, 5, 20, 9, 0, tzinfo=TZ))
     # 5/21, 22, 25, 26, then 古尔邦节 5/27–31 (Xinjiang), 6/1
     assert local(item.reply_due_at) == datetime(2026, 6, 2, 0, 0)
-    overdue, _ = service.list_complaints(session=session, runtime=runtime, actor=make_user("supervisor"),
-                                         filters=service.ListFilter(overdue=True), now=NOW)
+    overdue, _ = service.list_complaints(
+        session=session,
+        runtime=runtime,
+        actor=make_user("supervisor"),
+        filters=service.ListFilter(overdue=True),
+        now=NOW,
+    )
     assert item.id in {i.id for i in overdue}
     assert session.exec(select(func.count()).select_from(Event).where(Event.complaint_id == item.id)).one() == 1
 
@@ -129,17 +155,31 @@ def test_concurrent_registrations_in_one_unit_get_distinct_consecutive_numbers(e
     from complaints.services import people
 
     with unit_of_work(engine) as session:
-        actor = people.add_user(session=session, settings=settings, actor=None, username="concurrent_op",
-                                name="并发接线员", unit_code="AHQ", roles=["operator"])
-    data = {"channel": "call", "kind": "complaint", "unit_code": "AHQ", "category": "fees",
-            "summary": "反映学校收取共建费", "received_at": RECEIVED}
+        actor = people.add_user(
+            session=session,
+            settings=settings,
+            actor=None,
+            username="concurrent_op",
+            name="并发接线员",
+            unit_code="AHQ",
+            roles=["operator"],
+        )
+    data = {
+        "channel": "call",
+        "kind": "complaint",
+        "unit_code": "AHQ",
+        "category": "fees",
+        "summary": "反映学校收取共建费",
+        "received_at": RECEIVED,
+    }
 
     def register_five(_):
         numbers = []
         for _ in range(5):
             with unit_of_work(engine) as session:
-                item = service.register(session=session, runtime=runtime, actor=session.get(User, actor.id),
-                                        data=data, now=NOW)
+                item = service.register(
+                    session=session, runtime=runtime, actor=session.get(User, actor.id), data=data, now=NOW
+                )
                 numbers.append(item.tracking_no)
         return numbers
 

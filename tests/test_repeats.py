@@ -41,8 +41,14 @@ def test_outside_the_window_is_not_a_repeat(session, runtime, make_item):
 def test_the_job_links_tells_the_handler_and_runs_once(session, runtime, make_user, make_item):
     handler, operator = make_user("handler"), make_user("operator")
     earlier = make_item(actor=operator)
-    act(session=session, runtime=runtime, actor=operator, item=earlier, action="dispatch",
-        payload={"handler_id": handler.id})
+    act(
+        session=session,
+        runtime=runtime,
+        actor=operator,
+        item=earlier,
+        action="dispatch",
+        payload={"handler_id": handler.id},
+    )
     repeat = make_item(actor=operator, summary="又一次反映学校收取共建费")
     first = repeat_check(session=session, runtime=runtime, now=utcnow())
     again = repeat_check(session=session, runtime=runtime, now=utcnow())
@@ -51,8 +57,9 @@ def test_the_job_links_tells_the_handler_and_runs_once(session, runtime, make_us
     assert (link.other_id, link.kind) == (earlier.id, "repeat")
     notes = {e.complaint_id: e.note for e in session.exec(select(Event).where(Event.action == "repeat_link"))}
     assert earlier.tracking_no in notes[repeat.id] and repeat.tracking_no in notes[earlier.id]
-    notice = session.exec(select(Notification).where(Notification.kind == "repeat",
-                                                     Notification.complaint_id == repeat.id)).one()
+    notice = session.exec(
+        select(Notification).where(Notification.kind == "repeat", Notification.complaint_id == repeat.id)
+    ).one()
     assert notice.user_id == handler.id and "同一来电号码" in notice.body
 
 
@@ -61,23 +68,39 @@ def test_a_supervisor_merges_a_repeat_with_mark_duplicate(session, runtime, make
     earlier = make_item()
     repeat = make_item()
     repeat_check(session=session, runtime=runtime, now=utcnow())
-    act(session=session, runtime=runtime, actor=supervisor, item=repeat, action="mark_duplicate",
-        payload={"of": earlier.tracking_no})
+    act(
+        session=session,
+        runtime=runtime,
+        actor=supervisor,
+        item=repeat,
+        action="mark_duplicate",
+        payload={"of": earlier.tracking_no},
+    )
     assert repeat.status == "duplicate" and repeat.duplicate_of_id == earlier.id
     # a merged item is no longer offered as a candidate
     assert [c.id for c in find(session, runtime, phone="13812345678")] == [earlier.id]
 
 
-def test_a_confidential_report_is_never_matched_by_phone_in_either_direction(session, runtime, make_user,
-                                                                             make_item):
+def test_a_confidential_report_is_never_matched_by_phone_in_either_direction(session, runtime, make_user, make_item):
     """信访工作条例 Art 30: linking a 举报 to the reporter's other item by phone would tell whoever handles
     that item who reported; the report's content must not reach another unit either."""
     handler = make_user("handler")
     complaint = make_item(unit_code="ATS", complainant_phone="13911112222", summary="孩子入学被要求缴费")
-    act(session=session, runtime=runtime, actor=make_user("supervisor"), item=complaint, action="dispatch",
-        payload={"handler_id": handler.id})
-    report = make_item(unit_code="KZ", kind="report", confidential=True, complainant_phone="13911112222",
-                       summary="举报阿图什某校校长收取择校费")
+    act(
+        session=session,
+        runtime=runtime,
+        actor=make_user("supervisor"),
+        item=complaint,
+        action="dispatch",
+        payload={"handler_id": handler.id},
+    )
+    report = make_item(
+        unit_code="KZ",
+        kind="report",
+        confidential=True,
+        complainant_phone="13911112222",
+        summary="举报阿图什某校校长收取择校费",
+    )
     session.flush()
     assert find(session, runtime, phone="13911112222", confidential=True) == []
     assert [c.id for c in find(session, runtime, phone="13911112222")] == [complaint.id]  # the report is not
@@ -88,14 +111,16 @@ def test_a_confidential_report_is_never_matched_by_phone_in_either_direction(ses
     assert not [n for n in notes if n and report.tracking_no in n]
 
 
-def test_the_intake_check_shows_only_visible_items_and_no_confidential_report(client, session, runtime,
-                                                                             make_user, make_item):
+def test_the_intake_check_shows_only_visible_items_and_no_confidential_report(
+    client, session, runtime, make_user, make_item
+):
     from complaints import auth
 
     mine = make_item(unit_code="ATS", complainant_phone="13900001111", summary="家长咨询划片范围")
     elsewhere = make_item(unit_code="AKT", complainant_phone="13900001111", summary="学校收取资料费")
-    report = make_item(unit_code="ATS", kind="report", confidential=True, complainant_phone="13900001111",
-                       summary="举报某校长违规收费")
+    report = make_item(
+        unit_code="ATS", kind="report", confidential=True, complainant_phone="13900001111", summary="举报某校长违规收费"
+    )
     session.flush()
     _, token = auth.create_session(session=session, user=make_user("operator", unit="ATS"), kind="browser")
     client.cookies.set(auth.SESSION_COOKIE, token)

@@ -34,16 +34,36 @@ REVIEW_ZH = "如对本处理意见不服，可自收到本意见书之日起30�
 REVIEW_UG = "قايتا تەكشۈرۈش ئىلتىماسى"
 # 文号 each category's policy basis must cite (None: cites statutes or general policy only).
 WENHAO = {
-    "zone": "教基一〔2014〕1号", "unified_policy": "新教函〔2024〕182号", "special_groups": "新教规〔2020〕2号",
-    "training_exams": "新教厅办〔2023〕6号", "fees": "新教规〔2020〕2号", "recruiting": "教基一〔2014〕1号",
-    "selection_tests": "教基一〔2014〕1号", "key_classes": "教基一〔2014〕1号", "school_choice": "新教厅办〔2023〕6号",
-    "disclosure": "新教厅办〔2023〕6号", "hotline": "新教函〔2024〕182号", "platform": "新教厅办〔2023〕6号",
-    "privacy": None, "fraud": None, "dropout": None, "migrant": "新教厅办〔2023〕6号", "disability": None,
-    "vulnerable": None, "consultation": "新教规〔2020〕2号", "other": "新教厅办〔2023〕6号",
+    "zone": "教基一〔2014〕1号",
+    "unified_policy": "新教函〔2024〕182号",
+    "special_groups": "新教规〔2020〕2号",
+    "training_exams": "新教厅办〔2023〕6号",
+    "fees": "新教规〔2020〕2号",
+    "recruiting": "教基一〔2014〕1号",
+    "selection_tests": "教基一〔2014〕1号",
+    "key_classes": "教基一〔2014〕1号",
+    "school_choice": "新教厅办〔2023〕6号",
+    "disclosure": "新教厅办〔2023〕6号",
+    "hotline": "新教函〔2024〕182号",
+    "platform": "新教厅办〔2023〕6号",
+    "privacy": None,
+    "fraud": None,
+    "dropout": None,
+    "migrant": "新教厅办〔2023〕6号",
+    "disability": None,
+    "vulnerable": None,
+    "consultation": "新教规〔2020〕2号",
+    "other": "新教厅办〔2023〕6号",
 }
-STATUTE = {"privacy": "《中华人民共和国个人信息保护法》", "fraud": "《中华人民共和国反电信网络诈骗法》",
-           "dropout": "《中华人民共和国义务教育法》第五条", "disability": "《残疾人教育条例》",
-           "vulnerable": "《中华人民共和国未成年人保护法》", "key_classes": "第二十二条", "fees": "第二条"}
+STATUTE = {
+    "privacy": "《中华人民共和国个人信息保护法》",
+    "fraud": "《中华人民共和国反电信网络诈骗法》",
+    "dropout": "《中华人民共和国义务教育法》第五条",
+    "disability": "《残疾人教育条例》",
+    "vulnerable": "《中华人民共和国未成年人保护法》",
+    "key_classes": "第二十二条",
+    "fees": "第二条",
+}
 VERDICT_ZH = {"support": "予以支持", "explain": "解释说明", "reject": "不予支持"}
 VERDICT_UG = {"support": "قوللايمىز", "explain": "چۈشەندۈرۈش بەردۇق", "reject": "قوللىمايمىز"}
 
@@ -88,8 +108,11 @@ def test_chinese_reply_has_the_fixed_structure(category, outcome, is_xinfang):
 
 
 def test_plain_greeting_and_optional_pieces_left_out():
-    text = render(category="fees", locale="zh_Hans", variables=sample(
-        salutation="", tracking_no="", school="", handler_name="", outcome="reject"))
+    text = render(
+        category="fees",
+        locale="zh_Hans",
+        variables=sample(salutation="", tracking_no="", school="", handler_name="", outcome="reject"),
+    )
     assert text.startswith("　　您好！您于2026年5月28日通过12345政务服务便民热线反映的收费问题已收悉。")
     assert "尊敬的" not in text and "编号" not in text and "承办人" not in text
     assert "未发现该校收取或变相收取" in text
@@ -98,9 +121,17 @@ def test_plain_greeting_and_optional_pieces_left_out():
 
 
 def test_handler_text_overrides_standard_next_steps_and_review_unit():
-    text = render(category="zone", locale="zh_Hans", variables=sample(
-        next_steps="我局将于6月10日前书面告知您调整结果。", is_xinfang=True, review_unit="阿克陶县人民政府",
-        review_deadline_days=30, received_date=dt.datetime(2026, 5, 1, 9, 30)))
+    text = render(
+        category="zone",
+        locale="zh_Hans",
+        variables=sample(
+            next_steps="我局将于6月10日前书面告知您调整结果。",
+            is_xinfang=True,
+            review_unit="阿克陶县人民政府",
+            review_deadline_days=30,
+            received_date=dt.datetime(2026, 5, 1, 9, 30),
+        ),
+    )
     assert "四、下一步工作\n　　我局将于6月10日前书面告知您调整结果。\n" in text
     assert "继续通过官方网站" not in text
     assert REVIEW_ZH + "阿克陶县人民政府书面提出复查申请。" in text
@@ -108,16 +139,26 @@ def test_handler_text_overrides_standard_next_steps_and_review_unit():
 
 
 def test_consultation_instant_answer_needs_only_a_short_answer():
-    variables = {k: SAMPLE_VARIABLES[k] for k in
-                 ("received_date", "channel", "summary", "unit_name", "unit_hotline", "reply_date")}
-    text = render(category="consultation", locale="zh_Hans", variables={
-        **variables, "instant": True, "answer": "今年小学一年级报名时间为6月10日至6月20日，请登录招生平台报名。"})
+    variables = {
+        k: SAMPLE_VARIABLES[k]
+        for k in ("received_date", "channel", "summary", "unit_name", "unit_hotline", "reply_date")
+    }
+    text = render(
+        category="consultation",
+        locale="zh_Hans",
+        variables={
+            **variables,
+            "instant": True,
+            "answer": "今年小学一年级报名时间为6月10日至6月20日，请登录招生平台报名。",
+        },
+    )
     assert text == (
         "　　您好！您于2026年5月28日通过12345政务服务便民热线咨询的义务教育招生入学政策问题，现答复如下：\n"
         "　　您咨询的问题是：希望了解孩子今年秋季入学的对口学校。\n"
         "　　今年小学一年级报名时间为6月10日至6月20日，请登录招生平台报名。\n"
         "　　如仍有疑问，请拨打阿克陶县教育局招生咨询电话0908-5727021。感谢您对义务教育招生入学工作的关心和支持！\n"
-        "\n阿克陶县教育局\n2026年6月3日")
+        "\n阿克陶县教育局\n2026年6月3日"
+    )
     # without an answer the handler is shown where to write it, and the reply cannot be sent like that
     unanswered = render(category="consultation", locale="zh_Hans", variables={**variables, "instant": True})
     assert "　　【请填写答复要点】\n" in unanswered and prompts_in(unanswered) == ["请填写答复要点"]
@@ -127,13 +168,22 @@ def test_consultation_instant_answer_needs_only_a_short_answer():
 @pytest.mark.parametrize("outcome", OUTCOMES)
 @pytest.mark.parametrize("category", UG_CATEGORIES)
 def test_uyghur_reply(category, outcome, is_xinfang):
-    text = render(category=category, locale="ug", variables=sample(
-        outcome=outcome, is_xinfang=is_xinfang, salutation="ئابدۇللا ئەپەندى",
-        unit_name="ئاقتو ناھىيىلىك مائارىپ ئىدارىسى",
-        channel="12345 تېلېفونى", summary="بالامنىڭ قايسى مەكتەپكە كىرىدىغانلىقىنى بىلمەكچىمەن",
-        verified_facts="ئىدارىمىز مەكتەپ بىلەن بىرلىكتە نەق مەيداندا تەكشۈردى.",
-        callback_note="مۇناسىۋەتلىك سىياسەتنى تەپسىلىي چۈشەندۈردى", handler_name="ۋاڭ مۇئەللىم",
-        school="ئاقتو ناھىيەلىك 2-باشلانغۇچ مەكتەپ"))
+    text = render(
+        category=category,
+        locale="ug",
+        variables=sample(
+            outcome=outcome,
+            is_xinfang=is_xinfang,
+            salutation="ئابدۇللا ئەپەندى",
+            unit_name="ئاقتو ناھىيىلىك مائارىپ ئىدارىسى",
+            channel="12345 تېلېفونى",
+            summary="بالامنىڭ قايسى مەكتەپكە كىرىدىغانلىقىنى بىلمەكچىمەن",
+            verified_facts="ئىدارىمىز مەكتەپ بىلەن بىرلىكتە نەق مەيداندا تەكشۈردى.",
+            callback_note="مۇناسىۋەتلىك سىياسەتنى تەپسىلىي چۈشەندۈردى",
+            handler_name="ۋاڭ مۇئەللىم",
+            school="ئاقتو ناھىيەلىك 2-باشلانغۇچ مەكتەپ",
+        ),
+    )
     assert len(ARABIC.findall(text)) > 300
     assert not re.search(r"[\u4e00-\u9fff]", re.sub(r"[（(][^）)]*号[）)]", "", text))  # only 文号 stay Chinese
     assert text.startswith("ئەرز-شىكايەت ئىشىنى بىر تەرەپ قىلىش پىكىرنامىسى") == is_xinfang
@@ -158,19 +208,26 @@ def test_locales_and_missing_templates():
     assert available_locales("zone") == available_locales("fees") == ["ug", "zh_Hans"]
     assert available_locales("hotline") == ["ug", "zh_Hans"]
     assert available_locales("_base") == available_locales("../zone") == available_locales("nope") == []
-    assert render(category="zone", locale="zh", variables=sample()) == \
-        render(category="zone", locale="zh-CN", variables=sample())
-    for category, locale in [("nope", "ug"), ("zone", "ky"), ("zone", "en"), ("zone", "zh_Hant"),
-                             ("nope", "zh_Hans"), ("_base", "zh_Hans"), ("../zh_Hans/zone", "zh_Hans"),
-                             ("zone", "../../etc")]:
+    assert render(category="zone", locale="zh", variables=sample()) == render(
+        category="zone", locale="zh-CN", variables=sample()
+    )
+    for category, locale in [
+        ("nope", "ug"),
+        ("zone", "ky"),
+        ("zone", "en"),
+        ("zone", "zh_Hant"),
+        ("nope", "zh_Hans"),
+        ("_base", "zh_Hans"),
+        ("../zh_Hans/zone", "zh_Hans"),
+        ("zone", "../../etc"),
+    ]:
         with pytest.raises(TemplateMissing):
             render(category=category, locale=locale, variables=sample())
 
 
 def test_variables_are_checked():
     with pytest.raises(MissingVariable, match="summary") as caught:
-        render(category="zone", locale="zh_Hans", variables={k: v for k, v in sample().items()
-                                                              if k != "summary"})
+        render(category="zone", locale="zh_Hans", variables={k: v for k, v in sample().items() if k != "summary"})
     assert caught.value.name == "summary"
     with pytest.raises(MissingVariable, match="unit_hotline"):
         render(category="zone", locale="zh_Hans", variables=sample(unit_hotline=None))
@@ -191,7 +248,9 @@ def test_shipped_templates_have_no_problems():
     result = check_all()
     assert result == {key: [] for key in result}
     assert {k for k in result if k.startswith("ug/")} == {f"ug/{c}.j2" for c in UG_CATEGORIES} | {
-        "ug/_base.j2", "ug/_macros.j2"}
+        "ug/_base.j2",
+        "ug/_macros.j2",
+    }
     assert len(result) == 20 + 2 + 20 + 2
 
 
@@ -201,23 +260,29 @@ def test_supervisor_version_extending_the_base():
     assert check_source(source, locale="zh_Hans") == []
     text = render(category="zone", locale="zh_Hans_CN", variables=sample(), source=source)
     assert "本年度招生范围保持不变" in text and "教基一〔2014〕1号" in text
-    assert render(category="zone", locale="zh_Hans", variables=sample(), source=shipped) \
-        == render(category="zone", locale="zh_Hans", variables=sample())
-    small = ('{% import "_macros.j2" as m %}{{ m.enrolment_documents() }}\n'
-             '{{ unit_name }}\n{{ reply_date|date }} {{ 1234567|number }}')
+    assert render(category="zone", locale="zh_Hans", variables=sample(), source=shipped) == render(
+        category="zone", locale="zh_Hans", variables=sample()
+    )
+    small = (
+        '{% import "_macros.j2" as m %}{{ m.enrolment_documents() }}\n'
+        "{{ unit_name }}\n{{ reply_date|date }} {{ 1234567|number }}"
+    )
     assert render(category="x", locale="zh_Hans", variables=sample(), source=small).endswith("2026年6月3日 1,234,567")
 
 
-@pytest.mark.parametrize(("source", "expected"), [
-    ("{% if outcome %}{{ unit_name }}", "syntax error"),
-    ("{{ unit_name }} {{ reply_date|date }} {{ complainant_phone }}", "undeclared variable 'complainant_phone'"),
-    ("{{ unit_name }} {{ reply_date|frobnicate }}", "No filter named 'frobnicate'"),
-    ("{{ verified_facts }}", "must show the unit name"),
-    ("{{ unit_name }}", "must show the unit name"),
-    ("{% include 'missing.j2' %}{{ unit_name }}{{ reply_date|date }}", "unknown template 'missing.j2'"),
-    ("{{ unit_name }}{{ reply_date|date }}{{ received_date - 1 }}", "trial render"),
-    ("x" * 20_001, "the limit is 20,000"),
-])
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("{% if outcome %}{{ unit_name }}", "syntax error"),
+        ("{{ unit_name }} {{ reply_date|date }} {{ complainant_phone }}", "undeclared variable 'complainant_phone'"),
+        ("{{ unit_name }} {{ reply_date|frobnicate }}", "No filter named 'frobnicate'"),
+        ("{{ verified_facts }}", "must show the unit name"),
+        ("{{ unit_name }}", "must show the unit name"),
+        ("{% include 'missing.j2' %}{{ unit_name }}{{ reply_date|date }}", "unknown template 'missing.j2'"),
+        ("{{ unit_name }}{{ reply_date|date }}{{ received_date - 1 }}", "trial render"),
+        ("x" * 20_001, "the limit is 20,000"),
+    ],
+)
 def test_broken_templates_are_reported(source, expected):
     problems = check_source(source, locale="zh_Hans")
     assert any(expected in p for p in problems), problems
@@ -233,16 +298,22 @@ HOSTILE = [
     ("{{ cycler.__init__.__globals__ }}", "undeclared variable 'cycler'", SecurityError),
     ("{{ self._TemplateReference__context }}", "private attribute '_TemplateReference__context'", SecurityError),
     ("{% include '/etc/passwd' %}", "unknown template '/etc/passwd'", "template not found"),
-    ("{% import '../../complaints/settings.py' as x %}", "unknown template '../../complaints/settings.py'",
-     "template not found"),
+    (
+        "{% import '../../complaints/settings.py' as x %}",
+        "unknown template '../../complaints/settings.py'",
+        "template not found",
+    ),
     ("{{ range(10**9)|list }}", "range() is limited to 10,000 items", SecurityError),
     ("{{ 'x' * 10**9 }}", "repetition would exceed 100,000 characters", SecurityError),
     ("{{ config }}", "undeclared variable 'config'", "missing variable 'config'"),
     ("{{ received_date.__class__ }}", "private attribute '__class__'", SecurityError),
     ("{{ received_date['__cla' ~ 'ss__'] }}", "private attribute '__class__'", SecurityError),  # folded
     ("{% set k = summary|replace(summary, '__class__') %}{{ received_date[k] }}", "trial render", SecurityError),
-    ("{{ received_date.replace(year=1) }}", "calling 'builtin_function_or_method' objects is not allowed",
-     SecurityError),
+    (
+        "{{ received_date.replace(year=1) }}",
+        "calling 'builtin_function_or_method' objects is not allowed",
+        SecurityError,
+    ),
     ("{{ summary.format(x=1) }}", "is not allowed", SecurityError),
     ("{{ '%999999999s' % 1 }}", "'%' string formatting is not allowed", SecurityError),
     ("{{ 10 ** 100000 }}", "number too large", SecurityError),
@@ -250,10 +321,16 @@ HOSTILE = [
     ("{{ 'x'|center(10**9) }}", "No filter named 'center'", None),
     ("{{ ('x' * 50000)|replace('x', 'yyy') }}", "replace(): result too large", SecurityError),
     # 10^8 steps: refused by the step meter, or by the clock first when the machine is busy
-    ("{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}",
-     ("too much work", "took too long"), SecurityError),
-    ("{% for i in range(10000) %}0123456789ABCDEF{% endfor %}", "longer than 100,000 characters",
-     "longer than 100,000"),
+    (
+        "{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}",
+        ("too much work", "took too long"),
+        SecurityError,
+    ),
+    (
+        "{% for i in range(10000) %}0123456789ABCDEF{% endfor %}",
+        "longer than 100,000 characters",
+        "longer than 100,000",
+    ),
     ("{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}", "recursion", "recursion"),
     ("{% macro f(s) %}{{ f(s ~ s) }}{% endmacro %}{{ f('x') }}", "value too large", SecurityError),
 ]
@@ -280,8 +357,10 @@ def test_sandbox_escapes_are_refused(source, reported, runtime):
 
 def test_harmless_attribute_access_renders_plain_values():
     source = "{{ unit_name }} {{ reply_date|date }} {{ received_date.year }} {{ received_date|string }}"
-    assert render(category="zone", locale="zh_Hans", variables=sample(), source=source) == \
-        "阿克陶县教育局 2026年6月3日 2026 2026-05-28"
+    assert (
+        render(category="zone", locale="zh_Hans", variables=sample(), source=source)
+        == "阿克陶县教育局 2026年6月3日 2026 2026-05-28"
+    )
 
 
 def test_output_cap_applies_to_file_templates_too():
@@ -296,6 +375,10 @@ def test_every_declared_variable_is_used_by_the_shipped_templates(folder):
     from jinja2 import meta
 
     env = _environment(*map(str, _resolve(folder, None)))
-    used = set().union(*(meta.find_undeclared_variables(env.parse(p.read_text("utf-8")))
-                         for p in (TEMPLATE_ROOT / folder).glob("*.j2")))
+    used = set().union(
+        *(
+            meta.find_undeclared_variables(env.parse(p.read_text("utf-8")))
+            for p in (TEMPLATE_ROOT / folder).glob("*.j2")
+        )
+    )
     assert set(REPLY_VARIABLES) <= used

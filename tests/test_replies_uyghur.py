@@ -19,26 +19,29 @@ CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
 WENHAO = re.compile(r"[\u4e00-\u9fff]+〔\d{4}〕\d+号")
 
 
-@pytest.mark.parametrize(("word", "case", "expected"), [
-    ("ئاقتو", "dative", "ئاقتوغا"),                 # back vowel, ends in a vowel
-    ("ئاتۇش", "dative", "ئاتۇشقا"),                 # back, voiceless ش
-    ("مەكتەپ", "dative", "مەكتەپكە"),               # front, voiceless پ
-    ("ئىدارە", "dative", "ئىدارىگە"),               # front, final ە weakens to ى
-    ("بالا", "dative", "بالىغا"),                   # back, final ا weakens to ى
-    ("قىزىلسۇ", "locative", "قىزىلسۇدا"),
-    ("مەكتەپ", "locative", "مەكتەپتە"),
-    ("ئۇلۇغچات", "locative", "ئۇلۇغچاتتا"),
-    ("ئۆي", "locative", "ئۆيدە"),
-    ("ئۇلۇغچات", "ablative", "ئۇلۇغچاتتىن"),
-    ("ئاتۇش شەھەرلىك مائارىپ ئىدارىسى", "genitive", "ئاتۇش شەھەرلىك مائارىپ ئىدارىسىنىڭ"),
-    ("ئاتۇش شەھەرلىك مائارىپ ئىدارىسى", "dative", "ئاتۇش شەھەرلىك مائارىپ ئىدارىسىگە"),  # ئىدارە is front
-    ("ئىسسىق لىنىيە", "dative", "ئىسسىق لىنىيىگە"),
-    ("مەكتەپ", "accusative", "مەكتەپنى"),
-    ("110", "dative", "110-غا"),                    # يۈز ئون: read with a back vowel
-    ("0908-5727021", "locative", "0908-5727021-دە"),  # … بىر
-    ("AKT-2026-0040", "dative", "AKT-2026-0040-قا"),  # … قىرىق: back, voiceless
-    ("阿克陶县第二小学", "genitive", "阿克陶县第二小学-نىڭ"),  # a name typed in Chinese: after a hyphen
-])
+@pytest.mark.parametrize(
+    ("word", "case", "expected"),
+    [
+        ("ئاقتو", "dative", "ئاقتوغا"),  # back vowel, ends in a vowel
+        ("ئاتۇش", "dative", "ئاتۇشقا"),  # back, voiceless ش
+        ("مەكتەپ", "dative", "مەكتەپكە"),  # front, voiceless پ
+        ("ئىدارە", "dative", "ئىدارىگە"),  # front, final ە weakens to ى
+        ("بالا", "dative", "بالىغا"),  # back, final ا weakens to ى
+        ("قىزىلسۇ", "locative", "قىزىلسۇدا"),
+        ("مەكتەپ", "locative", "مەكتەپتە"),
+        ("ئۇلۇغچات", "locative", "ئۇلۇغچاتتا"),
+        ("ئۆي", "locative", "ئۆيدە"),
+        ("ئۇلۇغچات", "ablative", "ئۇلۇغچاتتىن"),
+        ("ئاتۇش شەھەرلىك مائارىپ ئىدارىسى", "genitive", "ئاتۇش شەھەرلىك مائارىپ ئىدارىسىنىڭ"),
+        ("ئاتۇش شەھەرلىك مائارىپ ئىدارىسى", "dative", "ئاتۇش شەھەرلىك مائارىپ ئىدارىسىگە"),  # ئىدارە is front
+        ("ئىسسىق لىنىيە", "dative", "ئىسسىق لىنىيىگە"),
+        ("مەكتەپ", "accusative", "مەكتەپنى"),
+        ("110", "dative", "110-غا"),  # يۈز ئون: read with a back vowel
+        ("0908-5727021", "locative", "0908-5727021-دە"),  # … بىر
+        ("AKT-2026-0040", "dative", "AKT-2026-0040-قا"),  # … قىرىق: back, voiceless
+        ("阿克陶县第二小学", "genitive", "阿克陶县第二小学-نىڭ"),  # a name typed in Chinese: after a hyphen
+    ],
+)
 def test_suffixes_follow_uyghur_spelling(word, case, expected):
     assert attach(word, case) == expected
 
@@ -52,14 +55,21 @@ def _variables(*, unit_code: str = "AKT", channel: str = "platform", **changes) 
     """What a Uyghur reply gets from an item: config's Uyghur names, a school typed in Uyghur."""
     unit = SETTINGS.unit_map[unit_code]
     return {
-        "salutation": "ئابدۇللا ئەپەندى", "received_date": dt.date(2026, 5, 28),
-        "channel": SETTINGS.reply_channels["ug"][channel], "tracking_no": "AKT-2026-0012",
+        "salutation": "ئابدۇللا ئەپەندى",
+        "received_date": dt.date(2026, 5, 28),
+        "channel": SETTINGS.reply_channels["ug"][channel],
+        "tracking_no": "AKT-2026-0012",
         "summary": "بالامنىڭ قايسى مەكتەپكە كىرىدىغانلىقىنى بىلمەكچىمەن",
         "school": "ئاقتو ناھىيىلىك 2-باشلانغۇچ مەكتەپ",
         "verified_facts": "ئىدارىمىز مەكتەپ بىلەن بىرلىكتە نەق مەيداندا تەكشۈردى.",
-        "outcome": "explain", "callback_note": "مۇناسىۋەتلىك سىياسەتنى تەپسىلىي چۈشەندۈردى",
-        "unit_name": unit.name_in("ug"), "unit_hotline": unit.hotline, "reply_date": dt.date(2026, 6, 3),
-        "handler_name": "ۋاڭ مۇئەللىم", "review_unit": SETTINGS.unit_map["KZ"].name_in("ug"), **changes,
+        "outcome": "explain",
+        "callback_note": "مۇناسىۋەتلىك سىياسەتنى تەپسىلىي چۈشەندۈردى",
+        "unit_name": unit.name_in("ug"),
+        "unit_hotline": unit.hotline,
+        "reply_date": dt.date(2026, 6, 3),
+        "handler_name": "ۋاڭ مۇئەللىم",
+        "review_unit": SETTINGS.unit_map["KZ"].name_in("ug"),
+        **changes,
     }
 
 
@@ -68,8 +78,7 @@ def test_every_category_renders_in_uyghur_without_chinese(category):
     texts = {}
     for outcome in OUTCOMES:
         for is_xinfang in (False, True):
-            text = render(category=category, locale="ug", variables=_variables(outcome=outcome,
-                                                                               is_xinfang=is_xinfang))
+            text = render(category=category, locale="ug", variables=_variables(outcome=outcome, is_xinfang=is_xinfang))
             leftover = CJK.findall(WENHAO.sub("", text))
             assert not leftover, (category, outcome, "".join(leftover))
             assert "ئاقتو ناھىيىلىك مائارىپ ئىدارىسىنىڭ ئوقۇغۇچى قوبۇل قىلىش مەسلىھەت تېلېفونىغا" in text
@@ -81,8 +90,7 @@ def test_every_category_renders_in_uyghur_without_chinese(category):
     assert "تەلىپىڭىزنى قوللىمايمىز" in texts["reject", False]
     assert "چۈشەندۈرۈش بەردۇق" in texts["explain", False]
     # a formal 信访 reply names where to ask for 复查, with the dative written onto the unit's name
-    assert "قىزىلسۇ ئوبلاستلىق مائارىپ ئىدارىسىگە يازما شەكىلدە قايتا تەكشۈرۈش ئىلتىماسى" in \
-        texts["explain", True]
+    assert "قىزىلسۇ ئوبلاستلىق مائارىپ ئىدارىسىگە يازما شەكىلدە قايتا تەكشۈرۈش ئىلتىماسى" in texts["explain", True]
 
 
 def test_a_school_typed_in_chinese_is_kept_as_typed():
@@ -108,9 +116,14 @@ def test_config_gives_uyghur_names_for_every_unit_category_and_channel():
 
 
 def test_draft_reply_in_uyghur_uses_the_uyghur_names(session, runtime, make_user, make_item):
-    handler = make_user("handler", name="ۋاڭ مۇئەللىم")   # people's names are shown as registered
-    item = make_item(category="zone", channel="platform", unit_code="AKT", complainant_name="ئابدۇللا",
-                     summary="يېڭى ئولتۇراق رايوننىڭ ماس مەكتىپى ئېلان قىلىنمىدى")
+    handler = make_user("handler", name="ۋاڭ مۇئەللىم")  # people's names are shown as registered
+    item = make_item(
+        category="zone",
+        channel="platform",
+        unit_code="AKT",
+        complainant_name="ئابدۇللا",
+        summary="يېڭى ئولتۇراق رايوننىڭ ماس مەكتىپى ئېلان قىلىنمىدى",
+    )
     draft = replies.draft_reply(session=session, runtime=runtime, actor=handler, item=item, locale="ug")
     text = draft["text"]
     assert "12345 ھۆكۈمەت ئىشلىرى مۇلازىمىتى قولايلىق ئىسسىق لىنىيە سۇپىسى ئارقىلىق" in text

@@ -20,8 +20,10 @@ pytest_plugins = ["test_api_client"]
 
 SHOWS = "{{ unit_name }} {{ reply_date|date }} "  # what every reply must show, so only the bounds refuse
 # single operations the sandbox cannot meter: seconds to minutes of CPU, or gigabytes, in one call
-COMPARE = SHOWS + ("{% set a = ['x' ~ unit_name] * 100000 %}{% set b = ['x' ~ unit_name] * 100000 %}"
-                   "{{ ([a] * 100000) == ([b] * 100000) }}")
+COMPARE = SHOWS + (
+    "{% set a = ['x' ~ unit_name] * 100000 %}{% set b = ['x' ~ unit_name] * 100000 %}"
+    "{{ ([a] * 100000) == ([b] * 100000) }}"
+)
 MAXIMUM = SHOWS + "{% set a = ['x' ~ unit_name] * 100000 %}{{ ([a] * 100000)|max }}"
 STRING = SHOWS + "{% set s = 'x' * 100000 %}{{ ([s] * 100000)|string|length }}"
 TOO_SLOW = "秒内未能生成"
@@ -57,8 +59,14 @@ def test_a_template_past_the_memory_limit_is_refused():
 def test_a_proposal_that_cannot_render_within_bounds_is_refused(session, runtime, make_user):
     assert check_source(MAXIMUM, locale="zh_Hans") == ["模板在 3 秒内未能生成，已停止；请简化模板"]
     with pytest.raises(InvalidInput) as refused:
-        replies.propose(session=session, runtime=runtime, actor=make_user("supervisor"), category="zone",
-                        locale="zh_Hans", source=COMPARE)
+        replies.propose(
+            session=session,
+            runtime=runtime,
+            actor=make_user("supervisor"),
+            category="zone",
+            locale="zh_Hans",
+            source=COMPARE,
+        )
     assert TOO_SLOW in refused.value.message and refused.value.field == "source"
 
 
@@ -66,8 +74,9 @@ def test_the_proposal_page_says_why(client, session, make_user):  # noqa: F811
     _, token = auth.create_session(session=session, user=make_user("supervisor"), kind="browser")
     client.cookies.set(auth.SESSION_COOKIE, token)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/replies?category=zone").text).group(1)
-    refused = client.post("/replies", data={"csrf_token": csrf, "category": "zone", "locale": "zh_Hans",
-                                            "source": MAXIMUM})
+    refused = client.post(
+        "/replies", data={"csrf_token": csrf, "category": "zone", "locale": "zh_Hans", "source": MAXIMUM}
+    )
     assert refused.status_code == 422 and "模板在 3 秒内未能生成，已停止；请简化模板" in refused.text
 
 

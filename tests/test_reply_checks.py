@@ -16,31 +16,48 @@ RECORDS = {"handling_notes": "承办人到校查阅收费账目，约谈校长",
 
 @pytest.fixture
 def staff(make_user):
-    return {"handler": make_user("handler", name="李承办"), "supervisor": make_user("supervisor", name="赵科长"),
-            "other_supervisor": make_user("supervisor")}
+    return {
+        "handler": make_user("handler", name="李承办"),
+        "supervisor": make_user("supervisor", name="赵科长"),
+        "other_supervisor": make_user("supervisor"),
+    }
 
 
 def accepted(session, runtime, staff, make_item, **fields):
     item = make_item(**fields)
-    act(session=session, runtime=runtime, actor=staff["supervisor"], item=item, action="dispatch",
-        payload={"handler_id": staff["handler"].id})
+    act(
+        session=session,
+        runtime=runtime,
+        actor=staff["supervisor"],
+        item=item,
+        action="dispatch",
+        payload={"handler_id": staff["handler"].id},
+    )
     act(session=session, runtime=runtime, actor=staff["handler"], item=item, action="accept")
     return item
 
 
 def filled(text: str) -> str:
     return text.replace("【请填写调查核实情况】", "经核实，该校确曾收取共建费2000元。").replace(
-        "【请填写电话沟通情况】", "您对处理结果表示认可")
+        "【请填写电话沟通情况】", "您对处理结果表示认可"
+    )
 
 
 def reply(session, runtime, staff, item, text, outcome, action="reply", **records):
-    return act(session=session, runtime=runtime, actor=staff["handler"], item=item, action=action,
-               payload={"text": text, "outcome": outcome, **(RECORDS | records)})
+    return act(
+        session=session,
+        runtime=runtime,
+        actor=staff["handler"],
+        item=item,
+        action=action,
+        payload={"text": text, "outcome": outcome, **(RECORDS | records)},
+    )
 
 
 def draft(session, runtime, staff, item, outcome, locale="zh_Hans"):
-    return replies.draft_reply(session=session, runtime=runtime, actor=staff["handler"], item=item,
-                               outcome=outcome, locale=locale)
+    return replies.draft_reply(
+        session=session, runtime=runtime, actor=staff["handler"], item=item, outcome=outcome, locale=locale
+    )
 
 
 @pytest.mark.parametrize("locale", ["zh_Hans", "ug"])
@@ -63,8 +80,9 @@ def test_the_outcome_picks_the_conclusion_and_a_contradicting_one_is_refused(ses
     # today's complaint: the text concludes 解释说明 while 处理意见 was left at 支持
     with pytest.raises(InvalidInput) as refused:
         reply(session, runtime, staff, item, texts["explain"], "support")
-    assert refused.value.field == "outcome" and "“解释说明”" in refused.value.message \
-        and "“支持”" in refused.value.message
+    assert (
+        refused.value.field == "outcome" and "“解释说明”" in refused.value.message and "“支持”" in refused.value.message
+    )
     with pytest.raises(InvalidInput):
         reply(session, runtime, staff, item, texts["support"], "reject")
     assert item.status == "accepted"
@@ -77,7 +95,8 @@ def test_a_reply_in_uyghur_is_checked_against_the_uyghur_conclusions(session, ru
     item = accepted(session, runtime, staff, make_item, category="zone")
     text = draft(session, runtime, staff, item, "reject", "ug")["text"]
     text = text.replace("【تەكشۈرۈپ ئېنىقلانغان ئەھۋالنى تولدۇرۇڭ】", "تەكشۈرۈلدى.").replace(
-        "【تېلېفوندا ئالاقىلاشقان ئەھۋالنى تولدۇرۇڭ】", "چۈشەندۈردۇق")
+        "【تېلېفوندا ئالاقىلاشقان ئەھۋالنى تولدۇرۇڭ】", "چۈشەندۈردۇق"
+    )
     with pytest.raises(InvalidInput, match="不一致"):
         reply(session, runtime, staff, item, text, "support")
     reply(session, runtime, staff, item, text, "reject")
@@ -100,14 +119,24 @@ def test_a_formal_xinfang_reply_leaves_only_once_a_supervisor_signs_it_off(sessi
     with pytest.raises(InvalidInput, match="审签"):
         reply(session, runtime, staff, item, text, "support")
     reply(session, runtime, staff, item, text, "support", action="submit_reply")
-    assert (item.status, item.reply_text, item.replied_at, item.reply_draft) == \
-        ("reply_pending_approval", None, None, text)
+    assert (item.status, item.reply_text, item.replied_at, item.reply_draft) == (
+        "reply_pending_approval",
+        None,
+        None,
+        text,
+    )
     found = public.lookup(session=session, runtime=runtime, tracking_no=item.tracking_no, phone_last4="5678")
     assert found.reply_text is None  # nothing has been sent yet
     with pytest.raises(ActionNotAllowed):
         act(session=session, runtime=runtime, actor=staff["handler"], item=item, action="approve_reply")
-    act(session=session, runtime=runtime, actor=staff["supervisor"], item=item, action="return_reply",
-        payload={"note": "请写明退费金额和退费时间"})
+    act(
+        session=session,
+        runtime=runtime,
+        actor=staff["supervisor"],
+        item=item,
+        action="return_reply",
+        payload={"note": "请写明退费金额和退费时间"},
+    )
     assert (item.status, item.reply_text, item.reply_draft) == ("accepted", None, text)  # back, draft kept
     revised = text.replace("2000元。", "2000元，已于6月5日全额退还。")
     reply(session, runtime, staff, item, revised, "support", action="submit_reply")
@@ -130,8 +159,9 @@ def test_nobody_signs_off_their_own_reply(session, runtime, make_user, make_item
     assert item.status == "reply_pending_approval"
 
 
-def test_a_deployment_lists_categories_whose_hotline_replies_need_signoff(session, runtime, staff, make_item,
-                                                                         monkeypatch):
+def test_a_deployment_lists_categories_whose_hotline_replies_need_signoff(
+    session, runtime, staff, make_item, monkeypatch
+):
     monkeypatch.setattr(runtime.settings.replies, "signoff_categories", ["fees"])
     item = accepted(session, runtime, staff, make_item, category="fees")
     other = accepted(session, runtime, staff, make_item, category="zone")
@@ -145,7 +175,8 @@ def test_a_deployment_lists_categories_whose_hotline_replies_need_signoff(sessio
 def test_the_public_page_shows_the_reply_as_sent_masking_only_the_complainant(session, runtime, staff, make_item):
     item = accepted(session, runtime, staff, make_item, complainant_name="王丽", complainant_phone="13812345678")
     text = filled(draft(session, runtime, staff, item, "explain")["text"]).replace(
-        "您对处理结果表示认可", "王丽女士留下的电话138 1234 5678已核对")
+        "您对处理结果表示认可", "王丽女士留下的电话138 1234 5678已核对"
+    )
     reply(session, runtime, staff, item, text, "explain")
     found = public.lookup(session=session, runtime=runtime, tracking_no=item.tracking_no, phone_last4="5678")
     shown = found.reply_text
@@ -158,7 +189,8 @@ def test_the_sms_is_in_the_language_the_reply_was_written_in(session, runtime, s
     item = accepted(session, runtime, staff, make_item, category="zone")
     text = draft(session, runtime, staff, item, "explain", "ug")["text"]
     text = text.replace("【تەكشۈرۈپ ئېنىقلانغان ئەھۋالنى تولدۇرۇڭ】", "تەكشۈرۈلدى.").replace(
-        "【تېلېفوندا ئالاقىلاشقان ئەھۋالنى تولدۇرۇڭ】", "چۈشەندۈردۇق")
+        "【تېلېفوندا ئالاقىلاشقان ئەھۋالنى تولدۇرۇڭ】", "چۈشەندۈردۇق"
+    )
     reply(session, runtime, staff, item, text, "explain")
     sent = session.exec(select(Event).where(Event.complaint_id == item.id, Event.action == "reply")).one()
     sms = sent.changes["sms_text"]

@@ -18,12 +18,15 @@ def dispatch_now(session, runtime):
     return auto_dispatch(session=session, runtime=runtime, now=utcnow() + LATER)
 
 
-@pytest.mark.parametrize(("summary", "details", "expected"), [
-    ("学校收取共建费", "", "fees"),
-    ("网上报名系统提交材料审核不通过", "", "platform"),
-    ("无关内容", "", "other"),
-    ("家长来电", "孩子辍学在家，请求劝返", "dropout"),
-])
+@pytest.mark.parametrize(
+    ("summary", "details", "expected"),
+    [
+        ("学校收取共建费", "", "fees"),
+        ("网上报名系统提交材料审核不通过", "", "platform"),
+        ("无关内容", "", "other"),
+        ("家长来电", "孩子辍学在家，请求劝返", "dropout"),
+    ],
+)
 def test_category_is_suggested_from_keywords(runtime, summary, details, expected):
     found = routing.suggest_category(runtime=runtime, summary=summary, details=details)
     assert found == expected
@@ -48,8 +51,14 @@ def test_routing_rule_names_the_handler(session, runtime, make_user, make_item):
 def test_least_loaded_handler_of_the_unit_otherwise(session, runtime, make_user, make_item):
     busy, free = make_user("handler", unit="AHQ"), make_user("handler", unit="AHQ")
     earlier = make_item(unit_code="AHQ")
-    act(session=session, runtime=runtime, actor=make_user("supervisor", unit="AHQ"), item=earlier,
-        action="dispatch", payload={"handler_id": busy.id})
+    act(
+        session=session,
+        runtime=runtime,
+        actor=make_user("supervisor", unit="AHQ"),
+        item=earlier,
+        action="dispatch",
+        payload={"handler_id": busy.id},
+    )
     item = make_item(unit_code="AHQ", summary="反映孩子入学被要求交赞助费", complainant_phone="13900001111")
     repeat = make_item(unit_code="AHQ")  # same phone and summary as the earlier item
     dispatch_now(session, runtime)
@@ -61,8 +70,9 @@ def test_least_loaded_handler_of_the_unit_otherwise(session, runtime, make_user,
 
 def test_out_of_office_handlers_are_skipped_for_their_delegate(session, runtime, make_user, make_item):
     away, delegate = make_user("handler", unit="WQ"), make_user("handler", unit="WQ")
-    people.set_out_of_office(session=session, settings=runtime.settings, actor=away, user=away, away=True,
-                             delegate=delegate)
+    people.set_out_of_office(
+        session=session, settings=runtime.settings, actor=away, user=away, away=True, delegate=delegate
+    )
     session.add(RoutingRule(unit_code="WQ", category="fees", handler_id=away.id))
     item = make_item(unit_code="WQ")
     dispatch_now(session, runtime)
@@ -77,8 +87,14 @@ def test_items_within_the_grace_period_or_sent_back_are_left_to_people(session, 
     assert fresh.status == "registered"
     dispatch_now(session, runtime)
     assert fresh.handler_id == handler.id
-    act(session=session, runtime=runtime, actor=handler, item=fresh, action="send_back",
-        payload={"reason": "outside_remit", "note": "不属于本单位职责"})
+    act(
+        session=session,
+        runtime=runtime,
+        actor=handler,
+        item=fresh,
+        action="send_back",
+        payload={"reason": "outside_remit", "note": "不属于本单位职责"},
+    )
     act(session=session, runtime=runtime, actor=supervisor, item=fresh, action="approve_send_back")
     dispatch_now(session, runtime)
     assert fresh.status == "registered" and fresh.handler_id is None

@@ -48,11 +48,28 @@ def _seed(url: str) -> dict:
         operator = people.add_user(**add, username="race_op", name="接线", roles=["operator"])
         items = []
         for n in range(ROUNDS):
-            item = complaint_service.register(session=session, runtime=runtime, actor=operator, data={
-                "channel": "call", "kind": "complaint", "unit_code": "ATS", "category": "fees",
-                "summary": f"反映学校收取共建费{n}", "complainant_name": "王丽", "complainant_phone": "13812345678"})
-            act(session=session, runtime=runtime, actor=supervisor, item=item, action="dispatch",
-                payload={"handler_id": handler.id})
+            item = complaint_service.register(
+                session=session,
+                runtime=runtime,
+                actor=operator,
+                data={
+                    "channel": "call",
+                    "kind": "complaint",
+                    "unit_code": "ATS",
+                    "category": "fees",
+                    "summary": f"反映学校收取共建费{n}",
+                    "complainant_name": "王丽",
+                    "complainant_phone": "13812345678",
+                },
+            )
+            act(
+                session=session,
+                runtime=runtime,
+                actor=supervisor,
+                item=item,
+                action="dispatch",
+                payload={"handler_id": handler.id},
+            )
             session.flush()
             items.append((item.tracking_no, item.version))
         _, cookie = auth.create_session(session=session, user=handler, kind="browser")
@@ -66,12 +83,22 @@ def _seed(url: str) -> dict:
 def running_app(scratch_url, tmp_path):
     """`complaints serve` on a free port over a database of its own; yields (base url, seeded data)."""
     seeded = _seed(scratch_url)
-    env = {**os.environ, "COMPLAINTS_DATABASE__URL": scratch_url, "COMPLAINTS_APP__ENVIRONMENT": "test",
-           "COMPLAINTS_APP__SECRET_KEY": "race-secret", "COMPLAINTS_APP__RUN_SCHEDULER_IN_PROCESS": "false"}
+    env = {
+        **os.environ,
+        "COMPLAINTS_DATABASE__URL": scratch_url,
+        "COMPLAINTS_APP__ENVIRONMENT": "test",
+        "COMPLAINTS_APP__SECRET_KEY": "race-secret",
+        "COMPLAINTS_APP__RUN_SCHEDULER_IN_PROCESS": "false",
+    }
     port = _free_port()
     log = (tmp_path / "server.log").open("w")
-    process = subprocess.Popen([sys.executable, "-m", "complaints", "serve", "--host", "127.0.0.1",
-                                "--port", str(port)], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "complaints", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(150):
@@ -96,8 +123,9 @@ def _race(page: httpx.Client, api: httpx.Client, tracking_no: str, version: int)
 
     def by_page() -> None:
         start.wait()
-        answers["page"] = page.post(f"/items/{tracking_no}/act/accept", data={
-            "csrf_token": CSRF, "version": str(version), "note": "网页签收"})
+        answers["page"] = page.post(
+            f"/items/{tracking_no}/act/accept", data={"csrf_token": CSRF, "version": str(version), "note": "网页签收"}
+        )
 
     def by_api() -> None:
         start.wait()
@@ -114,14 +142,18 @@ def _race(page: httpx.Client, api: httpx.Client, tracking_no: str, version: int)
 def test_a_page_and_an_api_request_racing_on_one_item_end_in_one_win_and_one_409(running_app):
     base, seeded = running_app
     cookies = {auth.SESSION_COOKIE: seeded["cookie"], "csrftoken": CSRF}
-    with httpx.Client(base_url=base, timeout=TIMEOUT, cookies=cookies, follow_redirects=False) as page, \
-            httpx.Client(base_url=base, timeout=TIMEOUT,
-                         headers={"Authorization": f"Bearer {seeded['token']}"}) as api:
+    with (
+        httpx.Client(base_url=base, timeout=TIMEOUT, cookies=cookies, follow_redirects=False) as page,
+        httpx.Client(base_url=base, timeout=TIMEOUT, headers={"Authorization": f"Bearer {seeded['token']}"}) as api,
+    ):
         for tracking_no, version in seeded["items"]:
             by_page, by_api = _race(page, api, tracking_no, version)
             outcome = sorted([("page", by_page.status_code), ("api", by_api.status_code)], key=lambda x: x[1])
-            assert outcome in ([("api", 200), ("page", 409)], [("page", 303), ("api", 409)]), \
-                (tracking_no, by_page.text[:300], by_api.text[:300])
+            assert outcome in ([("api", 200), ("page", 409)], [("page", 303), ("api", 409)]), (
+                tracking_no,
+                by_page.text[:300],
+                by_api.text[:300],
+            )
             if by_page.status_code == 409:
                 assert "该诉求件已被他人修改" in by_page.text and "请刷新后重试" in by_page.text
             else:
@@ -142,16 +174,16 @@ def test_a_hostile_template_being_tried_does_not_stall_other_requests(running_ap
 
     def propose() -> None:
         with httpx.Client(base_url=base, timeout=TIMEOUT, cookies=cookies) as page:
-            answer = page.post("/replies", data={"csrf_token": CSRF, "category": "zone", "locale": "zh_Hans",
-                                                 "source": COMPARE})
+            answer = page.post(
+                "/replies", data={"csrf_token": CSRF, "category": "zone", "locale": "zh_Hans", "source": COMPARE}
+            )
         finished.append(f"proposal {answer.status_code} {'秒内未能生成' in answer.text}")
 
     proposal = threading.Thread(target=propose)
     proposal.start()
     time.sleep(0.5)  # the proposal is being tried (it takes the whole time limit, 3 s)
     tracking_no, version = seeded["items"][0]
-    with httpx.Client(base_url=base, timeout=TIMEOUT,
-                      headers={"Authorization": f"Bearer {seeded['token']}"}) as other:
+    with httpx.Client(base_url=base, timeout=TIMEOUT, headers={"Authorization": f"Bearer {seeded['token']}"}) as other:
         for _ in range(3):
             assert other.get("/healthz").status_code == 200
             assert other.get("/login").status_code == 200

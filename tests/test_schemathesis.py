@@ -24,21 +24,25 @@ SEMANTIC_422 = ["2xx", "3xx", "401", "403", "404", "409", "422", "429"]
 
 
 def config(token: str) -> schemathesis.Config:
-    return schemathesis.Config.from_dict({
-        "seed": 2026,  # reproducible: the same cases every run, on every machine
-        "headers": {"Authorization": f"Bearer {token}"},
-        "generation": {"max-examples": 12, "database": "none"},
-        "phases": {"stateful": {"max-steps": 40}},
-        "max-failures": 20,
-        "operations": [
-            # these would end the very session the run uses
-            {"include-path": "/api/auth/logout", "enabled": False},
-            {"include-path-regex": "^/api/auth/tokens/", "include-method": "DELETE", "enabled": False},
-            {"include-path-regex": "^/api/(complaints|people|auth/password)",
-             "include-method-regex": "^(POST|PATCH|PUT)$",
-             "checks": {"positive_data_acceptance": {"expected-statuses": SEMANTIC_422}}},
-        ],
-    })
+    return schemathesis.Config.from_dict(
+        {
+            "seed": 2026,  # reproducible: the same cases every run, on every machine
+            "headers": {"Authorization": f"Bearer {token}"},
+            "generation": {"max-examples": 12, "database": "none"},
+            "phases": {"stateful": {"max-steps": 40}},
+            "max-failures": 20,
+            "operations": [
+                # these would end the very session the run uses
+                {"include-path": "/api/auth/logout", "enabled": False},
+                {"include-path-regex": "^/api/auth/tokens/", "include-method": "DELETE", "enabled": False},
+                {
+                    "include-path-regex": "^/api/(complaints|people|auth/password)",
+                    "include-method-regex": "^(POST|PATCH|PUT)$",
+                    "checks": {"positive_data_acceptance": {"expected-statuses": SEMANTIC_422}},
+                },
+            ],
+        }
+    )
 
 
 def failures_of(event) -> list[str]:

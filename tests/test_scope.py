@@ -17,11 +17,21 @@ UNITS = ["KZ", "ATS", "AKT"]
 def test_lists_show_exactly_what_the_item_page_shows(session, runtime, settings, make_user, make_item):
     dispatcher = make_user("supervisor", unit="ATS")
     handler = make_user("handler", unit="ATS")
-    items = [make_item(unit_code="ATS"), make_item(unit_code="AKT"), make_item(unit_code="KZ"),
-             make_item(actor=make_user("operator", unit="KZ"), unit_code="ATS")]  # the prefecture took the call
+    items = [
+        make_item(unit_code="ATS"),
+        make_item(unit_code="AKT"),
+        make_item(unit_code="KZ"),
+        make_item(actor=make_user("operator", unit="KZ"), unit_code="ATS"),
+    ]  # the prefecture took the call
     under_review = make_item(unit_code="ATS")
-    act(session=session, runtime=runtime, actor=dispatcher, item=under_review, action="dispatch",
-        payload={"handler_id": handler.id})
+    act(
+        session=session,
+        runtime=runtime,
+        actor=dispatcher,
+        item=under_review,
+        action="dispatch",
+        payload={"handler_id": handler.id},
+    )
     under_review.unit_code, under_review.reviewed_unit_code, under_review.review_round = "KZ", "ATS", 1
     items.append(under_review)
     cooperated = make_item(unit_code="ATS")  # 协办 by AKT

@@ -18,15 +18,22 @@ from complaints.services.transitions import act
 
 
 def found(session, runtime, user, query: str) -> set[int]:
-    items, total = service.list_complaints(session=session, runtime=runtime, actor=user,
-                                           filters=service.ListFilter(text=query, limit=200))
+    items, total = service.list_complaints(
+        session=session, runtime=runtime, actor=user, filters=service.ListFilter(text=query, limit=200)
+    )
     assert total == len(items)
     return {item.id for item in items}
 
 
 def dispatched(session, runtime, item, supervisor, handler):
-    act(session=session, runtime=runtime, actor=supervisor, item=item, action="dispatch",
-        payload={"handler_id": handler.id})
+    act(
+        session=session,
+        runtime=runtime,
+        actor=supervisor,
+        item=item,
+        action="dispatch",
+        payload={"handler_id": handler.id},
+    )
     return item
 
 
@@ -35,8 +42,13 @@ def test_a_tracking_number_is_found_in_any_case_and_without_its_zeros(session, r
     make_item()
     supervisor = make_user("supervisor")
     unit, year, number = item.tracking_no.split("-")
-    for typed in (item.tracking_no, item.tracking_no.lower(), f"{unit.lower()}-{year}-{int(number)}",
-                  f"{unit}{year}{number}", f" {unit} {year} {int(number)} "):
+    for typed in (
+        item.tracking_no,
+        item.tracking_no.lower(),
+        f"{unit.lower()}-{year}-{int(number)}",
+        f"{unit}{year}{number}",
+        f" {unit} {year} {int(number)} ",
+    ):
         assert found(session, runtime, supervisor, typed) == {item.id}, typed
     assert tracking_no("ats-2026-123") == "ATS-2026-000123"
     assert tracking_no("收费") is None
@@ -52,12 +64,16 @@ def test_a_phone_is_found_whole_or_by_its_last_four_digits(session, runtime, mak
     assert found(session, runtime, handler, "0490") == {caller.id, other.id}
 
 
-def test_a_confidential_reporter_is_never_found_by_those_who_cannot_reveal_them(session, runtime, make_user,
-                                                                               make_item):
+def test_a_confidential_reporter_is_never_found_by_those_who_cannot_reveal_them(session, runtime, make_user, make_item):
     supervisor, handler, colleague = make_user("supervisor"), make_user("handler"), make_user("handler")
     operator = make_user("operator")
-    report = make_item(actor=operator, kind="report", complainant_name="赵振国", complainant_phone="13855556666",
-                       summary="举报学校违规招生")
+    report = make_item(
+        actor=operator,
+        kind="report",
+        complainant_name="赵振国",
+        complainant_phone="13855556666",
+        summary="举报学校违规招生",
+    )
     dispatched(session, runtime, report, supervisor, handler)
     assert report.confidential
     for query in ("赵振国", "13855556666", "6666"):
@@ -80,19 +96,36 @@ def test_names_are_found_only_by_those_who_may_see_them(session, runtime, make_u
     assert found(session, runtime, make_user("supervisor", unit="AKT"), "欧阳明珠") == set()
 
 
-def test_words_of_the_text_notes_and_reply_including_two_character_chinese_words(session, runtime, make_user,
-                                                                                 make_item):
+def test_words_of_the_text_notes_and_reply_including_two_character_chinese_words(
+    session, runtime, make_user, make_item
+):
     supervisor, handler = make_user("supervisor"), make_user("handler")
     fees = make_item(summary="反映学校违规收费", details="家长称开学时被要求缴纳赞助费")
     choice = make_item(summary="咨询入学政策", details="想了解择校的规定")
     noted = make_item(summary="反映校车问题", details="")
     replied = dispatched(session, runtime, make_item(summary="反映食堂问题", details=""), supervisor, handler)
-    act(session=session, runtime=runtime, actor=supervisor, item=noted, action="note",
-        payload={"note": "已与学校安保处沟通"})
+    act(
+        session=session,
+        runtime=runtime,
+        actor=supervisor,
+        item=noted,
+        action="note",
+        payload={"note": "已与学校安保处沟通"},
+    )
     act(session=session, runtime=runtime, actor=handler, item=replied, action="accept", payload={})
-    act(session=session, runtime=runtime, actor=handler, item=replied, action="reply",
-        payload={"text": "经核实，食堂已更换供应商并公示菜价。", "outcome": "support",
-                 "handling_notes": "到校核查食堂", "result_text": "已更换供应商"})
+    act(
+        session=session,
+        runtime=runtime,
+        actor=handler,
+        item=replied,
+        action="reply",
+        payload={
+            "text": "经核实，食堂已更换供应商并公示菜价。",
+            "outcome": "support",
+            "handling_notes": "到校核查食堂",
+            "result_text": "已更换供应商",
+        },
+    )
     session.flush()
     assert found(session, runtime, supervisor, "收费") == {fees.id}
     assert found(session, runtime, supervisor, "赞助费") == {fees.id}
@@ -120,12 +153,25 @@ def test_erased_identities_are_no_longer_found(session, runtime, make_user, make
 def test_the_identity_clause_agrees_with_the_item_check(session, runtime, settings, make_user, make_item):
     supervisor, handler = make_user("supervisor"), make_user("handler")
     operator = make_user("operator")
-    items = [make_item(actor=operator), make_item(actor=operator, confidential=True), make_item(unit_code="AKT"),
-             dispatched(session, runtime, make_item(confidential=True), supervisor, handler)]
+    items = [
+        make_item(actor=operator),
+        make_item(actor=operator, confidential=True),
+        make_item(unit_code="AKT"),
+        dispatched(session, runtime, make_item(confidential=True), supervisor, handler),
+    ]
     ids = {item.id for item in items}
-    people = [make_user(*roles, unit=unit) for roles, unit in itertools.product(
-        [("operator",), ("handler",), ("supervisor",), ("admin",)], ["KZ", "ATS", "AKT"])]
+    people = [
+        make_user(*roles, unit=unit)
+        for roles, unit in itertools.product(
+            [("operator",), ("handler",), ("supervisor",), ("admin",)], ["KZ", "ATS", "AKT"]
+        )
+    ]
     for person in [*people, supervisor, handler, operator]:
-        listed = set(session.exec(select(Complaint.id).where(
-            visible_filter(person, settings), identity_filter(person, settings), Complaint.id.in_(ids))))
+        listed = set(
+            session.exec(
+                select(Complaint.id).where(
+                    visible_filter(person, settings), identity_filter(person, settings), Complaint.id.in_(ids)
+                )
+            )
+        )
         assert listed == {i.id for i in items if may_see_identity(person, i, settings)}, person.roles

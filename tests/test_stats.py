@@ -13,8 +13,12 @@ from complaints.settings import CallbackSettings
 
 TZ = ZoneInfo("Asia/Shanghai")
 JUNE, JULY = (date(2026, 6, 1), date(2026, 6, 30)), (date(2026, 7, 1), date(2026, 7, 31))
-REPLY = {"text": "经核实已按政策处理完毕。", "outcome": "explain", "handling_notes": "电话核实",
-         "result_text": "已解释政策"}
+REPLY = {
+    "text": "经核实已按政策处理完毕。",
+    "outcome": "explain",
+    "handling_notes": "电话核实",
+    "result_text": "已解释政策",
+}
 HAPPY = {"resolved": True, "satisfaction": "satisfied"}
 UNHAPPY = {"resolved": False, "satisfaction": "dissatisfied"}
 
@@ -26,8 +30,11 @@ def at(month: int, day: int, hour: int = 11) -> datetime:
 @pytest.fixture
 def ahq(make_user, make_item, session, runtime):
     """AHQ's people, a way to make an item and a way to move it on at a given time."""
-    people = {"op": make_user("operator", unit="AHQ"), "handler": make_user("handler", unit="AHQ"),
-              "sup": make_user("supervisor", unit="AHQ")}
+    people = {
+        "op": make_user("operator", unit="AHQ"),
+        "handler": make_user("handler", unit="AHQ"),
+        "sup": make_user("supervisor", unit="AHQ"),
+    }
 
     def item(received: datetime):
         return make_item(actor=people["op"], unit_code="AHQ", received_at=received)
@@ -35,16 +42,29 @@ def ahq(make_user, make_item, session, runtime):
     def run(thing, when: datetime, *steps):
         for minutes, (who, action, payload) in enumerate(steps):
             payload = {"handler_id": people["handler"].id} if action == "dispatch" else payload
-            act(session=session, runtime=runtime, actor=people[who], item=thing, action=action,
-                payload=payload, now=when + timedelta(minutes=10 * minutes))
+            act(
+                session=session,
+                runtime=runtime,
+                actor=people[who],
+                item=thing,
+                action=action,
+                payload=payload,
+                now=when + timedelta(minutes=10 * minutes),
+            )
         return thing
 
     return people, item, run
 
 
 def figures(session, runtime, actor, period, now, key, settings=None):
-    win = stats.window(runtime=replace(runtime, settings=settings) if settings else runtime, actor=actor,
-                       start=period[0], end=period[1], unit_code=None, now=now)
+    win = stats.window(
+        runtime=replace(runtime, settings=settings) if settings else runtime,
+        actor=actor,
+        start=period[0],
+        end=period[1],
+        unit_code=None,
+        now=now,
+    )
     value = stats.measure(session, key, win)
     return value, win
 
@@ -71,7 +91,10 @@ def test_response_counts_an_item_once_its_contact_deadline_passed_or_it_was_cont
     now = at(6, 22, 15)
     assert rate(session, runtime, people["sup"], JUNE, now, "response") == (1, 3)
     assert listed(session, runtime, people["sup"], JUNE, now, "response", "denominator") == {
-        prompt.tracking_no, late.tracking_no, never.tracking_no}
+        prompt.tracking_no,
+        late.tracking_no,
+        never.tracking_no,
+    }
     assert waiting.tracking_no not in listed(session, runtime, people["sup"], JUNE, now, "response", "denominator")
     assert listed(session, runtime, people["sup"], JUNE, now, "response", "numerator") == {prompt.tracking_no}
 
@@ -100,8 +123,9 @@ def season(ahq):
     run(g, at(7, 1), ("sup", "redo", {"note": "请与学校核对后重新答复"}))
     run(g, at(7, 2), ("handler", "reply", REPLY), ("op", "callback", HAPPY))
     # H: the complainant could not be reached: no result either way
-    h = run(item(at(6, 8, 9)), at(6, 8), *handled, ("op", "callback", {"resolved": False,
-                                                                        "satisfaction": "unreachable"}))
+    h = run(
+        item(at(6, 8, 9)), at(6, 8), *handled, ("op", "callback", {"resolved": False, "satisfaction": "unreachable"})
+    )
     return people, {"E": e, "F": f, "G": g, "H": h}
 
 
@@ -112,7 +136,8 @@ def test_satisfaction_and_resolution_count_each_item_once_by_its_first_callback(
     assert rate(session, runtime, sup, JUNE, now, "satisfaction") == (1, 3)  # F of E, F, G
     assert rate(session, runtime, sup, JUNE, now, "resolution") == (1, 3)
     assert listed(session, runtime, sup, JUNE, now, "satisfaction", "denominator") == {
-        items[k].tracking_no for k in "EFG"}
+        items[k].tracking_no for k in "EFG"
+    }
     assert listed(session, runtime, sup, JUNE, now, "satisfaction", "numerator") == {items["F"].tracking_no}
     # G's second callback, in July, does not count again: its first one (不满意) stands
     assert rate(session, runtime, sup, JULY, now, "satisfaction") == (0, 0)
@@ -144,11 +169,22 @@ def test_reopen_and_redo_rates_beside_the_three(session, runtime, season):
 def test_on_time_counts_items_due_in_the_period_closed_or_overdue(session, runtime, ahq):
     people, item, run = ahq
     handled = (("sup", "dispatch", None), ("handler", "accept", {}))
-    on_time = run(item(at(6, 1, 9)), at(6, 1), *handled, ("handler", "reply", REPLY), ("op", "callback", HAPPY),
-                  ("handler", "close", {}))
+    on_time = run(
+        item(at(6, 1, 9)),
+        at(6, 1),
+        *handled,
+        ("handler", "reply", REPLY),
+        ("op", "callback", HAPPY),
+        ("handler", "close", {}),
+    )
     late = run(item(at(6, 1, 9)), at(6, 1), *handled)
-    run(late, late.reply_due_at + timedelta(days=2), ("handler", "reply", REPLY), ("op", "callback", HAPPY),
-        ("handler", "close", {}))
+    run(
+        late,
+        late.reply_due_at + timedelta(days=2),
+        ("handler", "reply", REPLY),
+        ("op", "callback", HAPPY),
+        ("handler", "close", {}),
+    )
     overdue = [run(item(at(6, 1, 9)), at(6, 1), *handled) for _ in range(2)]
     not_yet = run(item(at(6, 22, 9)), at(6, 22), *handled)  # due at the end of June, after `now`
     awaiting = run(item(at(6, 1, 9)), at(6, 1), *handled, ("handler", "reply", REPLY))  # answered in time
@@ -156,9 +192,13 @@ def test_on_time_counts_items_due_in_the_period_closed_or_overdue(session, runti
     assert on_time.reply_due_at < now < not_yet.reply_due_at < stats_end(JUNE)
     assert rate(session, runtime, people["sup"], JUNE, now, "on_time") == (1, 4)
     assert listed(session, runtime, people["sup"], JUNE, now, "on_time", "denominator") == {
-        on_time.tracking_no, late.tracking_no, *(i.tracking_no for i in overdue)}
-    assert awaiting.is_open and awaiting.tracking_no not in listed(session, runtime, people["sup"], JUNE, now,
-                                                                   "on_time", "denominator")
+        on_time.tracking_no,
+        late.tracking_no,
+        *(i.tracking_no for i in overdue),
+    }
+    assert awaiting.is_open and awaiting.tracking_no not in listed(
+        session, runtime, people["sup"], JUNE, now, "on_time", "denominator"
+    )
     assert figures(session, runtime, people["sup"], JUNE, now, "late")[0] == 3  # late + the two overdue
     assert figures(session, runtime, people["sup"], JUNE, now, "overdue_now")[0] == 2
 
@@ -169,9 +209,19 @@ def stats_end(period) -> datetime:
 
 def test_dashboard_page_shows_every_rate_with_its_definition_and_links(session, runtime, season):
     people, _items = season
-    result = stats.dashboard(session=session, runtime=runtime, actor=people["sup"], start=JUNE[0], end=JUNE[1],
-                             now=at(7, 20))
-    assert set(result.rates) >= {"received", "response", "resolution", "satisfaction", "on_time", "reopen",
-                                 "redo", "repeat", "overdue_now"}
+    result = stats.dashboard(
+        session=session, runtime=runtime, actor=people["sup"], start=JUNE[0], end=JUNE[1], now=at(7, 20)
+    )
+    assert set(result.rates) >= {
+        "received",
+        "response",
+        "resolution",
+        "satisfaction",
+        "on_time",
+        "reopen",
+        "redo",
+        "repeat",
+        "overdue_now",
+    }
     assert result.rates["received"] == 4 and result.rates["satisfaction"].denominator == 3
     assert dict(result.by_unit) == {"阿合奇县教科局": 4} and len(result.by_day) == 30

@@ -35,9 +35,17 @@ def _csrf(html: str) -> str:
 
 
 def _form(token: str, text: str, **extra) -> dict:
-    return {"csrf_token": token, "layer": "national", "year": "2027",
-            "title": "国务院办公厅关于2027年部分节假日安排的通知", "number": "国办发明电〔2026〕9号",
-            "published": "2026-11-12", "fmt": "lines", "schedule": text, **extra}
+    return {
+        "csrf_token": token,
+        "layer": "national",
+        "year": "2027",
+        "title": "国务院办公厅关于2027年部分节假日安排的通知",
+        "number": "国办发明电〔2026〕9号",
+        "published": "2026-11-12",
+        "fmt": "lines",
+        "schedule": text,
+        **extra,
+    }
 
 
 def test_refused_previewed_confirmed_and_withdrawn(admin_web, session, make_user):
@@ -52,30 +60,45 @@ def test_refused_previewed_confirmed_and_withdrawn(admin_web, session, make_user
     assert preview.status_code == 200 and 'data-testid="confirm"' in preview.text
     assert "将调整期限的在办诉求" in preview.text
     assert session.exec(select(CalendarDeclaration)).all() == []  # a preview saves nothing
-    done = admin_web.post("/admin/calendar/confirm", data=_form(token, NATIONAL_2027, version="0"),
-                          follow_redirects=False)
+    done = admin_web.post(
+        "/admin/calendar/confirm", data=_form(token, NATIONAL_2027, version="0"), follow_redirects=False
+    )
     assert done.status_code == 303
     [row] = session.exec(select(CalendarDeclaration)).all()
-    assert (row.layer, row.year, row.version, row.status, row.number) == ("national", 2027, 1, "active",
-                                                                         "国办发明电〔2026〕9号")
+    assert (row.layer, row.year, row.version, row.status, row.number) == (
+        "national",
+        2027,
+        1,
+        "active",
+        "国办发明电〔2026〕9号",
+    )
     again = admin_web.post("/admin/calendar/confirm", data=_form(token, NATIONAL_2027, version="0"))
     assert again.status_code == 409  # a second confirm based on the same preview is a conflict
-    withdraw = admin_web.post("/admin/calendar/withdraw-preview",
-                              data={"csrf_token": token, "layer": "national", "year": "2027", "reason": "录入有误"})
+    withdraw = admin_web.post(
+        "/admin/calendar/withdraw-preview",
+        data={"csrf_token": token, "layer": "national", "year": "2027", "reason": "录入有误"},
+    )
     assert 'data-testid="confirm-withdraw"' in withdraw.text
-    admin_web.post("/admin/calendar/withdraw", data={"csrf_token": token, "layer": "national", "year": "2027",
-                                                       "reason": "录入有误"})
+    admin_web.post(
+        "/admin/calendar/withdraw",
+        data={"csrf_token": token, "layer": "national", "year": "2027", "reason": "录入有误"},
+    )
     session.refresh(row)
     assert row.status == "withdrawn" and row.end_reason == "录入有误"
-    assert [a.action for a in session.exec(select(AuditLog).where(AuditLog.action.like("calendar_%")))] == \
-        ["calendar_declare", "calendar_withdraw"]
+    assert [a.action for a in session.exec(select(AuditLog).where(AuditLog.action.like("calendar_%")))] == [
+        "calendar_declare",
+        "calendar_withdraw",
+    ]
 
 
 def test_an_upload_is_read_and_others_are_refused(admin_web, client, session, make_user):  # noqa: F811
     token = _csrf(admin_web.get("/admin/calendar").text)
     csv_text = "date,end,kind,name\n2027-03-09,2027-03-11,休,肉孜节\n"
-    response = admin_web.post("/admin/calendar/preview", data=_form(token, "", layer="xinjiang", fmt="lines"),
-                              files={"file": ("2027.csv", csv_text.encode("utf-8"), "text/csv")})
+    response = admin_web.post(
+        "/admin/calendar/preview",
+        data=_form(token, "", layer="xinjiang", fmt="lines"),
+        files={"file": ("2027.csv", csv_text.encode("utf-8"), "text/csv")},
+    )
     assert response.status_code == 422 and "古尔邦节" in response.text
     _, other = auth.create_session(session=session, user=make_user("supervisor"), kind="browser")
     client.cookies.set(auth.SESSION_COOKIE, other)
@@ -99,6 +122,7 @@ def test_a_written_notice_is_issued_from_the_item_page_and_printed(client, sessi
     last = (item.reply_due_at.astimezone(TZ) - timedelta(microseconds=1)).date()
     assert last >= issued + timedelta(days=60) and (last - issued).days <= 63 and last.weekday() < 5
     assert item.due_provisional  # it ends in 2027, which no layer has declared yet
-    again = client.post(f"/items/{item.tracking_no}/acceptance-notice", data={"csrf_token": _csrf(page)},
-                        follow_redirects=False)
+    again = client.post(
+        f"/items/{item.tracking_no}/acceptance-notice", data={"csrf_token": _csrf(page)}, follow_redirects=False
+    )
     assert again.status_code == 303 and "notice_error" in again.headers["location"]

@@ -49,8 +49,11 @@ class Source:
     published: date | None = None
 
     def __str__(self) -> str:
-        parts = [self.title, f"（{self.number}）" if self.number else "",
-                 f" {self.published.isoformat()}" if self.published else ""]
+        parts = [
+            self.title,
+            f"（{self.number}）" if self.number else "",
+            f" {self.published.isoformat()}" if self.published else "",
+        ]
         return "".join(parts).strip()
 
 
@@ -144,8 +147,9 @@ class WorkCalendar:
         while known_last + 1 in self.data.extra_years:  # only consecutive years extend the horizon
             known_last += 1
         self.national_last = known_last
-        self._known = frozenset(y for y in range(first_year, known_last + 1)
-                                if all(layer.declared(y) for layer in self.data.layers))
+        self._known = frozenset(
+            y for y in range(first_year, known_last + 1) if all(layer.declared(y) for layer in self.data.layers)
+        )
         estimating = self.data.national_estimate is not None
         table_last = known_last + (ESTIMATED_YEARS if estimating else 0)
         self._first, self._table_last = date(first_year, 1, 1), date(table_last, 12, 31)
@@ -213,8 +217,9 @@ class WorkCalendar:
             raise CalendarUnknown(day, self._first, self._last)
         if self._strict and day.year not in self._known:
             missing = "、".join(self.undeclared(day.year)) or "—"
-            raise CalendarUnknown(day, self._first, self._last,
-                                  f"{day.year} 年尚未公布 / not yet declared by: {missing}")
+            raise CalendarUnknown(
+                day, self._first, self._last, f"{day.year} 年尚未公布 / not yet declared by: {missing}"
+            )
         return i
 
     def first_day(self) -> date:
@@ -288,8 +293,10 @@ class WorkCalendar:
 
     def day_name(self, day: date) -> str:
         """The holiday's name when a declared or estimated schedule gives one ("" otherwise)."""
-        schedules = [layer.years.get(day.year) or (layer.estimate(day.year) if layer.estimate else None)
-                     for layer in self.data.layers]
+        schedules = [
+            layer.years.get(day.year) or (layer.estimate(day.year) if layer.estimate else None)
+            for layer in self.data.layers
+        ]
         schedules.append(self.data.extra_years.get(day.year))
         if day.year > national_years()[1] and self.data.national_estimate:
             schedules.append(self.data.national_estimate(day.year))

@@ -16,8 +16,10 @@ from workflows.calendar_file import date_range, year_schedule
 NATIONAL = "national"
 _OFF_WORDS = {"休", "放假", "假", "off", "holiday", "dayoff"}
 _WORK_WORDS = {"班", "上班", "work", "workday", "makeup"}
-_LINE_RE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})(?:\s*[~～至]\s*(\d{4}-\d{2}-\d{2}))?"
-                      r"[\s,，]+([^\s,，]+)(?:[\s,，]+(.*))?$")
+_LINE_RE = re.compile(
+    r"^\s*(\d{4}-\d{2}-\d{2})(?:\s*[~～至]\s*(\d{4}-\d{2}-\d{2}))?"
+    r"[\s,，]+([^\s,，]+)(?:[\s,，]+(.*))?$"
+)
 FIRST_795_YEAR = 2025  # 国务院令第795号 applies from 2025
 
 
@@ -40,8 +42,9 @@ class Declaration:
     def schedule(self) -> YearSchedule:
         off = frozenset(d.day for d in self.days if not d.working)
         work = frozenset(d.day for d in self.days if d.working)
-        return YearSchedule(holidays=off, workdays=work, names={d.day: d.name for d in self.days if d.name},
-                            source=self.source)
+        return YearSchedule(
+            holidays=off, workdays=work, names={d.day: d.name for d in self.days if d.name}, source=self.source
+        )
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,9 @@ def _missing_statutory(declaration: Declaration) -> list[Problem]:
     for name, days in statutory_holidays(declaration.year).items():
         lacking = [d for d in days if d not in off and (d.weekday() < 5 or d in working)]
         if lacking:
-            missing.append(Problem("missing_holiday", f"{name}（{STATUTORY_DAYS[name]}）: "
-                                   + "、".join(d.isoformat() for d in lacking)))
+            missing.append(
+                Problem(
+                    "missing_holiday", f"{name}（{STATUTORY_DAYS[name]}）: " + "、".join(d.isoformat() for d in lacking)
+                )
+            )
     return missing

@@ -46,13 +46,21 @@ def parse_calendar_data(raw: dict[str, Any]) -> CalendarData:
         if not isinstance(units, list) or not all(isinstance(u, str) for u in units):
             raise ValueError(f"{where}: units 应为单位代码数组 / units must be a list of unit codes")
         for day in _entry_dates(entry, where):
-            for target in ([per_unit.setdefault(u, {}) for u in units] or [overrides]):
+            for target in [per_unit.setdefault(u, {}) for u in units] or [overrides]:
                 target[day] = entry["working"]
-    years = {_year_key(key, "years"): year_schedule(key, block, "years")
-             for key, block in _table(raw.get("years", {}), "years").items()}
+    years = {
+        _year_key(key, "years"): year_schedule(key, block, "years")
+        for key, block in _table(raw.get("years", {}), "years").items()
+    }
     layers = tuple(_layer(name, block) for name, block in _table(raw.get("layers", {}), "layers").items())
-    return CalendarData(extra_years=years, regional_holidays=frozenset(regional), overrides=overrides,
-                        layers=layers, national_estimate=national_estimate, unit_overrides=per_unit)
+    return CalendarData(
+        extra_years=years,
+        regional_holidays=frozenset(regional),
+        overrides=overrides,
+        layers=layers,
+        national_estimate=national_estimate,
+        unit_overrides=per_unit,
+    )
 
 
 @cache
@@ -67,23 +75,34 @@ def _layer(name: str, block: Any) -> Layer:
     where = f"layers.{name}"
     if not isinstance(block, dict) or set(block) - _LAYER_KEYS:
         raise ValueError(f"{where}: 只允许 {sorted(_LAYER_KEYS)} / unexpected keys")
-    festivals = tuple(_festival(f, f"{where}.festivals[{i}]")
-                      for i, f in enumerate(_table_list(block.get("festivals", []), f"{where}.festivals")))
-    years = {_year_key(key, f"{where}.years"): year_schedule(key, y, f"{where}.years")
-             for key, y in _table(block.get("years", {}), f"{where}.years").items()}
+    festivals = tuple(
+        _festival(f, f"{where}.festivals[{i}]")
+        for i, f in enumerate(_table_list(block.get("festivals", []), f"{where}.festivals"))
+    )
+    years = {
+        _year_key(key, f"{where}.years"): year_schedule(key, y, f"{where}.years")
+        for key, y in _table(block.get("years", {}), f"{where}.years").items()
+    }
     required = tuple(str(r) for r in _table_list(block.get("required", []), f"{where}.required"))
-    return Layer(name=name, label=str(block.get("label", name)), years=years, since=int(block.get("since", 0)),
-                 required=required, estimate=_festival_estimate(festivals) if festivals else None)
+    return Layer(
+        name=name,
+        label=str(block.get("label", name)),
+        years=years,
+        since=int(block.get("since", 0)),
+        required=required,
+        estimate=_festival_estimate(festivals) if festivals else None,
+    )
 
 
 def _festival(raw: Any, where: str) -> Festival:
     """{ name = "肉孜节", hijri = "10-01", days = 3, offset = 0 }"""
     try:
         month, day = (int(x) for x in str(raw["hijri"]).split("-"))
-        return Festival(name=str(raw["name"]), month=month, day=day, days=int(raw.get("days", 1)),
-                        offset=int(raw.get("offset", 0)))
+        return Festival(
+            name=str(raw["name"]), month=month, day=day, days=int(raw.get("days", 1)), offset=int(raw.get("offset", 0))
+        )
     except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"{where}: 需要 name 与 hijri = \"MM-DD\" / needs name and hijri: {exc}") from None
+        raise ValueError(f'{where}: 需要 name 与 hijri = "MM-DD" / needs name and hijri: {exc}') from None
 
 
 def _festival_estimate(festivals: tuple[Festival, ...]):
@@ -91,6 +110,7 @@ def _festival_estimate(festivals: tuple[Festival, ...]):
     def estimate(year: int) -> YearSchedule:
         names = {day: f.name for f in festivals for day in festival_days(year, f)}
         return YearSchedule(holidays=frozenset(names), names=names)
+
     return estimate
 
 
@@ -116,8 +136,11 @@ def year_schedule(key: str | int, block: Any, section: str = "years") -> YearSch
     if both:
         raise ValueError(f"{where}: {both[0]} 既是假日又是工作日 / is both a holiday and a workday")
     published = block.get("published") or block.get("reported")
-    source = Source(title=str(block.get("title", block.get("source", ""))), number=str(block.get("number", "")),
-                    published=_as_date(published, where) if published else None)
+    source = Source(
+        title=str(block.get("title", block.get("source", ""))),
+        number=str(block.get("number", "")),
+        published=_as_date(published, where) if published else None,
+    )
     return YearSchedule(holidays=frozenset(holidays), workdays=frozenset(workdays), names=names, source=source)
 
 

@@ -42,25 +42,42 @@ class Action(StrEnum):
 
 
 ACTION_LABELS: dict[Action, str] = {
-    Action.REGISTER: N_("登记"), Action.ANSWER_NOW: N_("即时答复"), Action.DISPATCH: N_("派单"),
-    Action.ACCEPT: N_("签收"), Action.REPLY: N_("答复"), Action.CALLBACK: N_("回访"),
-    Action.CLOSE: N_("办结"), Action.SEND_BACK: N_("申请退单"), Action.APPROVE_SEND_BACK: N_("同意退单"),
-    Action.REFUSE_SEND_BACK: N_("驳回退单"), Action.REASSIGN: N_("改派"),
-    Action.REQUEST_EXTENSION: N_("申请延期"), Action.APPROVE_EXTENSION: N_("批准延期"),
-    Action.REFUSE_EXTENSION: N_("驳回延期"), Action.SUSPEND: N_("挂起"), Action.RESUME: N_("恢复办理"),
-    Action.SUPERVISE: N_("督办"), Action.REOPEN: N_("重新办理"), Action.MARK_DUPLICATE: N_("并单"),
-    Action.NOT_ACCEPT: N_("不予受理"), Action.REFER_DISCIPLINE: N_("移交纪检"), Action.NOTE: N_("备注"),
-    Action.REQUEST_REVIEW: N_("申请复查"), Action.REDO: N_("退回重办"),
-    Action.CLOSE_WITH_REASON: N_("说明理由办结"), Action.ESCALATE: N_("提请州局决定"),
-    Action.SUBMIT_REPLY: N_("提交审签"), Action.APPROVE_REPLY: N_("审签通过"), Action.RETURN_REPLY: N_("退回修改"),
+    Action.REGISTER: N_("登记"),
+    Action.ANSWER_NOW: N_("即时答复"),
+    Action.DISPATCH: N_("派单"),
+    Action.ACCEPT: N_("签收"),
+    Action.REPLY: N_("答复"),
+    Action.CALLBACK: N_("回访"),
+    Action.CLOSE: N_("办结"),
+    Action.SEND_BACK: N_("申请退单"),
+    Action.APPROVE_SEND_BACK: N_("同意退单"),
+    Action.REFUSE_SEND_BACK: N_("驳回退单"),
+    Action.REASSIGN: N_("改派"),
+    Action.REQUEST_EXTENSION: N_("申请延期"),
+    Action.APPROVE_EXTENSION: N_("批准延期"),
+    Action.REFUSE_EXTENSION: N_("驳回延期"),
+    Action.SUSPEND: N_("挂起"),
+    Action.RESUME: N_("恢复办理"),
+    Action.SUPERVISE: N_("督办"),
+    Action.REOPEN: N_("重新办理"),
+    Action.MARK_DUPLICATE: N_("并单"),
+    Action.NOT_ACCEPT: N_("不予受理"),
+    Action.REFER_DISCIPLINE: N_("移交纪检"),
+    Action.NOTE: N_("备注"),
+    Action.REQUEST_REVIEW: N_("申请复查"),
+    Action.REDO: N_("退回重办"),
+    Action.CLOSE_WITH_REASON: N_("说明理由办结"),
+    Action.ESCALATE: N_("提请州局决定"),
+    Action.SUBMIT_REPLY: N_("提交审签"),
+    Action.APPROVE_REPLY: N_("审签通过"),
+    Action.RETURN_REPLY: N_("退回修改"),
 }
 
 NEW = None  # the pseudo-status of an item that does not exist yet
 
 S = Status
 OP, HA, SU = Role.OPERATOR, Role.HANDLER, Role.SUPERVISOR
-WORKING = (S.DISPATCHED, S.ACCEPTED, S.SUSPENDED, S.EXTENSION_REQUESTED, S.SENDBACK_REQUESTED,
-           S.REPLY_PENDING_APPROVAL)
+WORKING = (S.DISPATCHED, S.ACCEPTED, S.SUSPENDED, S.EXTENSION_REQUESTED, S.SENDBACK_REQUESTED, S.REPLY_PENDING_APPROVAL)
 
 
 @dataclass(frozen=True)
@@ -139,8 +156,9 @@ class TransitionNotAllowed(Exception):
         )
 
 
-def allowed_actions(status: Status | None, roles: frozenset[Role] | set[Role] | None = None,
-                    *, is_assignee: bool = True) -> list[Action]:
+def allowed_actions(
+    status: Status | None, roles: frozenset[Role] | set[Role] | None = None, *, is_assignee: bool = True
+) -> list[Action]:
     """The actions that may be fired in `status` (by someone holding `roles`, if given)."""
     found = []
     for rule in RULES:
@@ -160,18 +178,21 @@ def _may(rule: Rule, roles, is_assignee: bool) -> bool:
     return False
 
 
-def fire(status: Status | None, action: Action | str, roles: frozenset[Role] | set[Role],
-         *, is_assignee: bool) -> Status | None:
+def fire(
+    status: Status | None, action: Action | str, roles: frozenset[Role] | set[Role], *, is_assignee: bool
+) -> Status | None:
     """The status after `action`, or TransitionNotAllowed naming the status and allowed actions."""
     action = Action(action)
     rule = TABLE.get((status, action))
     if rule is None:
         # an action these roles may take in no status at all is refused for the role, whatever the status
         if not any(_may(r, set(roles), is_assignee) for r in RULES if r.action is action):
-            raise TransitionNotAllowed(status, action, allowed_actions(status, set(roles), is_assignee=is_assignee),
-                                       reason="role")
+            raise TransitionNotAllowed(
+                status, action, allowed_actions(status, set(roles), is_assignee=is_assignee), reason="role"
+            )
         raise TransitionNotAllowed(status, action, allowed_actions(status))
     if not _may(rule, set(roles), is_assignee):
-        raise TransitionNotAllowed(status, action, allowed_actions(status, set(roles), is_assignee=is_assignee),
-                                   reason="role")
+        raise TransitionNotAllowed(
+            status, action, allowed_actions(status, set(roles), is_assignee=is_assignee), reason="role"
+        )
     return status if rule.target is None else rule.target

@@ -59,8 +59,13 @@ class OfficeHours:
     are returned in the input's timezone.
     """
 
-    def __init__(self, seasons: Sequence[Season], calendar: WorkCalendar, tz: tzinfo | None = None,
-                 years: Mapping[int, Sequence[Season]] | None = None) -> None:
+    def __init__(
+        self,
+        seasons: Sequence[Season],
+        calendar: WorkCalendar,
+        tz: tzinfo | None = None,
+        years: Mapping[int, Sequence[Season]] | None = None,
+    ) -> None:
         """`seasons` apply every year; `years` gives a year its own seasons (hours and switch dates)."""
         if not seasons or any(not s for s in (years or {}).values()):
             raise ValueError("至少需要一个季节 / at least one season is required")

@@ -116,13 +116,15 @@ def _estimate_span(limit: Limit) -> timedelta:
 def _estimate(start: datetime, limit: Limit) -> datetime:
     if limit.unit in (LimitUnit.WORKDAYS, LimitUnit.DAYS):
         end_day = (start + _estimate_span(limit)).date() + timedelta(days=1)
-        return start.replace(year=end_day.year, month=end_day.month, day=end_day.day, hour=0, minute=0,
-                             second=0, microsecond=0)
+        return start.replace(
+            year=end_day.year, month=end_day.month, day=end_day.day, hour=0, minute=0, second=0, microsecond=0
+        )
     return start + _estimate_span(limit)
 
 
-def choose_profile(attributes: dict[str, str], rules: list[ProfileRule], profiles: dict[str, Profile],
-                   default: str) -> Profile:
+def choose_profile(
+    attributes: dict[str, str], rules: list[ProfileRule], profiles: dict[str, Profile], default: str
+) -> Profile:
     """The first rule whose conditions all match decides; otherwise the default profile."""
     for rule in rules:
         if rule.matches(attributes):
@@ -134,19 +136,28 @@ def initial_deadlines(received_at: datetime, profile: Profile, clock: Clock) -> 
     """Deadlines counted from when the item reached the bureau (which may be in the past)."""
     contact, p1 = clock.due(received_at, profile.contact)
     reply, p2 = clock.due(received_at, profile.reply)
-    acknowledge, p3 = (clock.due(received_at, profile.acknowledge) if profile.acknowledge
-                       else (None, False))
+    acknowledge, p3 = clock.due(received_at, profile.acknowledge) if profile.acknowledge else (None, False)
     return Deadlines(acknowledge=acknowledge, contact=contact, reply=reply, provisional=p1 or p2 or p3)
 
 
-def stage_deadline(status: Status, *, acknowledge: datetime | None, contact: datetime | None,
-                   reply: datetime | None, supervise: datetime | None) -> datetime | None:
+def stage_deadline(
+    status: Status,
+    *,
+    acknowledge: datetime | None,
+    contact: datetime | None,
+    reply: datetime | None,
+    supervise: datetime | None,
+) -> datetime | None:
     """The deadline the current stage runs against (the earliest of those that apply)."""
     if status in (Status.REGISTERED, Status.DISPATCHED):
         # the answer deadline binds from the start too (it is the only one a 复查 has)
         candidates = [acknowledge, contact, reply, supervise]
-    elif status in (Status.ACCEPTED, Status.EXTENSION_REQUESTED, Status.SENDBACK_REQUESTED,
-                    Status.REPLY_PENDING_APPROVAL):
+    elif status in (
+        Status.ACCEPTED,
+        Status.EXTENSION_REQUESTED,
+        Status.SENDBACK_REQUESTED,
+        Status.REPLY_PENDING_APPROVAL,
+    ):
         candidates = [reply, supervise]
     else:  # suspended (clock paused), replied / visited (waiting for callback), closed
         candidates = []

@@ -65,16 +65,22 @@ def _client(request: Request) -> str:
 
 
 def _token_out(record, token: str | None = None) -> TokenOut:
-    fields = dict(id=record.id, name=record.name, created_at=record.created_at, expires_at=record.expires_at,
-                  last_used_at=record.last_used_at)
+    fields = dict(
+        id=record.id,
+        name=record.name,
+        created_at=record.created_at,
+        expires_at=record.expires_at,
+        last_used_at=record.last_used_at,
+    )
     return NewToken(**fields, token=token) if token else TokenOut(**fields)
 
 
 def _authenticate(session, data: LoginIn, request: Request):
     """Check the password; a failure is committed (it counts towards the lock-out) before it is raised."""
     try:
-        return auth.authenticate(session=session, username=data.username, password=data.password,
-                                 client=_client(request))
+        return auth.authenticate(
+            session=session, username=data.username, password=data.password, client=_client(request)
+        )
     except DomainError:
         session.commit()
         raise
@@ -85,8 +91,11 @@ def login(data: LoginIn, request: Request, response: Response, session: SessionD
     user = _authenticate(session, data, request)
     record, token = auth.create_session(session=session, user=user)
     auth.set_session_cookie(response, token, settings=runtime.settings, scheme=request.url.scheme)
-    return Me(user=person_out(user, full=True), csrf_token=auth.csrf_token(token, runtime.settings),
-              expires_at=record.expires_at)
+    return Me(
+        user=person_out(user, full=True),
+        csrf_token=auth.csrf_token(token, runtime.settings),
+        expires_at=record.expires_at,
+    )
 
 
 @router.post("/token", status_code=201, response_model=NewToken, summary="用密码换取 API 令牌")
@@ -108,15 +117,23 @@ def logout(request: Request, user: CurrentUser, session: SessionDep) -> Response
 @router.get("/me", response_model=Me, summary="当前用户")
 def me(request: Request, user: CurrentUser, runtime: RuntimeDep) -> Me:
     cookie = request.state.auth_via == "cookie"
-    return Me(user=person_out(user, full=True), expires_at=request.state.auth_session.expires_at,
-              csrf_token=auth.csrf_token(request.state.auth_token, runtime.settings) if cookie else None)
+    return Me(
+        user=person_out(user, full=True),
+        expires_at=request.state.auth_session.expires_at,
+        csrf_token=auth.csrf_token(request.state.auth_token, runtime.settings) if cookie else None,
+    )
 
 
 @router.post("/password", status_code=204, summary="修改密码（其他会话与令牌随之失效）")
 def change_password(data: PasswordIn, request: Request, user: CurrentUser, session: SessionDep) -> Response:
     try:
-        auth.change_password(session=session, user=user, current=data.current_password,
-                             new=data.new_password, keep=request.state.auth_session)
+        auth.change_password(
+            session=session,
+            user=user,
+            current=data.current_password,
+            new=data.new_password,
+            keep=request.state.auth_session,
+        )
     except DomainError as exc:
         if exc.field == "current_password":
             session.commit()  # the wrong guess counts towards the lock-out
@@ -136,7 +153,8 @@ def create_token(data: TokenIn, user: CurrentUser, session: SessionDep) -> NewTo
 
 
 @router.delete("/tokens/{token_id}", status_code=204, summary="吊销 API 令牌")
-def revoke_token(token_id: Annotated[int, Path(ge=1, le=2**31 - 1)], user: CurrentUser,
-                 session: SessionDep) -> Response:
+def revoke_token(
+    token_id: Annotated[int, Path(ge=1, le=2**31 - 1)], user: CurrentUser, session: SessionDep
+) -> Response:
     auth.revoke_token(session=session, user=user, token_id=token_id)
     return Response(status_code=204)

@@ -22,13 +22,31 @@ from complaints.services import attachments as service
 from complaints.services import complaints as complaints_service
 
 router = APIRouter(prefix="/api/complaints", tags=["attachments"])
-Ref = Annotated[str, Path(description="id or tracking number (ATS-2026-000123)", min_length=1, max_length=40,
-                          pattern=r"^[A-Za-z0-9-]+$")]
+Ref = Annotated[
+    str,
+    Path(
+        description="id or tracking number (ATS-2026-000123)", min_length=1, max_length=40, pattern=r"^[A-Za-z0-9-]+$"
+    ),
+]
 AttachmentId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-UPLOAD_BODY = {"required": True, "content": {"multipart/form-data": {"schema": {
-    "type": "object", "required": ["file"],
-    "properties": {"file": {"type": "array", "items": {"type": "string", "format": "binary"},
-                            "description": "PDF, JPEG, PNG, TIFF, MP3, WAV, M4A or AMR, decided from the content"}}}}}}
+UPLOAD_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": {
+                        "type": "array",
+                        "items": {"type": "string", "format": "binary"},
+                        "description": "PDF, JPEG, PNG, TIFF, MP3, WAV, M4A or AMR, decided from the content",
+                    }
+                },
+            }
+        }
+    },
+}
 
 
 class AttachmentOut(BaseModel):
@@ -47,9 +65,15 @@ class RemoveIn(BaseModel):
 
 
 def attachment_out(attachment: Attachment) -> AttachmentOut:
-    return AttachmentOut(id=attachment.id, filename=attachment.filename, kind=attachment.kind,
-                         media_type=attachment.media_type, size=attachment.size, uploaded_at=attachment.uploaded_at,
-                         uploaded_by_id=attachment.uploaded_by_id)
+    return AttachmentOut(
+        id=attachment.id,
+        filename=attachment.filename,
+        kind=attachment.kind,
+        media_type=attachment.media_type,
+        size=attachment.size,
+        uploaded_at=attachment.uploaded_at,
+        uploaded_by_id=attachment.uploaded_by_id,
+    )
 
 
 def storage_of(request: Request) -> Storage:
@@ -67,16 +91,22 @@ def _check_first(request: Request, runtime: Runtime, ref: str) -> None:
 
 
 async def receive_upload(request: Request, storage: Storage, runtime: Runtime, before_file=None):
-    return await receive(request.headers.get("content-type", ""), request.stream(), storage=storage,
-                         limits=runtime.settings.attachments, before_file=before_file)
+    return await receive(
+        request.headers.get("content-type", ""),
+        request.stream(),
+        storage=storage,
+        limits=runtime.settings.attachments,
+        before_file=before_file,
+    )
 
 
 async def record(request: Request, runtime: Runtime, storage: Storage, ref: str, files: list[Received]):
     """The stored files recorded as the item's; removed from storage again if that fails."""
 
     def work(session: Session, user: User) -> list[AttachmentOut]:
-        added = service.add(session=session, settings=runtime.settings, actor=user,
-                            item=_item(session, runtime, user, ref), files=files)
+        added = service.add(
+            session=session, settings=runtime.settings, actor=user, item=_item(session, runtime, user, ref), files=files
+        )
         return [attachment_out(a) for a in added]
 
     try:
@@ -86,8 +116,14 @@ async def record(request: Request, runtime: Runtime, storage: Storage, ref: str,
         raise
 
 
-@router.post("/{ref}/attachments", status_code=201, response_model=list[AttachmentOut], summary="上传附件",
-             dependencies=SIGNED_IN, openapi_extra={"requestBody": UPLOAD_BODY})
+@router.post(
+    "/{ref}/attachments",
+    status_code=201,
+    response_model=list[AttachmentOut],
+    summary="上传附件",
+    dependencies=SIGNED_IN,
+    openapi_extra={"requestBody": UPLOAD_BODY},
+)
 async def upload(ref: Ref, request: Request, runtime: RuntimeDep) -> list[AttachmentOut]:
     await run_in_threadpool(_check_first, request, runtime, ref)
     storage = storage_of(request)
@@ -98,16 +134,20 @@ async def upload(ref: Ref, request: Request, runtime: RuntimeDep) -> list[Attach
 @router.get("/{ref}/attachments", response_model=list[AttachmentOut], summary="附件列表")
 def list_attachments(ref: Ref, user: CurrentUser, session: SessionDep, runtime: RuntimeDep) -> list[AttachmentOut]:
     item = _item(session, runtime, user, ref)
-    return [attachment_out(a) for a in service.listed(session=session, settings=runtime.settings, actor=user,
-                                                      item=item)]
+    return [
+        attachment_out(a) for a in service.listed(session=session, settings=runtime.settings, actor=user, item=item)
+    ]
 
 
 def download_response(attachment: Attachment, chunks, *, inline: bool) -> StreamingResponse:
     disposition = "inline" if inline and attachment.kind in service.PREVIEW else "attachment"
-    headers = {"Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(attachment.filename)}",
-               "Content-Length": str(attachment.size), "Cache-Control": "private, no-store",
-               # whatever the file holds, it runs nothing; only the item page itself may show it in a frame
-               "Content-Security-Policy": "sandbox; default-src 'none'; img-src 'self'; frame-ancestors 'self'"}
+    headers = {
+        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(attachment.filename)}",
+        "Content-Length": str(attachment.size),
+        "Cache-Control": "private, no-store",
+        # whatever the file holds, it runs nothing; only the item page itself may show it in a frame
+        "Content-Security-Policy": "sandbox; default-src 'none'; img-src 'self'; frame-ancestors 'self'",
+    }
     if disposition == "inline":
         headers["X-Frame-Options"] = "SAMEORIGIN"
         if attachment.kind == "pdf":  # a sandboxed document gets no PDF viewer
@@ -115,21 +155,45 @@ def download_response(attachment: Attachment, chunks, *, inline: bool) -> Stream
     return StreamingResponse(chunks, media_type=attachment.media_type, headers=headers)
 
 
-@router.get("/{ref}/attachments/{attachment_id}", summary="下载附件（保密件的每次下载记入处理记录）",
-            response_class=StreamingResponse, responses={200: {"content": {"application/octet-stream": {}}}})
-def download(ref: Ref, attachment_id: AttachmentId, request: Request, user: CurrentUser, session: SessionDep,
-             runtime: RuntimeDep) -> StreamingResponse:
+@router.get(
+    "/{ref}/attachments/{attachment_id}",
+    summary="下载附件（保密件的每次下载记入处理记录）",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+def download(
+    ref: Ref, attachment_id: AttachmentId, request: Request, user: CurrentUser, session: SessionDep, runtime: RuntimeDep
+) -> StreamingResponse:
     item = _item(session, runtime, user, ref)
-    attachment, chunks = service.read(session=session, settings=runtime.settings, storage=storage_of(request),
-                                      actor=user, item=item, attachment_id=attachment_id)
+    attachment, chunks = service.read(
+        session=session,
+        settings=runtime.settings,
+        storage=storage_of(request),
+        actor=user,
+        item=item,
+        attachment_id=attachment_id,
+    )
     return download_response(attachment, chunks, inline=False)
 
 
 @router.delete("/{ref}/attachments/{attachment_id}", status_code=204, summary="删除附件（督办人，须说明原因）")
-def remove(ref: Ref, attachment_id: AttachmentId, body: Annotated[RemoveIn, Body()], request: Request,
-           user: CurrentUser, session: SessionDep, runtime: RuntimeDep) -> Response:
+def remove(
+    ref: Ref,
+    attachment_id: AttachmentId,
+    body: Annotated[RemoveIn, Body()],
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    runtime: RuntimeDep,
+) -> Response:
     item = _item(session, runtime, user, ref)
-    removed = service.remove(session=session, settings=runtime.settings, actor=user, item=item,
-                             attachment_id=attachment_id, reason=body.reason)
+    removed = service.remove(
+        session=session,
+        settings=runtime.settings,
+        actor=user,
+        item=item,
+        attachment_id=attachment_id,
+        reason=body.reason,
+    )
     # the file goes once the removal is committed (the session commits before the response is sent)
     return Response(status_code=204, background=BackgroundTask(storage_of(request).delete, removed.storage_key))

@@ -44,10 +44,20 @@ class AnswerIn(BaseModel):
 
 def task_out(session, runtime: Runtime, task: CoTask, item) -> TaskOut:
     body = session.get(OutsideBody, task.body_id) if task.body_id else None
-    return TaskOut(id=task.id, tracking_no=item.tracking_no, summary=item.summary, lead_unit=item.unit_code,
-                   cooperating=cohandling.name_of(task, runtime, body), unit_code=task.unit_code, task=task.task,
-                   due_at=task.due_at, status=task.status, input_text=task.input_text,
-                   answered_at=task.answered_at, grant_identity=task.grant_identity)
+    return TaskOut(
+        id=task.id,
+        tracking_no=item.tracking_no,
+        summary=item.summary,
+        lead_unit=item.unit_code,
+        cooperating=cohandling.name_of(task, runtime, body),
+        unit_code=task.unit_code,
+        task=task.task,
+        due_at=task.due_at,
+        status=task.status,
+        input_text=task.input_text,
+        answered_at=task.answered_at,
+        grant_identity=task.grant_identity,
+    )
 
 
 def visible_tasks(user, item, tasks: list[CoTask], runtime: Runtime) -> list[CoTask]:
@@ -64,13 +74,19 @@ def list_tasks(ref: Ref, user: CurrentUser, session: SessionDep, runtime: Runtim
     return [task_out(session, runtime, t, item) for t in tasks]
 
 
-@router.post("/api/complaints/{ref}/cooperation", status_code=201, response_model=TaskOut,
-             summary="增加协办单位（主办单位督办人）")
-def add_task(ref: Ref, data: cohandling.CooperationIn, user: CurrentUser, session: SessionDep,
-             runtime: RuntimeDep) -> TaskOut:
+@router.post(
+    "/api/complaints/{ref}/cooperation",
+    status_code=201,
+    response_model=TaskOut,
+    summary="增加协办单位（主办单位督办人）",
+)
+def add_task(
+    ref: Ref, data: cohandling.CooperationIn, user: CurrentUser, session: SessionDep, runtime: RuntimeDep
+) -> TaskOut:
     item = service.get(session=session, runtime=runtime, actor=user, ref=ref)
-    task = cohandling.add_cooperation(session=session, runtime=runtime, actor=user, item=item,
-                                      data=data.model_dump(exclude_none=True))
+    task = cohandling.add_cooperation(
+        session=session, runtime=runtime, actor=user, item=item, data=data.model_dump(exclude_none=True)
+    )
     return task_out(session, runtime, task, item)
 
 
@@ -81,8 +97,9 @@ def my_unit_tasks(user: CurrentUser, session: SessionDep, runtime: RuntimeDep) -
 
 
 @router.post("/api/cooperation/{task_id}/answer", response_model=TaskOut, summary="提交协办意见")
-def answer_task(task_id: TaskId, data: AnswerIn, user: CurrentUser, session: SessionDep,
-                runtime: RuntimeDep) -> TaskOut:
+def answer_task(
+    task_id: TaskId, data: AnswerIn, user: CurrentUser, session: SessionDep, runtime: RuntimeDep
+) -> TaskOut:
     task = cohandling.get_task(session, task_id)
     item = session.get(Complaint, task.complaint_id)
     if item is None or not can_see(user, item, runtime.settings):

@@ -45,10 +45,15 @@ from workflows.vocab import Channel, Kind, Status
 
 router = APIRouter(prefix="/api/complaints", tags=["complaints"])
 MAX_OFFSET = 10_000
-Ref = Annotated[str, Path(description="id or tracking number (ATS-2026-000123)", min_length=1, max_length=40,
-                          pattern=r"^[A-Za-z0-9-]+$")]
-IfMatch = Annotated[str | None, Header(description='the version read (ETag), e.g. "3"', max_length=16,
-                                       pattern=IF_MATCH_PATTERN)]
+Ref = Annotated[
+    str,
+    Path(
+        description="id or tracking number (ATS-2026-000123)", min_length=1, max_length=40, pattern=r"^[A-Za-z0-9-]+$"
+    ),
+]
+IfMatch = Annotated[
+    str | None, Header(description='the version read (ETag), e.g. "3"', max_length=16, pattern=IF_MATCH_PATTERN)
+]
 
 
 def names_of(session: Session, ids) -> dict[int, str]:
@@ -64,18 +69,33 @@ def check_category(runtime: Runtime, code: str) -> str:
 
 
 # what a cooperating unit's staff do not see of an item they only cooperate on (their sub-task says what they need)
-COOPERATOR_HIDDEN = {"details": "", "reply_text": None, "outcome": None, "satisfaction": None, "handling_notes": "",
-                     "result_text": "", "remarks": ""}
+COOPERATOR_HIDDEN = {
+    "details": "",
+    "reply_text": None,
+    "outcome": None,
+    "satisfaction": None,
+    "handling_notes": "",
+    "result_text": "",
+    "remarks": "",
+}
 
 
-def detail_model(session: Session, runtime: Runtime, user: User, item: Complaint,
-                 events: list[Event] | None = None) -> ComplaintDetail:
+def detail_model(
+    session: Session, runtime: Runtime, user: User, item: Complaint, events: list[Event] | None = None
+) -> ComplaintDetail:
     """The item as this user may see it; `events` if already in hand."""
     events = service.history(session=session, item=item) if events is None else events
     who = identity.for_viewer(session=session, settings=runtime.settings, actor=user, item=item)
-    allowed = offered([a for a in allowed_actions(Status(item.status), roles_of(user),
-                                                  is_assignee=item.handler_id == user.id)
-                       if a is not Action.REGISTER], item, runtime.settings, user)
+    allowed = offered(
+        [
+            a
+            for a in allowed_actions(Status(item.status), roles_of(user), is_assignee=item.handler_id == user.id)
+            if a is not Action.REGISTER
+        ],
+        item,
+        runtime.settings,
+        user,
+    )
     cooperator_only = sees_as_cooperator_only(user, item, runtime.settings)
     if cooperator_only:  # 协办: the item's summary and its own sub-task only, as on the pages
         events, allowed = [], []
@@ -85,8 +105,14 @@ def detail_model(session: Session, runtime: Runtime, user: User, item: Complaint
     return out.model_copy(update=COOPERATOR_HIDDEN) if cooperator_only else out
 
 
-def detail(session: Session, runtime: Runtime, user: User, item: Complaint, response: Response,
-           events: list[Event] | None = None) -> ComplaintDetail:
+def detail(
+    session: Session,
+    runtime: Runtime,
+    user: User,
+    item: Complaint,
+    response: Response,
+    events: list[Event] | None = None,
+) -> ComplaintDetail:
     """detail_model, with the ETag of the item's version on the response."""
     response.headers["ETag"] = etag(item.version)
     return detail_model(session, runtime, user, item, events)
@@ -104,8 +130,12 @@ async def register(data: RegisterIn, request: Request, runtime: RuntimeDep) -> R
 
     created = await signed_in_write(request, runtime, work)
     # already the documented shape: sent as it is rather than validated a second time against itself
-    return Response(created.model_dump_json(by_alias=True), status_code=201, media_type="application/json",
-                    headers={"Location": f"/api/complaints/{created.id}", "ETag": etag(created.version)})
+    return Response(
+        created.model_dump_json(by_alias=True),
+        status_code=201,
+        media_type="application/json",
+        headers={"Location": f"/api/complaints/{created.id}", "ETag": etag(created.version)},
+    )
 
 
 class ListQuery(BaseModel):
@@ -123,9 +153,14 @@ class ListQuery(BaseModel):
     overdue: bool = False
     due_soon: bool = False
     reviewed: bool = Field(default=False, description="信访 复查 only; a county sees those of its own handling")
-    q: str | None = Field(default=None, max_length=100, description=(
-        "tracking number (any case, zeros optional), phone or its last four digits, complainant name (if you "
-        "may see it), or words of the summary, details, notes and reply"))
+    q: str | None = Field(
+        default=None,
+        max_length=100,
+        description=(
+            "tracking number (any case, zeros optional), phone or its last four digits, complainant name (if you "
+            "may see it), or words of the summary, details, notes and reply"
+        ),
+    )
     received_from: IsoDatetime | None = None
     received_to: IsoDatetime | None = None
     sort: Literal["due", "-due", "received", "-received", "tracking", "-tracking", "status", "category"] = "due"
@@ -137,13 +172,23 @@ def filters_from(query: ListQuery, user: User, runtime: Runtime) -> service.List
     tz = runtime.settings.app.timezone
     return service.ListFilter(
         unit_code=check_unit(runtime.settings, query.unit, field="unit") if query.unit is not None else None,
-        handler_id=user.id if query.mine else query.handler, status=query.status,
+        handler_id=user.id if query.mine else query.handler,
+        status=query.status,
         category=check_category(runtime, query.category) if query.category is not None else None,
-        open_only=query.open_only, overdue=query.overdue, due_soon=query.due_soon, reviewed=query.reviewed,
-        text=query.q or None, channel=query.channel, kind=query.kind, school=query.school or None,
-        received_from=to_storage(query.received_from, tz), received_to=to_storage(query.received_to, tz),
+        open_only=query.open_only,
+        overdue=query.overdue,
+        due_soon=query.due_soon,
+        reviewed=query.reviewed,
+        text=query.q or None,
+        channel=query.channel,
+        kind=query.kind,
+        school=query.school or None,
+        received_from=to_storage(query.received_from, tz),
+        received_to=to_storage(query.received_to, tz),
         sort=query.sort,
-        limit=query.limit, offset=query.offset)
+        limit=query.limit,
+        offset=query.offset,
+    )
 
 
 def page(session: Session, runtime: Runtime, user: User, filters: service.ListFilter) -> ComplaintPage:
@@ -151,13 +196,18 @@ def page(session: Session, runtime: Runtime, user: User, filters: service.ListFi
     now = utcnow()
     items, total = service.list_complaints(session=session, runtime=runtime, actor=user, filters=filters, now=now)
     names = names_of(session, {i.handler_id for i in items})
-    return ComplaintPage(data=[summary_out(i, identity.masked(i), names, now) for i in items], count=total,
-                         limit=filters.limit, offset=filters.offset)
+    return ComplaintPage(
+        data=[summary_out(i, identity.masked(i), names, now) for i in items],
+        count=total,
+        limit=filters.limit,
+        offset=filters.offset,
+    )
 
 
 @router.get("", response_model=ComplaintPage, summary="诉求列表")
-def list_items(query: Annotated[ListQuery, Query()], user: CurrentUser, session: SessionDep,
-               runtime: RuntimeDep) -> ComplaintPage:
+def list_items(
+    query: Annotated[ListQuery, Query()], user: CurrentUser, session: SessionDep, runtime: RuntimeDep
+) -> ComplaintPage:
     return page(session, runtime, user, filters_from(query, user, runtime))
 
 
@@ -183,19 +233,38 @@ def _body_model(action: Action) -> type[BaseModel]:
 def _action_route(action: Action):
     body_model = _body_model(action)
 
-    def fire(ref: Ref, user: CurrentUser, session: SessionDep, runtime: RuntimeDep, response: Response,
-             body: Annotated[body_model | None, Body()] = None, if_match: IfMatch = None) -> ComplaintDetail:
+    def fire(
+        ref: Ref,
+        user: CurrentUser,
+        session: SessionDep,
+        runtime: RuntimeDep,
+        response: Response,
+        body: Annotated[body_model | None, Body()] = None,
+        if_match: IfMatch = None,
+    ) -> ComplaintDetail:
         payload = body.model_dump(exclude={"version"}, exclude_unset=True) if body else {}
         expected = version_from_if_match(if_match)
         expected = expected if expected is not None else (body.version if body else None)
         item = service.get(session=session, runtime=runtime, actor=user, ref=ref)
-        act(session=session, runtime=runtime, actor=user, item=item, action=action, payload=payload,
-            expected_version=expected)
+        act(
+            session=session,
+            runtime=runtime,
+            actor=user,
+            item=item,
+            action=action,
+            payload=payload,
+            expected_version=expected,
+        )
         return detail(session, runtime, user, item, response)
 
     fire.__name__ = f"fire_{action.value}"
-    router.post(f"/{{ref}}/actions/{action.value}", response_model=ComplaintDetail, name=f"action_{action.value}",
-                summary=action_label(action.value), description=f"Action `{action.value}`.")(fire)
+    router.post(
+        f"/{{ref}}/actions/{action.value}",
+        response_model=ComplaintDetail,
+        name=f"action_{action.value}",
+        summary=action_label(action.value),
+        description=f"Action `{action.value}`.",
+    )(fire)
 
 
 for _action in PAYLOADS:

@@ -119,8 +119,9 @@ def check_csrf(request: Request, runtime: Runtime) -> None:
 
 # declared for the OpenAPI document (and the Authorize button in /docs); the token is read by credentials()
 _bearer_scheme = HTTPBearer(auto_error=False, description="API token: `Authorization: Bearer <token>`")
-_cookie_scheme = APIKeyCookie(name=auth.SESSION_COOKIE, auto_error=False,
-                              description="browser session; writes also need the X-CSRF-Token header")
+_cookie_scheme = APIKeyCookie(
+    name=auth.SESSION_COOKIE, auto_error=False, description="browser session; writes also need the X-CSRF-Token header"
+)
 
 
 def authenticate(request: Request, session: Session, runtime: Runtime) -> User:
@@ -132,9 +133,13 @@ def authenticate(request: Request, session: Session, runtime: Runtime) -> User:
     return user
 
 
-def current_user(request: Request, session: SessionDep, runtime: RuntimeDep,
-                 _bearer: Annotated[object, Depends(_bearer_scheme)] = None,
-                 _cookie: Annotated[object, Depends(_cookie_scheme)] = None) -> User:
+def current_user(
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    _bearer: Annotated[object, Depends(_bearer_scheme)] = None,
+    _cookie: Annotated[object, Depends(_cookie_scheme)] = None,
+) -> User:
     return authenticate(request, session, runtime)
 
 

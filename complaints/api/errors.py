@@ -34,8 +34,12 @@ def _described(text: str) -> dict:
 
 
 ERROR_RESPONSES: dict[int | str, dict] = {
-    401: _described("未登录或登录已过期"), 403: _described("无权执行"), 404: _described("不存在或不可见"),
-    409: _described("版本冲突或当前状态不允许"), 422: _described("参数不正确"), 429: _described("请求过于频繁"),
+    401: _described("未登录或登录已过期"),
+    403: _described("无权执行"),
+    404: _described("不存在或不可见"),
+    409: _described("版本冲突或当前状态不允许"),
+    422: _described("参数不正确"),
+    429: _described("请求过于频繁"),
     503: _described("数据库暂时无法连接（未保存，可稍后重试）"),
 }
 
@@ -76,8 +80,9 @@ def error_body(code: str, message: str, field: str | None = None) -> dict:
     return {"error": {"code": code, "message": message, "field": field}}
 
 
-def _respond(request: Request, status: int, code: str, message: str, field: str | None = None,
-             headers: dict | None = None) -> JSONResponse:
+def _respond(
+    request: Request, status: int, code: str, message: str, field: str | None = None, headers: dict | None = None
+) -> JSONResponse:
     return JSONResponse(error_body(code, message, field), status_code=status, headers=headers)
 
 
@@ -104,15 +109,19 @@ async def validation_error(request: Request, exc: RequestValidationError) -> JSO
     first = exc.errors()[0] if exc.errors() else {"loc": (), "type": "value_error", "msg": ""}
     location = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "header")]
     field = ".".join(location) or None
-    context = {k: (", ".join(map(str, v)) if isinstance(v, list | tuple) else v)
-               for k, v in (first.get("ctx") or {}).items()}
+    context = {
+        k: (", ".join(map(str, v)) if isinstance(v, list | tuple) else v) for k, v in (first.get("ctx") or {}).items()
+    }
     template = _REASONS.get(first.get("type", ""))
     try:
         reason = gettext(template, **context) if template else str(first.get("msg", ""))[:200]
     except (KeyError, IndexError):
         reason = gettext(template.split("（")[0]) if template else ""
-    message = gettext("参数不正确：{field}：{reason}", field=field, reason=reason) if field else \
-        gettext("请求内容不正确：{reason}", reason=reason)
+    message = (
+        gettext("参数不正确：{field}：{reason}", field=field, reason=reason)
+        if field
+        else gettext("请求内容不正确：{reason}", reason=reason)
+    )
     return _respond(request, 422, "invalid_input", message, field)
 
 
@@ -135,15 +144,24 @@ async def database_unavailable(request: Request, exc: OperationalError) -> JSONR
     """The database went away (restart, network): the transaction was rolled back; the client may retry."""
     log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
     _localise(request)
-    return _respond(request, 503, "database_unavailable", gettext("数据库暂时无法连接，本次操作未保存，请稍后重试"),
-                    headers={"Retry-After": "5"})
+    return _respond(
+        request,
+        503,
+        "database_unavailable",
+        gettext("数据库暂时无法连接，本次操作未保存，请稍后重试"),
+        headers={"Retry-After": "5"},
+    )
 
 
 async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
     if exc.status_code == 400:  # a body that could not be parsed at all: bad input like any other
         return _respond(request, 422, "invalid_input", gettext("请求内容无法解析"))
-    codes = {404: ("not_found", N_("找不到该地址")), 405: ("method_not_allowed", N_("不支持该请求方法")),
-             401: ("unauthenticated", N_("请先登录")), 413: ("too_large", N_("请求内容过大"))}
+    codes = {
+        404: ("not_found", N_("找不到该地址")),
+        405: ("method_not_allowed", N_("不支持该请求方法")),
+        401: ("unauthenticated", N_("请先登录")),
+        413: ("too_large", N_("请求内容过大")),
+    }
     code, message = codes.get(exc.status_code, ("http_error", str(exc.detail)))
     headers = dict(getattr(exc, "headers", None) or {})
     if exc.status_code == 405:

@@ -42,8 +42,9 @@ class BodyLimit:
         if length is not None:
             if not length.isdigit() or int(length) > max_body:
                 message = gettext("请求内容过大（上限 {mb} MB）", mb=max_body // (1024 * 1024))
-                await JSONResponse(error_body("too_large", message), status_code=413,
-                                   headers={"Connection": "close"})(scope, receive, send)
+                await JSONResponse(error_body("too_large", message), status_code=413, headers={"Connection": "close"})(
+                    scope, receive, send
+                )
                 return
             await self.app(scope, receive, send)
             return

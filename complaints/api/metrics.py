@@ -21,8 +21,11 @@ from complaints.models import Complaint
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 # Label values must come from a fixed set: any other method a client makes up is counted as "other".
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
-                    (b"referrer-policy", b"same-origin")]
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+]
 
 
 class LatencyHistogram:
@@ -78,8 +81,7 @@ class RequestMiddleware:
             if message["type"] == "http.response.start":
                 extra = SECURITY_HEADERS + ([(b"cache-control", b"no-store")] if is_api else [])
                 given = {name.lower() for name, _ in message.get("headers", [])}  # a response's own (a preview)
-                message["headers"] = [*message.get("headers", []), *(h for h in extra if h[0] not in given),
-                                      *remember]
+                message["headers"] = [*message.get("headers", []), *(h for h in extra if h[0] not in given), *remember]
             await send(message)
 
         try:
@@ -102,10 +104,14 @@ def _chosen_language(scope, locale: str) -> list[tuple[bytes, bytes]]:
 def render(*, session: Session, histogram: LatencyHistogram, now: datetime) -> str:
     """The exposition text: items by status, open overdue items, request latency."""
     by_status = dict(session.exec(select(Complaint.status, func.count()).group_by(Complaint.status)).all())
-    overdue = session.exec(select(func.count()).select_from(Complaint).where(
-        Complaint.is_open.is_(True), Complaint.next_due_at < now)).one()
+    overdue = session.exec(
+        select(func.count()).select_from(Complaint).where(Complaint.is_open.is_(True), Complaint.next_due_at < now)
+    ).one()
     lines = ["# HELP complaints_items Complaint items by status.", "# TYPE complaints_items gauge"]
     lines += [f'complaints_items{{status="{_escape(s)}"}} {n}' for s, n in sorted(by_status.items())]
-    lines += ["# HELP complaints_overdue_items Open items past their current deadline.",
-              "# TYPE complaints_overdue_items gauge", f"complaints_overdue_items {overdue}"]
+    lines += [
+        "# HELP complaints_overdue_items Open items past their current deadline.",
+        "# TYPE complaints_overdue_items gauge",
+        f"complaints_overdue_items {overdue}",
+    ]
     return "\n".join(lines + histogram.lines()) + "\n"

@@ -21,8 +21,12 @@ class Health(BaseModel):
     database: str
 
 
-@router.get("/healthz", response_model=Health, summary="健康检查（含数据库）",
-            responses={503: {"model": ErrorOut, "description": "数据库不可用"}})
+@router.get(
+    "/healthz",
+    response_model=Health,
+    summary="健康检查（含数据库）",
+    responses={503: {"model": ErrorOut, "description": "数据库不可用"}},
+)
 def healthz(session: SessionDep):
     try:
         session.execute(text("SELECT 1")).scalar_one()
@@ -32,8 +36,12 @@ def healthz(session: SessionDep):
     return Health(status="ok", database="ok")
 
 
-@router.get("/metrics", response_class=PlainTextResponse, summary="Prometheus 指标",
-            responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}})
+@router.get(
+    "/metrics",
+    response_class=PlainTextResponse,
+    summary="Prometheus 指标",
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+)
 def metrics(request: Request, session: SessionDep) -> PlainTextResponse:
     body = render(session=session, histogram=request.app.state.histogram, now=utcnow())
     return PlainTextResponse(body, media_type="text/plain; version=0.0.4; charset=utf-8")

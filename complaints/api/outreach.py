@@ -42,10 +42,12 @@ class NoticeChoicesOut(BaseModel):
 
 
 def _choices_out(session, runtime: Runtime, user: User) -> NoticeChoicesOut:
-    return NoticeChoicesOut(channels=preferences(session=session, settings=runtime.settings, user=user),
-                            kinds={code: gettext(kind.label) for code, kind in KIND_MAP.items()},
-                            wecom_handle=handle_of(session, user.id, "wecom"),
-                            dingtalk_handle=handle_of(session, user.id, "dingtalk"))
+    return NoticeChoicesOut(
+        channels=preferences(session=session, settings=runtime.settings, user=user),
+        kinds={code: gettext(kind.label) for code, kind in KIND_MAP.items()},
+        wecom_handle=handle_of(session, user.id, "wecom"),
+        dingtalk_handle=handle_of(session, user.id, "dingtalk"),
+    )
 
 
 @router.get("/api/notices/channels", response_model=NoticeChoicesOut, summary="我的提醒渠道")
@@ -54,14 +56,16 @@ def my_channels(user: CurrentUser, session: SessionDep, runtime: RuntimeDep) -> 
 
 
 @router.put("/api/notices/channels", response_model=NoticeChoicesOut, summary="设置我的提醒渠道")
-def set_my_channels(data: NoticeChoices, user: CurrentUser, session: SessionDep,
-                    runtime: RuntimeDep) -> NoticeChoicesOut:
+def set_my_channels(
+    data: NoticeChoices, user: CurrentUser, session: SessionDep, runtime: RuntimeDep
+) -> NoticeChoicesOut:
     handles = {c: h for c, h in (("wecom", data.wecom_handle), ("dingtalk", data.dingtalk_handle)) if h is not None}
     set_preferences(session=session, user=user, choices=data.channels, handles=handles)
     return _choices_out(session, runtime, user)
 
 
 # ------------------------------------------------------------------ webhooks
+
 
 class SubscriberIn(BaseModel):
     model_config = {"extra": "forbid"}
@@ -102,8 +106,15 @@ def _admin(user: User, runtime: Runtime) -> None:
 
 
 def _out(row) -> SubscriberOut:
-    return SubscriberOut(id=row.id, name=row.name, url=row.url, events=row.events, units=row.units,
-                         paused=row.paused, created_at=row.created_at)
+    return SubscriberOut(
+        id=row.id,
+        name=row.name,
+        url=row.url,
+        events=row.events,
+        units=row.units,
+        paused=row.paused,
+        created_at=row.created_at,
+    )
 
 
 @router.get("/api/webhooks", response_model=list[SubscriberOut], summary="Webhook 订阅列表（州局管理员）")
@@ -115,40 +126,57 @@ def list_subscribers(user: CurrentUser, session: SessionDep, runtime: RuntimeDep
 @router.post("/api/webhooks", status_code=201, response_model=NewSubscriber, summary="新增 Webhook 订阅")
 def add_subscriber(data: SubscriberIn, user: CurrentUser, session: SessionDep, runtime: RuntimeDep) -> NewSubscriber:
     _admin(user, runtime)
-    row = webhooks.add_subscriber(session=session, runtime=runtime, actor=user, name=data.name, url=data.url,
-                                  events=data.events, units=data.units)
+    row = webhooks.add_subscriber(
+        session=session, runtime=runtime, actor=user, name=data.name, url=data.url, events=data.events, units=data.units
+    )
     return NewSubscriber(**_out(row).model_dump(), secret=row.secret)
 
 
 @router.post("/api/webhooks/{subscriber_id}/pause", response_model=SubscriberOut, summary="暂停订阅")
-def pause_subscriber(subscriber_id: SubscriberId, user: CurrentUser, session: SessionDep,
-                     runtime: RuntimeDep) -> SubscriberOut:
+def pause_subscriber(
+    subscriber_id: SubscriberId, user: CurrentUser, session: SessionDep, runtime: RuntimeDep
+) -> SubscriberOut:
     _admin(user, runtime)
     return _out(webhooks.set_paused(session=session, subscriber_id=subscriber_id, paused=True))
 
 
 @router.post("/api/webhooks/{subscriber_id}/resume", response_model=SubscriberOut, summary="恢复订阅")
-def resume_subscriber(subscriber_id: SubscriberId, user: CurrentUser, session: SessionDep,
-                      runtime: RuntimeDep) -> SubscriberOut:
+def resume_subscriber(
+    subscriber_id: SubscriberId, user: CurrentUser, session: SessionDep, runtime: RuntimeDep
+) -> SubscriberOut:
     _admin(user, runtime)
     return _out(webhooks.set_paused(session=session, subscriber_id=subscriber_id, paused=False))
 
 
 @router.get("/api/webhooks/{subscriber_id}/deliveries", response_model=list[DeliveryOut], summary="投递记录")
-def subscriber_deliveries(subscriber_id: SubscriberId, user: CurrentUser, session: SessionDep,
-                          runtime: RuntimeDep) -> list[DeliveryOut]:
+def subscriber_deliveries(
+    subscriber_id: SubscriberId, user: CurrentUser, session: SessionDep, runtime: RuntimeDep
+) -> list[DeliveryOut]:
     _admin(user, runtime)
-    return [DeliveryOut(id=m.id, key=m.key, event=m.purpose, status=m.status, attempts=m.attempts,
-                        created_at=m.created_at, sent_at=m.sent_at, last_error=m.last_error)
-            for m in webhooks.deliveries(session, subscriber_id)]
+    return [
+        DeliveryOut(
+            id=m.id,
+            key=m.key,
+            event=m.purpose,
+            status=m.status,
+            attempts=m.attempts,
+            created_at=m.created_at,
+            sent_at=m.sent_at,
+            last_error=m.last_error,
+        )
+        for m in webhooks.deliveries(session, subscriber_id)
+    ]
 
 
 # ------------------------------------------------------------------ platforms
 
+
 class PushIn(BaseModel):
     model_config = {"extra": "forbid"}
-    items: list[dict] = Field(description="each item keyed by the column names of the platform's export "
-                                          "(e.g. 工单编号, 来电时间, 诉求标题 for 12345)")
+    items: list[dict] = Field(
+        description="each item keyed by the column names of the platform's export "
+        "(e.g. 工单编号, 来电时间, 诉求标题 for 12345)"
+    )
 
 
 class PushedOut(BaseModel):
@@ -180,20 +208,34 @@ def _platform(session, runtime: Runtime, authorization: str | None):
 
 
 @router.post("/api/platform/items", response_model=list[PushedOut], summary="平台推送诉求件（按平台编号幂等）")
-def platform_push(data: PushIn, session: SessionDep, runtime: RuntimeDep,
-                  authorization: Annotated[str | None, Header()] = None) -> list[PushedOut]:
+def platform_push(
+    data: PushIn, session: SessionDep, runtime: RuntimeDep, authorization: Annotated[str | None, Header()] = None
+) -> list[PushedOut]:
     client = _platform(session, runtime, authorization)
     pushed = platform.push(session=session, runtime=runtime, client=client, records=data.items)
     return [PushedOut(external_ref=p.external_ref, tracking_no=p.tracking_no, created=p.created) for p in pushed]
 
 
 @router.get("/api/platform/items/{external_ref}", response_model=ProgressOut, summary="平台按编号查询办理进度")
-def platform_pull(external_ref: Annotated[str, Path(max_length=100)], session: SessionDep, runtime: RuntimeDep,
-                  authorization: Annotated[str | None, Header()] = None) -> ProgressOut:
+def platform_pull(
+    external_ref: Annotated[str, Path(max_length=100)],
+    session: SessionDep,
+    runtime: RuntimeDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> ProgressOut:
     client = _platform(session, runtime, authorization)
     item = platform.pull(session=session, client=client, external_ref=external_ref)
-    return ProgressOut(external_ref=item.external_ref, tracking_no=item.tracking_no, status=item.status,
-                       status_label=status_label(item.status), stage=platform.stage_of(item),
-                       unit_code=item.unit_code, next_due_at=item.next_due_at, accepted_at=item.accepted_at,
-                       replied_at=item.replied_at, closed_at=item.closed_at, handling_notes=item.handling_notes,
-                       reply_text=item.reply_text)
+    return ProgressOut(
+        external_ref=item.external_ref,
+        tracking_no=item.tracking_no,
+        status=item.status,
+        status_label=status_label(item.status),
+        stage=platform.stage_of(item),
+        unit_code=item.unit_code,
+        next_due_at=item.next_due_at,
+        accepted_at=item.accepted_at,
+        replied_at=item.replied_at,
+        closed_at=item.closed_at,
+        handling_notes=item.handling_notes,
+        reply_text=item.reply_text,
+    )

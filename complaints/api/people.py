@@ -78,13 +78,26 @@ def shown(actor: User, person: User, runtime: Runtime) -> PersonOut:
 
 
 @router.get("", response_model=PersonPage, summary="人员列表")
-def list_people(user: CurrentUser, session: SessionDep, runtime: RuntimeDep,
-                unit: Annotated[str | None, Query(max_length=8)] = None, role: Role | None = None,
-                active: bool | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 100,
-                offset: Annotated[int, Query(ge=0, le=100_000)] = 0) -> PersonPage:
+def list_people(
+    user: CurrentUser,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    unit: Annotated[str | None, Query(max_length=8)] = None,
+    role: Role | None = None,
+    active: bool | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> PersonPage:
     unit_code = check_unit(runtime.settings, unit, field="unit") if unit is not None else None
-    found, total = people.list_users(session=session, units=visible_units(user, runtime.settings),
-                                     unit_code=unit_code, role=role, active=active, limit=limit, offset=offset)
+    found, total = people.list_users(
+        session=session,
+        units=visible_units(user, runtime.settings),
+        unit_code=unit_code,
+        role=role,
+        active=active,
+        limit=limit,
+        offset=offset,
+    )
     return PersonPage(data=[shown(user, p, runtime) for p in found], count=total)
 
 
@@ -95,15 +108,25 @@ def show_person(person_id: PersonId, user: CurrentUser, session: SessionDep, run
 
 @router.post("", status_code=201, response_model=PersonOut, summary="新增人员（管理员）")
 def create_person(data: PersonCreate, user: CurrentUser, session: SessionDep, runtime: RuntimeDep) -> PersonOut:
-    person = people.add_user(session=session, settings=runtime.settings, actor=user, username=data.username,
-                             name=data.name, unit_code=data.unit_code, roles=[r.value for r in data.roles],
-                             password=data.password, phone=data.phone, email=data.email)
+    person = people.add_user(
+        session=session,
+        settings=runtime.settings,
+        actor=user,
+        username=data.username,
+        name=data.name,
+        unit_code=data.unit_code,
+        roles=[r.value for r in data.roles],
+        password=data.password,
+        phone=data.phone,
+        email=data.email,
+    )
     return person_out(person, full=True)
 
 
 @router.patch("/{person_id}", response_model=PersonOut, summary="修改人员（管理员）")
-def update_person(person_id: PersonId, data: PersonUpdate, user: CurrentUser, session: SessionDep,
-                  runtime: RuntimeDep) -> PersonOut:
+def update_person(
+    person_id: PersonId, data: PersonUpdate, user: CurrentUser, session: SessionDep, runtime: RuntimeDep
+) -> PersonOut:
     person = managed_person(session, runtime, user, person_id)
     changes = data.model_dump(exclude_unset=True)
     if "roles" in changes:
@@ -113,11 +136,16 @@ def update_person(person_id: PersonId, data: PersonUpdate, user: CurrentUser, se
 
 
 @router.put("/{person_id}/out-of-office", response_model=PersonOut, summary="设置外出与代理人（管理员或本人）")
-def set_out_of_office(person_id: PersonId, data: OutOfOffice, user: CurrentUser, session: SessionDep,
-                      runtime: RuntimeDep) -> PersonOut:
-    person = visible_person(session, runtime, user, person_id) if person_id == user.id else \
-        managed_person(session, runtime, user, person_id)
+def set_out_of_office(
+    person_id: PersonId, data: OutOfOffice, user: CurrentUser, session: SessionDep, runtime: RuntimeDep
+) -> PersonOut:
+    person = (
+        visible_person(session, runtime, user, person_id)
+        if person_id == user.id
+        else managed_person(session, runtime, user, person_id)
+    )
     delegate = visible_person(session, runtime, user, data.delegate_id) if data.delegate_id else None
-    person = people.set_out_of_office(session=session, settings=runtime.settings, actor=user, user=person,
-                                      away=data.away, delegate=delegate)
+    person = people.set_out_of_office(
+        session=session, settings=runtime.settings, actor=user, user=person, away=data.away, delegate=delegate
+    )
     return shown(user, person, runtime)

@@ -33,12 +33,14 @@ class PublicStatusOut(BaseModel):
     received_at: datetime
     replied_at: datetime | None
     closed_at: datetime | None
-    reply_text: str | None = Field(description="the reply as sent, once it was sent (only the complainant's own "
-                                               "name and phone masked)")
+    reply_text: str | None = Field(
+        description="the reply as sent, once it was sent (only the complainant's own name and phone masked)"
+    )
 
 
 @router.post("/status", response_model=PublicStatusOut, summary="办理进度查询（无需登录）")
 def status(data: StatusQuery, request: Request, session: SessionDep, runtime: RuntimeDep) -> PublicStatusOut:
-    found = public_lookup(request, session=session, runtime=runtime, tracking_no=data.tracking_no,
-                          phone_last4=data.phone_last4)
+    found = public_lookup(
+        request, session=session, runtime=runtime, tracking_no=data.tracking_no, phone_last4=data.phone_last4
+    )
     return PublicStatusOut(**found.__dict__)

@@ -24,8 +24,9 @@ class RateLimited(DomainError):
 def _refuse_over(session, rule: Limit, key: str, now) -> None:
     seconds = counters.retry_after(session, rule, key, now=now)
     if seconds is not None:
-        raise RateLimited(gettext("查询过于频繁，请 {seconds} 秒后再试", seconds=seconds),
-                          field=None, retry_after=seconds)
+        raise RateLimited(
+            gettext("查询过于频繁，请 {seconds} 秒后再试", seconds=seconds), field=None, retry_after=seconds
+        )
 
 
 def public_lookup(request, *, session, runtime, tracking_no: str, phone_last4: str):

@@ -42,8 +42,10 @@ class ActionOut(BaseModel):
 
 @router.get("/units", response_model=list[UnitOut], summary="承办单位")
 def units(user: CurrentUser, runtime: RuntimeDep) -> list[UnitOut]:
-    return [UnitOut(code=u.code, name=u.name, level=u.level, hotline=u.hotline, report_line=u.report_line)
-            for u in runtime.settings.units]
+    return [
+        UnitOut(code=u.code, name=u.name, level=u.level, hotline=u.hotline, report_line=u.report_line)
+        for u in runtime.settings.units
+    ]
 
 
 @router.get("/categories", response_model=list[CategoryOut], summary="诉求类别（统一答复口径）")
@@ -62,7 +64,12 @@ def actions(user: CurrentUser) -> list[ActionOut]:
     for action in Action:
         rules = [r for r in RULES if r.action is action]
         roles = sorted({role for r in rules for role in r.roles}, key=list(Role).index)
-        found.append(ActionOut(code=action.value, label=action_label(action.value),
-                               roles=[r.value for r in roles],
-                               from_statuses=[r.source.value if r.source else "new" for r in rules]))
+        found.append(
+            ActionOut(
+                code=action.value,
+                label=action_label(action.value),
+                roles=[r.value for r in roles],
+                from_statuses=[r.source.value if r.source else "new" for r in rules],
+            )
+        )
     return found

@@ -46,10 +46,17 @@ class SignInFirst:
         self._routes: list | None = None
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith("/api/") and not _has_credentials(scope) \
-                and self._route_needs_sign_in(scope):
-            response = JSONResponse(error_body("unauthenticated", gettext("请先登录")), status_code=401,
-                                    headers={"WWW-Authenticate": "Bearer"})
+        if (
+            scope["type"] == "http"
+            and scope["path"].startswith("/api/")
+            and not _has_credentials(scope)
+            and self._route_needs_sign_in(scope)
+        ):
+            response = JSONResponse(
+                error_body("unauthenticated", gettext("请先登录")),
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)

@@ -20,8 +20,16 @@ from complaints.i18n import gettext
 from complaints.settings import AttachmentSettings
 
 # what a hotline receives: scanned letters, photos, call recordings
-KINDS = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png", "tif": "image/tiff",
-         "mp3": "audio/mpeg", "wav": "audio/wav", "m4a": "audio/mp4", "amr": "audio/amr"}
+KINDS = {
+    "pdf": "application/pdf",
+    "jpg": "image/jpeg",
+    "png": "image/png",
+    "tif": "image/tiff",
+    "mp3": "audio/mpeg",
+    "wav": "audio/wav",
+    "m4a": "audio/mp4",
+    "amr": "audio/amr",
+}
 SNIFF = 8192  # enough for every signature filetype reads
 FIELDS_MAX = 64 * 1024
 NAME_MAX = 200
@@ -68,8 +76,15 @@ def sniff(head: bytes, filename: str) -> tuple[str, str]:
     guessed = filetype.guess(head) if head else None
     if guessed is None or guessed.extension not in KINDS:
         found = guessed.mime if guessed is not None else gettext("无法识别")
-        raise InvalidInput(gettext("文件“{name}”的类型不能上传（按内容识别为：{found}）；可上传 {allowed}",
-                                   name=filename[:60], found=found, allowed=allowed_text()), field="file")
+        raise InvalidInput(
+            gettext(
+                "文件“{name}”的类型不能上传（按内容识别为：{found}）；可上传 {allowed}",
+                name=filename[:60],
+                found=found,
+                allowed=allowed_text(),
+            ),
+            field="file",
+        )
     return guessed.extension, KINDS[guessed.extension]
 
 
@@ -90,8 +105,9 @@ class _Part:
 
 
 class _Reader:
-    def __init__(self, storage: Storage, limits: AttachmentSettings,
-                 before_file: Callable[[dict[str, str]], None] | None) -> None:
+    def __init__(
+        self, storage: Storage, limits: AttachmentSettings, before_file: Callable[[dict[str, str]], None] | None
+    ) -> None:
         self.storage, self.limits, self.before_file = storage, limits, before_file
         self.upload = Upload()
         self.part: _Part | None = None
@@ -117,8 +133,9 @@ class _Reader:
             return
         part.size += len(chunk)
         if part.size > self.limits.max_bytes:
-            raise TooLarge(gettext("文件“{name}”超过 {mb} MB 的上限", name=part.filename[:60], mb=self.limits.max_mb),
-                           field="file")
+            raise TooLarge(
+                gettext("文件“{name}”超过 {mb} MB 的上限", name=part.filename[:60], mb=self.limits.max_mb), field="file"
+            )
         part.hash.update(chunk)
         if part.writer is None:
             part.head += chunk
@@ -150,8 +167,9 @@ class _Reader:
         if part.writer is None:
             await self._open(part)
         await run_in_threadpool(part.writer.commit)
-        self.upload.files.append(Received(part.writer.key, part.filename, part.size, part.hash.hexdigest(),
-                                          part.kind, part.media_type))
+        self.upload.files.append(
+            Received(part.writer.key, part.filename, part.size, part.hash.hexdigest(), part.kind, part.media_type)
+        )
         self.part = None
 
     def discard(self) -> None:
@@ -180,15 +198,25 @@ def _parser(boundary: bytes, events: list) -> MultipartParser:
         events.append(("begin", dict(headers)))
         headers.clear()
 
-    callbacks = {"on_header_field": header_field, "on_header_value": header_value, "on_header_end": header_end,
-                 "on_headers_finished": headers_finished,
-                 "on_part_data": lambda data, start, end: events.append(("data", bytes(data[start:end]))),
-                 "on_part_end": lambda: events.append(("end", None))}
+    callbacks = {
+        "on_header_field": header_field,
+        "on_header_value": header_value,
+        "on_header_end": header_end,
+        "on_headers_finished": headers_finished,
+        "on_part_data": lambda data, start, end: events.append(("data", bytes(data[start:end]))),
+        "on_part_end": lambda: events.append(("end", None)),
+    }
     return MultipartParser(boundary, callbacks)
 
 
-async def receive(content_type: str, body: AsyncIterator[bytes], *, storage: Storage, limits: AttachmentSettings,
-                  before_file: Callable[[dict[str, str]], None] | None = None) -> Upload:
+async def receive(
+    content_type: str,
+    body: AsyncIterator[bytes],
+    *,
+    storage: Storage,
+    limits: AttachmentSettings,
+    before_file: Callable[[dict[str, str]], None] | None = None,
+) -> Upload:
     """Read a multipart body: fields, and files stored as they arrive. `before_file(fields)` runs when the
     first file begins (a page checks its CSRF field there, before anything is stored)."""
     kind, options = parse_options_header(content_type)

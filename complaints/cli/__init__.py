@@ -17,8 +17,9 @@ from complaints.cli import (
 )
 from complaints.cli.common import state
 
-app = typer.Typer(help="阳光招生接诉即办：诉求登记、派单、办理、督办与台账。", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="阳光招生接诉即办：诉求登记、派单、办理、督办与台账。", no_args_is_help=True, pretty_exceptions_enable=False
+)
 
 
 @app.callback()

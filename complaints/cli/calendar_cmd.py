@@ -11,9 +11,16 @@ from workflows.calendar import CalendarUnknown, WorkCalendar
 
 app = typer.Typer(help="工作日历（含调休、自治区节日与人工调整）", no_args_is_help=True)
 
-KIND_LABELS = {"workday": "工作日", "holiday": "法定节假日", "weekend": "周末", "makeup_workday": "调休上班",
-               "regional_holiday": "自治区节日", "regional_workday": "自治区调休上班",
-               "override_workday": "人工设为工作日", "override_dayoff": "人工设为休息日"}
+KIND_LABELS = {
+    "workday": "工作日",
+    "holiday": "法定节假日",
+    "weekend": "周末",
+    "makeup_workday": "调休上班",
+    "regional_holiday": "自治区节日",
+    "regional_workday": "自治区调休上班",
+    "override_workday": "人工设为工作日",
+    "override_dayoff": "人工设为休息日",
+}
 UNIT = typer.Option(None, "--unit", help="单位代码（默认州教育局）：按该单位适用的日历层计算")
 
 
@@ -84,8 +91,10 @@ def horizon() -> None:
             continue
         declared = sorted(y for y in layer.years if y >= layer.since)
         missing = [y for y in range(layer.since or today.year, max(declared + [today.year]) + 2) if y not in declared]
-        typer.echo(f"{layer.label}（{layer.name}，适用：{'、'.join(units)}）：已公布 "
-                   f"{'、'.join(map(str, declared)) or '—'}；未公布 {'、'.join(map(str, missing)) or '—'}")
+        typer.echo(
+            f"{layer.label}（{layer.name}，适用：{'、'.join(units)}）：已公布 "
+            f"{'、'.join(map(str, declared)) or '—'}；未公布 {'、'.join(map(str, missing)) or '—'}"
+        )
         for year in declared[-2:]:
             source = layer.years[year].source
             typer.echo(f"  {year}：{source or '来源未记录'}")
@@ -93,21 +102,31 @@ def horizon() -> None:
         end = runtime.clock_for(unit.code).calendar.horizon()
         left = (end - today).days
         typer.echo(f"{unit.name}：工作日历已知至 {end.isoformat()}（还剩 {left} 天）")
-    first_end = min(runtime.clock_for(u.code).calendar.horizon() for u in settings.units) if settings.units \
+    first_end = (
+        min(runtime.clock_for(u.code).calendar.horizon() for u in settings.units)
+        if settings.units
         else runtime.clock.calendar.horizon()
+    )
     if (first_end - today).days < settings.calendar.horizon_warning_days:
-        typer.secho(f"提醒：请在 {first_end.isoformat()} 之前录入 {first_end.year + 1} 年的放假与调休安排"
-                    "（国务院办公厅通知及自治区通知），否则其后的期限均为估算（暂定）",
-                    err=True, fg=typer.colors.YELLOW)
+        typer.secho(
+            f"提醒：请在 {first_end.isoformat()} 之前录入 {first_end.year + 1} 年的放假与调休安排"
+            "（国务院办公厅通知及自治区通知），否则其后的期限均为估算（暂定）",
+            err=True,
+            fg=typer.colors.YELLOW,
+        )
 
 
 @app.command("declare")
-def declare(path: str = typer.Argument(..., help="全年安排文件：逐行、CSV 或 TOML"),
-            layer: str = typer.Option("national", help="日历层：national 或区域层名（如 xinjiang）"),
-            year: int = typer.Option(..., help="年份"), title: str = typer.Option("", help="通知标题"),
-            number: str = typer.Option("", help="文号"), published: str = typer.Option("", help="发布日期 YYYY-MM-DD"),
-            fmt: str = typer.Option("", "--format", help="lines | csv | toml（默认按扩展名）"),
-            confirm: bool = typer.Option(False, "--confirm", help="确认录入（不加则只预览）")) -> None:
+def declare(
+    path: str = typer.Argument(..., help="全年安排文件：逐行、CSV 或 TOML"),
+    layer: str = typer.Option("national", help="日历层：national 或区域层名（如 xinjiang）"),
+    year: int = typer.Option(..., help="年份"),
+    title: str = typer.Option("", help="通知标题"),
+    number: str = typer.Option("", help="文号"),
+    published: str = typer.Option("", help="发布日期 YYYY-MM-DD"),
+    fmt: str = typer.Option("", "--format", help="lines | csv | toml（默认按扩展名）"),
+    confirm: bool = typer.Option(False, "--confirm", help="确认录入（不加则只预览）"),
+) -> None:
     """录入或更正一年的全年安排：先预览哪些在办件的期限会变，加 --confirm 才生效（管理员）。"""
     from pathlib import Path
 
@@ -121,24 +140,38 @@ def declare(path: str = typer.Argument(..., help="全年安排文件：逐行、
     fmt = fmt or {".csv": "csv", ".toml": "toml"}.get(file.suffix.lower(), "lines")
     with state.session() as session, domain_errors():
         actor = state.actor(session)
-        declaration = calendar_service.parse(runtime=state.runtime, layer=layer, year=year, text=text, fmt=fmt,
-                                             title=title, number=number,
-                                             published=_date(published) if published else None)
+        declaration = calendar_service.parse(
+            runtime=state.runtime,
+            layer=layer,
+            year=year,
+            text=text,
+            fmt=fmt,
+            title=title,
+            number=number,
+            published=_date(published) if published else None,
+        )
         calendar_service.check(runtime=state.runtime, declaration=declaration)
         if confirm:
-            row = calendar_service.confirm(session=session, runtime=state.runtime, actor=actor,
-                                           declaration=declaration, now=utcnow())
+            row = calendar_service.confirm(
+                session=session, runtime=state.runtime, actor=actor, declaration=declaration, now=utcnow()
+            )
             typer.echo(f"{layer} {year} 年全年安排第 {row.version} 版已确认；期限已按新日历重算")
             return
-        _show_moves(calendar_service.preview(session=session, runtime=state.runtime, layer=layer, year=year,
-                                             declaration=declaration))
+        _show_moves(
+            calendar_service.preview(
+                session=session, runtime=state.runtime, layer=layer, year=year, declaration=declaration
+            )
+        )
         typer.echo("预览完毕，未保存：加 --confirm 确认录入")
 
 
 @app.command("withdraw")
-def withdraw(layer: str = typer.Option(...), year: int = typer.Option(...),
-             reason: str = typer.Option(..., help="撤回原因"),
-             confirm: bool = typer.Option(False, "--confirm", help="确认撤回（不加则只预览）")) -> None:
+def withdraw(
+    layer: str = typer.Option(...),
+    year: int = typer.Option(...),
+    reason: str = typer.Option(..., help="撤回原因"),
+    confirm: bool = typer.Option(False, "--confirm", help="确认撤回（不加则只预览）"),
+) -> None:
     """撤回已确认的一年：该年内的期限重新按估算（暂定）（管理员）。"""
     from complaints.clock import utcnow
     from complaints.services import calendar as calendar_service
@@ -146,12 +179,14 @@ def withdraw(layer: str = typer.Option(...), year: int = typer.Option(...),
     with state.session() as session, domain_errors():
         actor = state.actor(session)
         if confirm:
-            calendar_service.withdraw(session=session, runtime=state.runtime, actor=actor, layer=layer, year=year,
-                                      reason=reason, now=utcnow())
+            calendar_service.withdraw(
+                session=session, runtime=state.runtime, actor=actor, layer=layer, year=year, reason=reason, now=utcnow()
+            )
             typer.echo(f"{layer} {year} 年全年安排已撤回")
             return
-        _show_moves(calendar_service.preview(session=session, runtime=state.runtime, layer=layer, year=year,
-                                             declaration=None))
+        _show_moves(
+            calendar_service.preview(session=session, runtime=state.runtime, layer=layer, year=year, declaration=None)
+        )
         typer.echo("预览完毕，未保存：加 --confirm 确认撤回")
 
 

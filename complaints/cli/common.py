@@ -55,8 +55,11 @@ class CliState:
     def actor(self, session: Session) -> User:
         """The user a command acts as: --as, $COMPLAINTS_USER, or the first admin."""
         username = self.acting_as or os.environ.get("COMPLAINTS_USER")
-        query = select(User).where(User.username == username) if username else \
-            select(User).where(User.roles.contains("admin")).order_by(User.id)
+        query = (
+            select(User).where(User.username == username)
+            if username
+            else select(User).where(User.roles.contains("admin")).order_by(User.id)
+        )
         user = session.exec(query).first()
         if user is None:
             fail(f"找不到用户 {username}" if username else "还没有管理员：请先运行 complaints init")

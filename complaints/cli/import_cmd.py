@@ -27,8 +27,10 @@ def import_command(
 
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} 行"), TimeElapsedColumn())
     with Progress(*columns, transient=True) as progress, state.session() as session, domain_errors():
-        tasks = {"check": progress.add_task(gettext("检查"), total=None),
-                 "import": progress.add_task(gettext("导入"), total=None, visible=False)}
+        tasks = {
+            "check": progress.add_task(gettext("检查"), total=None),
+            "import": progress.add_task(gettext("导入"), total=None, visible=False),
+        }
 
         def advance(phase: str, done: int, total: int | None) -> None:
             if phase == "import":
@@ -37,8 +39,15 @@ def import_command(
             progress.update(tasks[phase], completed=done)
 
         try:
-            result = import_file(session=session, runtime=state.runtime, actor=state.actor(session), path=file,
-                                 source_name=source, now=utcnow(), progress=advance)
+            result = import_file(
+                session=session,
+                runtime=state.runtime,
+                actor=state.actor(session),
+                path=file,
+                source_name=source,
+                now=utcnow(),
+                progress=advance,
+            )
         except DBAPIError as exc:  # nothing was written; the file can be imported again later
             fail(gettext("数据库暂时不可用或正忙，文件未导入，请稍后重试：{error}", error=str(exc.orig)[:200]))
     if not result.ok:

@@ -86,10 +86,18 @@ def runs(limit: int = typer.Option(20, min=1, max=500), job: str = typer.Option(
         if job:
             query = query.where(JobRun.job_id == job)
         found = session.exec(query).all()
-        rows = [[r.id, r.job_id, STATUS.get(r.status, r.status), local_text(r.started_at, tz),
-                 f"{(r.finished_at - r.started_at).total_seconds():.1f}s" if r.finished_at else "—",
-                 _counts(r.counts), (r.error or "").strip().splitlines()[-1][:60] if r.error else ""]
-                for r in found]
+        rows = [
+            [
+                r.id,
+                r.job_id,
+                STATUS.get(r.status, r.status),
+                local_text(r.started_at, tz),
+                f"{(r.finished_at - r.started_at).total_seconds():.1f}s" if r.finished_at else "—",
+                _counts(r.counts),
+                (r.error or "").strip().splitlines()[-1][:60] if r.error else "",
+            ]
+            for r in found
+        ]
     echo_table(rows, ["#", "任务", "结果", "开始", "用时", "计数", "错误"])
 
 

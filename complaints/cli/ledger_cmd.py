@@ -38,8 +38,15 @@ def export(
     partial = output.with_name(output.name + ".part")
     with state.session() as session, domain_errors():
         actor = state.actor(session)
-        total = ledger.annex2_count(session=session, period=period, runtime=state.runtime,
-                                    include_answered=include_answered) if annex == 2 else 26 if annex == 1 else 0
+        total = (
+            ledger.annex2_count(
+                session=session, period=period, runtime=state.runtime, include_answered=include_answered
+            )
+            if annex == 2
+            else 26
+            if annex == 1
+            else 0
+        )
         with typer.progressbar(length=max(total, 1), label="导出中", file=None) as bar, partial.open("wb") as stream:
             done = [0]
 
@@ -48,9 +55,18 @@ def export(
                 done[0] = count
 
             try:
-                rows = ledger.export(session=session, runtime=state.runtime, actor=actor, annex=annex,
-                                     period=period, fmt=fmt, stream=stream, with_identity=with_identity,
-                                     progress=advance, include_answered=include_answered)
+                rows = ledger.export(
+                    session=session,
+                    runtime=state.runtime,
+                    actor=actor,
+                    annex=annex,
+                    period=period,
+                    fmt=fmt,
+                    stream=stream,
+                    with_identity=with_identity,
+                    progress=advance,
+                    include_answered=include_answered,
+                )
             except BaseException:
                 partial.unlink(missing_ok=True)
                 raise

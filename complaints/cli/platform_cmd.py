@@ -38,8 +38,10 @@ def list_platforms() -> None:
 
     with state.session() as session:
         rows = session.exec(select(PlatformClient).order_by(PlatformClient.id)).all()
-        echo_table([[r.name, r.source, "、".join(r.units), gettext("启用") if r.active else gettext("停用")]
-                    for r in rows], [gettext("名称"), gettext("来源"), gettext("单位"), gettext("状态")])
+        echo_table(
+            [[r.name, r.source, "、".join(r.units), gettext("启用") if r.active else gettext("停用")] for r in rows],
+            [gettext("名称"), gettext("来源"), gettext("单位"), gettext("状态")],
+        )
 
 
 def disable_platform(name: str = typer.Argument(..., help="平台名称")) -> None:

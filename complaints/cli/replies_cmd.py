@@ -45,6 +45,8 @@ def check() -> None:
 def list_versions() -> None:
     """列出数据库中的模板版本。"""
     with state.session() as session:
-        rows = [[str(v.id), v.category, v.locale, str(v.version), v.status]
-                for v in session.exec(select(ReplyTemplate).order_by(ReplyTemplate.category, ReplyTemplate.version))]
+        rows = [
+            [str(v.id), v.category, v.locale, str(v.version), v.status]
+            for v in session.exec(select(ReplyTemplate).order_by(ReplyTemplate.category, ReplyTemplate.version))
+        ]
     echo_table(rows, ["id", "类别", "语言", "版本", "状态"])

@@ -28,18 +28,31 @@ def serve(
 
     url = state.settings.database.url
     if workers > 1 and url.startswith("sqlite"):
-        fail("SQLite 只支持单个工作进程：多进程请配置 PostgreSQL（COMPLAINTS_DATABASE__URL=postgresql+psycopg://...）",
-             code=2)
+        fail(
+            "SQLite 只支持单个工作进程：多进程请配置 PostgreSQL（COMPLAINTS_DATABASE__URL=postgresql+psycopg://...）",
+            code=2,
+        )
     if workers > 1 and reload:
         fail("--reload 与 --workers 不能同时使用", code=2)
     if workers > 1:  # each worker would start its own scheduler: run `complaints scheduler` beside them instead
         os.environ["COMPLAINTS_APP__RUN_SCHEDULER_IN_PROCESS"] = "false"
     in_process = workers == 1 and state.settings.app.run_scheduler_in_process
-    typer.echo(f"服务地址 http://{host}:{port}/  （API 文档 /docs，{workers} 个工作进程；"
-               f"{'定时任务在本进程中运行' if in_process else '定时任务请另行运行 complaints scheduler'}）")
-    uvicorn.run("complaints.app:create_app", factory=True, host=host, port=port, workers=workers, reload=reload,
-                proxy_headers=bool(forwarded_allow_ips), forwarded_allow_ips=forwarded_allow_ips,
-                access_log=False, log_level="info")
+    typer.echo(
+        f"服务地址 http://{host}:{port}/  （API 文档 /docs，{workers} 个工作进程；"
+        f"{'定时任务在本进程中运行' if in_process else '定时任务请另行运行 complaints scheduler'}）"
+    )
+    uvicorn.run(
+        "complaints.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        proxy_headers=bool(forwarded_allow_ips),
+        forwarded_allow_ips=forwarded_allow_ips,
+        access_log=False,
+        log_level="info",
+    )
 
 
 @tokens_app.command("create")
@@ -58,8 +71,9 @@ def tokens_create(
             fail(f"该用户已停用：{username}")
         record, token = auth.issue_api_token(session=session, user=user, name=name, days=days)
     typer.echo(token)
-    typer.echo(f"（令牌 id {record.id}，有效至 {record.expires_at:%Y-%m-%d}；请立即妥善保存，之后无法再次查看）",
-               err=True)
+    typer.echo(
+        f"（令牌 id {record.id}，有效至 {record.expires_at:%Y-%m-%d}；请立即妥善保存，之后无法再次查看）", err=True
+    )
 
 
 @tokens_app.command("list")
@@ -70,8 +84,16 @@ def tokens_list(username: str) -> None:
 
     with state.session() as session, domain_errors():
         records = auth.list_tokens(session=session, user=get_user(session=session, username=username))
-        rows = [[str(r.id), r.name, f"{r.created_at:%Y-%m-%d}", f"{r.expires_at:%Y-%m-%d}",
-                 f"{r.last_used_at:%Y-%m-%d %H:%M}" if r.last_used_at else "—"] for r in records]
+        rows = [
+            [
+                str(r.id),
+                r.name,
+                f"{r.created_at:%Y-%m-%d}",
+                f"{r.expires_at:%Y-%m-%d}",
+                f"{r.last_used_at:%Y-%m-%d %H:%M}" if r.last_used_at else "—",
+            ]
+            for r in records
+        ]
     echo_table(rows, ["id", "名称", "创建", "到期", "最近使用"])
 
 

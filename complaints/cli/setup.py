@@ -38,9 +38,16 @@ def init(
             if not os.isatty(0):
                 fail("请用 --password 或 COMPLAINTS_ADMIN_PASSWORD 提供管理员密码")
             password = getpass.getpass("管理员密码：")
-        user = people.add_user(session=session, settings=settings, actor=None, username=admin, name=name,
-                               unit_code=unit or settings.app.prefecture_unit,
-                               roles=["supervisor", "admin"], password=password)
+        user = people.add_user(
+            session=session,
+            settings=settings,
+            actor=None,
+            username=admin,
+            name=name,
+            unit_code=unit or settings.app.prefecture_unit,
+            roles=["supervisor", "admin"],
+            password=password,
+        )
     typer.echo(f"已创建管理员 {user.username}（{settings.unit_map[user.unit_code].name}）")
 
 
@@ -55,9 +62,17 @@ def users_add(
 ) -> None:
     """新增人员（以 --as 指定的管理员身份，记入审计日志）。"""
     with state.session() as session, domain_errors():
-        user = people.add_user(session=session, settings=state.settings, actor=state.actor(session),
-                               username=username, name=name, unit_code=unit, roles=roles, password=password,
-                               phone=phone)
+        user = people.add_user(
+            session=session,
+            settings=state.settings,
+            actor=state.actor(session),
+            username=username,
+            name=name,
+            unit_code=unit,
+            roles=roles,
+            password=password,
+            phone=phone,
+        )
     typer.echo(f"已新增 {user.username}（id {user.id}）")
 
 
@@ -75,8 +90,13 @@ def users_set(
     with state.session() as session, domain_errors():
         actor = state.actor(session)
         person = people.get_user(session=session, username=username)
-        people.update_user(session=session, settings=state.settings, actor=actor, user=person,
-                           changes={name: value for name, value in changes.items() if value is not None})
+        people.update_user(
+            session=session,
+            settings=state.settings,
+            actor=actor,
+            user=person,
+            changes={name: value for name, value in changes.items() if value is not None},
+        )
     typer.echo(f"已修改 {username}")
 
 
@@ -91,8 +111,10 @@ def users_list(unit: str = typer.Option(None, help="单位代码")) -> None:
         query = select(User).order_by(User.unit_code, User.id)
         if unit:
             query = query.where(User.unit_code == unit)
-        rows = [[str(u.id), u.username, u.name, u.unit_code, u.roles, "在岗" if u.active else "停用"]
-                for u in session.exec(query)]
+        rows = [
+            [str(u.id), u.username, u.name, u.unit_code, u.roles, "在岗" if u.active else "停用"]
+            for u in session.exec(query)
+        ]
     echo_table(rows, ["id", "用户名", "姓名", "单位", "角色", "状态"])
 
 

@@ -27,8 +27,16 @@ from complaints.services.scope import roles_of
 from workflows.lifecycle import Action
 from workflows.vocab import Kind, Status, Track
 
-DEADLINE_FIELDS = ("ack_due_at", "contact_due_at", "reply_due_at", "supervise_due_at", "next_due_at", "warn_at",
-                   "due_provisional", "reply_period_end")
+DEADLINE_FIELDS = (
+    "ack_due_at",
+    "contact_due_at",
+    "reply_due_at",
+    "supervise_due_at",
+    "next_due_at",
+    "warn_at",
+    "due_provisional",
+    "reply_period_end",
+)
 
 
 @dataclass
@@ -87,20 +95,45 @@ def complaint_row(data: dict, *, runtime: Runtime, actor: User, now: datetime) -
     category = parsed.category or service.suggest_category(parsed.summary, runtime, parsed.details)
     received = to_storage(parsed.received_at, tz) if parsed.received_at else now
     track = parsed.track or (Track.XINFANG if parsed.channel in service.XINFANG_CHANNELS else Track.HOTLINE)
-    draft = _Draft(received_at=received, track=track, kind=parsed.kind, channel=parsed.channel, category=category,
-                   urgency=parsed.urgency, unit_code=parsed.unit_code)
+    draft = _Draft(
+        received_at=received,
+        track=track,
+        kind=parsed.kind,
+        channel=parsed.channel,
+        category=category,
+        urgency=parsed.urgency,
+        unit_code=parsed.unit_code,
+    )
     deadlines.set_initial(draft, runtime)
     anonymous = parsed.anonymous or not (parsed.complainant_name or parsed.complainant_phone)
     row = {
-        "unit_code": parsed.unit_code, "channel": parsed.channel, "kind": parsed.kind, "track": track,
-        "urgency": parsed.urgency, "category": category, "school": parsed.school or None, "received_at": received,
-        "registered_at": now, "registered_by_id": actor.id, "registered_unit_code": actor.unit_code,
+        "unit_code": parsed.unit_code,
+        "channel": parsed.channel,
+        "kind": parsed.kind,
+        "track": track,
+        "urgency": parsed.urgency,
+        "category": category,
+        "school": parsed.school or None,
+        "received_at": received,
+        "registered_at": now,
+        "registered_by_id": actor.id,
+        "registered_unit_code": actor.unit_code,
         "complainant_name": None if parsed.anonymous else (parsed.complainant_name or None),
         "complainant_phone": None if parsed.anonymous else normalise_phone(parsed.complainant_phone),
-        "anonymous": anonymous, "confidential": parsed.confidential or parsed.kind == Kind.REPORT,
-        "summary": parsed.summary, "details": parsed.details, "status": Status.REGISTERED, "is_open": True,
-        "source": parsed.source, "external_ref": parsed.external_ref, "handling_notes": "", "result_text": "",
-        "remarks": "", "extension_count": 0, "version": 1, "updated_at": now,
+        "anonymous": anonymous,
+        "confidential": parsed.confidential or parsed.kind == Kind.REPORT,
+        "summary": parsed.summary,
+        "details": parsed.details,
+        "status": Status.REGISTERED,
+        "is_open": True,
+        "source": parsed.source,
+        "external_ref": parsed.external_ref,
+        "handling_notes": "",
+        "result_text": "",
+        "remarks": "",
+        "extension_count": 0,
+        "version": 1,
+        "updated_at": now,
         **{name: getattr(draft, name) for name in DEADLINE_FIELDS},
     }
     return row | row_keys(row)  # inserted without the ORM: its search keys set here
@@ -117,14 +150,24 @@ def register_many(*, session: Session, runtime: Runtime, actor: User, rows: list
     values = [complaint_row(data, runtime=runtime, actor=actor, now=now) for data in rows]
     _number(values, session=session, runtime=runtime)
     connection = session.connection()
-    statement = (_insert(connection, Complaint.__table__)
-                 .on_conflict_do_nothing(index_elements=["source", "external_ref"])
-                 .returning(Complaint.id, Complaint.external_ref, sort_by_parameter_order=True))
+    statement = (
+        _insert(connection, Complaint.__table__)
+        .on_conflict_do_nothing(index_elements=["source", "external_ref"])
+        .returning(Complaint.id, Complaint.external_ref, sort_by_parameter_order=True)
+    )
     stored = list(_matched(values, connection.execute(statement, values).all()))
-    events = [{"complaint_id": complaint_id, "at": now, "actor_id": actor.id, "action": Action.REGISTER.value,
-               "to_status": Status.REGISTERED.value, "note": None,
-               "changes": {"category": row["category"], "unit_code": row["unit_code"]}}
-              for complaint_id, row in stored]
+    events = [
+        {
+            "complaint_id": complaint_id,
+            "at": now,
+            "actor_id": actor.id,
+            "action": Action.REGISTER.value,
+            "to_status": Status.REGISTERED.value,
+            "note": None,
+            "changes": {"category": row["category"], "unit_code": row["unit_code"]},
+        }
+        for complaint_id, row in stored
+    ]
     if events:
         connection.execute(insert(Event.__table__), events)
     if events and runtime.settings.webhooks.enabled:

@@ -36,9 +36,14 @@ class ReadLimits:
 
     @classmethod
     def from_settings(cls, collection: CollectionSettings) -> ReadLimits:
-        return cls(max_rows=collection.max_rows, max_cells=collection.max_cells,
-                   max_seconds=collection.max_parse_seconds, max_memory_mb=collection.max_parse_memory_mb,
-                   max_uncompressed_mb=collection.max_uncompressed_mb, max_ratio=collection.max_compression_ratio)
+        return cls(
+            max_rows=collection.max_rows,
+            max_cells=collection.max_cells,
+            max_seconds=collection.max_parse_seconds,
+            max_memory_mb=collection.max_parse_memory_mb,
+            max_uncompressed_mb=collection.max_uncompressed_mb,
+            max_ratio=collection.max_compression_ratio,
+        )
 
 
 def strip_controls(cells: list[object]) -> list[tuple[int, str]]:

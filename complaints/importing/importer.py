@@ -60,16 +60,25 @@ class ImportResult:
         return self.problem is None and not self.bad_row_count
 
 
-def import_file(*, session: Session, runtime: Runtime, actor: User, path: Path, source_name: str,
-                now: datetime, progress: Progress | None = None) -> ImportResult:
+def import_file(
+    *,
+    session: Session,
+    runtime: Runtime,
+    actor: User,
+    path: Path,
+    source_name: str,
+    now: datetime,
+    progress: Progress | None = None,
+) -> ImportResult:
     """Check every row, then register them all (flushing, never committing); a failed file writes nothing.
     Whatever the file holds, the answer is a result naming the problem: only the database failing raises."""
     settings = runtime.settings
     result = ImportResult(filename=path.name, source=source_name)
     try:
         if settings.source_map.get(source_name) is None:
-            raise FileProblem(gettext("未知来源：{name}；可选：{valid}", name=source_name[:32],
-                                      valid="、".join(settings.source_map)))
+            raise FileProblem(
+                gettext("未知来源：{name}；可选：{valid}", name=source_name[:32], valid="、".join(settings.source_map))
+            )
         facts = scan(path, max_bytes=settings.collection.max_file_mb * 2**20)
         result.sha256 = facts.sha256
         with Export(path, facts, ReadLimits.from_settings(settings.collection)) as export:
@@ -93,15 +102,21 @@ def import_file(*, session: Session, runtime: Runtime, actor: User, path: Path, 
 def not_the_files_fault(exc: Exception) -> bool:
     """The database unreachable, locked or gone: the file is left where it is for the next attempt."""
     return isinstance(exc, OperationalError | InterfaceError) or (
-        isinstance(exc, DBAPIError) and exc.connection_invalidated)
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )
 
 
 def _refuse_if_imported(session: Session, settings, result: ImportResult) -> None:
     earlier = session.exec(select(ImportedFile).where(ImportedFile.sha256 == result.sha256)).first()
     if earlier is not None:
         result.already_imported = True
-        raise FileProblem(gettext("该文件已于 {date} 导入（{name}），未重复导入",
-                                  date=local_text(earlier.imported_at, settings.app.timezone), name=earlier.filename))
+        raise FileProblem(
+            gettext(
+                "该文件已于 {date} 导入（{name}），未重复导入",
+                date=local_text(earlier.imported_at, settings.app.timezone),
+                name=earlier.filename,
+            )
+        )
 
 
 def _mapped(export: Export, runtime: Runtime, result: ImportResult, notes: list[BadRow] | None = None):
@@ -116,23 +131,28 @@ def _mapped(export: Export, runtime: Runtime, result: ImportResult, notes: list[
     for number, cells in stream:
         cleaned = strip_controls(cells)
         if notes is not None:
-            notes.extend(BadRow(number, header[i] if i < len(header) else None,
-                                gettext("已删除控制字符 {char}", char=char)) for i, char in cleaned)
+            notes.extend(
+                BadRow(number, header[i] if i < len(header) else None, gettext("已删除控制字符 {char}", char=char))
+                for i, char in cleaned
+            )
         try:
             yield number, map_row(cells, columns, source, runtime.settings)
         except RowError as exc:
             yield number, exc
 
 
-def _check(session: Session, runtime: Runtime, export: Export, result: ImportResult,
-           now: datetime, progress: Progress | None) -> None:
+def _check(
+    session: Session, runtime: Runtime, export: Export, result: ImportResult, now: datetime, progress: Progress | None
+) -> None:
     limits, seen, notes = runtime.settings.collection, {}, []
     for number, data in _mapped(export, runtime, result, notes):
         result.rows += 1  # never beyond max_rows: the reader counts every row, blank ones too
         problem = data if isinstance(data, RowError) else _row_problem(data, runtime, now)
         if problem is None and data["external_ref"] in seen:
-            problem = RowError("external_ref", gettext("编号 {ref} 与第 {row} 行重复", ref=data["external_ref"],
-                                                       row=seen[data["external_ref"]]))
+            problem = RowError(
+                "external_ref",
+                gettext("编号 {ref} 与第 {row} 行重复", ref=data["external_ref"], row=seen[data["external_ref"]]),
+            )
         if problem is not None:
             _bad(result, number, problem, limits.max_errors_reported, runtime)
         else:
@@ -140,7 +160,7 @@ def _check(session: Session, runtime: Runtime, export: Export, result: ImportRes
         if progress and result.rows % 500 == 0:
             progress("check", result.rows, None)
         result.note_count += len(notes)
-        result.notes.extend(notes[:max(limits.max_errors_reported - len(result.notes), 0)])
+        result.notes.extend(notes[: max(limits.max_errors_reported - len(result.notes), 0)])
         notes.clear()
     if result.rows == 0:
         raise FileProblem(gettext("文件中没有数据行"))
@@ -175,14 +195,24 @@ def _bad(result: ImportResult, number: int, problem: RowError, limit: int, runti
 def _count_existing(session: Session, source: str, refs: list[str]) -> int:
     found = 0
     for start in range(0, len(refs), 500):
-        chunk = refs[start:start + 500]
-        found += len(session.exec(select(Complaint.id).where(Complaint.source == source,
-                                                             Complaint.external_ref.in_(chunk))).all())
+        chunk = refs[start : start + 500]
+        found += len(
+            session.exec(
+                select(Complaint.id).where(Complaint.source == source, Complaint.external_ref.in_(chunk))
+            ).all()
+        )
     return found
 
 
-def _register(session: Session, runtime: Runtime, actor: User, export: Export, result: ImportResult,
-              now: datetime, progress: Progress | None) -> None:
+def _register(
+    session: Session,
+    runtime: Runtime,
+    actor: User,
+    export: Export,
+    result: ImportResult,
+    now: datetime,
+    progress: Progress | None,
+) -> None:
     """Register the rows in a savepoint, holding the imports' write turn, so that a second import of
     overlapping rows at the same moment waits and then finds them already there."""
     take_write_turn(session, key="import")  # one for all sources: a file's SHA-256 is unique across them
@@ -191,8 +221,16 @@ def _register(session: Session, runtime: Runtime, actor: User, export: Export, r
             _refuse_if_imported(session, runtime.settings, result)  # imported meanwhile by another process
             _register_rows(session, runtime, actor, export, result, now, progress)
             result.existing = result.rows - result.created
-            session.add(ImportedFile(source=result.source, filename=export.path.name[:255], sha256=result.sha256,
-                                     rows=result.rows, created=result.created, imported_at=now))
+            session.add(
+                ImportedFile(
+                    source=result.source,
+                    filename=export.path.name[:255],
+                    sha256=result.sha256,
+                    rows=result.rows,
+                    created=result.created,
+                    imported_at=now,
+                )
+            )
             session.flush()
     except (DomainError, FileProblem) as exc:
         result.created = 0
@@ -216,11 +254,15 @@ def _register_rows(session, runtime, actor, export, result, now, progress) -> No
         progress("import", done + len(batch), result.rows)
 
 
-def _register_batch(session: Session, runtime: Runtime, actor: User, batch: list[dict], source: str,
-                    now: datetime) -> int:
+def _register_batch(
+    session: Session, runtime: Runtime, actor: User, batch: list[dict], source: str, now: datetime
+) -> int:
     """Register the rows whose external reference is new (nothing is kept in memory between batches)."""
     refs = [d["external_ref"] for d in batch]
-    known = set(session.exec(select(Complaint.external_ref).where(Complaint.source == source,
-                                                                  Complaint.external_ref.in_(refs))).all())
+    known = set(
+        session.exec(
+            select(Complaint.external_ref).where(Complaint.source == source, Complaint.external_ref.in_(refs))
+        ).all()
+    )
     fresh = [data for data in batch if data["external_ref"] not in known]
     return register_many(session=session, runtime=runtime, actor=actor, rows=fresh, now=now)

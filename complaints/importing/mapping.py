@@ -70,8 +70,12 @@ def to_phone(value: object) -> str | None:
             return text
         digits = len(number.as_tuple().digits)
         if digits < len(str(int(number))) and digits < 11:
-            raise RowError("complainant_phone", gettext(
-                "电话号码被 Excel 显示为科学计数法（{text}），已丢失位数；请把该列设为文本后重新导出", text=text))
+            raise RowError(
+                "complainant_phone",
+                gettext(
+                    "电话号码被 Excel 显示为科学计数法（{text}），已丢失位数；请把该列设为文本后重新导出", text=text
+                ),
+            )
         return str(int(number))
     return text[:-2] if text.endswith(".0") and text[:-2].isdigit() else text
 
@@ -88,28 +92,37 @@ def to_datetime(value: object, formats: list[str]) -> datetime:
             return datetime.strptime(text, pattern)
         except ValueError:
             continue
-    raise RowError("received_at", gettext("无法识别的日期：{text}（可用格式如 2026-06-03 10:30、2026/6/3、"
-                                          "2026年6月3日）", text=text[:40]))
+    raise RowError(
+        "received_at",
+        gettext("无法识别的日期：{text}（可用格式如 2026-06-03 10:30、2026/6/3、2026年6月3日）", text=text[:40]),
+    )
 
 
 def map_row(cells: list[object], columns: ColumnMap, source: SourceSettings, settings: Settings) -> dict:
     """The ComplaintIn fields of one row, or RowError naming the field."""
-    if len(cells) > columns.width and any(c not in (None, "") for c in cells[columns.width:]):
-        raise RowError(None, gettext("本行有 {n} 个字段，表头只有 {m} 列（内容中可能有未加引号的逗号）",
-                                     n=len(cells), m=columns.width))
+    if len(cells) > columns.width and any(c not in (None, "") for c in cells[columns.width :]):
+        raise RowError(
+            None,
+            gettext("本行有 {n} 个字段，表头只有 {m} 列（内容中可能有未加引号的逗号）", n=len(cells), m=columns.width),
+        )
     for cell in cells:
         if isinstance(cell, Formula):
-            raise RowError(None, gettext("单元格含公式 {formula}：不计算公式，请粘贴为数值后重新导出",
-                                         formula=cell.text[:40]))
+            raise RowError(
+                None, gettext("单元格含公式 {formula}：不计算公式，请粘贴为数值后重新导出", formula=cell.text[:40])
+            )
     value = {field: (cells[i] if i < len(cells) else None) for field, i in columns.indexes.items()}
-    data = {"channel": source.channel, "kind": source.kind, "source": source.name,
-            "external_ref": to_text(value.get("external_ref"))[:100]}
+    data = {
+        "channel": source.channel,
+        "kind": source.kind,
+        "source": source.name,
+        "external_ref": to_text(value.get("external_ref"))[:100],
+    }
     if source.track:  # e.g. everything from the 信访信息系统 is formal 信访, whatever its channel
         data["track"] = source.track
     if not data["external_ref"]:
         raise RowError("external_ref", gettext("缺少编号（{column}）", column=source.columns["external_ref"][0]))
     summary = to_text(value.get("summary"))
-    data["summary"] = summary if len(summary) <= SUMMARY_MAX else summary[:SUMMARY_MAX - 1] + "…"
+    data["summary"] = summary if len(summary) <= SUMMARY_MAX else summary[: SUMMARY_MAX - 1] + "…"
     data["details"] = to_text(value.get("details")) or summary
     data["received_at"] = to_datetime(value.get("received_at"), source.date_formats)
     data["unit_code"] = _unit(to_text(value.get("unit_code")), source, settings)

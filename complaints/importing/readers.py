@@ -47,8 +47,13 @@ def scan(path: Path, *, max_bytes: int) -> FileFacts:
     strict GB18030; anything else is refused naming the encodings accepted."""
     size = path.stat().st_size
     if size > max_bytes:
-        raise FileProblem(gettext("文件过大：{size} MB，上限 {limit} MB；请分成几个文件导出",
-                                  size=round(size / 2**20, 1), limit=max_bytes // 2**20))
+        raise FileProblem(
+            gettext(
+                "文件过大：{size} MB，上限 {limit} MB；请分成几个文件导出",
+                size=round(size / 2**20, 1),
+                limit=max_bytes // 2**20,
+            )
+        )
     if size == 0:
         raise FileProblem(gettext("文件是空的"))
     is_csv = path.suffix.lower() != ".xlsx"
@@ -69,8 +74,9 @@ class _EncodingDetector:
 
     def feed(self, chunk: bytes, final: bool = False) -> None:
         if self.decoders is None:
-            self.decoders = {name: codecs.getincrementaldecoder(name)(errors="strict")
-                             for name in self._candidates(chunk)}
+            self.decoders = {
+                name: codecs.getincrementaldecoder(name)(errors="strict") for name in self._candidates(chunk)
+            }
         for name, decoder in list(self.decoders.items()):
             try:
                 decoder.decode(chunk, final=final)
@@ -87,16 +93,24 @@ class _EncodingDetector:
             raise FileProblem(gettext("文件是旧版 Excel（.xls）格式；请另存为 .xlsx 或 CSV 后重新导入"))
         sample = head[:4096]
         if sample.count(0) > len(sample) // 10:  # ASCII in UTF-16 is half NUL bytes
-            raise FileProblem(gettext("文件似乎是不带 BOM 的 UTF-16 编码，无法可靠读取；可接受的编码：{encodings}",
-                                      encodings=accepted_encodings()))
+            raise FileProblem(
+                gettext(
+                    "文件似乎是不带 BOM 的 UTF-16 编码，无法可靠读取；可接受的编码：{encodings}",
+                    encodings=accepted_encodings(),
+                )
+            )
         return ["utf-8-sig", "gb18030"]
 
     def result(self) -> str:
         self.feed(b"", final=True)
         if not self.decoders:
-            raise FileProblem(gettext("无法识别文件的编码（不是 UTF-8，也不是 GBK/GB18030）；"
-                                      "可接受的编码：{encodings}。请在导出时选择其中一种",
-                                      encodings=accepted_encodings()))
+            raise FileProblem(
+                gettext(
+                    "无法识别文件的编码（不是 UTF-8，也不是 GBK/GB18030）；"
+                    "可接受的编码：{encodings}。请在导出时选择其中一种",
+                    encodings=accepted_encodings(),
+                )
+            )
         return next(iter(self.decoders))
 
 
@@ -141,23 +155,31 @@ class Export:
                 for number, row in enumerate(csv.reader(stream), 1):
                     cells += len(row)
                     if number > limits.max_rows:
-                        raise FileProblem(gettext("行数（含空行）超过上限 {limit}；请分成几个文件导出",
-                                                  limit=limits.max_rows))
+                        raise FileProblem(
+                            gettext("行数（含空行）超过上限 {limit}；请分成几个文件导出", limit=limits.max_rows)
+                        )
                     if cells > limits.max_cells:
-                        raise FileProblem(gettext("单元格数（含空单元格）超过上限 {limit}；请只导出需要的列和行",
-                                                  limit=limits.max_cells))
+                        raise FileProblem(
+                            gettext(
+                                "单元格数（含空单元格）超过上限 {limit}；请只导出需要的列和行", limit=limits.max_cells
+                            )
+                        )
                     spent += time.monotonic() - resumed  # the time spent reading, not what the caller does
                     if number % TIME_CHECK_EVERY == 0 and spent > limits.max_seconds:
-                        raise FileProblem(gettext("读取文件超过 {limit} 秒仍未完成，已停止；请分成几个文件导出",
-                                                  limit=limits.max_seconds))
+                        raise FileProblem(
+                            gettext(
+                                "读取文件超过 {limit} 秒仍未完成，已停止；请分成几个文件导出", limit=limits.max_seconds
+                            )
+                        )
                     yield number, row
                     resumed = time.monotonic()
             except (csv.Error, UnicodeDecodeError) as exc:
                 raise FileProblem(gettext("CSV 文件格式错误：{error}", error=str(exc)[:200])) from exc
 
 
-def find_header(stream: Iterator[tuple[int, list[object]]], known: set[str],
-                header_row: int | None) -> tuple[int, list[str]]:
+def find_header(
+    stream: Iterator[tuple[int, list[object]]], known: set[str], header_row: int | None
+) -> tuple[int, list[str]]:
     """The header: the given row, or the first of the first rows naming at least two known columns
     (a title row merged across the sheet, or a group row above the real headings, is passed over)."""
     for number, cells in stream:
@@ -170,5 +192,10 @@ def find_header(stream: Iterator[tuple[int, list[object]]], known: set[str],
             return number, names
         if number >= HEADER_SCAN_ROWS:
             break
-    raise FileProblem(gettext("找不到表头：前 {n} 行中没有可识别的列名（如 {examples}）", n=HEADER_SCAN_ROWS,
-                              examples="、".join(sorted(known)[:4])))
+    raise FileProblem(
+        gettext(
+            "找不到表头：前 {n} 行中没有可识别的列名（如 {examples}）",
+            n=HEADER_SCAN_ROWS,
+            examples="、".join(sorted(known)[:4]),
+        )
+    )

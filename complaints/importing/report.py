@@ -12,8 +12,13 @@ from complaints.importing.importer import BadRow, ImportResult
 def report_text(result: ImportResult) -> str:
     lines = [gettext("文件：{name}", name=result.filename), gettext("来源：{source}", source=result.source)]
     if result.ok:
-        lines.append(gettext("结果：已导入，新建 {created} 件，已存在 {existing} 件", created=result.created,
-                             existing=result.existing))
+        lines.append(
+            gettext(
+                "结果：已导入，新建 {created} 件，已存在 {existing} 件",
+                created=result.created,
+                existing=result.existing,
+            )
+        )
     else:
         lines.append(gettext("结果：未导入（整个文件被拒绝，数据库未作任何改动）"))
     if result.problem:
@@ -42,8 +47,9 @@ def notes_lines(result: ImportResult) -> list[str]:
 
 
 def _row_lines(rows: list[BadRow]) -> list[str]:
-    return [gettext("第 {row} 行{where}：{reason}", row=row.number, where=_where(row), reason=row.message)
-            for row in rows]
+    return [
+        gettext("第 {row} 行{where}：{reason}", row=row.number, where=_where(row), reason=row.message) for row in rows
+    ]
 
 
 def _where(row: BadRow) -> str:
@@ -52,8 +58,13 @@ def _where(row: BadRow) -> str:
 
 def summary_text(result: ImportResult) -> str:
     """One line for a good file (the CLI and the job's log), and the cells cleaned if any."""
-    line = gettext("{name}：{rows} 行，新建 {created} 件，已存在 {existing} 件", name=result.filename,
-                   rows=result.rows, created=result.created, existing=result.existing)
+    line = gettext(
+        "{name}：{rows} 行，新建 {created} 件，已存在 {existing} 件",
+        name=result.filename,
+        rows=result.rows,
+        created=result.created,
+        existing=result.existing,
+    )
     return "\n".join([line, *notes_lines(result)])
 
 

@@ -14,24 +14,36 @@ from complaints.runtime import Runtime
 from complaints.services.routing import has_role
 
 
-@job("calendar_horizon", trigger=daily_at(lambda s: s.jobs.calendar_check_time),
-     description="工作日历到期预警（提醒管理员录入下一年节假日与调休）")
+@job(
+    "calendar_horizon",
+    trigger=daily_at(lambda s: s.jobs.calendar_check_time),
+    description="工作日历到期预警（提醒管理员录入下一年节假日与调休）",
+)
 def calendar_horizon(*, session: Session, runtime: Runtime, now: datetime) -> dict[str, int]:
     tz = runtime.settings.app.timezone
     today = to_local(now, tz).date()
-    horizon = min((runtime.clock_for(u.code).calendar.horizon() for u in runtime.settings.units),
-                  default=runtime.clock.calendar.horizon())  # the unit whose layers end first
+    horizon = min(
+        (runtime.clock_for(u.code).calendar.horizon() for u in runtime.settings.units),
+        default=runtime.clock.calendar.horizon(),
+    )  # the unit whose layers end first
     days_left = (horizon - today).days
     if days_left > runtime.settings.calendar.horizon_warning_days:
         return {"days_left": days_left, "notified": 0}
     start_of_day = to_storage(datetime.combine(today, time.min), tz)
-    already = set(session.exec(select(Notification.user_id).where(
-        Notification.kind == "calendar", Notification.created_at >= start_of_day)).all())
+    already = set(
+        session.exec(
+            select(Notification.user_id).where(Notification.kind == "calendar", Notification.created_at >= start_of_day)
+        ).all()
+    )
     admins = session.exec(select(User).where(User.active.is_(True), has_role("admin")).order_by(User.id)).all()
     subject = gettext("工作日历将于 {date} 到期", date=horizon.isoformat())
-    body = gettext("工作日历只知道 {date} 之前的工作日（还剩 {days} 天）。请在此之前录入 {year} 年的节假日和调休安排"
-                   "（国务院办公厅通知及自治区通知），否则之后的办理期限只能估算。",
-                   date=horizon.isoformat(), days=max(days_left, 0), year=horizon.year + 1)
+    body = gettext(
+        "工作日历只知道 {date} 之前的工作日（还剩 {days} 天）。请在此之前录入 {year} 年的节假日和调休安排"
+        "（国务院办公厅通知及自治区通知），否则之后的办理期限只能估算。",
+        date=horizon.isoformat(),
+        days=max(days_left, 0),
+        year=horizon.year + 1,
+    )
     notified = 0
     for admin in admins:
         if admin.id not in already:

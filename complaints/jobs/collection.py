@@ -38,8 +38,14 @@ def waiting_files(settings: Settings) -> list[Path]:
     if not drop.is_dir():
         return []
     settled = time.time() - settings.collection.settle_seconds
-    found = [p for p in drop.iterdir() if p.is_file() and not p.name.startswith((".", "~$"))
-             and not p.name.endswith(".report.txt") and p.stat().st_mtime <= settled]
+    found = [
+        p
+        for p in drop.iterdir()
+        if p.is_file()
+        and not p.name.startswith((".", "~$"))
+        and not p.name.endswith(".report.txt")
+        and p.stat().st_mtime <= settled
+    ]
     return sorted(found, key=lambda p: (p.stat().st_mtime, p.name))
 
 
@@ -53,8 +59,11 @@ def move(path: Path, folder: Path) -> Path:
     return target
 
 
-@job("daily_collection", trigger=daily_at(lambda s: s.collection.time),
-     description="每天收集：导入收集目录中的 12345、信访系统、网上留言导出文件")
+@job(
+    "daily_collection",
+    trigger=daily_at(lambda s: s.collection.time),
+    description="每天收集：导入收集目录中的 12345、信访系统、网上留言导出文件",
+)
 def daily_collection(*, session: Session, runtime: Runtime, now: datetime) -> dict[str, int]:
     settings = runtime.settings
     if not runtime.clock.calendar.is_workday(to_local(now, settings.app.timezone).date()):
@@ -80,10 +89,14 @@ def collect_file(*, session: Session, runtime: Runtime, actor, path: Path, now: 
     source = source_for(path.name, settings)
     if path.suffix.lower() not in FORMATS or source is None:
         result = ImportResult(filename=path.name, source=source or "—")
-        result.problem = (gettext("不支持的文件格式 {suffix}（请另存为 .xlsx 或 .csv）", suffix=path.suffix or "—")
-                          if path.suffix.lower() not in FORMATS else
-                          gettext("无法按文件名判断来源（已配置：{patterns}）", patterns="、".join(
-                              f"{s.label} {'/'.join(s.patterns)}" for s in settings.sources)))
+        result.problem = (
+            gettext("不支持的文件格式 {suffix}（请另存为 .xlsx 或 .csv）", suffix=path.suffix or "—")
+            if path.suffix.lower() not in FORMATS
+            else gettext(
+                "无法按文件名判断来源（已配置：{patterns}）",
+                patterns="、".join(f"{s.label} {'/'.join(s.patterns)}" for s in settings.sources),
+            )
+        )
     else:
         result = import_file(session=session, runtime=runtime, actor=actor, path=path, source_name=source, now=now)
     if result.ok:

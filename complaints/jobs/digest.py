@@ -39,15 +39,19 @@ def _environment() -> Environment:
     return Environment(loader=FileSystemLoader(folder), autoescape=select_autoescape(["html"]))
 
 
-@job("daily_digest", trigger=daily_at(lambda s: s.jobs.digest_time),
-     description="每日汇总：承办人与督办人当天新增、即将超期、已超期、已办结")
+@job(
+    "daily_digest",
+    trigger=daily_at(lambda s: s.jobs.digest_time),
+    description="每日汇总：承办人与督办人当天新增、即将超期、已超期、已办结",
+)
 def daily_digest(*, session: Session, runtime: Runtime, now: datetime) -> dict[str, int]:
     day = to_local(now, runtime.settings.app.timezone).date()
     if not runtime.clock.calendar.is_workday(day):
         return {"skipped_non_workday": 1}
     done = set(session.exec(select(Digest.user_id).where(Digest.day == day)).all())
-    people = session.exec(select(User).where(User.active.is_(True), has_role("handler") | has_role("supervisor"))
-                          .order_by(User.id)).all()
+    people = session.exec(
+        select(User).where(User.active.is_(True), has_role("handler") | has_role("supervisor")).order_by(User.id)
+    ).all()
     counts = {"digests": 0, "empty": 0, "already": 0}
     for person in people:
         if person.id in done:
@@ -99,8 +103,10 @@ def _section(session: Session, runtime: Runtime, label: str, where: list, order)
     tz = runtime.settings.app.timezone
     total = session.exec(select(func.count()).select_from(C).where(*where)).one()
     items = session.exec(select(C).where(*where).order_by(order, C.id).limit(ROWS_SHOWN)).all() if total else []
-    rows = [[item.tracking_no, item.unit_code, item.summary[:40], status_label(item.status),
-             due_text(item.next_due_at, tz)] for item in items]
+    rows = [
+        [item.tracking_no, item.unit_code, item.summary[:40], status_label(item.status), due_text(item.next_due_at, tz)]
+        for item in items
+    ]
     return Section(label=label, total=total, rows=rows)
 
 
@@ -109,9 +115,15 @@ def _title(day: date) -> str:
 
 
 def render_digest(*, runtime: Runtime, user: User, day: date, sections: list[Section]) -> str:
-    return _environment().get_template("digest.html").render(
-        title=_title(day), greeting=gettext("{name}，您好！以下是今天的诉求办理情况：", name=user.name),
-        sections=sections, headings=[gettext("受理编号"), gettext("单位"), gettext("摘要"), gettext("状态"),
-                                     gettext("当前期限")],
-        more_text=gettext("另有 {n} 件未列出，请登录系统查看。"),
-        footer=gettext("本邮件由{app}自动发送。", app=runtime.settings.app.name))
+    return (
+        _environment()
+        .get_template("digest.html")
+        .render(
+            title=_title(day),
+            greeting=gettext("{name}，您好！以下是今天的诉求办理情况：", name=user.name),
+            sections=sections,
+            headings=[gettext("受理编号"), gettext("单位"), gettext("摘要"), gettext("状态"), gettext("当前期限")],
+            more_text=gettext("另有 {n} 件未列出，请登录系统查看。"),
+            footer=gettext("本邮件由{app}自动发送。", app=runtime.settings.app.name),
+        )
+    )

@@ -19,33 +19,47 @@ BATCH = 500
 
 
 def _last_ok_start(session: Session, job_id: str) -> datetime | None:
-    return session.exec(select(JobRun.started_at).where(JobRun.job_id == job_id, JobRun.status == "ok")
-                        .order_by(JobRun.id.desc())).first()
+    return session.exec(
+        select(JobRun.started_at).where(JobRun.job_id == job_id, JobRun.status == "ok").order_by(JobRun.id.desc())
+    ).first()
 
 
-@job("repeat_check", trigger=every_minutes(lambda s: s.jobs.dispatch_minutes),
-     description="重复诉求检查：同一号码或摘要相近的诉求关联到先前的件并通知承办人")
+@job(
+    "repeat_check",
+    trigger=every_minutes(lambda s: s.jobs.dispatch_minutes),
+    description="重复诉求检查：同一号码或摘要相近的诉求关联到先前的件并通知承办人",
+)
 def repeat_check(*, session: Session, runtime: Runtime, now: datetime) -> dict[str, int]:
     last = _last_ok_start(session, "repeat_check")
     since = (last or now) - (timedelta(minutes=10) if last else timedelta(days=1))
     already = exists().where(ComplaintLink.complaint_id == Complaint.id, ComplaintLink.kind == "repeat")
-    items = session.exec(select(Complaint).where(Complaint.registered_at >= since, ~already)
-                         .order_by(Complaint.id).limit(BATCH)).all()
+    items = session.exec(
+        select(Complaint).where(Complaint.registered_at >= since, ~already).order_by(Complaint.id).limit(BATCH)
+    ).all()
     actor = system_user(session=session, settings=runtime.settings)
-    linked = sum(repeats.check_item(session=session, runtime=runtime, item=item, actor=actor, now=now) is not None
-                 for item in items)
+    linked = sum(
+        repeats.check_item(session=session, runtime=runtime, item=item, actor=actor, now=now) is not None
+        for item in items
+    )
     return {"checked": len(items), "linked": linked}
 
 
 def awaiting_dispatch(now: datetime, grace: timedelta):
     """Registered, nobody assigned, never dispatched or sent back (a sent-back item is a person's call)."""
     handled = exists().where(Event.complaint_id == Complaint.id, Event.action.in_(("dispatch", "approve_send_back")))
-    return select(Complaint).where(Complaint.status == Status.REGISTERED, Complaint.handler_id.is_(None),
-                                   Complaint.registered_at <= now - grace, ~handled)
+    return select(Complaint).where(
+        Complaint.status == Status.REGISTERED,
+        Complaint.handler_id.is_(None),
+        Complaint.registered_at <= now - grace,
+        ~handled,
+    )
 
 
-@job("auto_dispatch", trigger=every_minutes(lambda s: s.jobs.dispatch_minutes),
-     description="自动派单：按派单规则或在办件最少的承办人（请假者由代理人承接）")
+@job(
+    "auto_dispatch",
+    trigger=every_minutes(lambda s: s.jobs.dispatch_minutes),
+    description="自动派单：按派单规则或在办件最少的承办人（请假者由代理人承接）",
+)
 def auto_dispatch(*, session: Session, runtime: Runtime, now: datetime) -> dict[str, int]:
     settings = runtime.settings.routing
     if not settings.auto_dispatch:

@@ -55,8 +55,9 @@ def job_lock(engine: Engine, job_id: str, *, lease: timedelta) -> Iterator[bool]
         yield False
         return
     stop = threading.Event()
-    beat = threading.Thread(target=_heartbeat, args=(engine, job_id, holder, lease, stop), daemon=True,
-                            name=f"lock-{job_id}")
+    beat = threading.Thread(
+        target=_heartbeat, args=(engine, job_id, holder, lease, stop), daemon=True, name=f"lock-{job_id}"
+    )
     beat.start()
     try:
         yield True
@@ -85,8 +86,7 @@ def _insert(engine: Engine):
     return postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
 
 
-def acquire_row(engine: Engine, job_id: str, *, holder: str, ttl: timedelta,
-                now: datetime | None = None) -> bool:
+def acquire_row(engine: Engine, job_id: str, *, holder: str, ttl: timedelta, now: datetime | None = None) -> bool:
     """Take the lock row unless a live holder has it: one whose lease runs and, when it runs on this
     machine, whose process still exists."""
     now = now or utcnow()
@@ -98,8 +98,9 @@ def acquire_row(engine: Engine, job_id: str, *, holder: str, ttl: timedelta,
 
 def _take_row(engine: Engine, job_id: str, holder: str, until: datetime, takeover) -> bool:
     statement = _insert(engine)(JobLock).values(job_id=job_id, holder=holder, locked_until=until)
-    statement = statement.on_conflict_do_update(index_elements=["job_id"], set_={"holder": holder,
-                                                "locked_until": until}, where=takeover).returning(JobLock.holder)
+    statement = statement.on_conflict_do_update(
+        index_elements=["job_id"], set_={"holder": holder, "locked_until": until}, where=takeover
+    ).returning(JobLock.holder)
     with engine.begin() as connection:
         row = connection.execute(statement).first()
     return row is not None and row.holder == holder
@@ -126,8 +127,9 @@ def renew_row(engine: Engine, job_id: str, *, holder: str, ttl: timedelta, now: 
     """Extend the holder's lease; False if the row is no longer theirs."""
     until = (now or utcnow()) + ttl
     with engine.begin() as connection:
-        result = connection.execute(update(JobLock).where(JobLock.job_id == job_id, JobLock.holder == holder)
-                                    .values(locked_until=until))
+        result = connection.execute(
+            update(JobLock).where(JobLock.job_id == job_id, JobLock.holder == holder).values(locked_until=until)
+        )
     return result.rowcount == 1
 
 
@@ -150,8 +152,9 @@ def claim_slot(engine: Engine, job_id: str, slot_at: datetime, *, holder: str | 
     """Claim the run of `job_id` due at `slot_at`; False when another process claimed it first. The
     primary key decides, on both databases, without reading first."""
     now = utcnow()
-    statement = _insert(engine)(JobSlot).values(job_id=job_id, slot_at=slot_at, holder=holder or new_holder(),
-                                                claimed_at=now)
+    statement = _insert(engine)(JobSlot).values(
+        job_id=job_id, slot_at=slot_at, holder=holder or new_holder(), claimed_at=now
+    )
     statement = statement.on_conflict_do_nothing(index_elements=["job_id", "slot_at"]).returning(JobSlot.job_id)
     with engine.begin() as connection:
         claimed = connection.execute(statement).first() is not None

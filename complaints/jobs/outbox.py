@@ -15,8 +15,11 @@ from complaints.notify.outbox import deliver
 from complaints.runtime import Runtime
 
 
-@job("deliver_notifications", trigger=every_minutes(lambda s: s.jobs.outbox_minutes),
-     description="发送待发提醒（邮件或日志），失败按退避重试")
+@job(
+    "deliver_notifications",
+    trigger=every_minutes(lambda s: s.jobs.outbox_minutes),
+    description="发送待发提醒（邮件或日志），失败按退避重试",
+)
 def deliver_notifications(*, session: Session, runtime: Runtime, now: datetime) -> dict[str, int]:
     settings = runtime.settings
     routed = route_notices(session=session, settings=settings, now=now)
@@ -24,9 +27,13 @@ def deliver_notifications(*, session: Session, runtime: Runtime, now: datetime) 
     return {**counts, "routed": routed}
 
 
-@job("deliver_messages", trigger=every_minutes(lambda s: s.jobs.outbox_minutes),
-     description="发送企业微信、钉钉、短信和 Webhook 消息，失败按退避重试，每次尝试都留记录")
+@job(
+    "deliver_messages",
+    trigger=every_minutes(lambda s: s.jobs.outbox_minutes),
+    description="发送企业微信、钉钉、短信和 Webhook 消息，失败按退避重试，每次尝试都留记录",
+)
 def deliver_outside(*, session: Session, runtime: Runtime, now: datetime) -> dict[str, int]:
     settings = runtime.settings
-    return deliver_messages(session=session, settings=settings, channels=configured_channels(session, settings),
-                            now=now)
+    return deliver_messages(
+        session=session, settings=settings, channels=configured_channels(session, settings), now=now
+    )

@@ -1,7 +1,7 @@
 """One registry of named jobs. Each job is a plain function, callable directly from tests:
 
-    @job("sla_sweep", trigger=every_minutes(lambda s: s.jobs.sla_sweep_minutes), description="…")
-    def sla_sweep(*, session: Session, runtime: Runtime, now: datetime) -> dict[str, int]: ...
+@job("sla_sweep", trigger=every_minutes(lambda s: s.jobs.sla_sweep_minutes), description="…")
+def sla_sweep(*, session: Session, runtime: Runtime, now: datetime) -> dict[str, int]: ...
 """
 
 from __future__ import annotations
@@ -62,8 +62,9 @@ def get_job(job_id: str) -> Job:
 
     found = JOBS.get(job_id)
     if found is None:
-        raise NotFound(gettext("未知任务：{job}；可选：{valid}", job=job_id[:64], valid=", ".join(sorted(JOBS))),
-                       field="job")
+        raise NotFound(
+            gettext("未知任务：{job}；可选：{valid}", job=job_id[:64], valid=", ".join(sorted(JOBS))), field="job"
+        )
     return found
 
 

@@ -24,17 +24,24 @@ BATCH = 1000
 
 def due_for_erasure(track: str, cutoff: datetime):
     """Closed items of `track` that still hold a name or phone and have been closed since before `cutoff`."""
-    return (C.track == track, C.is_open.is_(False), C.identity_erased_at.is_(None),
-            or_(C.complainant_name.is_not(None), C.complainant_phone.is_not(None)),
-            func.coalesce(C.closed_at, C.updated_at) <= cutoff)
+    return (
+        C.track == track,
+        C.is_open.is_(False),
+        C.identity_erased_at.is_(None),
+        or_(C.complainant_name.is_not(None), C.complainant_phone.is_not(None)),
+        func.coalesce(C.closed_at, C.updated_at) <= cutoff,
+    )
 
 
 def erase_attachments(*, session: Session, runtime: Runtime, complaint_ids: list[int], now: datetime) -> int:
     """The files of items whose identity is erased are deleted from storage; their rows say when."""
     from complaints.attachments.storage import storage_for
 
-    rows = session.execute(select(Attachment.id, Attachment.storage_key).where(
-        Attachment.complaint_id.in_(complaint_ids), Attachment.erased_at.is_(None))).all()
+    rows = session.execute(
+        select(Attachment.id, Attachment.storage_key).where(
+            Attachment.complaint_id.in_(complaint_ids), Attachment.erased_at.is_(None)
+        )
+    ).all()
     if not rows:
         return 0
     storage = storage_for(runtime.settings)
@@ -44,8 +51,11 @@ def erase_attachments(*, session: Session, runtime: Runtime, complaint_ids: list
     return len(rows)
 
 
-@job("erase_identity", trigger=daily_at(lambda s: s.privacy.erase_time),
-     description="个人信息到期删除：办结满保存期限的诉求件删除诉求人姓名和电话")
+@job(
+    "erase_identity",
+    trigger=daily_at(lambda s: s.privacy.erase_time),
+    description="个人信息到期删除：办结满保存期限的诉求件删除诉求人姓名和电话",
+)
 def erase_identity(*, session: Session, runtime: Runtime, now: datetime) -> dict[str, int]:
     privacy = runtime.settings.privacy
     actor_id = None
@@ -58,19 +68,37 @@ def erase_identity(*, session: Session, runtime: Runtime, now: datetime) -> dict
         actor_id = actor_id or system_user(session=session, settings=runtime.settings).id
         note = gettext("诉求人姓名、电话已按个人信息保存期限删除（办结满 {days} 日）", days=days)
         where, last_id = due_for_erasure(track, now - timedelta(days=days)), 0
-        while ids := session.execute(select(C.id, C.status).where(*where, C.id > last_id).order_by(C.id)
-                                     .limit(BATCH).with_for_update()).all():
+        while ids := session.execute(
+            select(C.id, C.status).where(*where, C.id > last_id).order_by(C.id).limit(BATCH).with_for_update()
+        ).all():
             last_id = ids[-1][0]
-            session.execute(update(C).where(C.id.in_([i for i, _ in ids])).values(
-                complainant_name=None, complainant_phone=None, search_who="", identity_erased_at=now))
-            session.execute(insert(Event), [
-                {"complaint_id": i, "at": now, "actor_id": actor_id, "action": "identity_erased",
-                 "from_status": status, "to_status": status, "note": note,
-                 "changes": {"erased": ["complainant_name", "complainant_phone"], "after_days": days}}
-                for i, status in ids])
+            session.execute(
+                update(C)
+                .where(C.id.in_([i for i, _ in ids]))
+                .values(complainant_name=None, complainant_phone=None, search_who="", identity_erased_at=now)
+            )
+            session.execute(
+                insert(Event),
+                [
+                    {
+                        "complaint_id": i,
+                        "at": now,
+                        "actor_id": actor_id,
+                        "action": "identity_erased",
+                        "from_status": status,
+                        "to_status": status,
+                        "note": note,
+                        "changes": {"erased": ["complainant_name", "complainant_phone"], "after_days": days},
+                    }
+                    for i, status in ids
+                ],
+            )
             counts[track.value] += len(ids)
-            erased = erase_attachments(session=session, runtime=runtime, complaint_ids=[i for i, _ in ids],
-                                       now=now) if privacy.attachments == "erase" else 0
+            erased = (
+                erase_attachments(session=session, runtime=runtime, complaint_ids=[i for i, _ in ids], now=now)
+                if privacy.attachments == "erase"
+                else 0
+            )
             if erased:
                 counts["attachments"] = counts.get("attachments", 0) + erased
     session.expire_all()  # the rows changed under the ORM's feet

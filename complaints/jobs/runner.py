@@ -42,8 +42,7 @@ def run_job(job_id: str, *, runtime: Runtime, now: datetime | None = None, slot:
     job = get_job(job_id)
     if slot is not None and not claim_slot(runtime.engine, job_id, slot.astimezone(UTC)):
         log.info("job %s: the run due at %s was taken by another scheduler; skipped", job_id, slot)
-        return _record(runtime, JobRun(job_id=job_id, status="skipped", finished_at=utcnow(),
-                                       counts={"slot_taken": 1}))
+        return _record(runtime, JobRun(job_id=job_id, status="skipped", finished_at=utcnow(), counts={"slot_taken": 1}))
     lease = timedelta(seconds=runtime.settings.jobs.lock_lease_seconds)
     with job_lock(runtime.engine, job_id, lease=lease) as acquired:
         run = _record(runtime, JobRun(job_id=job_id, status="running" if acquired else "skipped"))

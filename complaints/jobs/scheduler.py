@@ -79,9 +79,12 @@ def build_scheduler(runtime: Runtime, *, blocking: bool) -> BaseScheduler:
     """A scheduler whose jobs are synchronised with the registry when it starts."""
     _runtimes["current"] = runtime
     kind = BlockingScheduler if blocking else BackgroundScheduler
-    scheduler = kind(jobstores={"default": SQLAlchemyJobStore(engine=runtime.engine, tablename=JOBSTORE_TABLE)},
-                     executors={"default": SlotExecutor()}, job_defaults=job_defaults(runtime),
-                     timezone=runtime.settings.app.timezone)
+    scheduler = kind(
+        jobstores={"default": SQLAlchemyJobStore(engine=runtime.engine, tablename=JOBSTORE_TABLE)},
+        executors={"default": SlotExecutor()},
+        job_defaults=job_defaults(runtime),
+        timezone=runtime.settings.app.timezone,
+    )
     scheduler.add_listener(lambda _event: sync_jobs(scheduler, runtime), EVENT_SCHEDULER_STARTED)
     return scheduler
 
@@ -98,5 +101,6 @@ def sync_jobs(scheduler: BaseScheduler, runtime: Runtime) -> None:
         stored = scheduler.get_job(job.id)
         if stored is not None and str(stored.trigger) == str(trigger) and stored.name == job.description:
             continue  # keep its stored next run: a run missed while down still happens (once)
-        scheduler.add_job(execute, trigger=trigger, args=[job.id], id=job.id, name=job.description,
-                          replace_existing=True)
+        scheduler.add_job(
+            execute, trigger=trigger, args=[job.id], id=job.id, name=job.description, replace_existing=True
+        )

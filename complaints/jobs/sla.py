@@ -40,16 +40,23 @@ C = Complaint
 # The items entering a state, with what the events and notices say of them: the statements after the
 # collection read these few rows, not the complaint table again (one scan of it per statement on PostgreSQL).
 _HIT_COLUMNS = [  # name, type, its PostgreSQL declaration (SQLite stores what it is given)
-    ("id", Integer, "BIGINT PRIMARY KEY"), ("unit_code", String, "TEXT"), ("handler_id", Integer, "BIGINT"),
-    ("status", String, "TEXT"), ("tracking_no", String, "TEXT"), ("summary", String, "TEXT"),
+    ("id", Integer, "BIGINT PRIMARY KEY"),
+    ("unit_code", String, "TEXT"),
+    ("handler_id", Integer, "BIGINT"),
+    ("status", String, "TEXT"),
+    ("tracking_no", String, "TEXT"),
+    ("summary", String, "TEXT"),
     ("next_due_at", C.__table__.c.next_due_at.type, "TIMESTAMPTZ"),
-    ("supervise_due_at", C.__table__.c.supervise_due_at.type, "TIMESTAMPTZ")]
+    ("supervise_due_at", C.__table__.c.supervise_due_at.type, "TIMESTAMPTZ"),
+]
 HIT = table("sla_hit", *(column(name, kind) for name, kind, _ in _HIT_COLUMNS))
 H = HIT.c
 _PG_COLUMNS = ", ".join(f"{name} {declared}" for name, _, declared in _HIT_COLUMNS)
 _SQLITE_COLUMNS = ", ".join(["id INTEGER PRIMARY KEY", *(name for name, _, _ in _HIT_COLUMNS[1:])])
-TEMP_DDL = {"postgresql": f"CREATE TEMP TABLE IF NOT EXISTS sla_hit ({_PG_COLUMNS}) ON COMMIT DROP",
-            "sqlite": f"CREATE TEMP TABLE IF NOT EXISTS sla_hit ({_SQLITE_COLUMNS})"}
+TEMP_DDL = {
+    "postgresql": f"CREATE TEMP TABLE IF NOT EXISTS sla_hit ({_PG_COLUMNS}) ON COMMIT DROP",
+    "sqlite": f"CREATE TEMP TABLE IF NOT EXISTS sla_hit ({_SQLITE_COLUMNS})",
+}
 NOTIFY_COLUMNS = ["user_id", "complaint_id", "kind", "subject", "body", "created_at", "channel", "attempts"]
 LISTED = 20  # items named in a supervisor's notice
 EVENT_COLUMNS = ["complaint_id", "at", "actor_id", "action", "from_status", "to_status", "note", "changes"]
@@ -72,8 +79,12 @@ class Sweep:
 
 def newly_overdue(now: datetime) -> ColumnElement[bool]:
     # warn_at <= next_due_at always, so the (is_open, warn_at) index serves this too
-    return and_(C.is_open.is_(True), C.warn_at <= now, C.next_due_at <= now,
-                or_(C.overdue_due_at.is_(None), C.overdue_due_at != C.next_due_at))
+    return and_(
+        C.is_open.is_(True),
+        C.warn_at <= now,
+        C.next_due_at <= now,
+        or_(C.overdue_due_at.is_(None), C.overdue_due_at != C.next_due_at),
+    )
 
 
 def newly_lapsed_supervision(now: datetime, prefecture: str) -> ColumnElement[bool]:
@@ -81,17 +92,29 @@ def newly_lapsed_supervision(now: datetime, prefecture: str) -> ColumnElement[bo
     prefecture's own items have no one above them in the system. A running 督办 is one of the stage's
     deadlines, so warn_at <= next_due_at <= supervise_due_at <= now: the (is_open, warn_at) index serves
     this, and a paused (suspended) or answered item is not chased."""
-    return and_(C.is_open.is_(True), C.warn_at <= now, C.supervise_due_at <= now, C.unit_code != prefecture,
-                or_(C.escalated_due_at.is_(None), C.escalated_due_at != C.supervise_due_at))
+    return and_(
+        C.is_open.is_(True),
+        C.warn_at <= now,
+        C.supervise_due_at <= now,
+        C.unit_code != prefecture,
+        or_(C.escalated_due_at.is_(None), C.escalated_due_at != C.supervise_due_at),
+    )
 
 
 def newly_due_soon(now: datetime) -> ColumnElement[bool]:
-    return and_(C.is_open.is_(True), C.warn_at <= now, C.next_due_at > now,
-                or_(C.warned_due_at.is_(None), C.warned_due_at != C.next_due_at))
+    return and_(
+        C.is_open.is_(True),
+        C.warn_at <= now,
+        C.next_due_at > now,
+        or_(C.warned_due_at.is_(None), C.warned_due_at != C.next_due_at),
+    )
 
 
-@job("sla_sweep", trigger=every_minutes(lambda s: s.jobs.sla_sweep_minutes),
-     description="时限巡检：即将超期、已超期提醒与自动督办")
+@job(
+    "sla_sweep",
+    trigger=every_minutes(lambda s: s.jobs.sla_sweep_minutes),
+    description="时限巡检：即将超期、已超期提醒与自动督办",
+)
 def sla_sweep(*, session: Session, runtime: Runtime, now: datetime) -> dict[str, int]:
     session.flush()
     sweep = Sweep(session, runtime, now, system_user(session=session, settings=runtime.settings).id)
@@ -132,9 +155,15 @@ def _mark_overdue(sweep: Sweep) -> int:
     amount = Limit.parse(sweep.runtime.settings.limits.supervise_default)
     supervise_due, _ = deadlines.due_from(now, amount, sweep.runtime)
     # a 督办 deadline someone already set is left as it is; otherwise the default one from now
-    session.execute(C.__table__.update().where(C.id.in_(_hits())).values(
-        overdue_due_at=C.next_due_at, warned_due_at=C.next_due_at,
-        supervise_due_at=case((C.supervise_due_at.is_(None), supervise_due), else_=C.supervise_due_at)))
+    session.execute(
+        C.__table__.update()
+        .where(C.id.in_(_hits()))
+        .values(
+            overdue_due_at=C.next_due_at,
+            warned_due_at=C.next_due_at,
+            supervise_due_at=case((C.supervise_due_at.is_(None), supervise_due), else_=C.supervise_due_at),
+        )
+    )
     default = literal(supervise_due, H.supervise_due_at.type)
     newly_supervised = _post_supervise_deadlines(sweep) if sweep.runtime.settings.webhooks.enabled else None
     session.execute(HIT.update().values(supervise_due_at=func.coalesce(H.supervise_due_at, default)))
@@ -142,13 +171,22 @@ def _mark_overdue(sweep: Sweep) -> int:
         newly_supervised(supervise_due)
     due = sweep.due_text(H.next_due_at)
     _add_events(sweep, "sla_overdue", sql_format(gettext("已超期（期限：{due}）"), due=due), None)
-    _add_events(sweep, "supervise", sql_format(gettext("超期自动督办，督办期限：{due}"),
-                                               due=sweep.due_text(H.supervise_due_at)), {"automatic": True})
+    _add_events(
+        sweep,
+        "supervise",
+        sql_format(gettext("超期自动督办，督办期限：{due}"), due=sweep.due_text(H.supervise_due_at)),
+        {"automatic": True},
+    )
     subject = sql_format(gettext("诉求件 {tracking_no} 已超期"), tracking_no=H.tracking_no)
-    body = sql_format(gettext("诉求件 {tracking_no}（{summary}）已超过办理期限 {due}，已自动督办，请尽快办理。"),
-                      tracking_no=H.tracking_no, summary=H.summary, due=due)
+    body = sql_format(
+        gettext("诉求件 {tracking_no}（{summary}）已超过办理期限 {due}，已自动督办，请尽快办理。"),
+        tracking_no=H.tracking_no,
+        summary=H.summary,
+        due=due,
+    )
     return _notify_handlers(sweep, "overdue", subject, body) + tell_supervisors(
-        sweep, "overdue", N_("本单位新增 {n} 件超期诉求（已自动督办）"), unhandled_only=False)
+        sweep, "overdue", N_("本单位新增 {n} 件超期诉求（已自动督办）"), unhandled_only=False
+    )
 
 
 def _post_supervise_deadlines(sweep: Sweep):
@@ -156,11 +194,22 @@ def _post_supervise_deadlines(sweep: Sweep):
     ids = list(sweep.session.execute(select(H.id).where(H.supervise_due_at.is_(None))).scalars())
 
     def post(due: datetime) -> None:
-        items = sweep.session.execute(select(Complaint).where(Complaint.id.in_(ids))
-                                      .execution_options(populate_existing=True)).scalars() if ids else []
+        items = (
+            sweep.session.execute(
+                select(Complaint).where(Complaint.id.in_(ids)).execution_options(populate_existing=True)
+            ).scalars()
+            if ids
+            else []
+        )
         for item in items:
-            webhooks.item_changed(session=sweep.session, runtime=sweep.runtime, item=item, action="supervise",
-                                  changes={"supervise_due_at": [None, due.isoformat()]}, now=sweep.now)
+            webhooks.item_changed(
+                session=sweep.session,
+                runtime=sweep.runtime,
+                item=item,
+                action="supervise",
+                changes={"supervise_due_at": [None, due.isoformat()]},
+                now=sweep.now,
+            )
 
     return post
 
@@ -170,11 +219,16 @@ def _mark_due_soon(sweep: Sweep) -> int:
     due = sweep.due_text(H.next_due_at)
     _add_events(sweep, "sla_due_soon", sql_format(gettext("即将超期（期限：{due}）"), due=due), None)
     subject = sql_format(gettext("诉求件 {tracking_no} 即将超期"), tracking_no=H.tracking_no)
-    body = sql_format(gettext("诉求件 {tracking_no}（{summary}）将于 {due} 到期，请及时办理。"),
-                      tracking_no=H.tracking_no, summary=H.summary, due=due)
+    body = sql_format(
+        gettext("诉求件 {tracking_no}（{summary}）将于 {due} 到期，请及时办理。"),
+        tracking_no=H.tracking_no,
+        summary=H.summary,
+        due=due,
+    )
     # an item nobody handles yet is the supervisors' to dispatch
     return _notify_handlers(sweep, "due_soon", subject, body) + tell_supervisors(
-        sweep, "due_soon", N_("本单位有 {n} 件尚未派单的诉求即将超期"), unhandled_only=True)
+        sweep, "due_soon", N_("本单位有 {n} 件尚未派单的诉求即将超期"), unhandled_only=True
+    )
 
 
 def _escalate(sweep: Sweep) -> int:
@@ -182,28 +236,57 @@ def _escalate(sweep: Sweep) -> int:
     settings = sweep.runtime.settings
     prefecture = settings.unit_map[settings.app.prefecture_unit]
     sweep.session.execute(C.__table__.update().where(C.id.in_(_hits())).values(escalated_due_at=C.supervise_due_at))
-    _add_events(sweep, "supervision_lapsed",
-                sql_format(gettext("督办期限（{due}）已过仍未办结，已报{unit}提级督办"),
-                           due=sweep.due_text(H.supervise_due_at), unit=literal(prefecture.name)), None)
+    _add_events(
+        sweep,
+        "supervision_lapsed",
+        sql_format(
+            gettext("督办期限（{due}）已过仍未办结，已报{unit}提级督办"),
+            due=sweep.due_text(H.supervise_due_at),
+            unit=literal(prefecture.name),
+        ),
+        None,
+    )
     subject = sql_format(gettext("诉求件 {tracking_no} 督办逾期"), tracking_no=H.tracking_no)
-    body = sql_format(gettext("诉求件 {tracking_no}（{summary}）的督办期限 {due} 已过，仍未办结，已报上级提级督办。"),
-                      tracking_no=H.tracking_no, summary=H.summary, due=sweep.due_text(H.supervise_due_at))
+    body = sql_format(
+        gettext("诉求件 {tracking_no}（{summary}）的督办期限 {due} 已过，仍未办结，已报上级提级督办。"),
+        tracking_no=H.tracking_no,
+        summary=H.summary,
+        due=sweep.due_text(H.supervise_due_at),
+    )
     return _notify_handlers(sweep, "supervision_lapsed", subject, body) + tell_supervisors(
-        sweep, "supervision_lapsed", N_("各县市新增 {n} 件督办逾期诉求，请提级督办"), unhandled_only=False,
-        unit=prefecture.code)
+        sweep,
+        "supervision_lapsed",
+        N_("各县市新增 {n} 件督办逾期诉求，请提级督办"),
+        unhandled_only=False,
+        unit=prefecture.code,
+    )
 
 
 def _add_events(sweep: Sweep, action: str, note: ColumnElement, changes: dict | None) -> int:
-    rows = select(H.id, literal(sweep.now, Event.__table__.c.at.type), literal(sweep.actor_id),
-                  literal(action), H.status, H.status, note,
-                  literal(changes, Event.__table__.c.changes.type) if changes else null()
-                  ).order_by(H.id)
+    rows = select(
+        H.id,
+        literal(sweep.now, Event.__table__.c.at.type),
+        literal(sweep.actor_id),
+        literal(action),
+        H.status,
+        H.status,
+        note,
+        literal(changes, Event.__table__.c.changes.type) if changes else null(),
+    ).order_by(H.id)
     return _count(sweep, insert(Event).from_select(EVENT_COLUMNS, rows))
 
 
 def _notification_row(sweep: Sweep, user_id: ColumnElement, kind: str, subject, body):
-    return (user_id, H.id, literal(kind), subject, body,
-            literal(sweep.now, Notification.__table__.c.created_at.type), literal("web"), literal(0))
+    return (
+        user_id,
+        H.id,
+        literal(kind),
+        subject,
+        body,
+        literal(sweep.now, Notification.__table__.c.created_at.type),
+        literal("web"),
+        literal(0),
+    )
 
 
 def _notify_handlers(sweep: Sweep, kind: str, subject, body) -> int:
@@ -220,21 +303,30 @@ def tell_supervisors(sweep: Sweep, kind: str, subject: str, *, unhandled_only: b
         count, first = sweep.session.execute(select(func.count(), func.min(H.id)).where(*where)).one()
         per_unit = [(unit, count, first)] if count else []
     else:
-        per_unit = sweep.session.execute(select(H.unit_code, func.count(), func.min(H.id)).where(*where)
-                                         .group_by(H.unit_code)).all()
+        per_unit = sweep.session.execute(
+            select(H.unit_code, func.count(), func.min(H.id)).where(*where).group_by(H.unit_code)
+        ).all()
     written = 0
     for unit_code, count, first_id in per_unit:
         mine = [] if unit else [H.unit_code == unit_code]
-        listed = sweep.session.execute(select(H.tracking_no, H.summary).where(*where, *mine)
-                                       .order_by(H.next_due_at, H.id).limit(LISTED)).all()
+        listed = sweep.session.execute(
+            select(H.tracking_no, H.summary).where(*where, *mine).order_by(H.next_due_at, H.id).limit(LISTED)
+        ).all()
         lines = [f"{tracking_no} {summary[:30]}" for tracking_no, summary in listed]
         if count > LISTED:
             lines.append(gettext("……另有 {n} 件，请在系统中查看", n=count - LISTED))
         supervisors = sweep.session.execute(select(User.id).where(supervisor_of_unit(literal(unit_code)))).scalars()
         for user_id in supervisors:
-            sweep.session.add(Notification(user_id=user_id, complaint_id=first_id if count == 1 else None,
-                                           kind=kind, subject=gettext(subject, n=count), body="\n".join(lines),
-                                           created_at=sweep.now))
+            sweep.session.add(
+                Notification(
+                    user_id=user_id,
+                    complaint_id=first_id if count == 1 else None,
+                    kind=kind,
+                    subject=gettext(subject, n=count),
+                    body="\n".join(lines),
+                    created_at=sweep.now,
+                )
+            )
             written += 1
     sweep.session.flush()
     return written

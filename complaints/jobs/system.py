@@ -19,8 +19,14 @@ def system_user(*, session: Session, settings: Settings) -> User:
     user = session.exec(select(User).where(User.username == username)).first()
     if user is not None:
         return user
-    row = User(username=username, name="系统", unit_code=settings.app.prefecture_unit, roles=Role.SUPERVISOR.value,
-               active=False, password_hash=None).model_dump(exclude={"id"})
+    row = User(
+        username=username,
+        name="系统",
+        unit_code=settings.app.prefecture_unit,
+        roles=Role.SUPERVISOR.value,
+        active=False,
+        password_hash=None,
+    ).model_dump(exclude={"id"})
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(insert(User).values(**row).on_conflict_do_nothing(index_elements=["username"]))
     return session.exec(select(User).where(User.username == username)).one()

@@ -43,8 +43,17 @@ from .forms import (
 )
 
 __all__ = [
-    "Annex1Counts", "Annex1Row", "Annex2Row", "Annex3Row", "HeaderInfo", "checklist_counts", "checklist_rows",
-    "clean_text", "csv_safe", "write_csv", "write_xlsx",
+    "Annex1Counts",
+    "Annex1Row",
+    "Annex2Row",
+    "Annex3Row",
+    "HeaderInfo",
+    "checklist_counts",
+    "checklist_rows",
+    "clean_text",
+    "csv_safe",
+    "write_csv",
+    "write_xlsx",
 ]
 
 Progress = Callable[[int], None]
@@ -98,19 +107,28 @@ _ROW_TYPES = {1: Annex1Row, 2: Annex2Row, 3: Annex3Row}
 _FIELDS = {n: tuple(f.name for f in fields(t)) for n, t in _ROW_TYPES.items()}
 
 
-def checklist_rows(measures: Mapping[int, str] | None = None,
-                   conclusions: Mapping[int, str] | None = None) -> list[Annex1Row]:
+def checklist_rows(
+    measures: Mapping[int, str] | None = None, conclusions: Mapping[int, str] | None = None
+) -> list[Annex1Row]:
     """The 26 rows of 附件1, with the county's 落实举措 and 检查结论 keyed by row number."""
     measures, conclusions = measures or {}, conclusions or {}
-    return [Annex1Row(r.number, r.group, r.item, measures.get(r.number, ""), conclusions.get(r.number, ""))
-            for r in ANNEX1_ROWS]
+    return [
+        Annex1Row(r.number, r.group, r.item, measures.get(r.number, ""), conclusions.get(r.number, ""))
+        for r in ANNEX1_ROWS
+    ]
 
 
-def checklist_counts(received: Mapping[int, int] | None = None, closed: Mapping[int, int] | None = None, *,
-                     total_received: int = 0, total_closed: int = 0) -> Annex1Counts:
+def checklist_counts(
+    received: Mapping[int, int] | None = None,
+    closed: Mapping[int, int] | None = None,
+    *,
+    total_received: int = 0,
+    total_closed: int = 0,
+) -> Annex1Counts:
     received, closed = received or {}, closed or {}
-    rows = [(r.number, r.group, r.item, int(received.get(r.number, 0)), int(closed.get(r.number, 0)))
-            for r in ANNEX1_ROWS]
+    rows = [
+        (r.number, r.group, r.item, int(received.get(r.number, 0)), int(closed.get(r.number, 0))) for r in ANNEX1_ROWS
+    ]
     return Annex1Counts(rows, total_received, total_closed)
 
 
@@ -188,11 +206,9 @@ def _formats(wb: xlsxwriter.Workbook) -> dict[str, Any]:
     cell = {**base, "border": 1, "text_wrap": True, "valign": "top"}
     return {
         "label": wb.add_format({**base, "font_name": "黑体", "font_size": 12}),
-        "title": wb.add_format({**base, "bold": True, "font_size": 18, "align": "center",
-                                "valign": "vcenter"}),
+        "title": wb.add_format({**base, "bold": True, "font_size": 18, "align": "center", "valign": "vcenter"}),
         "header": wb.add_format({**base, "align": "left", "valign": "vcenter"}),
-        "heading": wb.add_format({**cell, "bold": True, "align": "center", "valign": "vcenter",
-                                  "bg_color": "#F2F2F2"}),
+        "heading": wb.add_format({**cell, "bold": True, "align": "center", "valign": "vcenter", "bg_color": "#F2F2F2"}),
         "text": wb.add_format(cell),
         "text_quoted": wb.add_format({**cell, "quote_prefix": True}),
         "centred": wb.add_format({**cell, "align": "center"}),
@@ -229,8 +245,10 @@ def _page_setup(ws: Any) -> None:
 
 def _row_writer(ws: Any, form: Form, fmt: dict[str, Any]) -> Callable[[int, list[Any]], None]:
     """A function writing one row of values; the hot loop of a 100,000-row export."""
-    plan = [(c, fmt["centred" if col.centred else "text"], fmt["centred_quoted" if col.centred else "text_quoted"])
-            for c, col in enumerate(form.columns)]
+    plan = [
+        (c, fmt["centred" if col.centred else "text"], fmt["centred_quoted" if col.centred else "text_quoted"])
+        for c, col in enumerate(form.columns)
+    ]
     blank, number, string, sub = ws.write_blank, ws.write_number, ws.write_string, _ILLEGAL_XML.sub
     widths, set_row, height = form.widths, ws.set_row, layout.row_height
 
@@ -252,8 +270,15 @@ def _row_writer(ws: Any, form: Form, fmt: dict[str, Any]) -> Callable[[int, list
     return write_row
 
 
-def write_xlsx(annex: int, header: HeaderInfo, rows: Iterable[Any], path_or_stream: Any, *,
-               progress: Progress | None = None, counts: Annex1Counts | None = None) -> int:
+def write_xlsx(
+    annex: int,
+    header: HeaderInfo,
+    rows: Iterable[Any],
+    path_or_stream: Any,
+    *,
+    progress: Progress | None = None,
+    counts: Annex1Counts | None = None,
+) -> int:
     """Write 附件``annex`` to a path or binary stream; returns the number of data rows written.
 
     Rows are consumed lazily; for 附件2/3 memory stays flat however many there are. 附件1 is a
@@ -264,10 +289,15 @@ def write_xlsx(annex: int, header: HeaderInfo, rows: Iterable[Any], path_or_stre
     streaming = form.annex != 1
     is_path = isinstance(path_or_stream, (str, os.PathLike))
     target = os.fspath(path_or_stream) if is_path else path_or_stream
-    wb = xlsxwriter.Workbook(target, {
-        "constant_memory": streaming, "strings_to_formulas": False, "strings_to_urls": False,
-        "strings_to_numbers": False,
-    })
+    wb = xlsxwriter.Workbook(
+        target,
+        {
+            "constant_memory": streaming,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
     ticker = _Ticker(progress)
     try:
         fmt = _formats(wb)
@@ -303,10 +333,18 @@ def write_xlsx(annex: int, header: HeaderInfo, rows: Iterable[Any], path_or_stre
     return ticker.done()
 
 
-COUNTS_FORM = Form(1, "附件1", ANNEX1_COUNTS_TITLE, (
-    Column("序号", 6, centred=True), Column("重点任务", 14, centred=True), Column("重点任务排查项目", 60),
-    Column(ANNEX1_RECEIVED_HEADING, 14, centred=True), Column(ANNEX1_CLOSED_HEADING, 14, centred=True),
-))
+COUNTS_FORM = Form(
+    1,
+    "附件1",
+    ANNEX1_COUNTS_TITLE,
+    (
+        Column("序号", 6, centred=True),
+        Column("重点任务", 14, centred=True),
+        Column("重点任务排查项目", 60),
+        Column(ANNEX1_RECEIVED_HEADING, 14, centred=True),
+        Column(ANNEX1_CLOSED_HEADING, 14, centred=True),
+    ),
+)
 
 
 def _write_counts(wb: xlsxwriter.Workbook, counts: Annex1Counts, header: HeaderInfo, fmt: dict[str, Any]) -> None:
@@ -326,8 +364,9 @@ def _write_counts(wb: xlsxwriter.Workbook, counts: Annex1Counts, header: HeaderI
 
 
 # ------------------------------------------------------------------------------------- csv
-def write_csv(annex: int, header: HeaderInfo, rows: Iterable[Any], stream: Any, *,
-              progress: Progress | None = None) -> int:
+def write_csv(
+    annex: int, header: HeaderInfo, rows: Iterable[Any], stream: Any, *, progress: Progress | None = None
+) -> int:
     """Write 附件``annex`` as UTF-8 CSV with a BOM (so Excel reads the Chinese correctly).
 
     ``stream`` may be a text stream, a binary stream or a path. The label, title and header line
@@ -338,8 +377,7 @@ def write_csv(annex: int, header: HeaderInfo, rows: Iterable[Any], stream: Any, 
     if isinstance(stream, (str, os.PathLike)):
         with open(stream, "w", encoding="utf-8", newline="") as fh:
             return write_csv(annex, header, rows, fh, progress=progress)
-    text = stream if isinstance(stream, io.TextIOBase) else io.TextIOWrapper(
-        stream, encoding="utf-8", newline="")
+    text = stream if isinstance(stream, io.TextIOBase) else io.TextIOWrapper(stream, encoding="utf-8", newline="")
     ticker = _Ticker(progress)
     try:
         text.write("\ufeff")

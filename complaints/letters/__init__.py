@@ -12,8 +12,12 @@ from dataclasses import dataclass, field
 from workflows.vocab import N_
 
 # the kinds of letter and their titles (the document's own words, Chinese)
-TITLES = {"acceptance": N_("信访事项受理告知书"), "decision": N_("信访事项处理意见书"),
-          "review": N_("信访事项复查意见书"), "hotline": N_("诉求办理答复函")}
+TITLES = {
+    "acceptance": N_("信访事项受理告知书"),
+    "decision": N_("信访事项处理意见书"),
+    "review": N_("信访事项复查意见书"),
+    "hotline": N_("诉求办理答复函"),
+}
 _TRACKING = re.compile(r"^[A-Z]{1,8}-\d{4}-\d{3,}$")
 _DATE = re.compile(r"\d")
 
@@ -45,15 +49,27 @@ def parse(text: str, *, title: str, unit_name: str, doc_no: str, recipient: str 
     if lines and not lines[0].startswith("\u3000") and lines[0].rstrip().endswith(("：", ":")):
         salutation = lines.pop(0).strip()
     date_text, signature = "", unit_name
-    if len(lines) >= 2 and _DATE.search(lines[-1]) and len(lines[-1]) <= 20 and len(lines[-2]) <= 40 \
-            and not lines[-2].startswith("\u3000"):
+    if (
+        len(lines) >= 2
+        and _DATE.search(lines[-1])
+        and len(lines[-1]) <= 20
+        and len(lines[-2]) <= 40
+        and not lines[-2].startswith("\u3000")
+    ):
         date_text, signature = lines.pop().strip(), lines.pop().strip()
     note = ""
     if lines and not lines[-1].startswith("\u3000") and len(lines[-1]) <= 40 and "：" in lines[-1]:
         note = f"（{lines.pop().strip()}）"  # 承办人：李承办
-    return LetterParts(unit_name=unit_name, doc_no=doc_no, title=title,
-                       recipient=salutation if recipient is None else recipient,
-                       paragraphs=lines, date_text=date_text, note=note, signature=signature)
+    return LetterParts(
+        unit_name=unit_name,
+        doc_no=doc_no,
+        title=title,
+        recipient=salutation if recipient is None else recipient,
+        paragraphs=lines,
+        date_text=date_text,
+        note=note,
+        signature=signature,
+    )
 
 
 def letter_pdf(text: str, *, kind: str, unit_name: str, doc_no: str, recipient: str | None = None) -> bytes:

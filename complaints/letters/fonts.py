@@ -7,10 +7,16 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-FONT_DIRS = (Path("/usr/share/fonts/opentype/noto"), Path("/usr/share/fonts/noto-cjk"),
-             Path("/usr/share/fonts/google-noto-cjk"), Path("/usr/local/share/fonts"))
-FACES = {"": ("NotoSerifCJK-Regular.ttc", "NotoSansCJK-Regular.ttc"),
-         "B": ("NotoSerifCJK-Bold.ttc", "NotoSansCJK-Bold.ttc", "NotoSerifCJK-Regular.ttc")}
+FONT_DIRS = (
+    Path("/usr/share/fonts/opentype/noto"),
+    Path("/usr/share/fonts/noto-cjk"),
+    Path("/usr/share/fonts/google-noto-cjk"),
+    Path("/usr/local/share/fonts"),
+)
+FACES = {
+    "": ("NotoSerifCJK-Regular.ttc", "NotoSansCJK-Regular.ttc"),
+    "B": ("NotoSerifCJK-Bold.ttc", "NotoSansCJK-Bold.ttc", "NotoSerifCJK-Regular.ttc"),
+}
 
 
 class FontMissing(RuntimeError):

@@ -19,10 +19,10 @@ from complaints.letters.fonts import face
 
 RED = (230, 0, 18)
 LEFT, RIGHT, TOP, BOTTOM = 28.0, 26.0, 37.0, 35.0
-WIDTH = 210.0 - LEFT - RIGHT          # 156 mm: 28 characters of 16 pt
-LINE = 225.0 / 22                     # 22 lines to the text area
+WIDTH = 210.0 - LEFT - RIGHT  # 156 mm: 28 characters of 16 pt
+LINE = 225.0 / 22  # 22 lines to the text area
 BODY, TITLE, BANNER, FOLIO = 16, 22, 26, 14
-CHAR = BODY * 25.4 / 72               # one character of body text, in mm
+CHAR = BODY * 25.4 / 72  # one character of body text, in mm
 
 
 class _Letter(FPDF):
@@ -71,8 +71,7 @@ def _banner(pdf: FPDF, parts: LetterParts) -> None:
 def _title(pdf: FPDF, title: str) -> None:
     pdf.ln(LINE * 0.5)
     pdf.set_font("serif", "B", TITLE)
-    pdf.multi_cell(WIDTH, LINE * 1.1, title, align="C", wrapmode=WrapMode.CHAR,
-                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(WIDTH, LINE * 1.1, title, align="C", wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(LINE * 0.5)
 
 
@@ -97,8 +96,8 @@ def _paragraph(pdf: FPDF, text: str) -> None:
     pdf.set_char_spacing(0)
 
 
-NO_LINE_START = set("，。、；：！？）》」』”’〕】…—·%,.;:!?)]}")   # 避头：never begins a line
-NO_LINE_END = set("（《「『“‘〔【([{")                             # 避尾：never ends a line
+NO_LINE_START = set("，。、；：！？）》」』”’〕】…—·%,.;:!?)]}")  # 避头：never begins a line
+NO_LINE_END = set("（《「『“‘〔【([{")  # 避尾：never ends a line
 
 
 def wrap(text: str, width_of, width: float) -> list[str]:
@@ -136,5 +135,4 @@ def _signature(pdf: FPDF, parts: LetterParts) -> None:
     pdf.cell(date_width, LINE, parts.date_text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     if parts.note:
         pdf.set_x(LEFT + 2 * CHAR)
-        pdf.multi_cell(WIDTH - 2 * CHAR, LINE, parts.note, wrapmode=WrapMode.CHAR,
-                       new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(WIDTH - 2 * CHAR, LINE, parts.note, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)

@@ -29,8 +29,16 @@ def render(parts: LetterParts) -> bytes:
     section.left_margin, section.right_margin = Mm(28), Mm(26)
     document.core_properties.title = f"{parts.title} {parts.doc_no}"
     document.core_properties.author = parts.unit_name
-    _line(document, parts.unit_name, font=TITLE_FONT, size=26, bold=True, color=RED,
-          align=WD_ALIGN_PARAGRAPH.CENTER, rule=True)
+    _line(
+        document,
+        parts.unit_name,
+        font=TITLE_FONT,
+        size=26,
+        bold=True,
+        color=RED,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        rule=True,
+    )
     _line(document, parts.doc_no, align=WD_ALIGN_PARAGRAPH.RIGHT)
     _line(document, "")
     _line(document, parts.title, font=TITLE_FONT, size=22, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
@@ -49,8 +57,17 @@ def render(parts: LetterParts) -> bytes:
     return out.getvalue()
 
 
-def _line(document, text: str, *, font: str = BODY_FONT, size: int = 16, bold: bool = False,
-          color: RGBColor | None = None, align=WD_ALIGN_PARAGRAPH.LEFT, rule: bool = False) -> None:
+def _line(
+    document,
+    text: str,
+    *,
+    font: str = BODY_FONT,
+    size: int = 16,
+    bold: bool = False,
+    color: RGBColor | None = None,
+    align=WD_ALIGN_PARAGRAPH.LEFT,
+    rule: bool = False,
+) -> None:
     paragraph = document.add_paragraph()
     paragraph.alignment = align
     spacing = paragraph.paragraph_format

@@ -43,8 +43,9 @@ def _checked(answer: Answer, rate_limited: set[int]) -> dict:
     code = data.get("errcode", 0)
     if code != 0:
         outcome = "rate_limited" if code in rate_limited else "rejected"
-        raise ChannelError(outcome, f"errcode {code}: {str(data.get('errmsg', ''))[:200]}", status_code=answer.status,
-                           receipt=data)
+        raise ChannelError(
+            outcome, f"errcode {code}: {str(data.get('errmsg', ''))[:200]}", status_code=answer.status, receipt=data
+        )
     return data
 
 
@@ -88,14 +89,20 @@ class WecomApp:
 
     def _fetch_token(self) -> str:
         query = urllib.parse.urlencode({"corpid": self.settings.corp_id, "corpsecret": self.settings.corp_secret})
-        data = _checked(call("GET", f"{self.settings.base_url}/cgi-bin/gettoken?{query}", timeout=self.timeout),
-                        WECOM_RATE_LIMITED)
+        data = _checked(
+            call("GET", f"{self.settings.base_url}/cgi-bin/gettoken?{query}", timeout=self.timeout), WECOM_RATE_LIMITED
+        )
         return str(data["access_token"])
 
     def send(self, message: OutboxMessage, now: datetime) -> Receipt:
-        payload = {"touser": message.recipient, "msgtype": "text", "agentid": self.settings.agent_id,
-                   "text": {"content": _text(message)}, "enable_duplicate_check": 1,
-                   "duplicate_check_interval": 1800}
+        payload = {
+            "touser": message.recipient,
+            "msgtype": "text",
+            "agentid": self.settings.agent_id,
+            "text": {"content": _text(message)},
+            "enable_duplicate_check": 1,
+            "duplicate_check_interval": 1800,
+        }
         for _ in range(2):
             token = self.tokens.get(self._fetch_token)
             url = f"{self.settings.base_url}/cgi-bin/message/send?access_token={urllib.parse.quote(token)}"
@@ -131,8 +138,11 @@ class DingtalkRobot:
             timestamp = int(time.time() * 1000)  # the wall clock: 钉钉 refuses one off by over an hour
             query.update(timestamp=str(timestamp), sign=dingtalk_sign(self.settings.robot_secret, timestamp))
         url = f"{self.settings.base_url}/robot/send?{urllib.parse.urlencode(query)}"
-        payload = {"msgtype": "text", "text": {"content": _text(message)},
-                   "at": {"atMobiles": [message.recipient] if message.recipient else [], "isAtAll": False}}
+        payload = {
+            "msgtype": "text",
+            "text": {"content": _text(message)},
+            "at": {"atMobiles": [message.recipient] if message.recipient else [], "isAtAll": False},
+        }
         return Receipt(None, _checked(post_json(url, payload, timeout=self.timeout), DINGTALK_RATE_LIMITED))
 
 
@@ -145,17 +155,23 @@ class DingtalkApp:
 
     def _fetch_token(self) -> str:
         query = urllib.parse.urlencode({"appkey": self.settings.app_key, "appsecret": self.settings.app_secret})
-        data = _checked(call("GET", f"{self.settings.base_url}/gettoken?{query}", timeout=self.timeout),
-                        DINGTALK_RATE_LIMITED)
+        data = _checked(
+            call("GET", f"{self.settings.base_url}/gettoken?{query}", timeout=self.timeout), DINGTALK_RATE_LIMITED
+        )
         return str(data["access_token"])
 
     def send(self, message: OutboxMessage, now: datetime) -> Receipt:
-        payload = {"agent_id": self.settings.agent_id, "userid_list": message.recipient,
-                   "msg": {"msgtype": "text", "text": {"content": _text(message)}}}
+        payload = {
+            "agent_id": self.settings.agent_id,
+            "userid_list": message.recipient,
+            "msg": {"msgtype": "text", "text": {"content": _text(message)}},
+        }
         for _ in range(2):
             token = self.tokens.get(self._fetch_token)
-            url = (f"{self.settings.base_url}/topapi/message/corpconversation/asyncsend_v2"
-                   f"?access_token={urllib.parse.quote(token)}")
+            url = (
+                f"{self.settings.base_url}/topapi/message/corpconversation/asyncsend_v2"
+                f"?access_token={urllib.parse.quote(token)}"
+            )
             try:
                 data = _checked(post_json(url, payload, timeout=self.timeout), DINGTALK_RATE_LIMITED)
             except ChannelError as exc:

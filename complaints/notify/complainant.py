@@ -21,8 +21,13 @@ CALLBACK_DELAY = timedelta(hours=24)  # the invitation follows the reply by a da
 
 def may_text(item: Complaint) -> bool:
     consent = item.sms_consent if item.sms_consent is not None else not item.confidential
-    return bool(consent and not item.anonymous and item.identity_erased_at is None and item.complainant_phone
-                and MOBILE.match(item.complainant_phone))
+    return bool(
+        consent
+        and not item.anonymous
+        and item.identity_erased_at is None
+        and item.complainant_phone
+        and MOBILE.match(item.complainant_phone)
+    )
 
 
 def _params(item: Complaint, occasion: str, runtime: Runtime) -> dict[str, str]:
@@ -36,8 +41,9 @@ def _params(item: Complaint, occasion: str, runtime: Runtime) -> dict[str, str]:
     return params
 
 
-def text_complainant(*, session: Session, runtime: Runtime, item: Complaint, occasion: str,
-                     now: datetime) -> OutboxMessage | None:
+def text_complainant(
+    *, session: Session, runtime: Runtime, item: Complaint, occasion: str, now: datetime
+) -> OutboxMessage | None:
     """Queue one text (None when SMS is off, the occasion has no template, or the person is not to be texted)."""
     sms = runtime.settings.sms
     template = sms.templates.get(occasion)
@@ -46,17 +52,27 @@ def text_complainant(*, session: Session, runtime: Runtime, item: Complaint, occ
     if item.id is None:
         session.flush()
     purpose = f"sms_{occasion}"
-    earlier = session.exec(select(OutboxMessage.id).where(
-        OutboxMessage.complaint_id == item.id, OutboxMessage.purpose == purpose,
-        OutboxMessage.status.in_(("pending", "sent", "uncertain")),
-        OutboxMessage.created_at >= now - timedelta(hours=1))).first()
+    earlier = session.exec(
+        select(OutboxMessage.id).where(
+            OutboxMessage.complaint_id == item.id,
+            OutboxMessage.purpose == purpose,
+            OutboxMessage.status.in_(("pending", "sent", "uncertain")),
+            OutboxMessage.created_at >= now - timedelta(hours=1),
+        )
+    ).first()
     if earlier is not None:
         return None
-    message = OutboxMessage(key=uuid.uuid4().hex, channel="sms", purpose=purpose, complaint_id=item.id,
-                            recipient=item.complainant_phone, subject=template,
-                            body=json.dumps(_params(item, occasion, runtime), ensure_ascii=False),
-                            created_at=now, next_attempt_at=now + (CALLBACK_DELAY if occasion == "callback"
-                                                                   else timedelta()))
+    message = OutboxMessage(
+        key=uuid.uuid4().hex,
+        channel="sms",
+        purpose=purpose,
+        complaint_id=item.id,
+        recipient=item.complainant_phone,
+        subject=template,
+        body=json.dumps(_params(item, occasion, runtime), ensure_ascii=False),
+        created_at=now,
+        next_attempt_at=now + (CALLBACK_DELAY if occasion == "callback" else timedelta()),
+    )
     session.add(message)
     return message
 

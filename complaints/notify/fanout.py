@@ -33,8 +33,9 @@ def chat_route(session: Session, settings: Settings, user: User, channel: str) -
 
 def route_notices(*, session: Session, settings: Settings, now: datetime, batch: int = 500) -> int:
     """Queue a chat message for each new notice and chosen chat channel; mark the notice handed on."""
-    notices = session.exec(select(Notification).where(Notification.routed.is_(False))
-                           .order_by(Notification.id).limit(batch)).all()
+    notices = session.exec(
+        select(Notification).where(Notification.routed.is_(False)).order_by(Notification.id).limit(batch)
+    ).all()
     queued = 0
     for notice in notices:
         notice.routed = True
@@ -46,11 +47,21 @@ def route_notices(*, session: Session, settings: Settings, now: datetime, batch:
             route = chat_route(session, settings, user, channel) if channel != "email" else None
             if route is None:
                 continue
-            session.add(OutboxMessage(key=uuid.uuid4().hex, channel=route[0], purpose=notice.kind,
-                                      notification_id=notice.id, complaint_id=notice.complaint_id,
-                                      user_id=user.id, recipient=route[1], subject=notice.subject,
-                                      body=notice.body if notice.kind != "digest" else "",
-                                      created_at=now, next_attempt_at=now))
+            session.add(
+                OutboxMessage(
+                    key=uuid.uuid4().hex,
+                    channel=route[0],
+                    purpose=notice.kind,
+                    notification_id=notice.id,
+                    complaint_id=notice.complaint_id,
+                    user_id=user.id,
+                    recipient=route[1],
+                    subject=notice.subject,
+                    body=notice.body if notice.kind != "digest" else "",
+                    created_at=now,
+                    next_attempt_at=now,
+                )
+            )
             queued += 1
     session.flush()
     return queued
@@ -60,11 +71,15 @@ def configured_channels(session: Session, settings: Settings) -> dict[str, Chann
     """The outside channels the configuration switches on, by outbox channel name."""
     notify, channels = settings.notify, {}
     if notify.wecom.enabled:
-        channels.update(wecom_robot=WecomRobot(notify.wecom, notify.timeout_seconds),
-                        wecom_app=WecomApp(notify.wecom, notify.timeout_seconds))
+        channels.update(
+            wecom_robot=WecomRobot(notify.wecom, notify.timeout_seconds),
+            wecom_app=WecomApp(notify.wecom, notify.timeout_seconds),
+        )
     if notify.dingtalk.enabled:
-        channels.update(dingtalk_robot=DingtalkRobot(notify.dingtalk, notify.timeout_seconds),
-                        dingtalk_app=DingtalkApp(notify.dingtalk, notify.timeout_seconds))
+        channels.update(
+            dingtalk_robot=DingtalkRobot(notify.dingtalk, notify.timeout_seconds),
+            dingtalk_app=DingtalkApp(notify.dingtalk, notify.timeout_seconds),
+        )
     if settings.sms.enabled:
         channels["sms"] = sms_channel(settings.sms)
     if settings.webhooks.enabled:

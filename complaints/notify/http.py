@@ -18,8 +18,15 @@ MAX_BODY = 64 * 1024
 class ChannelError(Exception):
     """Sending failed. outcome: retry (not delivered) | timeout (unknown) | rate_limited | rejected (final)."""
 
-    def __init__(self, outcome: str, message: str, *, status_code: int | None = None, receipt: dict | None = None,
-                 retry_after_seconds: int | None = None):
+    def __init__(
+        self,
+        outcome: str,
+        message: str,
+        *,
+        status_code: int | None = None,
+        receipt: dict | None = None,
+        retry_after_seconds: int | None = None,
+    ):
         super().__init__(message)
         self.outcome, self.status_code, self.receipt = outcome, status_code, receipt
         self.retry_after_seconds = retry_after_seconds
@@ -49,8 +56,9 @@ class Answer:
         return value
 
 
-def call(method: str, url: str, *, timeout: float, body: bytes | None = None,
-         headers: dict[str, str] | None = None) -> Answer:
+def call(
+    method: str, url: str, *, timeout: float, body: bytes | None = None, headers: dict[str, str] | None = None
+) -> Answer:
     """The provider's answer, whatever its status; ChannelError when there is none."""
     request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     try:
@@ -70,8 +78,13 @@ def call(method: str, url: str, *, timeout: float, body: bytes | None = None,
 
 def post_json(url: str, payload: dict, *, timeout: float, headers: dict[str, str] | None = None) -> Answer:
     body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-    return call("POST", url, timeout=timeout, body=body,
-                headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})})
+    return call(
+        "POST",
+        url,
+        timeout=timeout,
+        body=body,
+        headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
+    )
 
 
 def status_failure(answer: Answer, receipt: dict | None = None) -> ChannelError | None:
@@ -80,7 +93,12 @@ def status_failure(answer: Answer, receipt: dict | None = None) -> ChannelError 
         return None
     if answer.status == 429:
         after = answer.headers.get("Retry-After")
-        return ChannelError("rate_limited", "HTTP 429", status_code=429, receipt=receipt,
-                            retry_after_seconds=int(after) if after and after.isdigit() else None)
+        return ChannelError(
+            "rate_limited",
+            "HTTP 429",
+            status_code=429,
+            receipt=receipt,
+            retry_after_seconds=int(after) if after and after.isdigit() else None,
+        )
     outcome = "retry" if answer.status >= 500 or answer.status == 408 else "rejected"
     return ChannelError(outcome, f"HTTP {answer.status}", status_code=answer.status, receipt=receipt)

@@ -31,27 +31,66 @@ class Kind:
 
 
 KINDS: tuple[Kind, ...] = (
-    Kind("assigned", N_("派单或改派给我"), N_("新派诉求件：{{ tracking_no }}"),
-         N_("{{ actor }}将诉求件 {{ tracking_no }}（{{ summary }}）交由您办理，本阶段期限 {{ due }}。{{ note }}")),
-    Kind("supervised", N_("督办"), N_("督办：{{ tracking_no }}"),
-         N_("{{ actor }}对诉求件 {{ tracking_no }}（{{ summary }}）督办，督办期限 {{ supervise_due }}。{{ note }}")),
-    Kind("extension_decision", N_("延期申请的决定"), N_("延期申请{{ decision }}：{{ tracking_no }}"),
-         N_("您对诉求件 {{ tracking_no }} 的延期申请已{{ decision }}（{{ actor }}），"
-            "本阶段期限 {{ due }}。{{ note }}")),
-    Kind("sendback_decision", N_("退单申请的决定"), N_("退单申请{{ decision }}：{{ tracking_no }}"),
-         N_("您对诉求件 {{ tracking_no }} 的退单申请已{{ decision }}（{{ actor }}）。{{ note }}")),
-    Kind("sign_off_request", N_("审签请求"), N_("请审签：{{ tracking_no }}"),
-         N_("{{ actor }}请您审签诉求件 {{ tracking_no }}（{{ summary }}）的答复。{{ note }}")),
-    Kind("sign_off_decision", N_("审签结果"), N_("审签{{ decision }}：{{ tracking_no }}"),
-         N_("诉求件 {{ tracking_no }} 的答复审签{{ decision }}（{{ actor }}）。{{ note }}")),
-    Kind("dissatisfied", N_("回访不满意"), N_("回访不满意：{{ tracking_no }}"),
-         N_("诉求件 {{ tracking_no }}（{{ summary }}）回访结果为不满意。{{ note }}")),
-    Kind("cooperation", N_("请本单位协办"), N_("请协办：{{ tracking_no }}"),
-         N_("{{ actor }}请贵单位协办诉求件 {{ tracking_no }}（{{ summary }}）：{{ note }}")),
-    Kind("cooperation_answered", N_("协办单位已答复"), N_("协办意见已提交：{{ tracking_no }}"),
-         N_("{{ actor }}提交了诉求件 {{ tracking_no }} 的协办意见：{{ note }}")),
-    Kind("cooperation_overdue", N_("协办逾期"), N_("协办逾期：{{ tracking_no }}"),
-         N_("诉求件 {{ tracking_no }} 的协办任务（{{ note }}）已超过期限。")),
+    Kind(
+        "assigned",
+        N_("派单或改派给我"),
+        N_("新派诉求件：{{ tracking_no }}"),
+        N_("{{ actor }}将诉求件 {{ tracking_no }}（{{ summary }}）交由您办理，本阶段期限 {{ due }}。{{ note }}"),
+    ),
+    Kind(
+        "supervised",
+        N_("督办"),
+        N_("督办：{{ tracking_no }}"),
+        N_("{{ actor }}对诉求件 {{ tracking_no }}（{{ summary }}）督办，督办期限 {{ supervise_due }}。{{ note }}"),
+    ),
+    Kind(
+        "extension_decision",
+        N_("延期申请的决定"),
+        N_("延期申请{{ decision }}：{{ tracking_no }}"),
+        N_("您对诉求件 {{ tracking_no }} 的延期申请已{{ decision }}（{{ actor }}），本阶段期限 {{ due }}。{{ note }}"),
+    ),
+    Kind(
+        "sendback_decision",
+        N_("退单申请的决定"),
+        N_("退单申请{{ decision }}：{{ tracking_no }}"),
+        N_("您对诉求件 {{ tracking_no }} 的退单申请已{{ decision }}（{{ actor }}）。{{ note }}"),
+    ),
+    Kind(
+        "sign_off_request",
+        N_("审签请求"),
+        N_("请审签：{{ tracking_no }}"),
+        N_("{{ actor }}请您审签诉求件 {{ tracking_no }}（{{ summary }}）的答复。{{ note }}"),
+    ),
+    Kind(
+        "sign_off_decision",
+        N_("审签结果"),
+        N_("审签{{ decision }}：{{ tracking_no }}"),
+        N_("诉求件 {{ tracking_no }} 的答复审签{{ decision }}（{{ actor }}）。{{ note }}"),
+    ),
+    Kind(
+        "dissatisfied",
+        N_("回访不满意"),
+        N_("回访不满意：{{ tracking_no }}"),
+        N_("诉求件 {{ tracking_no }}（{{ summary }}）回访结果为不满意。{{ note }}"),
+    ),
+    Kind(
+        "cooperation",
+        N_("请本单位协办"),
+        N_("请协办：{{ tracking_no }}"),
+        N_("{{ actor }}请贵单位协办诉求件 {{ tracking_no }}（{{ summary }}）：{{ note }}"),
+    ),
+    Kind(
+        "cooperation_answered",
+        N_("协办单位已答复"),
+        N_("协办意见已提交：{{ tracking_no }}"),
+        N_("{{ actor }}提交了诉求件 {{ tracking_no }} 的协办意见：{{ note }}"),
+    ),
+    Kind(
+        "cooperation_overdue",
+        N_("协办逾期"),
+        N_("协办逾期：{{ tracking_no }}"),
+        N_("诉求件 {{ tracking_no }} 的协办任务（{{ note }}）已超过期限。"),
+    ),
     Kind("due_soon", N_("即将到期"), "", "", templated=False),
     Kind("overdue", N_("已超期"), "", "", templated=False),
     Kind("supervision_lapsed", N_("督办逾期"), "", "", templated=False),
@@ -61,9 +100,17 @@ KIND_MAP = {kind.code: kind for kind in KINDS}
 TEMPLATED = tuple(kind for kind in KINDS if kind.templated)
 
 _ENV = SandboxedEnvironment(autoescape=False, trim_blocks=True)
-SAMPLE = {"tracking_no": "ATS-2026-000123", "summary": "反映学校收取共建费", "due": "2026-06-05 18:00",
-          "supervise_due": "2026-06-04 18:00", "unit": "阿图什市教育局", "actor": "李明", "note": "",
-          "decision": "批准", "name": "王芳"}
+SAMPLE = {
+    "tracking_no": "ATS-2026-000123",
+    "summary": "反映学校收取共建费",
+    "due": "2026-06-05 18:00",
+    "supervise_due": "2026-06-04 18:00",
+    "unit": "阿图什市教育局",
+    "actor": "李明",
+    "note": "",
+    "decision": "批准",
+    "name": "王芳",
+}
 
 
 def wording(session: Session, kind: str) -> tuple[str, str]:
@@ -89,8 +136,9 @@ def compose(session: Session, kind: str, values: dict) -> tuple[str, str]:
         return render(gettext(built_in.subject), values)[:200], render(gettext(built_in.body), values)
 
 
-def save_template(*, session: Session, actor: User, kind: str, subject: str, body: str,
-                  now: datetime | None = None) -> NoticeTemplate:
+def save_template(
+    *, session: Session, actor: User, kind: str, subject: str, body: str, now: datetime | None = None
+) -> NoticeTemplate:
     """An admin's wording for a kind, checked by rendering it with sample values first."""
     if kind not in KIND_MAP or not KIND_MAP[kind].templated:
         raise InvalidInput(gettext("未知提醒类型：{kind}", kind=kind[:32]), field="kind")

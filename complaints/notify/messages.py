@@ -47,14 +47,21 @@ def policy_for(channel: str, settings: Settings) -> Policy:
 
 def due(now: datetime, batch: int):
     paused = select(WebhookSubscriber.id).where(WebhookSubscriber.paused.is_(True))
-    return (select(OutboxMessage)
-            .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now,
-                   or_(OutboxMessage.subscriber_id.is_(None), OutboxMessage.subscriber_id.not_in(paused)))
-            .order_by(OutboxMessage.id).limit(batch))
+    return (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status == "pending",
+            OutboxMessage.next_attempt_at <= now,
+            or_(OutboxMessage.subscriber_id.is_(None), OutboxMessage.subscriber_id.not_in(paused)),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(batch)
+    )
 
 
-def deliver_messages(*, session: Session, settings: Settings, channels: dict[str, Channel],
-                     now: datetime, batch: int = 200) -> dict[str, int]:
+def deliver_messages(
+    *, session: Session, settings: Settings, channels: dict[str, Channel], now: datetime, batch: int = 200
+) -> dict[str, int]:
     """Send what is due through `channels` (by channel name); a channel switched off cancels its messages."""
     counts = {"sent": 0, "retry": 0, "deferred": 0, "failed": 0, "uncertain": 0, "cancelled": 0}
     for message in session.exec(due(now, batch)).all():
@@ -80,16 +87,26 @@ def deliver_messages(*, session: Session, settings: Settings, channels: dict[str
 
 def _over_limit(session: Session, message: OutboxMessage, policy: Policy, now: datetime) -> bool:
     def sent_since(since: datetime, *where) -> int:
-        query = select(func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.status == "sent", OutboxMessage.sent_at >= since, *where)
+        query = (
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.status == "sent", OutboxMessage.sent_at >= since, *where)
+        )
         return session.exec(query).one()
 
-    if policy.per_minute and sent_since(now - timedelta(minutes=1),
-                                        OutboxMessage.channel == message.channel) >= policy.per_minute:
+    if (
+        policy.per_minute
+        and sent_since(now - timedelta(minutes=1), OutboxMessage.channel == message.channel) >= policy.per_minute
+    ):
         return True
-    return bool(policy.per_person_hour and message.user_id is not None and sent_since(
-        now - timedelta(hours=1), OutboxMessage.user_id == message.user_id,
-        OutboxMessage.channel.in_(CHAT)) >= policy.per_person_hour)
+    return bool(
+        policy.per_person_hour
+        and message.user_id is not None
+        and sent_since(
+            now - timedelta(hours=1), OutboxMessage.user_id == message.user_id, OutboxMessage.channel.in_(CHAT)
+        )
+        >= policy.per_person_hour
+    )
 
 
 def _attempt(session: Session, message: OutboxMessage, channel: Channel, policy: Policy, now: datetime) -> str:
@@ -97,8 +114,7 @@ def _attempt(session: Session, message: OutboxMessage, channel: Channel, policy:
     try:
         receipt = channel.send(message, now)
     except ChannelError as exc:
-        _record(session, message, exc.outcome, now, error=str(exc), status_code=exc.status_code,
-                receipt=exc.receipt)
+        _record(session, message, exc.outcome, now, error=str(exc), status_code=exc.status_code, receipt=exc.receipt)
         return _after_failure(session, message, exc, channel, policy, now)
     message.status, message.sent_at, message.provider_ref = "sent", now, receipt.ref
     message.last_error = None
@@ -106,8 +122,9 @@ def _attempt(session: Session, message: OutboxMessage, channel: Channel, policy:
     return "sent"
 
 
-def _after_failure(session: Session, message: OutboxMessage, exc: ChannelError, channel: Channel, policy: Policy,
-                   now: datetime) -> str:
+def _after_failure(
+    session: Session, message: OutboxMessage, exc: ChannelError, channel: Channel, policy: Policy, now: datetime
+) -> str:
     message.last_error = str(exc)[:500]
     if exc.outcome == "rejected":
         message.status = "failed"
@@ -126,22 +143,42 @@ def _after_failure(session: Session, message: OutboxMessage, exc: ChannelError, 
     return "retry"
 
 
-def _may_retry_after_timeout(session: Session, message: OutboxMessage, channel: Channel, next_at: datetime,
-                             now: datetime) -> bool:
+def _may_retry_after_timeout(
+    session: Session, message: OutboxMessage, channel: Channel, next_at: datetime, now: datetime
+) -> bool:
     """Within the provider's window for dropping a repeat, counted from the first time-out."""
     window = channel.retry_after_timeout_minutes
     if window is None:
         return True
     if window == 0:
         return False
-    first = session.exec(select(func.min(DeliveryAttempt.at)).where(
-        DeliveryAttempt.message_id == message.id, DeliveryAttempt.outcome == "timeout")).one()
+    first = session.exec(
+        select(func.min(DeliveryAttempt.at)).where(
+            DeliveryAttempt.message_id == message.id, DeliveryAttempt.outcome == "timeout"
+        )
+    ).one()
     return next_at - (first or now) <= timedelta(minutes=window)
 
 
-def _record(session: Session, message: OutboxMessage, outcome: str, now: datetime, *, error: str | None = None,
-            status_code: int | None = None, receipt: dict | None = None) -> None:
-    session.add(DeliveryAttempt(message_id=message.id, channel=message.channel, at=now, outcome=outcome,
-                                status_code=status_code, error=(error or None) and error[:500],
-                                receipt=receipt))
+def _record(
+    session: Session,
+    message: OutboxMessage,
+    outcome: str,
+    now: datetime,
+    *,
+    error: str | None = None,
+    status_code: int | None = None,
+    receipt: dict | None = None,
+) -> None:
+    session.add(
+        DeliveryAttempt(
+            message_id=message.id,
+            channel=message.channel,
+            at=now,
+            outcome=outcome,
+            status_code=status_code,
+            error=(error or None) and error[:500],
+            receipt=receipt,
+        )
+    )
     session.flush()

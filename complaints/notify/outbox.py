@@ -21,16 +21,21 @@ _TAGS = re.compile(r"<[^>]+>")
 
 def retry_due(settings: NotifySettings, now: datetime):
     """Pending rows whose next attempt is due: attempt k waits backoff × (2^k − 1) after creation."""
-    clauses = [and_(Notification.attempts == k,
-                    Notification.created_at <= now - timedelta(minutes=settings.backoff_minutes * (2 ** k - 1)))
-               for k in range(settings.max_attempts)]
+    clauses = [
+        and_(
+            Notification.attempts == k,
+            Notification.created_at <= now - timedelta(minutes=settings.backoff_minutes * (2**k - 1)),
+        )
+        for k in range(settings.max_attempts)
+    ]
     return and_(Notification.sent_at.is_(None), or_(*clauses))
 
 
 def deliver(*, session: Session, settings: NotifySettings, adapter: Adapter, now: datetime) -> dict[str, int]:
     """Send what is due; mark each row sent, or count the attempt and keep the error."""
-    rows = session.exec(select(Notification).where(retry_due(settings, now))
-                        .order_by(Notification.id).limit(settings.batch_size)).all()
+    rows = session.exec(
+        select(Notification).where(retry_due(settings, now)).order_by(Notification.id).limit(settings.batch_size)
+    ).all()
     by_user: dict[int, list[Notification]] = defaultdict(list)
     for row in rows:
         by_user[row.user_id].append(row)
@@ -43,8 +48,9 @@ def deliver(*, session: Session, settings: NotifySettings, adapter: Adapter, now
     return counts
 
 
-def _wanted_by_email(session: Session, settings: NotifySettings, notes: list[Notification], now: datetime,
-                     counts: dict[str, int]) -> list[Notification]:
+def _wanted_by_email(
+    session: Session, settings: NotifySettings, notes: list[Notification], now: datetime, counts: dict[str, int]
+) -> list[Notification]:
     """The notices whose person chose e-mail for their kind; the rest stay in the app only."""
     from complaints.notify.staff import channels_for
 
@@ -66,16 +72,30 @@ def _groups(notes: list[Notification]) -> list[list[Notification]]:
     return digests + ([others] if others else [])
 
 
-def _send(session: Session, group: list[Notification], user: User, adapter: Adapter, settings: NotifySettings,
-          now: datetime, counts: dict[str, int]) -> None:
+def _send(
+    session: Session,
+    group: list[Notification],
+    user: User,
+    adapter: Adapter,
+    settings: NotifySettings,
+    now: datetime,
+    counts: dict[str, int],
+) -> None:
     try:
         if not user.active:
             raise DeliveryError(gettext("该用户已停用"), permanent=True)
         adapter.send(compose(group, user))
     except DeliveryError as exc:
         for note in group:
-            session.add(DeliveryAttempt(notification_id=note.id, channel=adapter.name, at=now,
-                                        outcome="rejected" if exc.permanent else "retry", error=str(exc)[:500]))
+            session.add(
+                DeliveryAttempt(
+                    notification_id=note.id,
+                    channel=adapter.name,
+                    at=now,
+                    outcome="rejected" if exc.permanent else "retry",
+                    error=str(exc)[:500],
+                )
+            )
             note.attempts = settings.max_attempts if exc.permanent else note.attempts + 1
             note.last_error = str(exc)[:500]
             counts["gave_up" if note.attempts >= settings.max_attempts else "failed"] += 1
@@ -91,8 +111,9 @@ def _send(session: Session, group: list[Notification], user: User, adapter: Adap
 def compose(group: list[Notification], user: User) -> Message:
     first = group[0]
     if first.kind == "digest":
-        return Message(user.id, user.name, user.email, first.subject, html.unescape(_TAGS.sub("", first.body)),
-                       first.body)
+        return Message(
+            user.id, user.name, user.email, first.subject, html.unescape(_TAGS.sub("", first.body)), first.body
+        )
     if len(group) == 1:
         return Message(user.id, user.name, user.email, first.subject, first.body)
     subject = gettext("您有 {n} 条新提醒", n=len(group))

@@ -48,19 +48,33 @@ class AliyunSms:
 
     def params(self, message: OutboxMessage) -> dict[str, str]:
         return {
-            "AccessKeyId": self.config.access_key_id, "Action": "SendSms", "Format": "JSON",
-            "OutId": message.key, "PhoneNumbers": message.recipient, "RegionId": self.config.region,
-            "SignName": self.settings.sign_name, "SignatureMethod": "HMAC-SHA1", "SignatureNonce": message.key,
-            "SignatureVersion": "1.0", "TemplateCode": message.subject, "TemplateParam": message.body,
-            "Timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "Version": "2017-05-25",
+            "AccessKeyId": self.config.access_key_id,
+            "Action": "SendSms",
+            "Format": "JSON",
+            "OutId": message.key,
+            "PhoneNumbers": message.recipient,
+            "RegionId": self.config.region,
+            "SignName": self.settings.sign_name,
+            "SignatureMethod": "HMAC-SHA1",
+            "SignatureNonce": message.key,
+            "SignatureVersion": "1.0",
+            "TemplateCode": message.subject,
+            "TemplateParam": message.body,
+            "Timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "Version": "2017-05-25",
         }
 
     def send(self, message: OutboxMessage, now: datetime) -> Receipt:
         params = self.params(message)
         params["Signature"] = aliyun_signature(params, self.config.access_key_secret)
         body = urllib.parse.urlencode(params, quote_via=urllib.parse.quote).encode("ascii")
-        answer = call("POST", f"{self.config.endpoint}/", timeout=self.settings.timeout_seconds, body=body,
-                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+        answer = call(
+            "POST",
+            f"{self.config.endpoint}/",
+            timeout=self.settings.timeout_seconds,
+            body=body,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
         data = answer.json() if answer.body else {}
         code = str(data.get("Code", ""))
         if code == "OK":
@@ -68,13 +82,18 @@ class AliyunSms:
         if code == "SignatureNonceUsed":  # our earlier try did arrive: it was sent then
             return Receipt(None, data)
         if code in ALIYUN_RATE_LIMITED:
-            raise ChannelError("rate_limited", f"{code}: {data.get('Message', '')}"[:300], status_code=answer.status,
-                               receipt=data)
+            raise ChannelError(
+                "rate_limited", f"{code}: {data.get('Message', '')}"[:300], status_code=answer.status, receipt=data
+            )
         failure = status_failure(answer, data)
         if failure is not None and failure.outcome != "rejected":
             raise failure
-        raise ChannelError("rejected", f"{code or answer.status}: {data.get('Message', '')}"[:300],
-                           status_code=answer.status, receipt=data)
+        raise ChannelError(
+            "rejected",
+            f"{code or answer.status}: {data.get('Message', '')}"[:300],
+            status_code=answer.status,
+            receipt=data,
+        )
 
 
 def _sha256_hex(data: bytes) -> str:
@@ -85,12 +104,15 @@ def _hmac(key: bytes, text: str) -> bytes:
     return hmac.new(key, text.encode("utf-8"), hashlib.sha256).digest()
 
 
-def tc3_authorization(*, secret_id: str, secret_key: str, host: str, payload: bytes, timestamp: int,
-                      service: str = "sms") -> str:
+def tc3_authorization(
+    *, secret_id: str, secret_key: str, host: str, payload: bytes, timestamp: int, service: str = "sms"
+) -> str:
     """The Authorization header of Tencent Cloud API 3.0 (TC3-HMAC-SHA256) for a JSON POST to /."""
     day = datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")
-    canonical = (f"POST\n/\n\ncontent-type:application/json; charset=utf-8\nhost:{host}\n\n"
-                 f"content-type;host\n{_sha256_hex(payload)}")
+    canonical = (
+        f"POST\n/\n\ncontent-type:application/json; charset=utf-8\nhost:{host}\n\n"
+        f"content-type;host\n{_sha256_hex(payload)}"
+    )
     scope = f"{day}/{service}/tc3_request"
     string_to_sign = f"TC3-HMAC-SHA256\n{timestamp}\n{scope}\n{_sha256_hex(canonical.encode('utf-8'))}"
     signing = _hmac(_hmac(_hmac(f"TC3{secret_key}".encode(), day), service), "tc3_request")
@@ -107,23 +129,39 @@ class TencentSms:
 
     def payload(self, message: OutboxMessage) -> bytes:
         values = json.loads(message.body or "{}")
-        return json.dumps({
-            "PhoneNumberSet": [f"+86{message.recipient}"], "SmsSdkAppId": self.config.sdk_app_id,
-            "SignName": self.settings.sign_name, "TemplateId": message.subject,
-            "TemplateParamSet": [str(v) for v in values.values()], "SessionContext": message.key,
-        }, ensure_ascii=False).encode("utf-8")
+        return json.dumps(
+            {
+                "PhoneNumberSet": [f"+86{message.recipient}"],
+                "SmsSdkAppId": self.config.sdk_app_id,
+                "SignName": self.settings.sign_name,
+                "TemplateId": message.subject,
+                "TemplateParamSet": [str(v) for v in values.values()],
+                "SessionContext": message.key,
+            },
+            ensure_ascii=False,
+        ).encode("utf-8")
 
     def send(self, message: OutboxMessage, now: datetime) -> Receipt:
         payload, timestamp = self.payload(message), int(time.time())  # the wall clock, as signatures need
         host = urllib.parse.urlsplit(self.config.endpoint).netloc
         headers = {
-            "Authorization": tc3_authorization(secret_id=self.config.secret_id, secret_key=self.config.secret_key,
-                                               host=host, payload=payload, timestamp=timestamp),
-            "Content-Type": "application/json; charset=utf-8", "Host": host, "X-TC-Action": "SendSms",
-            "X-TC-Timestamp": str(timestamp), "X-TC-Version": "2021-01-11", "X-TC-Region": self.config.region,
+            "Authorization": tc3_authorization(
+                secret_id=self.config.secret_id,
+                secret_key=self.config.secret_key,
+                host=host,
+                payload=payload,
+                timestamp=timestamp,
+            ),
+            "Content-Type": "application/json; charset=utf-8",
+            "Host": host,
+            "X-TC-Action": "SendSms",
+            "X-TC-Timestamp": str(timestamp),
+            "X-TC-Version": "2021-01-11",
+            "X-TC-Region": self.config.region,
         }
-        answer = call("POST", f"{self.config.endpoint}/", timeout=self.settings.timeout_seconds, body=payload,
-                      headers=headers)
+        answer = call(
+            "POST", f"{self.config.endpoint}/", timeout=self.settings.timeout_seconds, body=payload, headers=headers
+        )
         if answer.status >= 500:  # it may have been sent
             raise ChannelError("timeout", f"HTTP {answer.status}", status_code=answer.status)
         response = answer.json().get("Response", {})

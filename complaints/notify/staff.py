@@ -25,9 +25,18 @@ from complaints.runtime import Runtime
 from complaints.settings import NotifySettings, Settings
 
 
-def staff(*, session: Session, runtime: Runtime, kind: str, user: User | int, item: Complaint | None = None,
-          actor: User | None = None, note: str | None = None, decision: str | None = None,
-          now: datetime | None = None) -> Notification | None:
+def staff(
+    *,
+    session: Session,
+    runtime: Runtime,
+    kind: str,
+    user: User | int,
+    item: Complaint | None = None,
+    actor: User | None = None,
+    note: str | None = None,
+    decision: str | None = None,
+    now: datetime | None = None,
+) -> Notification | None:
     """Write one notice for `user` (None when they are inactive, are the actor, or were just told)."""
     if kind not in KIND_MAP or not KIND_MAP[kind].templated:
         raise ValueError(f"unknown notice kind {kind!r}")
@@ -41,35 +50,46 @@ def staff(*, session: Session, runtime: Runtime, kind: str, user: User | int, it
         session.flush()
     if _told_recently(session, runtime.settings, person.id, kind, item, subject, now):
         return None
-    notice = Notification(user_id=person.id, complaint_id=item.id if item else None, kind=kind,
-                          subject=subject, body=body, created_at=now)
+    notice = Notification(
+        user_id=person.id, complaint_id=item.id if item else None, kind=kind, subject=subject, body=body, created_at=now
+    )
     session.add(notice)
     session.flush()
     return notice
 
 
-def _values(settings: Settings, item: Complaint | None, actor: User | None, note: str | None,
-            decision: str | None) -> dict:
+def _values(
+    settings: Settings, item: Complaint | None, actor: User | None, note: str | None, decision: str | None
+) -> dict:
     tz = settings.app.timezone
     values = {"actor": actor.name if actor else gettext("系统"), "note": note or "", "decision": decision or ""}
     if item is not None:
         unit = settings.unit_map.get(item.unit_code)
         # a confidential report's summary may name the reporter: the number is enough to find it
-        values.update(tracking_no=item.tracking_no, summary=gettext("保密件") if item.confidential else item.summary,
-                      due=local_text(item.next_due_at, tz), supervise_due=local_text(item.supervise_due_at, tz),
-                      unit=unit.name if unit else item.unit_code)
+        values.update(
+            tracking_no=item.tracking_no,
+            summary=gettext("保密件") if item.confidential else item.summary,
+            due=local_text(item.next_due_at, tz),
+            supervise_due=local_text(item.supervise_due_at, tz),
+            unit=unit.name if unit else item.unit_code,
+        )
     return values
 
 
-def _told_recently(session: Session, settings: Settings, user_id: int, kind: str, item: Complaint | None,
-                   subject: str, now: datetime) -> bool:
+def _told_recently(
+    session: Session, settings: Settings, user_id: int, kind: str, item: Complaint | None, subject: str, now: datetime
+) -> bool:
     minutes = settings.notify.dedupe_minutes
     if not minutes:
         return False
     same_item = Notification.complaint_id == item.id if item else Notification.complaint_id.is_(None)
     query = select(Notification.id).where(
-        Notification.user_id == user_id, Notification.kind == kind, Notification.subject == subject,
-        Notification.created_at >= now - timedelta(minutes=minutes), same_item)
+        Notification.user_id == user_id,
+        Notification.kind == kind,
+        Notification.subject == subject,
+        Notification.created_at >= now - timedelta(minutes=minutes),
+        same_item,
+    )
     return session.exec(query.limit(1)).first() is not None
 
 
@@ -83,8 +103,9 @@ def preferences(*, session: Session, settings: Settings, user: User) -> dict[str
     return {code: channels_for(session, settings.notify, user.id, code) for code in KIND_MAP}
 
 
-def set_preferences(*, session: Session, user: User, choices: dict[str, list[str]],
-                    handles: dict[str, str] | None = None) -> None:
+def set_preferences(
+    *, session: Session, user: User, choices: dict[str, list[str]], handles: dict[str, str] | None = None
+) -> None:
     """A person's own choice of channels per kind, and their 企业微信 / 钉钉 user ids."""
     for kind, channels in choices.items():
         if kind not in KIND_MAP:

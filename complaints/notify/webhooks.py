@@ -34,21 +34,29 @@ ITEM_FIELDS = ("tracking_no", "source", "external_ref", "unit_code", "status", *
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode("utf-8"), str(timestamp).encode() + b"." + body,
-                                hashlib.sha256).hexdigest()
+    return (
+        "sha256=" + hmac.new(secret.encode("utf-8"), str(timestamp).encode() + b"." + body, hashlib.sha256).hexdigest()
+    )
 
 
 def _plain(value):
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def item_changed(*, session: Session, runtime: Runtime, item: Complaint, changes: dict, action: str,
-                 now: datetime) -> int:
+def item_changed(
+    *, session: Session, runtime: Runtime, item: Complaint, changes: dict, action: str, now: datetime
+) -> int:
     """Queue one delivery per subscriber and event that the change makes (none when webhooks are off)."""
     if not runtime.settings.webhooks.enabled:
         return 0
-    events = [e for e, hit in (("status_changed", "status" in changes),
-                               ("deadline_changed", any(d in changes for d in DEADLINE_CHANGES))) if hit]
+    events = [
+        e
+        for e, hit in (
+            ("status_changed", "status" in changes),
+            ("deadline_changed", any(d in changes for d in DEADLINE_CHANGES)),
+        )
+        if hit
+    ]
     if not events:
         return 0
     subscribers = session.exec(select(WebhookSubscriber)).all()
@@ -72,17 +80,31 @@ def item_registered(*, session: Session, runtime: Runtime, item: Complaint, now:
     return item_changed(session=session, runtime=runtime, item=item, changes=changes, action="register", now=now)
 
 
-def _delivery(subscriber: WebhookSubscriber, item: Complaint, event: str, changes: dict, action: str,
-              now: datetime) -> OutboxMessage:
+def _delivery(
+    subscriber: WebhookSubscriber, item: Complaint, event: str, changes: dict, action: str, now: datetime
+) -> OutboxMessage:
     key = uuid.uuid4().hex
     fields = ("status",) if event == "status_changed" else DEADLINE_CHANGES
-    payload = {"event": event, "delivery": key, "occurred_at": now.isoformat(), "action": action,
-               "item": {name: _plain(getattr(item, name)) for name in ITEM_FIELDS},
-               "changes": {name: changes[name] for name in fields if name in changes}}
-    return OutboxMessage(key=key, channel="webhook", purpose=event, complaint_id=item.id,
-                         subscriber_id=subscriber.id, recipient=subscriber.url[:500], subject=event,
-                         body=json.dumps(payload, ensure_ascii=False, sort_keys=True), created_at=now,
-                         next_attempt_at=now)
+    payload = {
+        "event": event,
+        "delivery": key,
+        "occurred_at": now.isoformat(),
+        "action": action,
+        "item": {name: _plain(getattr(item, name)) for name in ITEM_FIELDS},
+        "changes": {name: changes[name] for name in fields if name in changes},
+    }
+    return OutboxMessage(
+        key=key,
+        channel="webhook",
+        purpose=event,
+        complaint_id=item.id,
+        subscriber_id=subscriber.id,
+        recipient=subscriber.url[:500],
+        subject=event,
+        body=json.dumps(payload, ensure_ascii=False, sort_keys=True),
+        created_at=now,
+        next_attempt_at=now,
+    )
 
 
 class WebhookChannel:
@@ -98,11 +120,19 @@ class WebhookChannel:
         subscriber = self.session.get(WebhookSubscriber, message.subscriber_id)
         body = message.body.encode("utf-8")
         timestamp = int(time.time())  # of this attempt, whenever the change happened
-        headers = {"X-Complaints-Event": message.purpose, "X-Complaints-Delivery": message.key,
-                   "X-Complaints-Timestamp": str(timestamp),
-                   "X-Complaints-Signature": sign(subscriber.secret, timestamp, body)}
-        answer = call("POST", subscriber.url, timeout=self.timeout, body=body,
-                      headers={"Content-Type": "application/json; charset=utf-8", **headers})
+        headers = {
+            "X-Complaints-Event": message.purpose,
+            "X-Complaints-Delivery": message.key,
+            "X-Complaints-Timestamp": str(timestamp),
+            "X-Complaints-Signature": sign(subscriber.secret, timestamp, body),
+        }
+        answer = call(
+            "POST",
+            subscriber.url,
+            timeout=self.timeout,
+            body=body,
+            headers={"Content-Type": "application/json; charset=utf-8", **headers},
+        )
         failure = status_failure(answer)
         if failure is not None:
             raise failure
@@ -110,6 +140,7 @@ class WebhookChannel:
 
 
 # ------------------------------------------------------------------ managing subscribers (admins)
+
 
 def _check(name: str, url: str, events: list[str], units: list[str], runtime: Runtime) -> None:
     if not 1 <= len(name.strip()) <= 64:
@@ -123,15 +154,30 @@ def _check(name: str, url: str, events: list[str], units: list[str], runtime: Ru
         raise InvalidInput(gettext("未知单位：{units}", units="、".join(sorted(unknown))[:64]), field="units")
 
 
-def add_subscriber(*, session: Session, runtime: Runtime, actor: User, name: str, url: str,
-                   events: list[str] | None = None, units: list[str] | None = None) -> WebhookSubscriber:
+def add_subscriber(
+    *,
+    session: Session,
+    runtime: Runtime,
+    actor: User,
+    name: str,
+    url: str,
+    events: list[str] | None = None,
+    units: list[str] | None = None,
+) -> WebhookSubscriber:
     """A new subscriber with a fresh secret (shown to the admin so that the receiver can check signatures)."""
     events, units = list(events or EVENTS), list(units or [])
     _check(name, url, events, units, runtime)
     if session.exec(select(WebhookSubscriber).where(WebhookSubscriber.name == name.strip())).first():
         raise Conflict(gettext("已有同名订阅：{name}", name=name.strip()), field="name")
-    row = WebhookSubscriber(name=name.strip(), url=url, secret=secrets.token_urlsafe(32), events=events,
-                            units=units, created_by_id=actor.id, created_at=utcnow())
+    row = WebhookSubscriber(
+        name=name.strip(),
+        url=url,
+        secret=secrets.token_urlsafe(32),
+        events=events,
+        units=units,
+        created_by_id=actor.id,
+        created_at=utcnow(),
+    )
     session.add(row)
     session.flush()
     return row
@@ -155,5 +201,11 @@ def set_paused(*, session: Session, subscriber_id: int, paused: bool) -> Webhook
 
 def deliveries(session: Session, subscriber_id: int, limit: int = 50) -> list[OutboxMessage]:
     get_subscriber(session, subscriber_id)
-    return list(session.exec(select(OutboxMessage).where(OutboxMessage.subscriber_id == subscriber_id)
-                             .order_by(OutboxMessage.id.desc()).limit(limit)))
+    return list(
+        session.exec(
+            select(OutboxMessage)
+            .where(OutboxMessage.subscriber_id == subscriber_id)
+            .order_by(OutboxMessage.id.desc())
+            .limit(limit)
+        )
+    )

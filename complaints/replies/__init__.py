@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-OUTCOMES = ("support", "explain", "reject")   # 支持 / 解释说明 / 不予支持 (信访工作条例 Art 32)
+OUTCOMES = ("support", "explain", "reject")  # 支持 / 解释说明 / 不予支持 (信访工作条例 Art 32)
 
 REPLY_VARIABLES: dict[str, str] = {
     "salutation": "称呼 such as 张先生 / 李女士 (gives 尊敬的张先生：); empty: plain 您好",
@@ -38,15 +38,32 @@ REPLY_VARIABLES: dict[str, str] = {
 }
 
 VARIABLE_TYPES: dict[str, type] = {
-    "received_date": dt.date, "reply_date": dt.date, "is_xinfang": bool, "instant": bool,
-    "review_deadline_days": int, "is_review": bool, "short": bool,
-}   # every other variable is str
+    "received_date": dt.date,
+    "reply_date": dt.date,
+    "is_xinfang": bool,
+    "instant": bool,
+    "review_deadline_days": int,
+    "is_review": bool,
+    "short": bool,
+}  # every other variable is str
 
 REPLY_DEFAULTS: dict[str, object] = {
-    "salutation": "", "tracking_no": "", "school": "", "next_steps": "", "handler_name": "",
-    "is_xinfang": False, "review_unit": "", "review_deadline_days": 30, "instant": False, "is_review": False,
+    "salutation": "",
+    "tracking_no": "",
+    "school": "",
+    "next_steps": "",
+    "handler_name": "",
+    "is_xinfang": False,
+    "review_unit": "",
+    "review_deadline_days": 30,
+    "instant": False,
+    "is_review": False,
     # what the handler writes: left empty, the template shows a fill-in prompt (see marks.py)
-    "verified_facts": "", "callback_note": "", "answer": "", "short": False, "status_url": "",
+    "verified_facts": "",
+    "callback_note": "",
+    "answer": "",
+    "short": False,
+    "status_url": "",
 }
 
 SAMPLE_VARIABLES: dict[str, object] = {
@@ -78,8 +95,13 @@ SAMPLE_VARIABLES: dict[str, object] = {
 def trial_variables() -> list[dict]:
     """Sample variable sets covering every branch: each outcome with and without 信访, a 复查, and instant."""
     trials = [dict(SAMPLE_VARIABLES, outcome=o, is_xinfang=x) for o in OUTCOMES for x in (False, True)]
-    return [*trials, dict(SAMPLE_VARIABLES, is_xinfang=True, is_review=True), dict(SAMPLE_VARIABLES, instant=True),
-            dict(SAMPLE_VARIABLES, short=True), dict(SAMPLE_VARIABLES, short=True, is_xinfang=True)]
+    return [
+        *trials,
+        dict(SAMPLE_VARIABLES, is_xinfang=True, is_review=True),
+        dict(SAMPLE_VARIABLES, instant=True),
+        dict(SAMPLE_VARIABLES, short=True),
+        dict(SAMPLE_VARIABLES, short=True, is_xinfang=True),
+    ]
 
 
 from .render import (  # noqa: E402  (render.py imports the contract above)
@@ -100,10 +122,28 @@ def check_all(root=None) -> dict[str, list[str]]:
     """Every template file with its problems, each checked in a bounded worker like a proposal."""
     return _check_all_in_process(root, check=check_source)
 
+
 __all__ = [
-    "MAX_OUTPUT_CHARS", "MAX_SOURCE_CHARS", "OUTCOMES", "SMS_MAX", "REPLY_DEFAULTS", "REPLY_VARIABLES",
-    "SAMPLE_VARIABLES", "TEMPLATE_ROOT", "VARIABLE_TYPES", "MissingVariable", "TemplateMissing",
-    "TemplateProblem", "UnsafeTemplate", "available_locales", "check_all", "check_source", "concluded",
-    "conclusions", "prompts_in", "render", "trial_variables",
+    "MAX_OUTPUT_CHARS",
+    "MAX_SOURCE_CHARS",
+    "OUTCOMES",
+    "SMS_MAX",
+    "REPLY_DEFAULTS",
+    "REPLY_VARIABLES",
+    "SAMPLE_VARIABLES",
+    "TEMPLATE_ROOT",
+    "VARIABLE_TYPES",
+    "MissingVariable",
+    "TemplateMissing",
+    "TemplateProblem",
+    "UnsafeTemplate",
+    "available_locales",
+    "check_all",
+    "check_source",
+    "concluded",
+    "conclusions",
+    "prompts_in",
+    "render",
+    "trial_variables",
 ]
 from .marks import SMS_MAX, concluded, prompts_in  # noqa: E402

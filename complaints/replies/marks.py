@@ -66,8 +66,14 @@ def _flat(text: str) -> str:
 def concluded(text: str, conclusions: dict[str, str]) -> set[str]:
     """The outcomes whose conclusion sentence ``text`` contains (spacing and line breaks ignored)."""
     flat = _flat(text)
-    found = {outcome: _flat(sentence) for outcome, sentence in conclusions.items()
-             if _flat(sentence) and _flat(sentence) in flat}
+    found = {
+        outcome: _flat(sentence)
+        for outcome, sentence in conclusions.items()
+        if _flat(sentence) and _flat(sentence) in flat
+    }
     # a sentence found only as part of another outcome's longer sentence does not count
-    return {outcome for outcome, sentence in found.items()
-            if not any(sentence != other and sentence in other for other in found.values())}
+    return {
+        outcome
+        for outcome, sentence in found.items()
+        if not any(sentence != other and sentence in other for other in found.values())
+    }

@@ -35,15 +35,44 @@ TEMPLATE_ROOT = Path(__file__).resolve().parents[2] / "reply_templates"
 MAX_SOURCE_CHARS = 20_000
 MAX_OUTPUT_CHARS = 100_000
 MAX_RANGE = 10_000
-MAX_WORK = 1_000_000          # loop iterations + characters/items produced by operations
+MAX_WORK = 1_000_000  # loop iterations + characters/items produced by operations
 MAX_SECONDS = 2.0
 TOO_MUCH_MEMORY = "the template needs more memory than a reply may use"
 _NAME = re.compile(r"_?[a-z][a-z0-9_]*\.j2")
 _IMPLICIT = {"loop", "caller", "super", "self", "varargs", "kwargs"}
-_FILTERS = {"abs", "capitalize", "count", "d", "default", "first", "float", "int", "join", "last", "length",
-            "list", "lower", "map", "max", "min", "reject", "rejectattr", "replace", "reverse", "round",
-            "select", "selectattr", "sort", "string", "title", "trim", "truncate", "unique", "upper",
-            "wordcount"}   # no center/indent/wordwrap/format/attr/tojson/...: nothing that outgrows its input
+_FILTERS = {
+    "abs",
+    "capitalize",
+    "count",
+    "d",
+    "default",
+    "first",
+    "float",
+    "int",
+    "join",
+    "last",
+    "length",
+    "list",
+    "lower",
+    "map",
+    "max",
+    "min",
+    "reject",
+    "rejectattr",
+    "replace",
+    "reverse",
+    "round",
+    "select",
+    "selectattr",
+    "sort",
+    "string",
+    "title",
+    "trim",
+    "truncate",
+    "unique",
+    "upper",
+    "wordcount",
+}  # no center/indent/wordwrap/format/attr/tojson/...: nothing that outgrows its input
 
 
 class TemplateProblem(ValueError):
@@ -114,14 +143,15 @@ def _bounded_range(*args: int) -> range:
 
 def _precheck(name: str, args: tuple, kwargs: dict) -> None:
     """Refuse before allocating: the two allowed filters whose output can outgrow their input."""
-    if name == "replace":           # do_replace(eval_ctx, s, old, new, count=None)
-        text, old, new = (str(args[i] if len(args) > i else kwargs.get(k, "")) for i, k in
-                          ((1, "s"), (2, "old"), (3, "new")))
+    if name == "replace":  # do_replace(eval_ctx, s, old, new, count=None)
+        text, old, new = (
+            str(args[i] if len(args) > i else kwargs.get(k, "")) for i, k in ((1, "s"), (2, "old"), (3, "new"))
+        )
         if len(text) + (text.count(old) if old else len(text) + 1) * len(new) > MAX_OUTPUT_CHARS:
             raise SecurityError("replace(): result too large")
     elif name == "join" and len(args) > 1 and isinstance(args[1], list | tuple | str | range):
         sep, total = str(args[2] if len(args) > 2 else kwargs.get("d", "")), 0
-        for item in args[1]:        # do_join(eval_ctx, value, d="", attribute=None)
+        for item in args[1]:  # do_join(eval_ctx, value, d="", attribute=None)
             total += len(str(item)) + len(sep)
             if total > MAX_OUTPUT_CHARS:
                 raise SecurityError("join(): result too large")
@@ -132,6 +162,7 @@ def _guarded(name: str, func):
     def wrapper(*args, **kwargs):
         _precheck(name, args, kwargs)
         return _meter(func(*args, **kwargs))
+
     return wrapper
 
 
@@ -171,9 +202,15 @@ class _Environment(ImmutableSandboxedEnvironment):
         return _meter(super().call_binop(context, operator, left, right))
 
     def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805
-        allowed = isinstance(__obj, Macro | BlockReference | LoopContext) or __obj is _bounded_range or (
-            isinstance(__obj, types.MethodType) and isinstance(__obj.__self__, LoopContext)
-            and __obj.__name__ in {"cycle", "changed"})
+        allowed = (
+            isinstance(__obj, Macro | BlockReference | LoopContext)
+            or __obj is _bounded_range
+            or (
+                isinstance(__obj, types.MethodType)
+                and isinstance(__obj.__self__, LoopContext)
+                and __obj.__name__ in {"cycle", "changed"}
+            )
+        )
         if not allowed:
             raise SecurityError(f"calling {type(__obj).__name__!r} objects is not allowed in reply templates")
         for value in (*args, *kwargs.values()):
@@ -193,8 +230,14 @@ class _Loader(FileSystemLoader):
 
 @functools.lru_cache(maxsize=32)
 def _environment(folder: str, locale: str) -> _Environment:
-    env = _Environment(loader=_Loader(folder), undefined=StrictUndefined, autoescape=False,
-                       trim_blocks=True, lstrip_blocks=True, auto_reload=True)
+    env = _Environment(
+        loader=_Loader(folder),
+        undefined=StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=True,
+    )
 
     def date_filter(value, format: str = "long") -> str:  # noqa: A002
         if not isinstance(value, dt.date) or not isinstance(format, str) or len(format) > 40:
@@ -209,10 +252,15 @@ def _environment(folder: str, locale: str) -> _Environment:
     env.globals.clear()
     env.globals["range"] = _bounded_range
     env.filters = {n: _guarded(n, f) for n, f in env.filters.items() if n in _FILTERS}
-    env.filters.update(date=date_filter, number=number_filter, _guard_iter=_guard_iter, _meter=_meter,
-                       fill_in=_guarded("fill_in", marks.fill_in),
-                       conclusion=_guarded("conclusion", marks.conclusion))
-    env.filters.update({case: _suffix_filter(case) for case in SUFFIXES})   # Uyghur: {{ unit_name|genitive }}
+    env.filters.update(
+        date=date_filter,
+        number=number_filter,
+        _guard_iter=_guard_iter,
+        _meter=_meter,
+        fill_in=_guarded("fill_in", marks.fill_in),
+        conclusion=_guarded("conclusion", marks.conclusion),
+    )
+    env.filters.update({case: _suffix_filter(case) for case in SUFFIXES})  # Uyghur: {{ unit_name|genitive }}
     return env
 
 
@@ -221,6 +269,7 @@ def _suffix_filter(case: str):
         if not isinstance(value, str):
             raise TypeError(f"the {case} filter takes text")
         return attach(value, case)
+
     return suffix
 
 
@@ -228,7 +277,7 @@ def _resolve(locale: str, root: Path | None) -> tuple[Path, str]:
     """(template folder, Babel locale) for a locale such as ``zh_Hans_CN``, ``zh-CN`` or ``ug``."""
     root = root or TEMPLATE_ROOT
     custom = str(locale).replace("-", "_")
-    if custom in CUSTOM_LOCALES:   # not in CLDR: its folder has its own name
+    if custom in CUSTOM_LOCALES:  # not in CLDR: its folder has its own name
         if (root / custom).is_dir():
             return root / custom, custom
         raise TemplateMissing(f"no reply templates for locale {locale!r} under {root}")
@@ -336,8 +385,7 @@ def check_source(source: str, *, locale: str, partial: bool = False, root: Path 
     except (RecursionError, MemoryError):
         return ["the template is nested too deeply"]
     allowed = set(REPLY_VARIABLES) | set(env.globals) | _IMPLICIT | _assigned_names(tree)
-    problems = [f"undeclared variable {name!r}"
-                for name in sorted(meta.find_undeclared_variables(tree) - allowed)]
+    problems = [f"undeclared variable {name!r}" for name in sorted(meta.find_undeclared_variables(tree) - allowed)]
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
         attr = node.attr if isinstance(node, nodes.Getattr) else getattr(node.arg, "value", None)
         if isinstance(attr, str) and attr.startswith("_"):
@@ -354,7 +402,8 @@ def check_source(source: str, *, locale: str, partial: bool = False, root: Path 
         return problems
     unit, reply_date = SAMPLE_VARIABLES["unit_name"], SAMPLE_VARIABLES["reply_date"]
     shown_dates = {reply_date.isoformat()} | {
-        format_date(reply_date, format=f, locale=babel_locale) for f in ("full", "long", "medium", "short")}
+        format_date(reply_date, format=f, locale=babel_locale) for f in ("full", "long", "medium", "short")
+    }
     by_outcome: dict[str, set[str]] = {}
     unmarked = None
     for trial in trial_variables():
@@ -428,8 +477,7 @@ def available_locales(category: str, root: Path | None = None) -> list[str]:
     return sorted(p.parent.name for p in root.glob(f"*/{category}.j2"))
 
 
-def render(*, category: str, locale: str, variables: dict, source: str | None = None,
-           root: Path | None = None) -> str:
+def render(*, category: str, locale: str, variables: dict, source: str | None = None, root: Path | None = None) -> str:
     """The reply text for ``category`` in ``locale``, from the file or from ``source`` (a stored version).
 
     Raises TemplateMissing (no such file/locale), MissingVariable (names the variable), UnsafeTemplate
@@ -442,8 +490,11 @@ def _template(category: str, locale: str, source: str | None, root: Path | None)
     folder, babel_locale = _resolve(locale, root)
     env = _environment(str(folder), babel_locale)
     if source is None:
-        if category.startswith("_") or not _NAME.fullmatch(f"{category}.j2") \
-                or not (folder / f"{category}.j2").is_file():
+        if (
+            category.startswith("_")
+            or not _NAME.fullmatch(f"{category}.j2")
+            or not (folder / f"{category}.j2").is_file()
+        ):
             raise TemplateMissing(f"no reply template for category {category!r} in {folder.name}")
         return env.get_template(f"{category}.j2")
     problems = check_source(source, locale=locale, root=root)
@@ -452,8 +503,9 @@ def _template(category: str, locale: str, source: str | None, root: Path | None)
     return env.from_string(source)
 
 
-def conclusions(*, category: str, locale: str, variables: dict, source: str | None = None,
-                root: Path | None = None) -> dict[str, str]:
+def conclusions(
+    *, category: str, locale: str, variables: dict, source: str | None = None, root: Path | None = None
+) -> dict[str, str]:
     """Each outcome's conclusion sentence as the template words it for these variables (same errors as render)."""
     template = _template(category, locale, source, root)
     result = {}

@@ -23,10 +23,29 @@ VOICELESS = set("پتچخسشفقكھ")
 _ARABIC_LETTER = re.compile(r"[\u0620-\u064a\u0671-\u06d3\u06d5]")
 _FRONT_STEMS = ("ئىدارىسى", "ئىدارى", "مەكتىپى", "ناھىيىسى", "ھۆكۈمىتى", "ئىشخانىسى", "مەركىزى", "مەھكىمىسى")
 # how the last digit of a number is read: (harmony is back, last sound is voiceless)
-_DIGITS = {"0": (False, False), "1": (False, False), "2": (False, False), "3": (False, True), "4": (False, True),
-           "5": (False, True), "6": (False, False), "7": (False, False), "8": (False, False), "9": (True, False)}
-_TENS = {"1": (True, False), "2": (False, False), "3": (True, False), "4": (True, True), "5": (False, True),
-         "6": (True, True), "7": (False, True), "8": (False, False), "9": (True, False)}   # ئون، يىگىرمە، ئوتتۇز…
+_DIGITS = {
+    "0": (False, False),
+    "1": (False, False),
+    "2": (False, False),
+    "3": (False, True),
+    "4": (False, True),
+    "5": (False, True),
+    "6": (False, False),
+    "7": (False, False),
+    "8": (False, False),
+    "9": (True, False),
+}
+_TENS = {
+    "1": (True, False),
+    "2": (False, False),
+    "3": (True, False),
+    "4": (True, True),
+    "5": (False, True),
+    "6": (True, True),
+    "7": (False, True),
+    "8": (False, False),
+    "9": (True, False),
+}  # ئون، يىگىرمە، ئوتتۇز…
 
 # case → (back voiced, back voiceless, front voiced, front voiceless)
 SUFFIXES = {
@@ -61,7 +80,7 @@ def _number_sound(digits: str) -> tuple[bool, bool]:
         return _DIGITS[stripped[-1]]
     if zeros == 1:
         return _TENS[stripped[-1]]
-    return (False, False) if zeros == 2 else (True, False)   # يۈزگە، مىڭغا
+    return (False, False) if zeros == 2 else (True, False)  # يۈزگە، مىڭغا
 
 
 def _form(case: str, back: bool, voiceless: bool) -> str:

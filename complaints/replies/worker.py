@@ -27,9 +27,9 @@ from .render import check_source as _check_in_process
 from .render import conclusions as _conclusions_in_process
 from .render import render as _render_in_process
 
-RENDER_SECONDS = 3.0   # a whole call: the trial renders of a proposal and the reply itself
+RENDER_SECONDS = 3.0  # a whole call: the trial renders of a proposal and the reply itself
 MEMORY_BYTES = 512 * 2**20
-WORKERS = 2            # the machines are small; a third caller waits for a free worker
+WORKERS = 2  # the machines are small; a third caller waits for a free worker
 WORKER_NAME = "reply-render"
 
 
@@ -157,25 +157,41 @@ def _problems(answer: tuple) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
-def check_source(source: str, *, locale: str, partial: bool = False, root: Path | None = None,
-                 workers: RenderPool | None = None) -> list[str]:
+def check_source(
+    source: str, *, locale: str, partial: bool = False, root: Path | None = None, workers: RenderPool | None = None
+) -> list[str]:
     """render.check_source in a bounded worker: the problems that make `source` unusable (empty: fine),
     a template that cannot render within the bounds among them."""
     answer = (workers or pool()).call("check", {"source": source, "locale": locale, "partial": partial, "root": root})
     return answer[1] if answer[0] == "ok" else _problems(answer)
 
 
-def render(*, category: str, locale: str, variables: dict, source: str | None = None,
-           root: Path | None = None, workers: RenderPool | None = None) -> str:
+def render(
+    *,
+    category: str,
+    locale: str,
+    variables: dict,
+    source: str | None = None,
+    root: Path | None = None,
+    workers: RenderPool | None = None,
+) -> str:
     """render.render in a bounded worker, raising the same errors; past the bounds, UnsafeTemplate."""
     return _call("render", workers, category=category, locale=locale, variables=variables, source=source, root=root)
 
 
-def conclusions(*, category: str, locale: str, variables: dict, source: str | None = None,
-                root: Path | None = None, workers: RenderPool | None = None) -> dict[str, str]:
+def conclusions(
+    *,
+    category: str,
+    locale: str,
+    variables: dict,
+    source: str | None = None,
+    root: Path | None = None,
+    workers: RenderPool | None = None,
+) -> dict[str, str]:
     """render.conclusions in a bounded worker: each outcome's marked conclusion sentence."""
-    return _call("conclusions", workers, category=category, locale=locale, variables=variables, source=source,
-                 root=root)
+    return _call(
+        "conclusions", workers, category=category, locale=locale, variables=variables, source=source, root=root
+    )
 
 
 def _call(kind: str, workers: RenderPool | None, **arguments):

@@ -32,12 +32,22 @@ def may_view(actor: User, item: Complaint, settings: Settings) -> bool:
 
 
 def may_remove(actor: User, item: Complaint, settings: Settings) -> bool:
-    return Role.SUPERVISOR in roles_of(actor) and can_see(actor, item, settings) and (
-        actor.unit_code == item.unit_code or sees_all_units(actor, settings))
+    return (
+        Role.SUPERVISOR in roles_of(actor)
+        and can_see(actor, item, settings)
+        and (actor.unit_code == item.unit_code or sees_all_units(actor, settings))
+    )
 
 
-def add(*, session: Session, settings: Settings, actor: User, item: Complaint, files: list[Received],
-        now: datetime | None = None) -> list[Attachment]:
+def add(
+    *,
+    session: Session,
+    settings: Settings,
+    actor: User,
+    item: Complaint,
+    files: list[Received],
+    now: datetime | None = None,
+) -> list[Attachment]:
     """Record files already in storage as the item's, with one history event each."""
     if not can_see(actor, item, settings):
         raise NotFound(gettext("找不到诉求件：{ref}", ref=item.tracking_no), field="complaint")
@@ -46,16 +56,33 @@ def add(*, session: Session, settings: Settings, actor: User, item: Complaint, f
     now = now or utcnow()
     added = []
     for received in files:
-        attachment = Attachment(complaint_id=item.id, storage_key=received.key, filename=received.filename,
-                                kind=received.kind, media_type=received.media_type, size=received.size,
-                                sha256=received.sha256, uploaded_by_id=actor.id, uploaded_at=now)
+        attachment = Attachment(
+            complaint_id=item.id,
+            storage_key=received.key,
+            filename=received.filename,
+            kind=received.kind,
+            media_type=received.media_type,
+            size=received.size,
+            sha256=received.sha256,
+            uploaded_by_id=actor.id,
+            uploaded_at=now,
+        )
         session.add(attachment)
         added.append(attachment)
     session.flush()
     for attachment in added:
-        session.add(Event(complaint_id=item.id, at=now, actor_id=actor.id, action="attach",
-                          from_status=item.status, to_status=item.status, note=attachment.filename,
-                          changes={"attachment": attachment.id, "kind": attachment.kind, "size": attachment.size}))
+        session.add(
+            Event(
+                complaint_id=item.id,
+                at=now,
+                actor_id=actor.id,
+                action="attach",
+                from_status=item.status,
+                to_status=item.status,
+                note=attachment.filename,
+                changes={"attachment": attachment.id, "kind": attachment.kind, "size": attachment.size},
+            )
+        )
     session.flush()
     return added
 
@@ -64,21 +91,31 @@ def listed(*, session: Session, settings: Settings, actor: User, item: Complaint
     """The item's attachments `actor` may see (none of a confidential item's for whoever may not reveal it)."""
     if not may_view(actor, item, settings):
         return []
-    return list(session.exec(select(Attachment).where(Attachment.complaint_id == item.id,
-                                                      Attachment.removed_at.is_(None),
-                                                      Attachment.erased_at.is_(None)).order_by(Attachment.id)))
+    return list(
+        session.exec(
+            select(Attachment)
+            .where(Attachment.complaint_id == item.id, Attachment.removed_at.is_(None), Attachment.erased_at.is_(None))
+            .order_by(Attachment.id)
+        )
+    )
 
 
 def _one(session: Session, settings: Settings, actor: User, item: Complaint, attachment_id: int) -> Attachment:
     attachment = session.get(Attachment, attachment_id) if 0 < attachment_id <= 2**31 - 1 else None
-    if attachment is None or attachment.complaint_id != item.id or attachment.removed_at is not None \
-            or attachment.erased_at is not None or not may_view(actor, item, settings):
+    if (
+        attachment is None
+        or attachment.complaint_id != item.id
+        or attachment.removed_at is not None
+        or attachment.erased_at is not None
+        or not may_view(actor, item, settings)
+    ):
         raise NotFound(gettext("找不到附件"), field="attachment")
     return attachment
 
 
-def read(*, session: Session, settings: Settings, storage: Storage, actor: User, item: Complaint,
-         attachment_id: int) -> tuple[Attachment, Iterator[bytes]]:
+def read(
+    *, session: Session, settings: Settings, storage: Storage, actor: User, item: Complaint, attachment_id: int
+) -> tuple[Attachment, Iterator[bytes]]:
     """The attachment and its bytes; reading a confidential item's is recorded in its history."""
     attachment = _one(session, settings, actor, item, attachment_id)
     try:
@@ -86,15 +123,32 @@ def read(*, session: Session, settings: Settings, storage: Storage, actor: User,
     except FileNotFoundError:
         raise NotFound(gettext("附件文件已不在存储中"), field="attachment") from None
     if item.confidential:
-        session.add(Event(complaint_id=item.id, at=utcnow(), actor_id=actor.id, action="view_attachment",
-                          from_status=item.status, to_status=item.status, note=attachment.filename,
-                          changes={"attachment": attachment.id}))
+        session.add(
+            Event(
+                complaint_id=item.id,
+                at=utcnow(),
+                actor_id=actor.id,
+                action="view_attachment",
+                from_status=item.status,
+                to_status=item.status,
+                note=attachment.filename,
+                changes={"attachment": attachment.id},
+            )
+        )
         session.flush()
     return attachment, chunks
 
 
-def remove(*, session: Session, settings: Settings, actor: User, item: Complaint, attachment_id: int,
-           reason: str, now: datetime | None = None) -> Attachment:
+def remove(
+    *,
+    session: Session,
+    settings: Settings,
+    actor: User,
+    item: Complaint,
+    attachment_id: int,
+    reason: str,
+    now: datetime | None = None,
+) -> Attachment:
     """A supervisor removes an attachment, saying why; the removal stays in the history. The caller deletes
     the file from storage once this is committed."""
     attachment = _one(session, settings, actor, item, attachment_id)
@@ -106,9 +160,17 @@ def remove(*, session: Session, settings: Settings, actor: User, item: Complaint
     now = now or utcnow()
     attachment.removed_at, attachment.removed_by_id, attachment.removed_reason = now, actor.id, reason[:500]
     session.add(attachment)
-    session.add(Event(complaint_id=item.id, at=now, actor_id=actor.id, action="remove_attachment",
-                      from_status=item.status, to_status=item.status,
-                      note=gettext("删除附件“{name}”：{reason}", name=attachment.filename, reason=reason[:500]),
-                      changes={"attachment": attachment.id}))
+    session.add(
+        Event(
+            complaint_id=item.id,
+            at=now,
+            actor_id=actor.id,
+            action="remove_attachment",
+            from_status=item.status,
+            to_status=item.status,
+            note=gettext("删除附件“{name}”：{reason}", name=attachment.filename, reason=reason[:500]),
+            changes={"attachment": attachment.id},
+        )
+    )
     session.flush()
     return attachment

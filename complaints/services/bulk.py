@@ -28,7 +28,7 @@ class BulkResult:
 def parse_refs(values: list[str]) -> list[tuple[str, int | None]]:
     """`ATS-2026-000123:4` (the tracking number and the version the list showed) or a bare tracking number."""
     refs = []
-    for value in values[:MAX_ITEMS + 1]:
+    for value in values[: MAX_ITEMS + 1]:
         ref, _, version = str(value).strip().partition(":")
         refs.append((ref[:40], int(version) if version.isdigit() and len(version) < 10 else None))
     if not refs:
@@ -38,8 +38,15 @@ def parse_refs(values: list[str]) -> list[tuple[str, int | None]]:
     return refs
 
 
-def bulk_act(*, session: Session, runtime: Runtime, actor: User, refs: list[tuple[str, int | None]],
-             action: Action | str, payload: dict) -> BulkResult:
+def bulk_act(
+    *,
+    session: Session,
+    runtime: Runtime,
+    actor: User,
+    refs: list[tuple[str, int | None]],
+    action: Action | str,
+    payload: dict,
+) -> BulkResult:
     """Fire `action` on each item in turn; flushes, never commits."""
     try:
         action = Action(action)
@@ -52,8 +59,15 @@ def bulk_act(*, session: Session, runtime: Runtime, actor: User, refs: list[tupl
         try:
             with session.begin_nested():
                 item = get(session=session, runtime=runtime, actor=actor, ref=ref)
-                act(session=session, runtime=runtime, actor=actor, item=item, action=action, payload=payload,
-                    expected_version=version)
+                act(
+                    session=session,
+                    runtime=runtime,
+                    actor=actor,
+                    item=item,
+                    action=action,
+                    payload=payload,
+                    expected_version=version,
+                )
             result.done.append(item.tracking_no)
         except DomainError as exc:
             result.refused.append((ref, exc.message))

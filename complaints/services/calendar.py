@@ -44,7 +44,7 @@ class Move:
 
 
 def layer_names(runtime: Runtime) -> list[str]:
-    """"national" and each regional layer configured for some unit."""
+    """ "national" and each regional layer configured for some unit."""
     return [NATIONAL, *(layer.name for layer in runtime.settings.calendar.layers)]
 
 
@@ -57,8 +57,17 @@ def layer_label(runtime: Runtime, name: str) -> str:
     return name
 
 
-def parse(*, runtime: Runtime, layer: str, year: int, text: str, fmt: str, title: str = "", number: str = "",
-          published: date | None = None) -> Declaration:
+def parse(
+    *,
+    runtime: Runtime,
+    layer: str,
+    year: int,
+    text: str,
+    fmt: str,
+    title: str = "",
+    number: str = "",
+    published: date | None = None,
+) -> Declaration:
     """The declaration an admin pasted or uploaded; a text that cannot be read says where."""
     if layer not in layer_names(runtime):
         raise InvalidInput(gettext("未知的日历层：{layer}", layer=layer[:32]), field="layer")
@@ -101,9 +110,11 @@ def _message(code: str, detail: str) -> str:
 
 
 def active(*, session: Session, layer: str, year: int) -> CalendarDeclaration | None:
-    return session.exec(select(CalendarDeclaration).where(
-        CalendarDeclaration.layer == layer, CalendarDeclaration.year == year,
-        CalendarDeclaration.status == "active")).first()
+    return session.exec(
+        select(CalendarDeclaration).where(
+            CalendarDeclaration.layer == layer, CalendarDeclaration.year == year, CalendarDeclaration.status == "active"
+        )
+    ).first()
 
 
 def _declared(declaration: Declaration) -> Declared:
@@ -116,8 +127,9 @@ def variant(runtime: Runtime, *, layer: str, year: int, declaration: Declaration
     return runtime.with_declarations(kept + ([_declared(declaration)] if declaration else []))
 
 
-def preview(*, session: Session, runtime: Runtime, layer: str, year: int,
-            declaration: Declaration | None) -> list[Move]:
+def preview(
+    *, session: Session, runtime: Runtime, layer: str, year: int, declaration: Declaration | None
+) -> list[Move]:
     """Which open items' deadlines the change would move, and how; nothing is written."""
     after = variant(runtime, layer=layer, year=year, declaration=declaration)
     moves: list[Move] = []
@@ -139,42 +151,84 @@ def _require_admin(actor: User) -> None:
         raise Forbidden(gettext("只有管理员可以修改工作日历"))
 
 
-def confirm(*, session: Session, runtime: Runtime, actor: User, declaration: Declaration, now: datetime,
-            expected_version: int | None = None) -> CalendarDeclaration:
+def confirm(
+    *,
+    session: Session,
+    runtime: Runtime,
+    actor: User,
+    declaration: Declaration,
+    now: datetime,
+    expected_version: int | None = None,
+) -> CalendarDeclaration:
     """Declare (or correct) a year: the earlier version is superseded, every moved item is recomputed."""
     _require_admin(actor)
     check(runtime=runtime, declaration=declaration)
     current = active(session=session, layer=declaration.layer, year=declaration.year)
     if expected_version is not None and (current.version if current else 0) != expected_version:
         raise Conflict(gettext("该年安排已被他人修改，请重新预览"))
-    version = 1 + max(session.exec(select(CalendarDeclaration.version).where(
-        CalendarDeclaration.layer == declaration.layer, CalendarDeclaration.year == declaration.year)).all(),
-        default=0)
+    version = 1 + max(
+        session.exec(
+            select(CalendarDeclaration.version).where(
+                CalendarDeclaration.layer == declaration.layer, CalendarDeclaration.year == declaration.year
+            )
+        ).all(),
+        default=0,
+    )
     if current is not None:
         current.status, current.ended_by_id, current.ended_at = "superseded", actor.id, now
         current.end_reason = gettext("已由第 {version} 版更正", version=version)
         session.add(current)
         session.flush()
-    row = CalendarDeclaration(layer=declaration.layer, year=declaration.year, version=version, status="active",
-                              title=declaration.source.title[:200], number=declaration.source.number[:100],
-                              published_on=declaration.source.published, created_by_id=actor.id, created_at=now,
-                              days=[[d.day.isoformat(), d.working, d.name] for d in sorted(
-                                  declaration.days, key=lambda d: d.day)])
+    row = CalendarDeclaration(
+        layer=declaration.layer,
+        year=declaration.year,
+        version=version,
+        status="active",
+        title=declaration.source.title[:200],
+        number=declaration.source.number[:100],
+        published_on=declaration.source.published,
+        created_by_id=actor.id,
+        created_at=now,
+        days=[[d.day.isoformat(), d.working, d.name] for d in sorted(declaration.days, key=lambda d: d.day)],
+    )
     session.add(row)
-    session.add(AuditLog(actor_id=actor.id, at=now, action="calendar_declare",
-                         detail={"layer": row.layer, "year": row.year, "version": version, "title": row.title,
-                                 "number": row.number, "days": len(row.days)}))
+    session.add(
+        AuditLog(
+            actor_id=actor.id,
+            at=now,
+            action="calendar_declare",
+            detail={
+                "layer": row.layer,
+                "year": row.year,
+                "version": version,
+                "title": row.title,
+                "number": row.number,
+                "days": len(row.days),
+            },
+        )
+    )
     session.flush()
-    note = gettext("{layer} {year} 年全年安排（{source}）第 {version} 版已确认：期限按新日历重算",
-                   layer=layer_label(runtime, row.layer), year=row.year, source=str(declaration.source),
-                   version=version)
-    recompute(session=session, runtime=variant(runtime, layer=row.layer, year=row.year, declaration=declaration),
-              layer=row.layer, year=row.year, now=now, note=note)
+    note = gettext(
+        "{layer} {year} 年全年安排（{source}）第 {version} 版已确认：期限按新日历重算",
+        layer=layer_label(runtime, row.layer),
+        year=row.year,
+        source=str(declaration.source),
+        version=version,
+    )
+    recompute(
+        session=session,
+        runtime=variant(runtime, layer=row.layer, year=row.year, declaration=declaration),
+        layer=row.layer,
+        year=row.year,
+        now=now,
+        note=note,
+    )
     return row
 
 
-def withdraw(*, session: Session, runtime: Runtime, actor: User, layer: str, year: int, reason: str,
-             now: datetime) -> CalendarDeclaration:
+def withdraw(
+    *, session: Session, runtime: Runtime, actor: User, layer: str, year: int, reason: str, now: datetime
+) -> CalendarDeclaration:
     """Withdraw a confirmed year: its deadlines turn provisional (estimated) again."""
     _require_admin(actor)
     current = active(session=session, layer=layer, year=year)
@@ -182,21 +236,50 @@ def withdraw(*, session: Session, runtime: Runtime, actor: User, layer: str, yea
         raise InvalidInput(gettext("{year} 年没有已确认的安排可撤回", year=year), field="year")
     if len(reason.strip()) < 2:
         raise InvalidInput(gettext("请说明撤回原因"), field="reason")
-    current.status, current.ended_by_id, current.ended_at, current.end_reason = "withdrawn", actor.id, now, \
-        reason.strip()[:200]
+    current.status, current.ended_by_id, current.ended_at, current.end_reason = (
+        "withdrawn",
+        actor.id,
+        now,
+        reason.strip()[:200],
+    )
     session.add(current)
-    session.add(AuditLog(actor_id=actor.id, at=now, action="calendar_withdraw",
-                         detail={"layer": layer, "year": year, "version": current.version, "reason": reason[:200]}))
+    session.add(
+        AuditLog(
+            actor_id=actor.id,
+            at=now,
+            action="calendar_withdraw",
+            detail={"layer": layer, "year": year, "version": current.version, "reason": reason[:200]},
+        )
+    )
     session.flush()
-    note = gettext("{layer} {year} 年全年安排已撤回（{reason}）：该年内的期限重新按估算（暂定）",
-                   layer=layer_label(runtime, layer), year=year, reason=reason.strip()[:200])
-    recompute(session=session, runtime=variant(runtime, layer=layer, year=year, declaration=None),
-              layer=layer, year=year, now=now, note=note)
+    note = gettext(
+        "{layer} {year} 年全年安排已撤回（{reason}）：该年内的期限重新按估算（暂定）",
+        layer=layer_label(runtime, layer),
+        year=year,
+        reason=reason.strip()[:200],
+    )
+    recompute(
+        session=session,
+        runtime=variant(runtime, layer=layer, year=year, declaration=None),
+        layer=layer,
+        year=year,
+        now=now,
+        note=note,
+    )
     return current
 
 
-def set_override(*, session: Session, runtime: Runtime, actor: User, unit_code: str, day: str, working: bool,
-                 reason: str, now: datetime) -> CalendarOverride:
+def set_override(
+    *,
+    session: Session,
+    runtime: Runtime,
+    actor: User,
+    unit_code: str,
+    day: str,
+    working: bool,
+    reason: str,
+    now: datetime,
+) -> CalendarOverride:
     """Set one day by hand for a unit ("" for all), audited; the open items it concerns are recomputed."""
     _require_admin(actor)
     if unit_code and unit_code not in runtime.settings.unit_map:
@@ -207,24 +290,50 @@ def set_override(*, session: Session, runtime: Runtime, actor: User, unit_code: 
         raise InvalidInput(gettext("日期格式应为 YYYY-MM-DD"), field="day") from exc
     if len(reason.strip()) < 2:
         raise InvalidInput(gettext("请写明依据（通知文号或原因）"), field="reason")
-    row = session.get(CalendarOverride, (unit_code, when)) or CalendarOverride(unit_code=unit_code, day=when,
-                                                                              working=working)
+    row = session.get(CalendarOverride, (unit_code, when)) or CalendarOverride(
+        unit_code=unit_code, day=when, working=working
+    )
     row.working, row.reason, row.created_by_id, row.created_at = working, reason.strip()[:200], actor.id, now
     session.add(row)
-    session.add(AuditLog(actor_id=actor.id, at=now, action="calendar_override",
-                         detail={"unit": unit_code, "day": when.isoformat(), "working": working, "reason": row.reason}))
+    session.add(
+        AuditLog(
+            actor_id=actor.id,
+            at=now,
+            action="calendar_override",
+            detail={"unit": unit_code, "day": when.isoformat(), "working": working, "reason": row.reason},
+        )
+    )
     session.flush()
     kept = [o for o in runtime.overrides if (o[0], o[1]) != (unit_code, when)]
     after = replace(runtime.with_declarations(runtime.declarations), overrides=[*kept, (unit_code, when, working)])
-    note = gettext("{day} 已人工设为{kind}（{reason}）：期限按新日历重算", day=when.isoformat(), reason=row.reason,
-                   kind=gettext("工作日") if working else gettext("休息日"))
-    recompute(session=session, runtime=after, layer=NATIONAL, year=when.year, now=now, note=note,
-              units=[unit_code] if unit_code else None)
+    note = gettext(
+        "{day} 已人工设为{kind}（{reason}）：期限按新日历重算",
+        day=when.isoformat(),
+        reason=row.reason,
+        kind=gettext("工作日") if working else gettext("休息日"),
+    )
+    recompute(
+        session=session,
+        runtime=after,
+        layer=NATIONAL,
+        year=when.year,
+        now=now,
+        note=note,
+        units=[unit_code] if unit_code else None,
+    )
     return row
 
 
-def recompute(*, session: Session, runtime: Runtime, layer: str, year: int, now: datetime, note: str,
-              units: list[str] | None = None) -> int:
+def recompute(
+    *,
+    session: Session,
+    runtime: Runtime,
+    layer: str,
+    year: int,
+    now: datetime,
+    note: str,
+    units: list[str] | None = None,
+) -> int:
     """Replay every affected open item on the new calendar; each one that moved gets a history event naming
     each deadline's old and new value, and its handler is told."""
     moved = 0
@@ -237,14 +346,31 @@ def recompute(*, session: Session, runtime: Runtime, layer: str, year: int, now:
         changes = {name: [_iso(old), _iso(new)] for name, (old, new) in move.changes.items()}
         if move.provisional[0] != move.provisional[1]:
             changes["due_provisional"] = list(move.provisional)
-        session.add(Event(complaint=item, at=now, action="deadline_recomputed", from_status=item.status,
-                          to_status=item.status, note=note, changes=changes))
-        webhooks.item_changed(session=session, runtime=runtime, item=item, changes=changes,
-                              action="deadline_recomputed", now=now)
+        session.add(
+            Event(
+                complaint=item,
+                at=now,
+                action="deadline_recomputed",
+                from_status=item.status,
+                to_status=item.status,
+                note=note,
+                changes=changes,
+            )
+        )
+        webhooks.item_changed(
+            session=session, runtime=runtime, item=item, changes=changes, action="deadline_recomputed", now=now
+        )
         if item.handler_id is not None:
-            session.add(Notification(user_id=item.handler_id, complaint_id=item.id, kind="deadline_moved",
-                                     created_at=now, body=note,
-                                     subject=gettext("{no} 的办理期限已调整", no=item.tracking_no)))
+            session.add(
+                Notification(
+                    user_id=item.handler_id,
+                    complaint_id=item.id,
+                    kind="deadline_moved",
+                    created_at=now,
+                    body=note,
+                    subject=gettext("{no} 的办理期限已调整", no=item.tracking_no),
+                )
+            )
         moved += 1
     session.flush()
     return moved
@@ -253,8 +379,11 @@ def recompute(*, session: Session, runtime: Runtime, layer: str, year: int, now:
 def _affected(session: Session, runtime: Runtime, layer: str, year: int, units: list[str] | None = None):
     """Open items of the units the layer applies to, each with its history, a batch at a time. Items whose
     dates all lie outside the year (by a margin for periods running into it) are left as stored."""
-    units = units or [u.code for u in runtime.settings.units if layer == NATIONAL
-                      or layer in runtime.settings.calendar.layers_for(u.code)]
+    units = units or [
+        u.code
+        for u in runtime.settings.units
+        if layer == NATIONAL or layer in runtime.settings.calendar.layers_for(u.code)
+    ]
     start, end = datetime(year - 1, 7, 1), datetime(year + 1, 1, 1)
     query = select(Complaint).where(Complaint.is_open.is_(True), Complaint.unit_code.in_(units))
     last_id = 0
@@ -262,8 +391,9 @@ def _affected(session: Session, runtime: Runtime, layer: str, year: int, units: 
         last_id = batch[-1].id
         batch = [i for i in batch if _touches(i, start, end)]
         history: dict[int, list[Event]] = {}
-        for event in session.exec(select(Event).where(Event.complaint_id.in_([i.id for i in batch]))
-                                  .order_by(Event.id)):
+        for event in session.exec(
+            select(Event).where(Event.complaint_id.in_([i.id for i in batch])).order_by(Event.id)
+        ):
             history.setdefault(event.complaint_id, []).append(event)
         for item in batch:
             yield item, history.get(item.id, [])
@@ -300,8 +430,9 @@ def _iso(value: datetime | None) -> str | None:
 
 def history_of(*, session: Session, layer: str | None = None) -> list[CalendarDeclaration]:
     """Every version of every declared year, newest first."""
-    query = select(CalendarDeclaration).order_by(CalendarDeclaration.year.desc(), CalendarDeclaration.layer,
-                                                 CalendarDeclaration.version.desc())
+    query = select(CalendarDeclaration).order_by(
+        CalendarDeclaration.year.desc(), CalendarDeclaration.layer, CalendarDeclaration.version.desc()
+    )
     if layer:
         query = query.where(CalendarDeclaration.layer == layer)
     return list(session.exec(query))

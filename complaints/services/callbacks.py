@@ -43,7 +43,8 @@ class CloseWithReasonIn(Reasoned):
 def needs_decision(item: Complaint) -> bool:
     """The last callback found the complainant 不满意 or the problem 未解决: a supervisor decides."""
     return item.status == Status.VISITED and (
-        item.callback_resolved is False or item.satisfaction == Satisfaction.DISSATISFIED)
+        item.callback_resolved is False or item.satisfaction == Satisfaction.DISSATISFIED
+    )
 
 
 def refusal(action: Action, item: Complaint, actor: User, settings) -> DomainError | None:
@@ -51,8 +52,10 @@ def refusal(action: Action, item: Complaint, actor: User, settings) -> DomainErr
     if action is Action.CALLBACK:
         return _callback_refusal(item, actor, settings)
     if action is Action.CLOSE and needs_decision(item):
-        return InvalidInput(gettext("回访结果为不满意或未解决，承办人不能办结：须由督办人决定退回重办、"
-                                    "说明理由办结或提请州局决定"), field="action")
+        return InvalidInput(
+            gettext("回访结果为不满意或未解决，承办人不能办结：须由督办人决定退回重办、说明理由办结或提请州局决定"),
+            field="action",
+        )
     if action in (Action.REDO, Action.CLOSE_WITH_REASON, Action.ESCALATE):
         error = _decision_refusal(item, actor, settings)
         if error is None and action is Action.ESCALATE:
@@ -115,15 +118,18 @@ def _escalation_refusal(item: Complaint, actor: User, settings) -> DomainError |
 def _reopen_refusal(item: Complaint, actor: User, settings) -> DomainError | None:
     limit = settings.limits.max_reopens
     if item.reopen_count >= limit and not sees_all_units(actor, settings):
-        return Forbidden(gettext("该诉求已重新办理 {n} 次，达到上限，只能由州教育局决定再次办理", n=item.reopen_count),
-                         field="action")
+        return Forbidden(
+            gettext("该诉求已重新办理 {n} 次，达到上限，只能由州教育局决定再次办理", n=item.reopen_count),
+            field="action",
+        )
     return None
 
 
 def rounds_of(*, session, item: Complaint) -> list[CallbackRound]:
     """The item's callback rounds, oldest first."""
-    return list(session.exec(select(CallbackRound).where(CallbackRound.complaint_id == item.id)
-                             .order_by(CallbackRound.id)))
+    return list(
+        session.exec(select(CallbackRound).where(CallbackRound.complaint_id == item.id).order_by(CallbackRound.id))
+    )
 
 
 def record_callback(ctx: StepContext) -> None:
@@ -131,11 +137,21 @@ def record_callback(ctx: StepContext) -> None:
     check(Action.CALLBACK, ctx)
     item, payload = ctx.item, ctx.payload
     reached = payload.satisfaction != Satisfaction.UNREACHABLE
-    previous = ctx.session.exec(select(func.count()).select_from(CallbackRound)
-                                .where(CallbackRound.complaint_id == item.id)).one()
-    ctx.session.add(CallbackRound(complaint_id=item.id, round=previous + 1, at=ctx.now, actor_id=ctx.actor.id,
-                                  reached=reached, resolved=payload.resolved if reached else None,
-                                  satisfaction=payload.satisfaction, comment=payload.note))
+    previous = ctx.session.exec(
+        select(func.count()).select_from(CallbackRound).where(CallbackRound.complaint_id == item.id)
+    ).one()
+    ctx.session.add(
+        CallbackRound(
+            complaint_id=item.id,
+            round=previous + 1,
+            at=ctx.now,
+            actor_id=ctx.actor.id,
+            reached=reached,
+            resolved=payload.resolved if reached else None,
+            satisfaction=payload.satisfaction,
+            comment=payload.note,
+        )
+    )
     item.callback_resolved = payload.resolved if reached else None
     item.satisfaction, item.callback_note = payload.satisfaction, payload.note
     ctx.extra_changes["callback_round"] = previous + 1
@@ -185,12 +201,23 @@ def escalate(ctx: StepContext) -> None:
     _record_decision(ctx, ACTION_LABELS[Action.ESCALATE], ctx.payload.note)
     item.decision_escalated_at = ctx.now
     ctx.note = ctx.payload.note
-    supervisors = ctx.session.exec(select(User.id).where(User.unit_code == settings.app.prefecture_unit,
-                                                         User.active.is_(True), User.roles.contains("supervisor")))
+    supervisors = ctx.session.exec(
+        select(User.id).where(
+            User.unit_code == settings.app.prefecture_unit, User.active.is_(True), User.roles.contains("supervisor")
+        )
+    )
     subject = gettext("{unit}提请州局决定：{no}", unit=settings.unit_map[item.unit_code].name, no=item.tracking_no)
     for user_id in supervisors:
-        ctx.session.add(Notification(user_id=user_id, complaint_id=item.id, kind="decision", subject=subject,
-                                     body=f"{item.summary}\n{ctx.payload.note}", created_at=ctx.now))
+        ctx.session.add(
+            Notification(
+                user_id=user_id,
+                complaint_id=item.id,
+                kind="decision",
+                subject=subject,
+                body=f"{item.summary}\n{ctx.payload.note}",
+                created_at=ctx.now,
+            )
+        )
 
 
 def _record_decision(ctx: StepContext, what: str, reason: str) -> None:

@@ -29,9 +29,11 @@ class RowText:
 
 
 def _versions(period: Period):
-    return select(ChecklistEntry).where(ChecklistEntry.unit_code == period.unit_code,
-                                        ChecklistEntry.period_start == period.start,
-                                        ChecklistEntry.period_end == period.end)
+    return select(ChecklistEntry).where(
+        ChecklistEntry.unit_code == period.unit_code,
+        ChecklistEntry.period_start == period.start,
+        ChecklistEntry.period_end == period.end,
+    )
 
 
 def latest(*, session: Session, period: Period) -> dict[int, ChecklistEntry]:
@@ -66,9 +68,18 @@ def save(*, session: Session, runtime: Runtime, actor: User, period: Period, tex
             continue
         if before is not None and (before.measures, before.conclusion) == (text.measures, text.conclusion):
             continue
-        session.add(ChecklistEntry(unit_code=period.unit_code, period_start=period.start, period_end=period.end,
-                                   row=row, measures=text.measures, conclusion=text.conclusion,
-                                   written_by_id=actor.id, written_at=utcnow()))
+        session.add(
+            ChecklistEntry(
+                unit_code=period.unit_code,
+                period_start=period.start,
+                period_end=period.end,
+                row=row,
+                measures=text.measures,
+                conclusion=text.conclusion,
+                written_by_id=actor.id,
+                written_at=utcnow(),
+            )
+        )
         changed += 1
     session.flush()
     return changed
@@ -76,8 +87,9 @@ def save(*, session: Session, runtime: Runtime, actor: User, period: Period, tex
 
 def rows(*, session: Session, period: Period) -> list[Annex1Row]:
     current = latest(session=session, period=period)
-    return checklist_rows(measures={r: e.measures for r, e in current.items()},
-                          conclusions={r: e.conclusion for r, e in current.items()})
+    return checklist_rows(
+        measures={r: e.measures for r, e in current.items()}, conclusions={r: e.conclusion for r, e in current.items()}
+    )
 
 
 def counts(*, session: Session, period: Period, runtime: Runtime) -> Annex1Counts:
@@ -85,23 +97,28 @@ def counts(*, session: Session, period: Period, runtime: Runtime) -> Annex1Count
     whose category maps to several rows is counted on each, and once in the totals."""
     low, high = period.bounds(runtime.settings.app.timezone)
     in_unit = Complaint.unit_code == period.unit_code
-    received = session.exec(select(Complaint.category, func.count()).where(
-        in_unit, Complaint.received_at >= low, Complaint.received_at < high).group_by(Complaint.category)).all()
-    closed = session.exec(select(Complaint.category, func.count()).where(
-        in_unit, Complaint.closed_at >= low, Complaint.closed_at < high, Complaint.status == Status.CLOSED)
-        .group_by(Complaint.category)).all()
+    received = session.exec(
+        select(Complaint.category, func.count())
+        .where(in_unit, Complaint.received_at >= low, Complaint.received_at < high)
+        .group_by(Complaint.category)
+    ).all()
+    closed = session.exec(
+        select(Complaint.category, func.count())
+        .where(in_unit, Complaint.closed_at >= low, Complaint.closed_at < high, Complaint.status == Status.CLOSED)
+        .group_by(Complaint.category)
+    ).all()
     per_row_received, total_received = _by_row(received, runtime)
     per_row_closed, total_closed = _by_row(closed, runtime)
-    return checklist_counts(per_row_received, per_row_closed, total_received=total_received,
-                            total_closed=total_closed)
+    return checklist_counts(per_row_received, per_row_closed, total_received=total_received, total_closed=total_closed)
 
 
 def _by_row(counts, runtime: Runtime) -> tuple[dict[int, int], int]:
     rows: Counter[int] = Counter()
     total = 0
     for category, count in counts:
-        mapped = runtime.settings.category_map[category].annex1_rows if category in runtime.settings.category_map \
-            else []
+        mapped = (
+            runtime.settings.category_map[category].annex1_rows if category in runtime.settings.category_map else []
+        )
         for row in mapped:
             rows[row] += count
         total += count if mapped else 0

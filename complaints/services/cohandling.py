@@ -38,8 +38,9 @@ class CooperationIn(BaseModel):
 
 def _leads(actor: User, item: Complaint, runtime: Runtime) -> bool:
     """A supervisor over the lead unit."""
-    return has_role(actor, Role.SUPERVISOR) and (actor.unit_code == item.unit_code
-                                                  or sees_all_units(actor, runtime.settings))
+    return has_role(actor, Role.SUPERVISOR) and (
+        actor.unit_code == item.unit_code or sees_all_units(actor, runtime.settings)
+    )
 
 
 def _mark(codes: set[str]) -> str | None:
@@ -48,8 +49,11 @@ def _mark(codes: set[str]) -> str | None:
 
 def refresh_marks(session: Session, item: Complaint) -> None:
     """The item's cooperating bureaus, as the visibility rules read them."""
-    tasks = session.exec(select(CoTask).where(CoTask.complaint_id == item.id, CoTask.status != "withdrawn",
-                                              CoTask.unit_code.is_not(None))).all()
+    tasks = session.exec(
+        select(CoTask).where(
+            CoTask.complaint_id == item.id, CoTask.status != "withdrawn", CoTask.unit_code.is_not(None)
+        )
+    ).all()
     item.co_units = _mark({t.unit_code for t in tasks})
     item.co_identity_units = _mark({t.unit_code for t in tasks if t.grant_identity})
     session.add(item)
@@ -64,8 +68,9 @@ def _body(session: Session, actor: User, name: str) -> OutsideBody:
     return body
 
 
-def add_cooperation(*, session: Session, runtime: Runtime, actor: User, item: Complaint, data: dict,
-                    now: datetime | None = None) -> CoTask:
+def add_cooperation(
+    *, session: Session, runtime: Runtime, actor: User, item: Complaint, data: dict, now: datetime | None = None
+) -> CoTask:
     """A cooperating unit's sub-task on `item`, with its deadline; its staff are told."""
     payload = validate(CooperationIn, data)
     now = now or utcnow()
@@ -87,28 +92,50 @@ def add_cooperation(*, session: Session, runtime: Runtime, actor: User, item: Co
     try:
         amount = Limit.parse(payload.within)
     except ValueError as exc:
-        raise InvalidInput(gettext("期限格式不正确：{text}（如 “3 workdays”）", text=payload.within[:32]),
-                           field="within") from exc
+        raise InvalidInput(
+            gettext("期限格式不正确：{text}（如 “3 workdays”）", text=payload.within[:32]), field="within"
+        ) from exc
     due_at, _ = deadlines.due_from(now, amount, runtime)
-    task = CoTask(complaint_id=item.id, unit_code=payload.unit_code, body_id=body.id if body else None,
-                  task=payload.task, due_at=due_at, grant_identity=payload.grant_identity and bool(payload.unit_code),
-                  created_by_id=actor.id, created_at=now)
+    task = CoTask(
+        complaint_id=item.id,
+        unit_code=payload.unit_code,
+        body_id=body.id if body else None,
+        task=payload.task,
+        due_at=due_at,
+        grant_identity=payload.grant_identity and bool(payload.unit_code),
+        created_by_id=actor.id,
+        created_at=now,
+    )
     session.add(task)
     session.flush()
     refresh_marks(session, item)
     who = name_of(task, runtime, body)
-    _event(session, item, actor, now, gettext("增加协办单位：{who}，期限 {due}", who=who,
-                                              due=due_text(due_at, runtime.settings.app.timezone)))
+    _event(
+        session,
+        item,
+        actor,
+        now,
+        gettext("增加协办单位：{who}，期限 {due}", who=who, due=due_text(due_at, runtime.settings.app.timezone)),
+    )
     if task.unit_code:
         for person in _staff_of(session, task.unit_code):
-            notify.staff(session=session, runtime=runtime, kind="cooperation", user=person, item=item, actor=actor,
-                         note=payload.task, now=now)
+            notify.staff(
+                session=session,
+                runtime=runtime,
+                kind="cooperation",
+                user=person,
+                item=item,
+                actor=actor,
+                note=payload.task,
+                now=now,
+            )
     return task
 
 
 def _open_task(session: Session, item: Complaint, unit_code: str) -> CoTask | None:
-    return session.exec(select(CoTask).where(CoTask.complaint_id == item.id, CoTask.unit_code == unit_code,
-                                             CoTask.status == OPEN)).first()
+    return session.exec(
+        select(CoTask).where(CoTask.complaint_id == item.id, CoTask.unit_code == unit_code, CoTask.status == OPEN)
+    ).first()
 
 
 def _staff_of(session: Session, unit_code: str) -> list[User]:
@@ -127,13 +154,17 @@ def get_task(session: Session, task_id: int) -> CoTask:
     return task
 
 
-def answer(*, session: Session, runtime: Runtime, actor: User, task: CoTask, text: str,
-           now: datetime | None = None) -> CoTask:
+def answer(
+    *, session: Session, runtime: Runtime, actor: User, task: CoTask, text: str, now: datetime | None = None
+) -> CoTask:
     """The cooperating unit's written input (for an outside body, recorded by the lead); the lead is told."""
     now = now or utcnow()
     item = session.get(Complaint, task.complaint_id)
-    own_unit = task.unit_code is not None and actor.unit_code == task.unit_code \
+    own_unit = (
+        task.unit_code is not None
+        and actor.unit_code == task.unit_code
         and has_role(actor, Role.SUPERVISOR, Role.HANDLER)
+    )
     recorded_by_lead = task.unit_code is None and (_leads(actor, item, runtime) or item.handler_id == actor.id)
     if not (own_unit or recorded_by_lead):
         raise Forbidden(gettext("只有协办单位的人员（外部单位由主办单位代录）可以提交协办意见"), field="task")
@@ -145,11 +176,24 @@ def answer(*, session: Session, runtime: Runtime, actor: User, task: CoTask, tex
     task.status, task.input_text, task.answered_at, task.answered_by_id = "answered", text, now, actor.id
     session.add(task)
     body = session.get(OutsideBody, task.body_id) if task.body_id else None
-    _event(session, item, actor, now, gettext("{who}提交协办意见：{text}", who=name_of(task, runtime, body),
-                                              text=text[:500]))
+    _event(
+        session,
+        item,
+        actor,
+        now,
+        gettext("{who}提交协办意见：{text}", who=name_of(task, runtime, body), text=text[:500]),
+    )
     if item.handler_id is not None:
-        notify.staff(session=session, runtime=runtime, kind="cooperation_answered", user=item.handler_id,
-                     item=item, actor=actor, note=text[:200], now=now)
+        notify.staff(
+            session=session,
+            runtime=runtime,
+            kind="cooperation_answered",
+            user=item.handler_id,
+            item=item,
+            actor=actor,
+            note=text[:200],
+            now=now,
+        )
     session.flush()
     return task
 
@@ -179,10 +223,14 @@ Row = tuple[CoTask, Complaint, str]  # the sub-task, its item, the cooperating u
 
 
 def _open(session: Session, runtime: Runtime, where, limit: int) -> list[Row]:
-    rows = session.exec(select(CoTask, Complaint, OutsideBody)
-                        .join(Complaint, Complaint.id == CoTask.complaint_id)
-                        .join(OutsideBody, OutsideBody.id == CoTask.body_id, isouter=True)
-                        .where(where, CoTask.status == OPEN).order_by(CoTask.due_at).limit(limit)).all()
+    rows = session.exec(
+        select(CoTask, Complaint, OutsideBody)
+        .join(Complaint, Complaint.id == CoTask.complaint_id)
+        .join(OutsideBody, OutsideBody.id == CoTask.body_id, isouter=True)
+        .where(where, CoTask.status == OPEN)
+        .order_by(CoTask.due_at)
+        .limit(limit)
+    ).all()
     return [(task, item, name_of(task, runtime, body)) for task, item, body in rows]
 
 
@@ -199,8 +247,9 @@ def open_tasks_led_by(session: Session, runtime: Runtime, unit_code: str, *, lim
 def sweep_overdue(*, session: Session, runtime: Runtime, now: datetime) -> int:
     """The SLA sweep's part for 协办: a sub-task past its deadline is reported once, to the cooperating
     unit's supervisors and to the lead's handler."""
-    late = session.exec(select(CoTask).where(CoTask.status == OPEN, CoTask.due_at < now,
-                                             CoTask.overdue_at.is_(None)).limit(1000)).all()
+    late = session.exec(
+        select(CoTask).where(CoTask.status == OPEN, CoTask.due_at < now, CoTask.overdue_at.is_(None)).limit(1000)
+    ).all()
     for task in late:
         task.overdue_at = now
         session.add(task)
@@ -211,7 +260,8 @@ def sweep_overdue(*, session: Session, runtime: Runtime, now: datetime) -> int:
         if item.handler_id is not None:
             people.append(session.get(User, item.handler_id))
         for person in people:
-            notify.staff(session=session, runtime=runtime, kind="cooperation_overdue", user=person, item=item,
-                         note=who, now=now)
+            notify.staff(
+                session=session, runtime=runtime, kind="cooperation_overdue", user=person, item=item, note=who, now=now
+            )
     session.flush()
     return len(late)

@@ -49,8 +49,11 @@ class ComplaintIn(BaseModel):
     complainant_phone: str | None = Field(default=None, max_length=40)
     anonymous: bool = False
     confidential: bool = False
-    sms_consent: bool | None = Field(default=None, description="texts to the complainant: false when they "
-                                     "decline; a confidential reporter is texted only when true")
+    sms_consent: bool | None = Field(
+        default=None,
+        description="texts to the complainant: false when they "
+        "decline; a confidential reporter is texted only when true",
+    )
     source: str | None = Field(default=None, max_length=32)
     external_ref: str | None = Field(default=None, max_length=100)
 
@@ -87,8 +90,12 @@ def _counter_engine(url: URL) -> Engine:
     """
     from complaints.db import make_engine
 
-    return make_engine(url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT", pool_size=5,
-                       connect_args={"options": "-c synchronous_commit=off"})
+    return make_engine(
+        url.render_as_string(hide_password=False),
+        isolation_level="AUTOCOMMIT",
+        pool_size=5,
+        connect_args={"options": "-c synchronous_commit=off"},
+    )
 
 
 def next_tracking_no(*, session: Session, unit_code: str, year: int) -> str:
@@ -113,14 +120,16 @@ def suggest_category(summary: str, runtime: Runtime, details: str = "") -> str:
     return by_keywords(runtime=runtime, summary=summary, details=details)
 
 
-def register(*, session: Session, runtime: Runtime, actor: User, data: ComplaintIn | dict,
-             now: datetime | None = None) -> Complaint:
+def register(
+    *, session: Session, runtime: Runtime, actor: User, data: ComplaintIn | dict, now: datetime | None = None
+) -> Complaint:
     """Log a new item (受理/登记) with its deadlines and its first history event."""
     return register_with_event(session=session, runtime=runtime, actor=actor, data=data, now=now)[0]
 
 
-def register_with_event(*, session: Session, runtime: Runtime, actor: User, data: ComplaintIn | dict,
-                        now: datetime | None = None) -> tuple[Complaint, Event]:
+def register_with_event(
+    *, session: Session, runtime: Runtime, actor: User, data: ComplaintIn | dict, now: datetime | None = None
+) -> tuple[Complaint, Event]:
     """register(), also handing back the first history event (so a caller need not read it back)."""
     data = parse_input(data) if isinstance(data, dict) else data
     settings, tz = runtime.settings, runtime.settings.app.timezone
@@ -129,8 +138,9 @@ def register_with_event(*, session: Session, runtime: Runtime, actor: User, data
     category = data.category or suggest_category(data.summary, runtime, data.details)
     if category not in settings.category_map:
         valid = "、".join(f"{c.code}（{c.name}）" for c in settings.categories)
-        raise InvalidInput(gettext("未知类别：{code}；可选：{valid}", code=category[:32], valid=valid),
-                           field="category")
+        raise InvalidInput(
+            gettext("未知类别：{code}；可选：{valid}", code=category[:32], valid=valid), field="category"
+        )
     now = now or utcnow()
     received = to_storage(data.received_at, tz) if data.received_at else now
     if received > now + timedelta(minutes=5):
@@ -139,23 +149,41 @@ def register_with_event(*, session: Session, runtime: Runtime, actor: User, data
         raise InvalidInput(gettext("收到时间不能早于一年前"), field="received_at")
     anonymous = data.anonymous or not (data.complainant_name or data.complainant_phone)
     item = Complaint(
-        tracking_no=next_tracking_no(session=session, unit_code=data.unit_code,
-                                     year=to_local(received, tz).year),
-        unit_code=data.unit_code, channel=data.channel, kind=data.kind,
+        tracking_no=next_tracking_no(session=session, unit_code=data.unit_code, year=to_local(received, tz).year),
+        unit_code=data.unit_code,
+        channel=data.channel,
+        kind=data.kind,
         track=data.track or (Track.XINFANG if data.channel in XINFANG_CHANNELS else Track.HOTLINE),
-        urgency=data.urgency, category=category, school=data.school or None, received_at=received,
-        registered_at=now, registered_by_id=actor.id, registered_unit_code=actor.unit_code,
+        urgency=data.urgency,
+        category=category,
+        school=data.school or None,
+        received_at=received,
+        registered_at=now,
+        registered_by_id=actor.id,
+        registered_unit_code=actor.unit_code,
         complainant_name=None if data.anonymous else (data.complainant_name or None),
         complainant_phone=None if data.anonymous else normalise_phone(data.complainant_phone),
-        anonymous=anonymous, confidential=data.confidential or data.kind == Kind.REPORT,
-        summary=data.summary, details=data.details, status=Status.REGISTERED, is_open=True,
-        source=data.source, external_ref=data.external_ref, sms_consent=data.sms_consent,
+        anonymous=anonymous,
+        confidential=data.confidential or data.kind == Kind.REPORT,
+        summary=data.summary,
+        details=data.details,
+        status=Status.REGISTERED,
+        is_open=True,
+        source=data.source,
+        external_ref=data.external_ref,
+        sms_consent=data.sms_consent,
     )
     deadlines.set_initial(item, runtime)
     session.add(item)
-    event = Event(complaint=item, at=now, actor_id=actor.id, action=Action.REGISTER,
-                  to_status=Status.REGISTERED, note=None,
-                  changes={"category": category, "unit_code": item.unit_code})
+    event = Event(
+        complaint=item,
+        at=now,
+        actor_id=actor.id,
+        action=Action.REGISTER,
+        to_status=Status.REGISTERED,
+        note=None,
+        changes={"category": category, "unit_code": item.unit_code},
+    )
     session.add(event)
     registered(session=session, runtime=runtime, item=item, now=now)
     return item, event
@@ -213,15 +241,24 @@ SORTS = {
 }
 
 
-def list_complaints(*, session: Session, runtime: Runtime, actor: User, filters: ListFilter,
-                    now: datetime | None = None, with_total: bool = True) -> tuple[list[Complaint], int | None]:
+def list_complaints(
+    *,
+    session: Session,
+    runtime: Runtime,
+    actor: User,
+    filters: ListFilter,
+    now: datetime | None = None,
+    with_total: bool = True,
+) -> tuple[list[Complaint], int | None]:
     """One page of the items `actor` may see, with the total count."""
     now = now or utcnow()
     if not 1 <= filters.limit <= MAX_PAGE or filters.offset < 0:
         raise InvalidInput(gettext("每页条数应为 1–{max}", max=MAX_PAGE), field="limit")
     if filters.sort not in SORTS:
-        raise InvalidInput(gettext("未知排序：{sort}；可选：{valid}",
-                                   sort=str(filters.sort)[:32], valid=", ".join(SORTS)), field="sort")
+        raise InvalidInput(
+            gettext("未知排序：{sort}；可选：{valid}", sort=str(filters.sort)[:32], valid=", ".join(SORTS)),
+            field="sort",
+        )
     where = list_where(filters, actor=actor, runtime=runtime, now=now, dialect=session.get_bind().dialect.name)
     if filters.text:
         return _search_page(session, where, filters, with_total)
@@ -235,8 +272,13 @@ def _search_page(session: Session, where: list, filters: ListFilter, with_total:
     """A search's page and total in one pass over its matches (found through the text index): the matches are
     sorted by their keys alone and counted on the way, then only the page's rows are read whole."""
     order = SORTS[filters.sort]
-    rows = session.exec(select(Complaint.id, func.count().over()).where(*where).order_by(*order)
-                        .offset(filters.offset).limit(filters.limit)).all()
+    rows = session.exec(
+        select(Complaint.id, func.count().over())
+        .where(*where)
+        .order_by(*order)
+        .offset(filters.offset)
+        .limit(filters.limit)
+    ).all()
     ids = [row[0] for row in rows]
     items = list(session.exec(select(Complaint).where(Complaint.id.in_(ids)).order_by(*order))) if ids else []
     if not with_total:
@@ -253,12 +295,19 @@ def _literal(text: str) -> str:
 
 def list_where(filters: ListFilter, *, actor: User, runtime: Runtime, now: datetime, dialect: str) -> list:
     """The WHERE clauses of a list: the actor's scope and each filter given."""
-    where = [reviews_filter(actor, runtime.settings) if filters.reviewed
-             else visible_filter(actor, runtime.settings, following=bool(filters.text))]
-    equal = ((Complaint.unit_code, filters.unit_code), (Complaint.handler_id, filters.handler_id),
-             (Complaint.status, filters.status and Status(filters.status)), (Complaint.category, filters.category),
-             (Complaint.channel, filters.channel and Channel(filters.channel)),
-             (Complaint.kind, filters.kind and Kind(filters.kind)))
+    where = [
+        reviews_filter(actor, runtime.settings)
+        if filters.reviewed
+        else visible_filter(actor, runtime.settings, following=bool(filters.text))
+    ]
+    equal = (
+        (Complaint.unit_code, filters.unit_code),
+        (Complaint.handler_id, filters.handler_id),
+        (Complaint.status, filters.status and Status(filters.status)),
+        (Complaint.category, filters.category),
+        (Complaint.channel, filters.channel and Channel(filters.channel)),
+        (Complaint.kind, filters.kind and Kind(filters.kind)),
+    )
     where.extend(column == value for column, value in equal if value is not None and value != "")
     if filters.school:
         where.append(Complaint.school.like(f"%{_literal(filters.school[:100])}%", escape="\\"))
@@ -282,10 +331,24 @@ def ensure_version(item: Complaint, expected_version: int | None) -> None:
     from complaints.errors import Conflict
 
     if expected_version is not None and expected_version != item.version:
-        raise Conflict(gettext("该诉求件已被他人修改（当前版本 {current}，您的版本 {yours}），请刷新后重试",
-                               current=item.version, yours=expected_version),
-                       field="version", current_version=item.version)
+        raise Conflict(
+            gettext(
+                "该诉求件已被他人修改（当前版本 {current}，您的版本 {yours}），请刷新后重试",
+                current=item.version,
+                yours=expected_version,
+            ),
+            field="version",
+            current_version=item.version,
+        )
 
 
-__all__ = ["ActionNotAllowed", "ComplaintIn", "ListFilter", "get", "history", "list_complaints", "register",
-           "register_with_event"]
+__all__ = [
+    "ActionNotAllowed",
+    "ComplaintIn",
+    "ListFilter",
+    "get",
+    "history",
+    "list_complaints",
+    "register",
+    "register_with_event",
+]

@@ -40,17 +40,23 @@ def _upsert(session: Session, *, scope: str, key: str, slot: int, now: datetime)
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     table = RateCounter.__table__
     statement = insert(table).values(scope=scope, key=key, slot=slot, hits=1, last_at=now)
-    statement = statement.on_conflict_do_update(index_elements=["scope", "key", "slot"],
-                                                set_={"hits": table.c.hits + 1, "last_at": now})
+    statement = statement.on_conflict_do_update(
+        index_elements=["scope", "key", "slot"], set_={"hits": table.c.hits + 1, "last_at": now}
+    )
     session.execute(statement)
 
 
 def retry_after(session: Session, rule: Limit, key: str, *, now: datetime) -> int | None:
     """Seconds until `key` may hit again, or None while it is under its limit."""
     current = int(now.timestamp() // rule.width)
-    rows = session.exec(select(RateCounter.slot, RateCounter.hits).where(
-        RateCounter.scope == rule.scope, RateCounter.key == key[:KEY_MAX],
-        RateCounter.slot > current - SLOTS, RateCounter.slot <= current)).all()
+    rows = session.exec(
+        select(RateCounter.slot, RateCounter.hits).where(
+            RateCounter.scope == rule.scope,
+            RateCounter.key == key[:KEY_MAX],
+            RateCounter.slot > current - SLOTS,
+            RateCounter.slot <= current,
+        )
+    ).all()
     if sum(hits for _, hits in rows) < rule.limit:
         return None
     oldest = min(slot for slot, hits in rows if hits)
@@ -64,8 +70,11 @@ def hit(session: Session, rule: Limit, key: str, *, now: datetime) -> None:
 
 def running_count(session: Session, scope: str, key: str) -> tuple[int, datetime | None]:
     """(hits, time of the last) of a count that has no window, such as failed logins of one name."""
-    row = session.exec(select(RateCounter.hits, RateCounter.last_at).where(
-        RateCounter.scope == scope, RateCounter.key == key[:KEY_MAX], RateCounter.slot == 0)).first()
+    row = session.exec(
+        select(RateCounter.hits, RateCounter.last_at).where(
+            RateCounter.scope == scope, RateCounter.key == key[:KEY_MAX], RateCounter.slot == 0
+        )
+    ).first()
     return (row[0], row[1]) if row else (0, None)
 
 
@@ -77,4 +86,3 @@ def prune(session: Session, *, now: datetime, keep: timedelta) -> int:
     """Forget counters not hit for `keep`: windows long past, and running counts left alone that long."""
     result = session.execute(delete(RateCounter).where(RateCounter.last_at < now - keep))
     return result.rowcount or 0
-

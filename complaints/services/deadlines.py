@@ -16,8 +16,9 @@ STORED = ("ack_due_at", "contact_due_at", "reply_due_at", "supervise_due_at")
 
 
 def profile_of(item: Complaint, runtime: Runtime) -> Profile:
-    return runtime.profile_for(track=item.track, kind=item.kind, channel=item.channel,
-                               category=item.category, urgency=item.urgency)
+    return runtime.profile_for(
+        track=item.track, kind=item.kind, channel=item.channel, category=item.category, urgency=item.urgency
+    )
 
 
 def clock_of(item: Complaint, runtime: Runtime) -> Clock:
@@ -90,15 +91,17 @@ def resume(item: Complaint, resumed_at: datetime, runtime: Runtime) -> None:
     if paused is None:
         return
     if item.supervise_due_at is not None:
-        item.supervise_due_at = to_storage(clock.resume(local(item.supervise_due_at, runtime), paused, now,
-                                                        profile.reply.unit), tz)
+        item.supervise_due_at = to_storage(
+            clock.resume(local(item.supervise_due_at, runtime), paused, now, profile.reply.unit), tz
+        )
     if item.reply_due_at is None:
         return
     if item.reply_period_end is not None and profile.reply.unit is LimitUnit.DAYS:
         _days_end(item, item.reply_period_end + (now.date() - paused.date()), runtime)
     else:
-        item.reply_due_at = to_storage(clock.resume(local(item.reply_due_at, runtime), paused, now,
-                                                    profile.reply.unit), tz)
+        item.reply_due_at = to_storage(
+            clock.resume(local(item.reply_due_at, runtime), paused, now, profile.reply.unit), tz
+        )
 
 
 def start_review(item: Complaint, requested_at: datetime, runtime: Runtime) -> None:
@@ -120,10 +123,14 @@ def refresh_stage(item: Complaint, runtime: Runtime) -> None:
     yet issued binds in every working stage (签收 does not meet it)."""
     status = Status(item.status)
     pending_ack = item.ack_due_at if getattr(item, "acknowledged_at", None) is None else None
-    item.next_due_at = stage_deadline(status, acknowledge=pending_ack, contact=item.contact_due_at,
-                                      reply=item.reply_due_at, supervise=item.supervise_due_at)
-    if pending_ack is not None and status in (Status.ACCEPTED, Status.EXTENSION_REQUESTED,
-                                              Status.SENDBACK_REQUESTED):
+    item.next_due_at = stage_deadline(
+        status,
+        acknowledge=pending_ack,
+        contact=item.contact_due_at,
+        reply=item.reply_due_at,
+        supervise=item.supervise_due_at,
+    )
+    if pending_ack is not None and status in (Status.ACCEPTED, Status.EXTENSION_REQUESTED, Status.SENDBACK_REQUESTED):
         item.next_due_at = min(d for d in (item.next_due_at, pending_ack) if d is not None)
     if item.next_due_at is None:
         item.warn_at = None

@@ -30,8 +30,17 @@ def write_ledger_entry(ctx: StepContext) -> None:
 
 def _tell(ctx: StepContext, kind: str, user_id: int | None, decision: str | None = None) -> None:
     if user_id is not None:
-        notify.staff(session=ctx.session, runtime=ctx.runtime, kind=kind, user=user_id, item=ctx.item,
-                     actor=ctx.actor, note=ctx.note, decision=decision, now=ctx.now)
+        notify.staff(
+            session=ctx.session,
+            runtime=ctx.runtime,
+            kind=kind,
+            user=user_id,
+            item=ctx.item,
+            actor=ctx.actor,
+            note=ctx.note,
+            decision=decision,
+            now=ctx.now,
+        )
 
 
 def tell_assignee(ctx: StepContext) -> None:
@@ -51,8 +60,11 @@ def tell_extension_decision(ctx: StepContext) -> None:
 def tell_sendback_decision(ctx: StepContext) -> None:
     """The handler who asked (an approved send-back has already taken the item off them)."""
     approved = ctx.action_taken is Action.APPROVE_SEND_BACK
-    asked_by = ctx.session.exec(select(Event.actor_id).where(
-        Event.complaint_id == ctx.item.id, Event.action == Action.SEND_BACK).order_by(Event.id.desc())).first()
+    asked_by = ctx.session.exec(
+        select(Event.actor_id)
+        .where(Event.complaint_id == ctx.item.id, Event.action == Action.SEND_BACK)
+        .order_by(Event.id.desc())
+    ).first()
     _tell(ctx, "sendback_decision", asked_by, gettext("同意") if approved else gettext("驳回"))
 
 
@@ -79,8 +91,9 @@ def registered(*, session: Session, runtime: Runtime, item: Complaint, now: date
 
 def changed(ctx: StepContext, changes: dict) -> None:
     """Every action: the webhooks of a status or deadline change."""
-    webhooks.item_changed(session=ctx.session, runtime=ctx.runtime, item=ctx.item, changes=changes,
-                          action=ctx.action_taken, now=ctx.now)
+    webhooks.item_changed(
+        session=ctx.session, runtime=ctx.runtime, item=ctx.item, changes=changes, action=ctx.action_taken, now=ctx.now
+    )
 
 
 FLOWS: dict[Action, tuple] = {

@@ -9,14 +9,19 @@ from workflows.lifecycle import ACTION_LABELS, Action
 from workflows.vocab import LABELS, Role, Status
 
 
-def fire_or_refuse(status: Status | None, action: Action, roles: frozenset[Role], *,
-                   is_assignee: bool) -> Status | None:
+def fire_or_refuse(
+    status: Status | None, action: Action, roles: frozenset[Role], *, is_assignee: bool
+) -> Status | None:
     """lifecycle.fire, with TransitionNotAllowed turned into ActionNotAllowed for people."""
     try:
         return lifecycle.fire(status, action, roles, is_assignee=is_assignee)
     except lifecycle.TransitionNotAllowed as exc:
-        raise ActionNotAllowed(refusal(exc), field="action", status=status.value if status else None,
-                               allowed=[a.value for a in exc.allowed]) from exc
+        raise ActionNotAllowed(
+            refusal(exc),
+            field="action",
+            status=status.value if status else None,
+            allowed=[a.value for a in exc.allowed],
+        ) from exc
 
 
 def refusal(exc: lifecycle.TransitionNotAllowed) -> str:
@@ -24,5 +29,11 @@ def refusal(exc: lifecycle.TransitionNotAllowed) -> str:
     code = exc.status.value if exc.status else "new"
     allowed = "、".join(f"{gettext(ACTION_LABELS[a])}（{a.value}）" for a in exc.allowed) or gettext("无")
     why = gettext("当前状态") if exc.reason == "status" else gettext("您的角色或您并非承办人")
-    return gettext("不能执行“{action}”：{why}不允许。当前状态：{status}（{code}）；可执行的操作：{allowed}",
-                   action=gettext(ACTION_LABELS[exc.action]), why=why, status=status, code=code, allowed=allowed)
+    return gettext(
+        "不能执行“{action}”：{why}不允许。当前状态：{status}（{code}）；可执行的操作：{allowed}",
+        action=gettext(ACTION_LABELS[exc.action]),
+        why=why,
+        status=status,
+        code=code,
+        allowed=allowed,
+    )

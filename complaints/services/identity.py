@@ -40,8 +40,17 @@ def reveal(*, session: Session, settings: Settings, actor: User, item: Complaint
     if not may_see_identity(actor, item, settings):
         raise NotFound(gettext("无权查看诉求人身份信息"), field="complainant")
     if item.confidential:
-        session.add(Event(complaint=item, at=utcnow(), actor_id=actor.id, action="view_identity",
-                          from_status=item.status, to_status=item.status, note="查看保密诉求人身份"))
+        session.add(
+            Event(
+                complaint=item,
+                at=utcnow(),
+                actor_id=actor.id,
+                action="view_identity",
+                from_status=item.status,
+                to_status=item.status,
+                note="查看保密诉求人身份",
+            )
+        )
         session.flush()
     return Complainant(item.complainant_name, item.complainant_phone, False, item.confidential, item.anonymous)
 

@@ -35,18 +35,36 @@ def bureau_numbers(runtime: Runtime) -> frozenset[str]:
 
 
 #: the source column in the seed's own words (附件2: 群众来信来电、上访、平台举报; 上级交办 items)
-SOURCE_WORDS = {Channel.LETTER: "群众来信", Channel.CALL: "来电", Channel.VISIT: "上访", Channel.PLATFORM: "平台举报",
-                Channel.WEB: "平台举报", Channel.REFERRAL: "上级交办"}
+SOURCE_WORDS = {
+    Channel.LETTER: "群众来信",
+    Channel.CALL: "来电",
+    Channel.VISIT: "上访",
+    Channel.PLATFORM: "平台举报",
+    Channel.WEB: "平台举报",
+    Channel.REFERRAL: "上级交办",
+}
 #: what an open item is waiting for, as of the export
-WAITING = {Status.REGISTERED: N_("待派单"), Status.DISPATCHED: N_("待承办人签收"),
-           Status.ACCEPTED: N_("正在调查核实"), Status.SUSPENDED: N_("暂停办理，等待补充材料"),
-           Status.EXTENSION_REQUESTED: N_("已申请延期，待批准"), Status.SENDBACK_REQUESTED: N_("已申请退单，待审批"),
-           Status.REPLIED: N_("已答复，待回访"), Status.VISITED: N_("已回访，待办结")}
+WAITING = {
+    Status.REGISTERED: N_("待派单"),
+    Status.DISPATCHED: N_("待承办人签收"),
+    Status.ACCEPTED: N_("正在调查核实"),
+    Status.SUSPENDED: N_("暂停办理，等待补充材料"),
+    Status.EXTENSION_REQUESTED: N_("已申请延期，待批准"),
+    Status.SENDBACK_REQUESTED: N_("已申请退单，待审批"),
+    Status.REPLIED: N_("已答复，待回访"),
+    Status.VISITED: N_("已回访，待办结"),
+}
 IN_PROGRESS = "办理中"  # 处理结果 until the item is closed
 
 
-def entry_from_item(item: Complaint, runtime: Runtime, cooperating: list[str] | None = None, *,
-                    now: datetime | None = None, merged_into: str | None = None) -> dict[str, str]:
+def entry_from_item(
+    item: Complaint,
+    runtime: Runtime,
+    cooperating: list[str] | None = None,
+    *,
+    now: datetime | None = None,
+    merged_into: str | None = None,
+) -> dict[str, str]:
     """The 附件2 columns for an item as it stands (`now`: the export's time), de-identified; 主办 and 协办
     named when others cooperated."""
     tz = runtime.settings.app.timezone
@@ -54,17 +72,26 @@ def entry_from_item(item: Complaint, runtime: Runtime, cooperating: list[str] | 
     source = f"{SOURCE_WORDS.get(item.channel, channel_label(item.channel))}（{received}，{item.tracking_no}）"
     handling = [item.handling_notes or _progress(item, runtime)]
     if cooperating:
-        handling[0] = gettext("主办：{lead}；协办：{others}。", lead=runtime.settings.unit_map[item.unit_code].name,
-                              others="、".join(cooperating)) + handling[0]
+        handling[0] = (
+            gettext(
+                "主办：{lead}；协办：{others}。",
+                lead=runtime.settings.unit_map[item.unit_code].name,
+                others="、".join(cooperating),
+            )
+            + handling[0]
+        )
     if item.decisions:  # the supervisor's decisions after an unhappy callback, with their reasons
         handling.append(item.decisions)
     if item.is_open:
         handling.append(gettext("截至{day}：{state}", day=_day(now or utcnow(), tz), state=_waiting(item)))
     keep = bureau_numbers(runtime)
-    return {"source": source, "summary": deidentify(item.summary, item, keep),
-            "handling": deidentify("；".join(handling), item, keep),
-            "result": deidentify(_result(item, merged_into), item, keep),
-            "remarks": deidentify("；".join(_remarks(item, now)), item, keep)}
+    return {
+        "source": source,
+        "summary": deidentify(item.summary, item, keep),
+        "handling": deidentify("；".join(handling), item, keep),
+        "result": deidentify(_result(item, merged_into), item, keep),
+        "remarks": deidentify("；".join(_remarks(item, now)), item, keep),
+    }
 
 
 def _day(value: datetime | None, tz: str) -> str:
@@ -123,8 +150,9 @@ def write_entry(*, session: Session, runtime: Runtime, item: Complaint) -> Ledge
     entry = session.exec(select(LedgerEntry).where(LedgerEntry.complaint_id == item.id)).first()
     values = entry_from_item(item, runtime, names_for(session, runtime, item))
     if entry is None:
-        entry = LedgerEntry(complaint_id=item.id, unit_code=item.unit_code, closed_at=item.closed_at or utcnow(),
-                            **values)
+        entry = LedgerEntry(
+            complaint_id=item.id, unit_code=item.unit_code, closed_at=item.closed_at or utcnow(), **values
+        )
     elif entry.edited_at is None:
         for key, value in values.items():
             setattr(entry, key, value)
@@ -168,20 +196,25 @@ class Period:
     end: date  # inclusive
 
     def bounds(self, tz: str) -> tuple[datetime, datetime]:
-        return (to_storage(datetime.combine(self.start, time.min), tz),
-                to_storage(datetime.combine(self.end + timedelta(days=1), time.min), tz))
+        return (
+            to_storage(datetime.combine(self.start, time.min), tz),
+            to_storage(datetime.combine(self.end + timedelta(days=1), time.min), tz),
+        )
 
 
 def _annex2_items(period: Period, runtime: Runtime, include_answered: bool):
     """Every problem lead the unit registered in the period, open or closed; an item under 复查 stays the
     county's lead. 咨询 answered at once at intake are left out unless asked for."""
     low, high = period.bounds(runtime.settings.app.timezone)
-    owned = or_(and_(Complaint.unit_code == period.unit_code, Complaint.reviewed_unit_code.is_(None)),
-                Complaint.reviewed_unit_code == period.unit_code)
+    owned = or_(
+        and_(Complaint.unit_code == period.unit_code, Complaint.reviewed_unit_code.is_(None)),
+        Complaint.reviewed_unit_code == period.unit_code,
+    )
     where = [owned, Complaint.received_at >= low, Complaint.received_at < high]
     if not include_answered:
-        where.append(~and_(Complaint.kind == Kind.QUESTION, Complaint.status == Status.CLOSED,
-                           Complaint.dispatched_at.is_(None)))
+        where.append(
+            ~and_(Complaint.kind == Kind.QUESTION, Complaint.status == Status.CLOSED, Complaint.dispatched_at.is_(None))
+        )
     return where
 
 
@@ -190,24 +223,33 @@ def annex2_count(*, session: Session, period: Period, runtime: Runtime, include_
     return session.exec(select(func.count()).select_from(Complaint).where(*where)).one()
 
 
-def annex2_rows(*, session: Session, period: Period, runtime: Runtime, with_identity: bool,
-                include_answered: bool = False, now: datetime | None = None) -> Iterator[Annex2Row]:
+def annex2_rows(
+    *,
+    session: Session,
+    period: Period,
+    runtime: Runtime,
+    with_identity: bool,
+    include_answered: bool = False,
+    now: datetime | None = None,
+) -> Iterator[Annex2Row]:
     from complaints.services.cohandling import names_for
 
     now = now or utcnow()
     merged = aliased(Complaint)
-    query = (select(Complaint, LedgerEntry, merged.tracking_no)
-             .join(LedgerEntry, LedgerEntry.complaint_id == Complaint.id, isouter=True)
-             .join(merged, merged.id == Complaint.duplicate_of_id, isouter=True)
-             .where(*_annex2_items(period, runtime, include_answered))
-             .order_by(Complaint.received_at, Complaint.id).execution_options(yield_per=2000))
+    query = (
+        select(Complaint, LedgerEntry, merged.tracking_no)
+        .join(LedgerEntry, LedgerEntry.complaint_id == Complaint.id, isouter=True)
+        .join(merged, merged.id == Complaint.duplicate_of_id, isouter=True)
+        .where(*_annex2_items(period, runtime, include_answered))
+        .order_by(Complaint.received_at, Complaint.id)
+        .execution_options(yield_per=2000)
+    )
     keep = bureau_numbers(runtime)
     for seq, (item, entry, merged_into) in enumerate(session.exec(query), 1):
         if entry is not None and entry.edited_at is not None and not item.is_open:
             values = {name: getattr(entry, name) for name in EDITABLE}  # a supervisor's correction stands
         else:
-            values = entry_from_item(item, runtime, names_for(session, runtime, item), now=now,
-                                     merged_into=merged_into)
+            values = entry_from_item(item, runtime, names_for(session, runtime, item), now=now, merged_into=merged_into)
         # each cell de-identified as it is written out, so an entry edited by hand or stored before is too
         values = {name: deidentify(text or "", item, keep) for name, text in values.items()}
         source = values["source"]
@@ -220,19 +262,37 @@ def annex2_rows(*, session: Session, period: Period, runtime: Runtime, with_iden
 
 def annex3_rows(*, session: Session, period: Period, runtime: Runtime) -> Iterator[Annex3Row]:
     low, high = period.bounds(runtime.settings.app.timezone)
-    query = (select(Complaint).where(Complaint.unit_code == period.unit_code, Complaint.referred_at >= low,
-                                     Complaint.referred_at < high).order_by(Complaint.referred_at, Complaint.id))
+    query = (
+        select(Complaint)
+        .where(Complaint.unit_code == period.unit_code, Complaint.referred_at >= low, Complaint.referred_at < high)
+        .order_by(Complaint.referred_at, Complaint.id)
+    )
     keep = bureau_numbers(runtime)
     for seq, item in enumerate(session.exec(query), 1):
-        action = item.discipline_action or gettext("已移交纪检部门（{date}）",
-                                                   date=_day(item.referred_at, runtime.settings.app.timezone))
-        yield Annex3Row(seq, deidentify(item.violator or "", item, keep), deidentify(item.violation or "", item, keep),
-                        deidentify(action, item, keep))
+        action = item.discipline_action or gettext(
+            "已移交纪检部门（{date}）", date=_day(item.referred_at, runtime.settings.app.timezone)
+        )
+        yield Annex3Row(
+            seq,
+            deidentify(item.violator or "", item, keep),
+            deidentify(item.violation or "", item, keep),
+            deidentify(action, item, keep),
+        )
 
 
-def export(*, session: Session, runtime: Runtime, actor: User, annex: int, period: Period, fmt: str,
-           stream: BinaryIO, with_identity: bool = False, progress: Callable[[int], None] | None = None,
-           include_answered: bool = False) -> int:
+def export(
+    *,
+    session: Session,
+    runtime: Runtime,
+    actor: User,
+    annex: int,
+    period: Period,
+    fmt: str,
+    stream: BinaryIO,
+    with_identity: bool = False,
+    progress: Callable[[int], None] | None = None,
+    include_answered: bool = False,
+) -> int:
     """Write one annex for one unit and period to `stream`; returns the number of rows."""
     if annex not in (1, 2, 3):
         raise InvalidInput(gettext("附件应为 1、2 或 3"), field="annex")
@@ -253,17 +313,34 @@ def export(*, session: Session, runtime: Runtime, actor: User, annex: int, perio
         rows = checklist.rows(session=session, period=period)
         keep = bureau_numbers(runtime)
         for row in rows:  # the county's own text carries no phone numbers out either
-            row.measures, row.conclusion = (privacy.deidentify(text, keep=keep)
-                                            for text in (row.measures, row.conclusion))
+            row.measures, row.conclusion = (
+                privacy.deidentify(text, keep=keep) for text in (row.measures, row.conclusion)
+            )
         counts = checklist.counts(session=session, period=period, runtime=runtime)
     elif annex == 2:
-        rows = annex2_rows(session=session, period=period, runtime=runtime, with_identity=with_identity,
-                           include_answered=include_answered)
+        rows = annex2_rows(
+            session=session,
+            period=period,
+            runtime=runtime,
+            with_identity=with_identity,
+            include_answered=include_answered,
+        )
     else:
         rows = annex3_rows(session=session, period=period, runtime=runtime)
-    session.add(AuditLog(actor_id=actor.id, action="ledger_export",
-                         detail={"annex": annex, "unit": period.unit_code, "from": period.start.isoformat(),
-                                 "to": period.end.isoformat(), "format": fmt, "with_identity": with_identity}))
+    session.add(
+        AuditLog(
+            actor_id=actor.id,
+            action="ledger_export",
+            detail={
+                "annex": annex,
+                "unit": period.unit_code,
+                "from": period.start.isoformat(),
+                "to": period.end.isoformat(),
+                "format": fmt,
+                "with_identity": with_identity,
+            },
+        )
+    )
     if fmt == "xlsx":
         return write_xlsx(annex, header, rows, stream, progress=progress, counts=counts)
     return write_csv(annex, header, rows, stream, progress=progress)

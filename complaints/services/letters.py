@@ -73,13 +73,31 @@ def issue(*, session: Session, runtime: Runtime, actor: User, item: Complaint, k
     try:
         with session.begin_nested():  # two first prints at once: one number, the other reads it
             seq = _next_number(session, unit_code, year)
-            letter = Letter(complaint_id=item.id, kind=kind, source_event_id=source.event.id, unit_code=unit_code,
-                            year=year, seq=seq, doc_no=doc_no(runtime, unit_code, year, seq), text=text,
-                            issued_at=now, issued_by_id=actor.id)
+            letter = Letter(
+                complaint_id=item.id,
+                kind=kind,
+                source_event_id=source.event.id,
+                unit_code=unit_code,
+                year=year,
+                seq=seq,
+                doc_no=doc_no(runtime, unit_code, year, seq),
+                text=text,
+                issued_at=now,
+                issued_by_id=actor.id,
+            )
             session.add(letter)
-            session.add(Event(complaint_id=item.id, at=now, actor_id=actor.id, action="issue_letter",
-                              from_status=item.status, to_status=item.status, note=f"{TITLES[kind]} {letter.doc_no}",
-                              changes={"letter": kind, "doc_no": letter.doc_no}))
+            session.add(
+                Event(
+                    complaint_id=item.id,
+                    at=now,
+                    actor_id=actor.id,
+                    action="issue_letter",
+                    from_status=item.status,
+                    to_status=item.status,
+                    note=f"{TITLES[kind]} {letter.doc_no}",
+                    changes={"letter": kind, "doc_no": letter.doc_no},
+                )
+            )
             session.flush()
     except IntegrityError:
         existing = _existing(session, item, source)
@@ -90,8 +108,11 @@ def issue(*, session: Session, runtime: Runtime, actor: User, item: Complaint, k
 
 
 def _existing(session: Session, item: Complaint, source: LetterSource) -> Letter | None:
-    return session.exec(select(Letter).where(Letter.complaint_id == item.id, Letter.kind == source.kind,
-                                             Letter.source_event_id == source.event.id)).first()
+    return session.exec(
+        select(Letter).where(
+            Letter.complaint_id == item.id, Letter.kind == source.kind, Letter.source_event_id == source.event.id
+        )
+    ).first()
 
 
 def _issuing_unit(item: Complaint, kind: str) -> str:
@@ -105,8 +126,9 @@ def _next_number(session: Session, unit_code: str, year: int) -> int:
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(LetterCounter).values(unit_code=bindparam("unit"), year=bindparam("year"), value=1)
-    statement = statement.on_conflict_do_update(index_elements=["unit_code", "year"],
-                                                set_={"value": LetterCounter.value + 1}).returning(LetterCounter.value)
+    statement = statement.on_conflict_do_update(
+        index_elements=["unit_code", "year"], set_={"value": LetterCounter.value + 1}
+    ).returning(LetterCounter.value)
     return session.execute(statement, {"unit": unit_code, "year": year}).scalar_one()
 
 
@@ -122,8 +144,9 @@ def parts(*, session: Session, runtime: Runtime, actor: User, item: Complaint, l
     who = identity.for_viewer(session=session, settings=runtime.settings, actor=actor, item=item)
     generic = "信访人：" if item.track == "xinfang" else "诉求人："
     recipient = None if not who.masked else generic  # None: the salutation the reply was sent with
-    result = parse(letter.text, title=TITLES[letter.kind], unit_name=unit.name, doc_no=letter.doc_no,
-                   recipient=recipient)
+    result = parse(
+        letter.text, title=TITLES[letter.kind], unit_name=unit.name, doc_no=letter.doc_no, recipient=recipient
+    )
     if not result.recipient:
         result = replace(result, recipient=f"{who.name}：" if who.name and not who.masked else generic)
     if not result.date_text:
@@ -138,10 +161,16 @@ def acceptance_notice(*, item: Complaint, runtime: Runtime) -> str:
     unit = runtime.settings.unit_map[_issuing_unit(item, "acceptance")]
     received, accepted = to_local(item.received_at, tz).date(), to_local(item.registered_at, tz).date()
     day, channel = f"{accepted.year}年{accepted.month}月{accepted.day}日", LABELS[Channel(item.channel)]
-    return "\n".join([
-        f"　　您于{received.year}年{received.month}月{received.day}日以{channel}形式提出的信访事项"
-        f"（{item.summary.rstrip('。')}）已收悉。",
-        f"　　根据《信访工作条例》第二十二条、第二十三条的规定，该事项属于{unit.name}职责范围，决定予以受理，"
-        "并自受理之日起六十日内办结；情况复杂的，经批准可以适当延长办理期限，延长期限不超过三十日，届时将告知您延期理由。",
-        f"　　受理编号：{item.tracking_no}。您可凭受理编号和电话后四位查询办理进度，或拨打{unit.hotline}咨询。",
-        "　　特此告知。", "", unit.name, day])
+    return "\n".join(
+        [
+            f"　　您于{received.year}年{received.month}月{received.day}日以{channel}形式提出的信访事项"
+            f"（{item.summary.rstrip('。')}）已收悉。",
+            f"　　根据《信访工作条例》第二十二条、第二十三条的规定，该事项属于{unit.name}职责范围，决定予以受理，"
+            "并自受理之日起六十日内办结；情况复杂的，经批准可以适当延长办理期限，延长期限不超过三十日，届时将告知您延期理由。",
+            f"　　受理编号：{item.tracking_no}。您可凭受理编号和电话后四位查询办理进度，或拨打{unit.hotline}咨询。",
+            "　　特此告知。",
+            "",
+            unit.name,
+            day,
+        ]
+    )

@@ -20,17 +20,30 @@ from complaints.services.scope import can_see, roles_of
 from workflows.vocab import Role, Status, Track
 
 NOTICES = Path(__file__).resolve().parent.parent / "replies" / "notices"
-_CHANNELS = {"letter": "来信", "visit": "来访", "call": "来电", "platform": "网上平台", "web": "网上",
-             "referral": "上级交办"}
-_ISSUABLE = {Status.REGISTERED, Status.DISPATCHED, Status.ACCEPTED, Status.SUSPENDED,
-             Status.EXTENSION_REQUESTED, Status.SENDBACK_REQUESTED}
+_CHANNELS = {
+    "letter": "来信",
+    "visit": "来访",
+    "call": "来电",
+    "platform": "网上平台",
+    "web": "网上",
+    "referral": "上级交办",
+}
+_ISSUABLE = {
+    Status.REGISTERED,
+    Status.DISPATCHED,
+    Status.ACCEPTED,
+    Status.SUSPENDED,
+    Status.EXTENSION_REQUESTED,
+    Status.SENDBACK_REQUESTED,
+}
 
 
 @cache
 def _environment() -> Environment:
     # the notice template is part of the program (not edited at run time), and renders plain text
-    return Environment(loader=FileSystemLoader(NOTICES), undefined=StrictUndefined, autoescape=False,
-                       keep_trailing_newline=True)
+    return Environment(
+        loader=FileSystemLoader(NOTICES), undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
+    )
 
 
 def _day(value: date) -> str:
@@ -43,15 +56,25 @@ def acceptance_notice_text(*, runtime: Runtime, item: Complaint, issued_on: date
     variables = {
         "name": item.complainant_name if item.complainant_name and not item.anonymous else "信访人",
         "received": _day(deadlines.local(item.received_at, runtime).date()),
-        "channel": _CHANNELS.get(item.channel, item.channel), "summary": item.summary,
-        "issued": _day(issued_on), "unit": unit.name if unit else item.unit_code,
-        "tracking_no": item.tracking_no, "hotline": unit.hotline if unit else "",
+        "channel": _CHANNELS.get(item.channel, item.channel),
+        "summary": item.summary,
+        "issued": _day(issued_on),
+        "unit": unit.name if unit else item.unit_code,
+        "tracking_no": item.tracking_no,
+        "hotline": unit.hotline if unit else "",
     }
     return _environment().get_template("acceptance.zh_Hans.j2").render(**variables).strip() + "\n"
 
 
-def issue_acceptance_notice(*, session: Session, runtime: Runtime, actor: User, item: Complaint, now: datetime,
-                            expected_version: int | None = None) -> Event:
+def issue_acceptance_notice(
+    *,
+    session: Session,
+    runtime: Runtime,
+    actor: User,
+    item: Complaint,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Event:
     """Record the written 受理告知 on the item; the answer deadline is counted again from today."""
     if not can_see(actor, item, runtime.settings):
         raise Forbidden(gettext("无权查看该诉求件"))
@@ -61,8 +84,9 @@ def issue_acceptance_notice(*, session: Session, runtime: Runtime, actor: User, 
     if item.track != Track.XINFANG:
         raise InvalidInput(gettext("只有信访事项需要出具受理告知书"), field="action")
     if item.acknowledged_at is not None:
-        raise Conflict(gettext("该事项已于 {day} 出具受理告知书", day=_day(deadlines.local(item.acknowledged_at,
-                                                                                          runtime).date())))
+        raise Conflict(
+            gettext("该事项已于 {day} 出具受理告知书", day=_day(deadlines.local(item.acknowledged_at, runtime).date()))
+        )
     if Status(item.status) not in _ISSUABLE:
         raise InvalidInput(gettext("该事项当前状态不能出具受理告知书"), field="action")
     if expected_version is not None and item.version != expected_version:
@@ -73,10 +97,20 @@ def issue_acceptance_notice(*, session: Session, runtime: Runtime, actor: User, 
     deadlines.refresh_stage(item, runtime)
     item.updated_at = now
     session.add(item)
-    event = Event(complaint=item, at=now, actor_id=actor.id, action="acknowledge", from_status=item.status,
-                  to_status=item.status, note=gettext("已出具受理告知书（受理）"),
-                  changes={"acknowledged_at": now.isoformat(), "notice_text": text,
-                           "reply_due_at": [_iso(before), _iso(item.reply_due_at)]})
+    event = Event(
+        complaint=item,
+        at=now,
+        actor_id=actor.id,
+        action="acknowledge",
+        from_status=item.status,
+        to_status=item.status,
+        note=gettext("已出具受理告知书（受理）"),
+        changes={
+            "acknowledged_at": now.isoformat(),
+            "notice_text": text,
+            "reply_due_at": [_iso(before), _iso(item.reply_due_at)],
+        },
+    )
     session.add(event)
     try:
         session.flush()

@@ -30,8 +30,10 @@ def parse_roles(roles: list[str] | str) -> str:
     valid = [r.value for r in Role]
     bad = [r for r in names if r not in valid]
     if bad or not names:
-        raise InvalidInput(gettext("未知角色：{bad}；可选：{valid}",
-                                   bad=", ".join(bad) or gettext("（空）"), valid=", ".join(valid)), field="roles")
+        raise InvalidInput(
+            gettext("未知角色：{bad}；可选：{valid}", bad=", ".join(bad) or gettext("（空）"), valid=", ".join(valid)),
+            field="roles",
+        )
     return ",".join(sorted(set(names), key=valid.index))
 
 
@@ -42,9 +44,19 @@ def check_unit(settings: Settings, unit_code: str, *, field: str = "unit_code") 
     return unit_code
 
 
-def add_user(*, session: Session, settings: Settings, actor: User | None, username: str, name: str,
-             unit_code: str, roles: list[str] | str, password: str | None = None, phone: str | None = None,
-             email: str | None = None) -> User:
+def add_user(
+    *,
+    session: Session,
+    settings: Settings,
+    actor: User | None,
+    username: str,
+    name: str,
+    unit_code: str,
+    roles: list[str] | str,
+    password: str | None = None,
+    phone: str | None = None,
+    email: str | None = None,
+) -> User:
     """Create a person, recorded in the audit log; the username must be new. `actor` is the admin who
     creates them (refused outside the units they manage); None only for the first admin and demo data."""
     username = username.strip()
@@ -55,13 +67,27 @@ def add_user(*, session: Session, settings: Settings, actor: User | None, userna
         _check_manages(actor, unit_code, settings, field="unit_code")
     if session.exec(select(User).where(User.username == username)).first():
         raise InvalidInput(gettext("用户名已存在：{username}", username=username), field="username")
-    user = User(username=username, name=_checked_name(name), unit_code=unit_code, roles=parse_roles(roles),
-                phone=normalise_phone(phone, field="phone"), email=email,
-                password_hash=hash_password(password) if password else None)
+    user = User(
+        username=username,
+        name=_checked_name(name),
+        unit_code=unit_code,
+        roles=parse_roles(roles),
+        phone=normalise_phone(phone, field="phone"),
+        email=email,
+        password_hash=hash_password(password) if password else None,
+    )
     session.add(user)
     session.flush()
-    _audit(session, actor, "person_created", user, username=user.username, unit_code=user.unit_code,
-           roles=user.roles, password=bool(password))
+    _audit(
+        session,
+        actor,
+        "person_created",
+        user,
+        username=user.username,
+        unit_code=user.unit_code,
+        roles=user.roles,
+        password=bool(password),
+    )
     return user
 
 
@@ -82,8 +108,11 @@ def _audit(session: Session, actor: User | None, action: str, user: User, **deta
 
 
 def get_user(*, session: Session, user_id: int | None = None, username: str | None = None) -> User:
-    user = session.get(User, user_id) if user_id is not None else session.exec(
-        select(User).where(User.username == username)).first()
+    user = (
+        session.get(User, user_id)
+        if user_id is not None
+        else session.exec(select(User).where(User.username == username)).first()
+    )
     if user is None:
         raise NotFound(gettext("找不到用户：{user}", user=user_id if user_id is not None else username), field="user")
     return user
@@ -93,16 +122,20 @@ def count_admins(*, session: Session) -> int:
     return session.exec(select(func.count()).select_from(User).where(User.roles.contains("admin"))).one()
 
 
-def set_out_of_office(*, session: Session, settings: Settings, actor: User, user: User, away: bool,
-                      delegate: User | None) -> User:
+def set_out_of_office(
+    *, session: Session, settings: Settings, actor: User, user: User, away: bool, delegate: User | None
+) -> User:
     """Mark a person away (their items go to `delegate`) or back; by the person or an admin of their unit."""
     if actor.id != user.id:
         _check_manages(actor, user.unit_code, settings, field="user")
     if away and delegate is not None and (delegate.id == user.id or delegate.unit_code != user.unit_code):
         raise InvalidInput(gettext("代理人须为本单位的其他人员"), field="delegate_id")
     # items dispatched to the person go to the delegate, who must be able to work them
-    if away and delegate is not None and (not delegate.active or Role.HANDLER.value in user.role_set
-                                          and Role.HANDLER.value not in delegate.role_set):
+    if (
+        away
+        and delegate is not None
+        and (not delegate.active or Role.HANDLER.value in user.role_set and Role.HANDLER.value not in delegate.role_set)
+    ):
         raise InvalidInput(gettext("代理人须为在岗的承办人"), field="delegate_id")
     before = (user.out_of_office, user.delegate_id)
     user.out_of_office = away
@@ -170,9 +203,16 @@ def _move(session: Session, settings: Settings, actor: User, user: User, unit_co
     user.unit_code, user.out_of_office, user.delegate_id = unit_code, False, None
 
 
-def list_users(*, session: Session, units: set[str] | None, unit_code: str | None = None,
-               role: str | None = None, active: bool | None = None, limit: int = 100,
-               offset: int = 0) -> tuple[list[User], int]:
+def list_users(
+    *,
+    session: Session,
+    units: set[str] | None,
+    unit_code: str | None = None,
+    role: str | None = None,
+    active: bool | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[User], int]:
     """People of `units` (None: all), filtered, ordered by unit then id, with the total."""
     where = []
     if units is not None:

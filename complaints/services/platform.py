@@ -27,8 +27,15 @@ from workflows.vocab import Status
 
 TOKEN_PREFIX = "plat_"
 MAX_PUSH = 200
-STAGES = {Status.DISPATCHED: "签收", Status.ACCEPTED: "签收", Status.REPLIED: "反馈", Status.VISITED: "反馈",
-          Status.CLOSED: "办结", Status.DUPLICATE: "办结", Status.NOT_ACCEPTED: "办结"}
+STAGES = {
+    Status.DISPATCHED: "签收",
+    Status.ACCEPTED: "签收",
+    Status.REPLIED: "反馈",
+    Status.VISITED: "反馈",
+    Status.CLOSED: "办结",
+    Status.DUPLICATE: "办结",
+    Status.NOT_ACCEPTED: "办结",
+}
 
 
 @dataclass
@@ -38,16 +45,20 @@ class Pushed:
     created: bool
 
 
-def add_client(*, session: Session, runtime: Runtime, name: str, source: str,
-               units: list[str]) -> tuple[PlatformClient, str]:
+def add_client(
+    *, session: Session, runtime: Runtime, name: str, source: str, units: list[str]
+) -> tuple[PlatformClient, str]:
     """A platform's account and its token (shown once; only its hash is kept)."""
     if source not in runtime.settings.source_map:
-        raise InvalidInput(gettext("未知来源：{name}；可选：{valid}", name=source[:32],
-                                   valid="、".join(runtime.settings.source_map)), field="source")
+        raise InvalidInput(
+            gettext("未知来源：{name}；可选：{valid}", name=source[:32], valid="、".join(runtime.settings.source_map)),
+            field="source",
+        )
     unknown = set(units) - set(runtime.settings.unit_map)
     if not units or unknown:
-        raise InvalidInput(gettext("单位应为已配置的单位代码：{units}", units="、".join(sorted(unknown))[:64]),
-                           field="units")
+        raise InvalidInput(
+            gettext("单位应为已配置的单位代码：{units}", units="、".join(sorted(unknown))[:64]), field="units"
+        )
     if session.exec(select(PlatformClient).where(PlatformClient.name == name)).first():
         raise Conflict(gettext("已有同名平台：{name}", name=name[:64]), field="name")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -68,8 +79,9 @@ def client_for(*, session: Session, token: str | None, now: datetime | None = No
     return client
 
 
-def push(*, session: Session, runtime: Runtime, client: PlatformClient, records: list[dict],
-         now: datetime | None = None) -> list[Pushed]:
+def push(
+    *, session: Session, runtime: Runtime, client: PlatformClient, records: list[dict], now: datetime | None = None
+) -> list[Pushed]:
     """Register the new records (all or none), hand back the existing ones' numbers."""
     now = now or utcnow()
     if not 1 <= len(records) <= MAX_PUSH:
@@ -78,13 +90,26 @@ def push(*, session: Session, runtime: Runtime, client: PlatformClient, records:
     refs = [row["external_ref"] for row in rows]
     if len(set(refs)) != len(refs):
         raise InvalidInput(gettext("同一次推送中编号重复"), field="items")
-    known = {c.external_ref: c for c in session.exec(select(Complaint).where(
-        Complaint.source == client.source, Complaint.external_ref.in_(refs)))}
+    known = {
+        c.external_ref: c
+        for c in session.exec(
+            select(Complaint).where(Complaint.source == client.source, Complaint.external_ref.in_(refs))
+        )
+    }
     fresh = [row for row in rows if row["external_ref"] not in known]
-    register_many(session=session, runtime=runtime, actor=system_user(session=session, settings=runtime.settings),
-                  rows=fresh, now=now)
-    found = {c.external_ref: c for c in session.exec(select(Complaint).where(
-        Complaint.source == client.source, Complaint.external_ref.in_(refs)))}
+    register_many(
+        session=session,
+        runtime=runtime,
+        actor=system_user(session=session, settings=runtime.settings),
+        rows=fresh,
+        now=now,
+    )
+    found = {
+        c.external_ref: c
+        for c in session.exec(
+            select(Complaint).where(Complaint.source == client.source, Complaint.external_ref.in_(refs))
+        )
+    }
     return [Pushed(ref, found[ref].tracking_no, ref not in known) for ref in refs]
 
 
@@ -100,11 +125,13 @@ def _checked(record: dict, index: int, runtime: Runtime, client: PlatformClient,
     except (RowError, FileProblem) as exc:
         problem = exc if isinstance(exc, RowError) else RowError(None, str(exc))
     if problem is not None:
-        raise InvalidInput(gettext("第 {n} 件：{problem}", n=index + 1, problem=problem.message),
-                           field=problem.field or "items")
+        raise InvalidInput(
+            gettext("第 {n} 件：{problem}", n=index + 1, problem=problem.message), field=problem.field or "items"
+        )
     if data["unit_code"] not in client.units:
-        raise Forbidden(gettext("第 {n} 件：该平台不能向 {unit} 推送", n=index + 1, unit=data["unit_code"]),
-                        field="unit_code")
+        raise Forbidden(
+            gettext("第 {n} 件：该平台不能向 {unit} 推送", n=index + 1, unit=data["unit_code"]), field="unit_code"
+        )
     return data
 
 
@@ -119,8 +146,9 @@ def _control_problem(data: dict) -> RowError | None:
 
 def pull(*, session: Session, client: PlatformClient, external_ref: str) -> Complaint:
     """The platform's own item by its reference (NotFound for anything else, so nothing else is revealed)."""
-    item = session.exec(select(Complaint).where(Complaint.source == client.source,
-                                                Complaint.external_ref == external_ref[:100])).first()
+    item = session.exec(
+        select(Complaint).where(Complaint.source == client.source, Complaint.external_ref == external_ref[:100])
+    ).first()
     if item is None or item.unit_code not in client.units and item.reviewed_unit_code not in client.units:
         raise NotFound(gettext("找不到该编号的诉求件：{ref}", ref=external_ref[:40]), field="external_ref")
     return item

@@ -41,10 +41,16 @@ def lookup(*, session: Session, runtime: Runtime, tracking_no: str, phone_last4:
     if not hmac.compare_digest(item.complainant_phone[-4:], phone_last4):
         raise not_found
     sent = item.replied_at is not None and item.reply_text
-    return PublicStatus(tracking_no=item.tracking_no, status=item.status, status_label=status_label(item.status),
-                        unit_name=runtime.settings.unit_map[item.unit_code].name, received_at=item.received_at,
-                        replied_at=item.replied_at, closed_at=item.closed_at,
-                        reply_text=mask_own(item.reply_text, item) if sent else None)
+    return PublicStatus(
+        tracking_no=item.tracking_no,
+        status=item.status,
+        status_label=status_label(item.status),
+        unit_name=runtime.settings.unit_map[item.unit_code].name,
+        received_at=item.received_at,
+        replied_at=item.replied_at,
+        closed_at=item.closed_at,
+        reply_text=mask_own(item.reply_text, item) if sent else None,
+    )
 
 
 def mask_own(text: str, item: Complaint) -> str:

@@ -72,12 +72,15 @@ def rank(*, session: Session, runtime: Runtime, actor: User, month: str, by: str
 def _groups(session: Session, runtime: Runtime, actor: User, by: str, per_measure) -> list[tuple[object, str]]:
     settings = runtime.settings
     if by == "unit":
-        return [(u.code, u.name) for u in settings.units
-                if sees_all_units(actor, settings) or u.code == actor.unit_code]
+        return [
+            (u.code, u.name) for u in settings.units if sees_all_units(actor, settings) or u.code == actor.unit_code
+        ]
     ids = {key for values in per_measure.values() for key in values if key is not None}
     people = session.exec(select(User).where(User.id.in_(ids))).all() if ids else []
-    return [(p.id, f"{p.name}（{settings.unit_map[p.unit_code].name if p.unit_code in settings.unit_map else ''}）")
-            for p in people]
+    return [
+        (p.id, f"{p.name}（{settings.unit_map[p.unit_code].name if p.unit_code in settings.unit_map else ''}）")
+        for p in people
+    ]
 
 
 def headings() -> list[str]:
@@ -97,8 +100,17 @@ def export(rows: list[Row], *, title: str, stream: BinaryIO) -> None:
     """The ranking as one printable sheet."""
     book = xlsxwriter.Workbook(stream, {"in_memory": True, "strings_to_formulas": False})
     sheet = book.add_worksheet(gettext("考核排名"))
-    bold = book.add_format({"bold": True, "border": 1, "align": "center", "valign": "vcenter", "text_wrap": True,
-                            "font_name": "宋体", "bg_color": "#F2F2F2"})
+    bold = book.add_format(
+        {
+            "bold": True,
+            "border": 1,
+            "align": "center",
+            "valign": "vcenter",
+            "text_wrap": True,
+            "font_name": "宋体",
+            "bg_color": "#F2F2F2",
+        }
+    )
     plain = book.add_format({"border": 1, "valign": "top", "text_wrap": True, "font_name": "宋体"})
     big = book.add_format({"bold": True, "font_size": 16, "align": "center", "font_name": "宋体"})
     names = headings()

@@ -39,9 +39,18 @@ def _phone(raw: str | None) -> str | None:
         return None  # a half-typed number in the intake form matches nothing
 
 
-def find_repeats(*, session: Session, runtime: Runtime, unit_code: str, phone: str | None, summary: str,
-                 now: datetime, before_id: int | None = None, confidential: bool = False,
-                 scope: ColumnElement[bool] | None = None) -> list[Complaint]:
+def find_repeats(
+    *,
+    session: Session,
+    runtime: Runtime,
+    unit_code: str,
+    phone: str | None,
+    summary: str,
+    now: datetime,
+    before_id: int | None = None,
+    confidential: bool = False,
+    scope: ColumnElement[bool] | None = None,
+) -> list[Complaint]:
     """Earlier items this one may repeat: open ones first, then the most recent; within `scope` (what the
     person asking may see) when given.
 
@@ -58,16 +67,27 @@ def find_repeats(*, session: Session, runtime: Runtime, unit_code: str, phone: s
     found: dict[int, Complaint] = {}
     normalised = None if confidential else _phone(phone)
     if normalised:
-        for item in session.exec(select(Complaint).where(*base, Complaint.complainant_phone == normalised,
-                                                         Complaint.confidential.is_(False))
-                                 .order_by(Complaint.id.desc()).limit(50)):
+        for item in session.exec(
+            select(Complaint)
+            .where(*base, Complaint.complainant_phone == normalised, Complaint.confidential.is_(False))
+            .order_by(Complaint.id.desc())
+            .limit(50)
+        ):
             found[item.id] = item
     if summary and len(summary.strip()) >= 4:
-        rows = session.exec(select(Complaint.id, Complaint.summary).where(*base, Complaint.unit_code == unit_code)
-                            .order_by(Complaint.id.desc()).limit(SUMMARY_CANDIDATES)).all()
-        similar = [i for i, text in rows if i not in found
-                   and _quick(summary, text) >= settings.summary_similarity
-                   and similarity(summary, text) >= settings.summary_similarity]
+        rows = session.exec(
+            select(Complaint.id, Complaint.summary)
+            .where(*base, Complaint.unit_code == unit_code)
+            .order_by(Complaint.id.desc())
+            .limit(SUMMARY_CANDIDATES)
+        ).all()
+        similar = [
+            i
+            for i, text in rows
+            if i not in found
+            and _quick(summary, text) >= settings.summary_similarity
+            and similarity(summary, text) >= settings.summary_similarity
+        ]
         for item in session.exec(select(Complaint).where(Complaint.id.in_(similar))) if similar else ():
             found[item.id] = item
     return sorted(found.values(), key=lambda c: (not c.is_open, -c.id))
@@ -78,38 +98,62 @@ def _quick(a: str, b: str) -> float:
     return SequenceMatcher(None, a, b, autojunk=False).real_quick_ratio()
 
 
-def check_item(*, session: Session, runtime: Runtime, item: Complaint, actor: User,
-               now: datetime) -> ComplaintLink | None:
+def check_item(
+    *, session: Session, runtime: Runtime, item: Complaint, actor: User, now: datetime
+) -> ComplaintLink | None:
     """Link `item` to the earlier item it repeats, if any and not linked already."""
     if item.id is None:
         session.flush()
-    candidates = find_repeats(session=session, runtime=runtime, unit_code=item.unit_code,
-                              phone=item.complainant_phone, summary=item.summary, now=item.received_at,
-                              before_id=item.id, confidential=item.confidential)
+    candidates = find_repeats(
+        session=session,
+        runtime=runtime,
+        unit_code=item.unit_code,
+        phone=item.complainant_phone,
+        summary=item.summary,
+        now=item.received_at,
+        before_id=item.id,
+        confidential=item.confidential,
+    )
     if not candidates:
         return None
     return link_repeat(session=session, item=item, earlier=candidates[0], actor=actor, now=now)
 
 
-def link_repeat(*, session: Session, item: Complaint, earlier: Complaint, actor: User,
-                now: datetime) -> ComplaintLink | None:
+def link_repeat(
+    *, session: Session, item: Complaint, earlier: Complaint, actor: User, now: datetime
+) -> ComplaintLink | None:
     """The link, an event on both items and a notice to whoever handles the earlier one."""
-    exists = session.exec(select(ComplaintLink).where(ComplaintLink.complaint_id == item.id,
-                                                      ComplaintLink.other_id == earlier.id,
-                                                      ComplaintLink.kind == "repeat")).first()
+    exists = session.exec(
+        select(ComplaintLink).where(
+            ComplaintLink.complaint_id == item.id, ComplaintLink.other_id == earlier.id, ComplaintLink.kind == "repeat"
+        )
+    ).first()
     if exists is not None:
         return None
-    same_phone = bool(item.complainant_phone) and item.complainant_phone == earlier.complainant_phone \
+    same_phone = (
+        bool(item.complainant_phone)
+        and item.complainant_phone == earlier.complainant_phone
         and not (item.confidential or earlier.confidential)
+    )
     reason = gettext("同一来电号码") if same_phone else gettext("摘要相近")
     link = ComplaintLink(complaint_id=item.id, other_id=earlier.id, kind="repeat", created_at=now)
     session.add(link)
-    for subject, other, text in ((item, earlier, N_("疑似重复诉求：与 {other} 相关（{reason}）")),
-                                 (earlier, item, N_("收到疑似重复诉求 {other}（{reason}）"))):
-        session.add(Event(complaint_id=subject.id, at=now, actor_id=actor.id, action="repeat_link",
-                          from_status=subject.status, to_status=subject.status,
-                          note=gettext(text, other=other.tracking_no, reason=reason),
-                          changes={"repeat_of" if subject is item else "repeated_by": other.id}))
+    for subject, other, text in (
+        (item, earlier, N_("疑似重复诉求：与 {other} 相关（{reason}）")),
+        (earlier, item, N_("收到疑似重复诉求 {other}（{reason}）")),
+    ):
+        session.add(
+            Event(
+                complaint_id=subject.id,
+                at=now,
+                actor_id=actor.id,
+                action="repeat_link",
+                from_status=subject.status,
+                to_status=subject.status,
+                note=gettext(text, other=other.tracking_no, reason=reason),
+                changes={"repeat_of" if subject is item else "repeated_by": other.id},
+            )
+        )
     _tell(session, item, earlier, reason, now)
     session.flush()
     return link
@@ -120,11 +164,20 @@ def _tell(session: Session, item: Complaint, earlier: Complaint, reason: str, no
     if earlier.handler_id is not None:
         people = [earlier.handler_id]
     else:
-        people = session.exec(select(User.id).where(User.unit_code == earlier.unit_code, User.active.is_(True),
-                                                    has_role("supervisor"))).all()
+        people = session.exec(
+            select(User.id).where(User.unit_code == earlier.unit_code, User.active.is_(True), has_role("supervisor"))
+        ).all()
     subject = gettext("重复诉求：{new} 与 {old}", new=item.tracking_no, old=earlier.tracking_no)
-    body = gettext("新登记的 {new}（{summary}）疑似重复 {old}（{reason}）。可答复办理进展，或由督办人并单处理。",
-                   new=item.tracking_no, summary=item.summary, old=earlier.tracking_no, reason=reason)
+    body = gettext(
+        "新登记的 {new}（{summary}）疑似重复 {old}（{reason}）。可答复办理进展，或由督办人并单处理。",
+        new=item.tracking_no,
+        summary=item.summary,
+        old=earlier.tracking_no,
+        reason=reason,
+    )
     for user_id in people:
-        session.add(Notification(user_id=user_id, complaint_id=item.id, kind="repeat", subject=subject,
-                                 body=body, created_at=now))
+        session.add(
+            Notification(
+                user_id=user_id, complaint_id=item.id, kind="repeat", subject=subject, body=body, created_at=now
+            )
+        )

@@ -30,10 +30,15 @@ from complaints.services.scope import roles_of
 from workflows.vocab import LABELS, Outcome, Role
 
 # how each channel reads after "您于…通过…反映的问题"
-CHANNEL_PHRASES = {"call": "招生咨询热线", "letter": "来信", "visit": "来访", "platform": "12345政务服务便民热线平台",
-                   "referral": "上级交办", "web": "网上留言"}
+CHANNEL_PHRASES = {
+    "call": "招生咨询热线",
+    "letter": "来信",
+    "visit": "来访",
+    "platform": "12345政务服务便民热线平台",
+    "referral": "上级交办",
+    "web": "网上留言",
+}
 LOCALES = {"zh": "zh_Hans", "zh_Hans": "zh_Hans", "zh_Hans_CN": "zh_Hans", "ug": "ug", "ky_Arab": "ky_Arab"}
-
 
 
 def channel_phrase(runtime: Runtime, channel: str, language: str) -> str:
@@ -71,22 +76,36 @@ def shipped_source(category: str, locale: str) -> str | None:
 
 
 def approved(*, session: Session, category: str, locale: str) -> ReplyTemplate | None:
-    return session.exec(select(ReplyTemplate).where(
-        ReplyTemplate.category == category, ReplyTemplate.locale == template_locale(locale),
-        ReplyTemplate.status == "approved").order_by(ReplyTemplate.version.desc())).first()
+    return session.exec(
+        select(ReplyTemplate)
+        .where(
+            ReplyTemplate.category == category,
+            ReplyTemplate.locale == template_locale(locale),
+            ReplyTemplate.status == "approved",
+        )
+        .order_by(ReplyTemplate.version.desc())
+    ).first()
 
 
-def propose(*, session: Session, runtime: Runtime, actor: User, category: str, locale: str,
-            source: str) -> ReplyTemplate:
+def propose(
+    *, session: Session, runtime: Runtime, actor: User, category: str, locale: str, source: str
+) -> ReplyTemplate:
     """A new draft version; refused with the list of problems if it would not render."""
     _require_supervisor(actor)
     _check_category(runtime, category)
     folder = template_locale(locale)
     check_proposal(source=source, locale=folder)
-    latest = session.exec(select(func.max(ReplyTemplate.version)).where(
-        ReplyTemplate.category == category, ReplyTemplate.locale == folder)).one() or 0
-    version = ReplyTemplate(category=category, locale=folder, version=latest + 1, source=source,
-                            status="draft", created_by_id=actor.id)
+    latest = (
+        session.exec(
+            select(func.max(ReplyTemplate.version)).where(
+                ReplyTemplate.category == category, ReplyTemplate.locale == folder
+            )
+        ).one()
+        or 0
+    )
+    version = ReplyTemplate(
+        category=category, locale=folder, version=latest + 1, source=source, status="draft", created_by_id=actor.id
+    )
     session.add(version)
     session.flush()
     return version
@@ -96,8 +115,9 @@ def check_proposal(*, source: str, locale: str) -> None:
     """Refuse a source that would not render (its problems listed, the render's bounds among them)."""
     problems = check_source(source, locale=template_locale(locale))
     if problems:
-        raise InvalidInput(gettext("模板有问题：{problems}", problems="；".join(problems[:5])), field="source",
-                           problems=problems)
+        raise InvalidInput(
+            gettext("模板有问题：{problems}", problems="；".join(problems[:5])), field="source", problems=problems
+        )
 
 
 def approve(*, session: Session, actor: User, template_id: int) -> ReplyTemplate:
@@ -120,12 +140,14 @@ def approve(*, session: Session, actor: User, template_id: int) -> ReplyTemplate
 
 def pending_versions(*, session: Session, runtime: Runtime, actor: User) -> list[ReplyTemplate]:
     _require_supervisor(actor)
-    return list(session.exec(select(ReplyTemplate).where(ReplyTemplate.status == "draft")
-                             .order_by(ReplyTemplate.created_at)))
+    return list(
+        session.exec(select(ReplyTemplate).where(ReplyTemplate.status == "draft").order_by(ReplyTemplate.created_at))
+    )
 
 
-def variables_for(item: Complaint, runtime: Runtime, handler: User | None, *, today: date | None = None,
-                  locale: str = "zh_Hans") -> dict:
+def variables_for(
+    item: Complaint, runtime: Runtime, handler: User | None, *, today: date | None = None, locale: str = "zh_Hans"
+) -> dict:
     """What a reply template may use, filled from the item; the handler completes the facts.
     Names of the unit and the channel are in the reply's language (config's `names`)."""
     tz = runtime.settings.app.timezone
@@ -133,16 +155,24 @@ def variables_for(item: Complaint, runtime: Runtime, handler: User | None, *, to
     language = template_locale(locale)
     name = item.complainant_name if not (item.anonymous or item.confidential) else None
     return {
-        "salutation": name or "", "received_date": to_local(item.received_at, tz).date(),
+        "salutation": name or "",
+        "received_date": to_local(item.received_at, tz).date(),
         # the reply's own wording, not the interface language of whoever drafts it
         "channel": channel_phrase(runtime, item.channel, language),
-        "tracking_no": item.tracking_no, "summary": item.summary,
-        "school": item.school or "", "verified_facts": "",  # left to the handler: a fill-in prompt
-        "outcome": item.outcome or "explain", "next_steps": "",
-        "callback_note": "", "unit_name": unit.name_in(language),
-        "unit_hotline": unit.hotline, "reply_date": today or to_local(utcnow(), tz).date(),
-        "handler_name": handler.name if handler else "", "is_xinfang": item.track == "xinfang",
-        "is_review": bool(item.review_round), "review_unit": _review_unit(item, runtime, language),
+        "tracking_no": item.tracking_no,
+        "summary": item.summary,
+        "school": item.school or "",
+        "verified_facts": "",  # left to the handler: a fill-in prompt
+        "outcome": item.outcome or "explain",
+        "next_steps": "",
+        "callback_note": "",
+        "unit_name": unit.name_in(language),
+        "unit_hotline": unit.hotline,
+        "reply_date": today or to_local(utcnow(), tz).date(),
+        "handler_name": handler.name if handler else "",
+        "is_xinfang": item.track == "xinfang",
+        "is_review": bool(item.review_round),
+        "review_unit": _review_unit(item, runtime, language),
     }
 
 
@@ -155,8 +185,15 @@ def _review_unit(item: Complaint, runtime: Runtime, language: str = "zh_Hans") -
     return settings.unit_map[settings.app.prefecture_unit].name_in(language)
 
 
-def draft_reply(*, session: Session, runtime: Runtime, actor: User, item: Complaint,
-                locale: str = "zh_Hans", outcome: str | None = None) -> dict:
+def draft_reply(
+    *,
+    session: Session,
+    runtime: Runtime,
+    actor: User,
+    item: Complaint,
+    locale: str = "zh_Hans",
+    outcome: str | None = None,
+) -> dict:
     """The approved standard reply of the item's category for the chosen outcome, rendered for the composer."""
     version = approved(session=session, category=item.category, locale=locale)
     variables = variables_for(item, runtime, actor, locale=locale)
@@ -165,23 +202,40 @@ def draft_reply(*, session: Session, runtime: Runtime, actor: User, item: Compla
     if item.kind == "question":
         variables.update(instant=True)
     try:
-        text = render(category=item.category, locale=template_locale(locale), variables=variables,
-                      source=version.source if version else None)
+        text = render(
+            category=item.category,
+            locale=template_locale(locale),
+            variables=variables,
+            source=version.source if version else None,
+        )
     except (TemplateMissing, TemplateProblem) as exc:
         raise InvalidInput(gettext("统一答复口径无法生成：{error}", error=str(exc)[:200]), field="template") from exc
-    return {"text": text, "template_id": version.id if version else None, "version": version.version if version
-            else 0, "category_name": runtime.settings.category_map[item.category].name, "locale": locale,
-            "outcome": variables["outcome"], "prompts": prompts_in(text)}
+    return {
+        "text": text,
+        "template_id": version.id if version else None,
+        "version": version.version if version else 0,
+        "category_name": runtime.settings.category_map[item.category].name,
+        "locale": locale,
+        "outcome": variables["outcome"],
+        "prompts": prompts_in(text),
+    }
 
 
-def check_reply(*, session: Session, runtime: Runtime, item: Complaint, text: str, outcome: str | None,
-                instant: bool = False) -> None:
+def check_reply(
+    *, session: Session, runtime: Runtime, item: Complaint, text: str, outcome: str | None, instant: bool = False
+) -> None:
     """Refuse a reply that still holds a fill-in prompt, or whose conclusion is not the chosen outcome."""
     prompts = prompts_in(text)
     if prompts:
-        raise InvalidInput(gettext("答复中还有 {n} 处待填写：{prompts}。请替换为实际情况后再发送",
-                                   n=len(prompts), prompts="、".join(f"【{p[:40]}】" for p in prompts[:5])),
-                           field="text", prompts=prompts)
+        raise InvalidInput(
+            gettext(
+                "答复中还有 {n} 处待填写：{prompts}。请替换为实际情况后再发送",
+                n=len(prompts),
+                prompts="、".join(f"【{p[:40]}】" for p in prompts[:5]),
+            ),
+            field="text",
+            prompts=prompts,
+        )
     if instant or outcome is None:
         return
     stated = set()
@@ -192,9 +246,15 @@ def check_reply(*, session: Session, runtime: Runtime, item: Complaint, text: st
     others = sorted(stated - {outcome})
     if others:
         names = "、".join(gettext(LABELS[Outcome(o)]) for o in others)
-        raise InvalidInput(gettext("答复正文的结论是“{stated}”，与所选处理意见“{chosen}”不一致。请选择与正文一致的"
-                                   "处理意见，或按所选处理意见重新载入答复口径", stated=names,
-                                   chosen=gettext(LABELS[Outcome(outcome)])), field="outcome")
+        raise InvalidInput(
+            gettext(
+                "答复正文的结论是“{stated}”，与所选处理意见“{chosen}”不一致。请选择与正文一致的"
+                "处理意见，或按所选处理意见重新载入答复口径",
+                stated=names,
+                chosen=gettext(LABELS[Outcome(outcome)]),
+            ),
+            field="outcome",
+        )
 
 
 def _conclusions(session: Session, runtime: Runtime, item: Complaint) -> dict[str, dict[str, str]]:
@@ -203,8 +263,9 @@ def _conclusions(session: Session, runtime: Runtime, item: Complaint) -> dict[st
     for locale in available_locales(item.category):
         version = approved(session=session, category=item.category, locale=locale)
         try:
-            found[locale] = conclusions(category=item.category, locale=locale, variables=variables,
-                                        source=version.source if version else None)
+            found[locale] = conclusions(
+                category=item.category, locale=locale, variables=variables, source=version.source if version else None
+            )
         except (TemplateMissing, TemplateProblem):
             continue  # a broken template is reported by `complaints replies check`, not here
     return found
@@ -218,14 +279,17 @@ def text_locale(text: str) -> str:
 def sms_text(*, session: Session, runtime: Runtime, item: Complaint, locale: str = "zh_Hans") -> str | None:
     """The SMS short form telling the complainant the reply is ready: at most SMS_MAX characters, naming
     the public status page when configured and it fits, else the unit's hotline; None if it cannot fit."""
-    variables = {**variables_for(item, runtime, None), "short": True,
-                 "status_url": runtime.settings.replies.status_url}
+    variables = {**variables_for(item, runtime, None), "short": True, "status_url": runtime.settings.replies.status_url}
     with session.no_autoflush:
         version = approved(session=session, category=item.category, locale=locale)
     for attempt in (variables, {**variables, "status_url": ""}):
         try:
-            text = render(category=item.category, locale=template_locale(locale), variables=attempt,
-                          source=version.source if version else None)
+            text = render(
+                category=item.category,
+                locale=template_locale(locale),
+                variables=attempt,
+                source=version.source if version else None,
+            )
         except (TemplateMissing, TemplateProblem):
             return None
         if len(text) <= SMS_MAX:

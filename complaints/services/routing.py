@@ -23,8 +23,11 @@ def suggest_category(*, runtime: Runtime, summary: str, details: str = "") -> st
     (the last configured category) when nothing matches; ties go to the category listed first."""
     best, best_score = None, 0
     for category in runtime.settings.categories:
-        score = sum(len(word) * (SUMMARY_WEIGHT * summary.count(word) + details.count(word))
-                    for word in category.keywords if word)
+        score = sum(
+            len(word) * (SUMMARY_WEIGHT * summary.count(word) + details.count(word))
+            for word in category.keywords
+            if word
+        )
         if score > best_score:
             best, best_score = category.code, score
     return best or runtime.settings.categories[-1].code
@@ -50,22 +53,34 @@ def stand_in(*, session: Session, user: User) -> User:
 
 def least_loaded(*, session: Session, unit_code: str) -> User | None:
     """The active, in-office handler of the unit with the fewest open items (the longest-serving on a tie)."""
-    load = (select(Complaint.handler_id, func.count().label("open_items"))
-            .where(Complaint.is_open.is_(True), Complaint.handler_id.is_not(None))
-            .group_by(Complaint.handler_id).subquery())
-    query = (select(User).outerjoin(load, load.c.handler_id == User.id)
-             .where(User.unit_code == unit_code, User.active.is_(True), User.out_of_office.is_(False),
-                    has_role("handler"))
-             .order_by(func.coalesce(load.c.open_items, 0), User.id))
+    load = (
+        select(Complaint.handler_id, func.count().label("open_items"))
+        .where(Complaint.is_open.is_(True), Complaint.handler_id.is_not(None))
+        .group_by(Complaint.handler_id)
+        .subquery()
+    )
+    query = (
+        select(User)
+        .outerjoin(load, load.c.handler_id == User.id)
+        .where(User.unit_code == unit_code, User.active.is_(True), User.out_of_office.is_(False), has_role("handler"))
+        .order_by(func.coalesce(load.c.open_items, 0), User.id)
+    )
     return session.exec(query).first()
 
 
 def _repeat_handler(session: Session, item: Complaint) -> User | None:
     """An item repeating an open one goes to whoever already handles the earlier one."""
-    earlier = session.exec(select(Complaint).join(ComplaintLink, ComplaintLink.other_id == Complaint.id)
-                           .where(ComplaintLink.complaint_id == item.id, ComplaintLink.kind == "repeat",
-                                  Complaint.is_open.is_(True), Complaint.handler_id.is_not(None))
-                           .order_by(Complaint.id.desc())).first()
+    earlier = session.exec(
+        select(Complaint)
+        .join(ComplaintLink, ComplaintLink.other_id == Complaint.id)
+        .where(
+            ComplaintLink.complaint_id == item.id,
+            ComplaintLink.kind == "repeat",
+            Complaint.is_open.is_(True),
+            Complaint.handler_id.is_not(None),
+        )
+        .order_by(Complaint.id.desc())
+    ).first()
     return session.get(User, earlier.handler_id) if earlier is not None else None
 
 
@@ -80,8 +95,9 @@ def choose_handler(*, session: Session, item: Complaint) -> tuple[User | None, s
 
 
 def _rule_handler(session: Session, item: Complaint) -> User | None:
-    rule = session.exec(select(RoutingRule).where(RoutingRule.unit_code == item.unit_code,
-                                                  RoutingRule.category == item.category)).first()
+    rule = session.exec(
+        select(RoutingRule).where(RoutingRule.unit_code == item.unit_code, RoutingRule.category == item.category)
+    ).first()
     return session.get(User, rule.handler_id) if rule is not None else None
 
 
@@ -90,10 +106,20 @@ def route(*, session: Session, runtime: Runtime, actor: User, item: Complaint, n
     handler, why = choose_handler(session=session, item=item)
     if handler is None:
         return None
-    act(session=session, runtime=runtime, actor=actor, item=item, action=Action.DISPATCH, now=now,
-        payload={"handler_id": handler.id, "note": gettext(NOTES[why.removesuffix("_delegate")])})
+    act(
+        session=session,
+        runtime=runtime,
+        actor=actor,
+        item=item,
+        action=Action.DISPATCH,
+        now=now,
+        payload={"handler_id": handler.id, "note": gettext(NOTES[why.removesuffix("_delegate")])},
+    )
     return why
 
 
-NOTES = {"repeat": N_("自动派单：重复诉求，派给原承办人"), "rule": N_("自动派单：按派单规则"),
-         "least_loaded": N_("自动派单：派给本单位在办件最少的承办人")}
+NOTES = {
+    "repeat": N_("自动派单：重复诉求，派给原承办人"),
+    "rule": N_("自动派单：按派单规则"),
+    "least_loaded": N_("自动派单：派给本单位在办件最少的承办人"),
+}

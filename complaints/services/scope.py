@@ -56,8 +56,9 @@ def cooperating_filter(user: User) -> ColumnElement[bool]:
 
 def cooperates_on(user: User, item: Complaint) -> bool:
     """The user's unit is a 协办 unit of the item (its staff see the summary and their sub-task)."""
-    return bool(roles_of(user) & {Role.SUPERVISOR, Role.HANDLER, Role.ADMIN}) \
-        and _marked(user.unit_code) in (item.co_units or "")
+    return bool(roles_of(user) & {Role.SUPERVISOR, Role.HANDLER, Role.ADMIN}) and _marked(user.unit_code) in (
+        item.co_units or ""
+    )
 
 
 def sees_as_cooperator_only(user: User, item: Complaint, settings: Settings) -> bool:
@@ -96,8 +97,10 @@ def _sees_otherwise(user: User, item: Complaint, settings: Settings) -> bool:
     if sees_all_units(user, settings):
         return True
     roles = roles_of(user)
-    if roles & {Role.SUPERVISOR, Role.HANDLER, Role.ADMIN} and user.unit_code in (item.unit_code,
-                                                                                 item.reviewed_unit_code):
+    if roles & {Role.SUPERVISOR, Role.HANDLER, Role.ADMIN} and user.unit_code in (
+        item.unit_code,
+        item.reviewed_unit_code,
+    ):
         return True
     if Role.HANDLER in roles and item.handler_id == user.id:
         return True

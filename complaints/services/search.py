@@ -53,8 +53,11 @@ def _matches(item, column: str, found: list[str], dialect: str) -> ColumnElement
         query = " & ".join(f"'{key}'" for key in found)  # keys are letters and digits only
         return vector.op("@@")(cast(bindparam("tsq", query, unique=True), TSQUERY))
     expression = " AND ".join(f'{column} : "{key}"' for key in found)
-    rows = select(literal_column("rowid")).select_from(_FTS).where(
-        literal_column("complaint_fts").op("MATCH")(bindparam("fts", expression, unique=True)))
+    rows = (
+        select(literal_column("rowid"))
+        .select_from(_FTS)
+        .where(literal_column("complaint_fts").op("MATCH")(bindparam("fts", expression, unique=True)))
+    )
     return item.id.in_(rows)
 
 

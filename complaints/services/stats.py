@@ -76,8 +76,9 @@ def _response_due(window: Window):
 
 
 def _responded(window: Window):
-    return _received(window, HANDLED, Complaint.accepted_at.is_not(None),
-                     Complaint.accepted_at <= Complaint.contact_due_at)
+    return _received(
+        window, HANDLED, Complaint.accepted_at.is_not(None), Complaint.accepted_at <= Complaint.contact_due_at
+    )
 
 
 def _deciding_rounds(window: Window, *where):
@@ -88,9 +89,17 @@ def _deciding_rounds(window: Window, *where):
     else:
         chosen = select(func.min(CallbackRound.id)).where(reached)
     chosen = chosen.group_by(CallbackRound.complaint_id)
-    return (select(CallbackRound.complaint_id).join(Complaint, Complaint.id == CallbackRound.complaint_id)
-            .where(CallbackRound.id.in_(chosen), CallbackRound.at >= window.low, CallbackRound.at < window.high,
-                   *window.scope, *where))
+    return (
+        select(CallbackRound.complaint_id)
+        .join(Complaint, Complaint.id == CallbackRound.complaint_id)
+        .where(
+            CallbackRound.id.in_(chosen),
+            CallbackRound.at >= window.low,
+            CallbackRound.at < window.high,
+            *window.scope,
+            *where,
+        )
+    )
 
 
 def _satisfied(window: Window):
@@ -102,8 +111,7 @@ def _resolved(window: Window):
 
 
 def _due(window: Window, *where):
-    return _items(window, HANDLED, Complaint.reply_due_at >= window.low, Complaint.reply_due_at < window.high,
-                  *where)
+    return _items(window, HANDLED, Complaint.reply_due_at >= window.low, Complaint.reply_due_at < window.high, *where)
 
 
 def _overdue_open(window: Window):
@@ -134,8 +142,12 @@ def _repeats(window: Window):
 
 def _acted(action: Action) -> Ids:
     def ids(window: Window):
-        return (select(Event.complaint_id).join(Complaint, Complaint.id == Event.complaint_id)
-                .where(*window.scope, Event.action == action, Event.at >= window.low, Event.at < window.high))
+        return (
+            select(Event.complaint_id)
+            .join(Complaint, Complaint.id == Event.complaint_id)
+            .where(*window.scope, Event.action == action, Event.at >= window.low, Event.at < window.high)
+        )
+
     return ids
 
 
@@ -143,26 +155,49 @@ def _overdue_now(window: Window):
     return _items(window, Complaint.is_open.is_(True), Complaint.next_due_at < window.now)
 
 
-MEASURES: dict[str, Measure] = {m.key: m for m in (
-    Measure("received", N_("受理件数"), N_("统计期内受理（登记）的诉求件数"), _received),
-    Measure("response", N_("响应率"),
+MEASURES: dict[str, Measure] = {
+    m.key: m
+    for m in (
+        Measure("received", N_("受理件数"), N_("统计期内受理（登记）的诉求件数"), _received),
+        Measure(
+            "response",
+            N_("响应率"),
             N_("按时联系诉求人 ÷ 联系期限已到或已联系的件数（受理于统计期内；联系期限未到且未联系的不计）"),
-            _responded, _response_due),
-    Measure("resolution", N_("解决率"), N_("回访“已解决” ÷ 回访联系上的件数"),
-            _resolved, _deciding_rounds),
-    Measure("satisfaction", N_("满意率"), N_("回访“满意”“基本满意” ÷ 回访联系上的件数"),
-            _satisfied, _deciding_rounds),
-    Measure("on_time", N_("按时办结率"),
+            _responded,
+            _response_due,
+        ),
+        Measure("resolution", N_("解决率"), N_("回访“已解决” ÷ 回访联系上的件数"), _resolved, _deciding_rounds),
+        Measure(
+            "satisfaction", N_("满意率"), N_("回访“满意”“基本满意” ÷ 回访联系上的件数"), _satisfied, _deciding_rounds
+        ),
+        Measure(
+            "on_time",
+            N_("按时办结率"),
             N_("答复期限在统计期内的件数中：按期答复并已办结 ÷（已办结 + 超期仍未办结）；期限未到的不计"),
-            _closed_on_time, _due_closed_or_overdue),
-    Measure("late", N_("超期件数"), N_("答复期限在统计期内、超期答复或超期仍未办结的件数"), _late),
-    Measure("reopen", N_("重新办理率"), N_("统计期内重新办理的件数 ÷ 统计期内答复的件数"),
-            _acted(Action.REOPEN), _acted(Action.REPLY)),
-    Measure("redo", N_("退回重办率"), N_("统计期内回访不满意后退回重办的件数 ÷ 统计期内答复的件数"),
-            _acted(Action.REDO), _acted(Action.REPLY)),
-    Measure("repeat", N_("重复诉求率"), N_("统计期内受理的诉求中与此前诉求重复的件数 ÷ 受理件数"), _repeats, _received),
-    Measure("overdue_now", N_("当前超期"), N_("此刻仍未办结且已过当前阶段期限的件数（不限统计期）"), _overdue_now),
-)}
+            _closed_on_time,
+            _due_closed_or_overdue,
+        ),
+        Measure("late", N_("超期件数"), N_("答复期限在统计期内、超期答复或超期仍未办结的件数"), _late),
+        Measure(
+            "reopen",
+            N_("重新办理率"),
+            N_("统计期内重新办理的件数 ÷ 统计期内答复的件数"),
+            _acted(Action.REOPEN),
+            _acted(Action.REPLY),
+        ),
+        Measure(
+            "redo",
+            N_("退回重办率"),
+            N_("统计期内回访不满意后退回重办的件数 ÷ 统计期内答复的件数"),
+            _acted(Action.REDO),
+            _acted(Action.REPLY),
+        ),
+        Measure(
+            "repeat", N_("重复诉求率"), N_("统计期内受理的诉求中与此前诉求重复的件数 ÷ 受理件数"), _repeats, _received
+        ),
+        Measure("overdue_now", N_("当前超期"), N_("此刻仍未办结且已过当前阶段期限的件数（不限统计期）"), _overdue_now),
+    )
+}
 #: how 满意率 and 解决率 pick an item's callback, by ``[callbacks] counted``
 COUNTED_NOTES = {
     "first": N_("每件在统计期内只计一次，以该件的首次回访为准；重新办理、退回重办不改变已有结果"),
@@ -170,16 +205,19 @@ COUNTED_NOTES = {
 }
 
 
-def window(*, runtime: Runtime, actor: User, start: date, end: date, unit_code: str | None,
-           now: datetime) -> Window:
+def window(*, runtime: Runtime, actor: User, start: date, end: date, unit_code: str | None, now: datetime) -> Window:
     """The window of items `actor` may see, received or acted on from `start` to `end` inclusive."""
     tz = runtime.settings.app.timezone
     scope = [visible_filter(actor, runtime.settings)]
     if unit_code:
         scope.append(Complaint.unit_code == unit_code)
-    return Window(scope=tuple(scope), low=to_storage(datetime.combine(start, time.min), tz),
-                  high=to_storage(datetime.combine(end + timedelta(days=1), time.min), tz), now=now,
-                  counted=runtime.settings.callbacks.counted)
+    return Window(
+        scope=tuple(scope),
+        low=to_storage(datetime.combine(start, time.min), tz),
+        high=to_storage(datetime.combine(end + timedelta(days=1), time.min), tz),
+        now=now,
+        counted=runtime.settings.callbacks.counted,
+    )
 
 
 def _size(session: Session, ids) -> int:
@@ -192,8 +230,9 @@ def measure(session: Session, key: str, win: Window) -> Rate | int:
     return numerator if spec.denominator is None else Rate(numerator, _size(session, spec.denominator(win)))
 
 
-def members(*, session: Session, key: str, part: str, win: Window, limit: int = 200,
-            offset: int = 0) -> tuple[list[Complaint], int]:
+def members(
+    *, session: Session, key: str, part: str, win: Window, limit: int = 200, offset: int = 0
+) -> tuple[list[Complaint], int]:
     """The items behind one figure: a measure's numerator or denominator, newest first."""
     spec = MEASURES.get(key)
     if spec is None or part not in ("numerator", "denominator") or (part == "denominator" and not spec.denominator):
@@ -202,8 +241,13 @@ def members(*, session: Session, key: str, part: str, win: Window, limit: int = 
     ids = (spec.numerator if part == "numerator" else spec.denominator)(win)
     where = Complaint.id.in_(ids)
     total = session.exec(select(func.count()).select_from(Complaint).where(where)).one()
-    items = session.exec(select(Complaint).where(where).order_by(Complaint.received_at.desc(), Complaint.id.desc())
-                         .offset(offset).limit(limit)).all()
+    items = session.exec(
+        select(Complaint)
+        .where(where)
+        .order_by(Complaint.received_at.desc(), Complaint.id.desc())
+        .offset(offset)
+        .limit(limit)
+    ).all()
     return list(items), total
 
 
@@ -233,28 +277,46 @@ class Dashboard:
     overdue_by_handler: list[tuple[str, int]] = field(default_factory=list)
 
 
-def dashboard(*, session: Session, runtime: Runtime, actor: User, start: date, end: date,
-              unit_code: str | None = None, now: datetime) -> Dashboard:
+def dashboard(
+    *,
+    session: Session,
+    runtime: Runtime,
+    actor: User,
+    start: date,
+    end: date,
+    unit_code: str | None = None,
+    now: datetime,
+) -> Dashboard:
     """Every measure over the period, and the volumes of items received in it, that `actor` may see."""
     win = window(runtime=runtime, actor=actor, start=start, end=end, unit_code=unit_code, now=now)
     result = Dashboard(start=start, end=end, rates={key: measure(session, key, win) for key in MEASURES})
     period = [*win.scope, Complaint.received_at >= win.low, Complaint.received_at < win.high]
     result.by_day = _by_day(session, period, runtime.settings.app.timezone, start, end)
-    result.by_category = [(runtime.settings.category_map[c].name if c in runtime.settings.category_map else c, n)
-                          for c, n in _grouped(session, Complaint.category, period)]
-    result.by_unit = [(runtime.settings.unit_map[u].name if u in runtime.settings.unit_map else u, n)
-                      for u, n in _grouped(session, Complaint.unit_code, period)]
-    result.overdue_by_handler = [(name or "—", n) for name, n in session.exec(
-        select(User.name, func.count()).select_from(Complaint)
-        .join(User, User.id == Complaint.handler_id, isouter=True)
-        .where(*win.scope, Complaint.is_open.is_(True), Complaint.next_due_at < now)
-        .group_by(User.name).order_by(func.count().desc()).limit(15))]
+    result.by_category = [
+        (runtime.settings.category_map[c].name if c in runtime.settings.category_map else c, n)
+        for c, n in _grouped(session, Complaint.category, period)
+    ]
+    result.by_unit = [
+        (runtime.settings.unit_map[u].name if u in runtime.settings.unit_map else u, n)
+        for u, n in _grouped(session, Complaint.unit_code, period)
+    ]
+    result.overdue_by_handler = [
+        (name or "—", n)
+        for name, n in session.exec(
+            select(User.name, func.count())
+            .select_from(Complaint)
+            .join(User, User.id == Complaint.handler_id, isouter=True)
+            .where(*win.scope, Complaint.is_open.is_(True), Complaint.next_due_at < now)
+            .group_by(User.name)
+            .order_by(func.count().desc())
+            .limit(15)
+        )
+    ]
     return result
 
 
 def _grouped(session: Session, column, where) -> list[tuple[str, int]]:
-    return list(session.exec(select(column, func.count()).where(*where).group_by(column)
-                             .order_by(func.count().desc())))
+    return list(session.exec(select(column, func.count()).where(*where).group_by(column).order_by(func.count().desc())))
 
 
 def _by_day(session: Session, where, tz: str, start: date, end: date) -> list[tuple[date, int]]:
@@ -270,15 +332,15 @@ def _by_day(session: Session, where, tz: str, start: date, end: date) -> list[tu
 WORKLOAD_GROUPS = {"unit": Complaint.unit_code, "handler": Complaint.handler_id, "category": Complaint.category}
 
 
-def workload(*, session: Session, runtime: Runtime, actor: User, by: str, unit_code: str | None,
-             now: datetime) -> list[tuple[object, int, int, int]]:
+def workload(
+    *, session: Session, runtime: Runtime, actor: User, by: str, unit_code: str | None, now: datetime
+) -> list[tuple[object, int, int, int]]:
     """(group key, open, overdue, due soon) over the open items `actor` may see, largest first."""
     column = WORKLOAD_GROUPS[by]
     where = [visible_filter(actor, runtime.settings), Complaint.is_open.is_(True)]
     if unit_code:
         where.append(Complaint.unit_code == unit_code)
     late = func.coalesce(func.sum(case((Complaint.next_due_at < now, 1), else_=0)), 0)
-    soon = func.coalesce(func.sum(case(((Complaint.warn_at <= now) & (Complaint.next_due_at >= now), 1),
-                                       else_=0)), 0)
+    soon = func.coalesce(func.sum(case(((Complaint.warn_at <= now) & (Complaint.next_due_at >= now), 1), else_=0)), 0)
     query = select(column, func.count(), late, soon).where(*where).group_by(column).order_by(func.count().desc())
     return [tuple(row) for row in session.exec(query)]

@@ -74,8 +74,10 @@ class DisciplineIn(Payload):
 
 class ReviewIn(Reasoned):
     reply_received_on: date | None = Field(
-        default=None, description="the day the complainant received the 处理意见, when later than the day it was "
-                                  "recorded (a posted letter): the 30 日 to ask for 复查 run from it")
+        default=None,
+        description="the day the complainant received the 处理意见, when later than the day it was "
+        "recorded (a posted letter): the 30 日 to ask for 复查 run from it",
+    )
 
 
 def pick_handler(ctx: StepContext, handler_id: int, unit_code: str) -> User:
@@ -87,8 +89,12 @@ def pick_handler(ctx: StepContext, handler_id: int, unit_code: str) -> User:
         raise InvalidInput(gettext("承办人须属于承办单位"), field="handler_id")
     if handler.out_of_office and handler.delegate_id:
         delegate = ctx.session.get(User, handler.delegate_id)
-        if delegate is not None and delegate.active and Role.HANDLER.value in delegate.role_set \
-                and delegate.unit_code == unit_code:
+        if (
+            delegate is not None
+            and delegate.active
+            and Role.HANDLER.value in delegate.role_set
+            and delegate.unit_code == unit_code
+        ):
             ctx.extra_changes["delegated_from"] = handler.id
             return delegate
     return handler
@@ -125,12 +131,13 @@ def _reply(ctx: StepContext) -> None:
 def _record_reply(ctx: StepContext) -> None:
     """The handler's reply, checked: no fill-in prompt left, its conclusion the chosen outcome."""
     item, payload = ctx.item, ctx.payload
-    for name, message in (("handling_notes", gettext("请填写办理情况（记入附件2台账）")),
-                          ("result_text", gettext("请填写处理结果（记入附件2台账）"))):
+    for name, message in (
+        ("handling_notes", gettext("请填写办理情况（记入附件2台账）")),
+        ("result_text", gettext("请填写处理结果（记入附件2台账）")),
+    ):
         if len(getattr(payload, name) or "") < 2:
             raise InvalidInput(message, field=name)
-    replies.check_reply(session=ctx.session, runtime=ctx.runtime, item=item, text=payload.text,
-                        outcome=payload.outcome)
+    replies.check_reply(session=ctx.session, runtime=ctx.runtime, item=item, text=payload.text, outcome=payload.outcome)
     item.outcome, item.reply_template_id = payload.outcome, payload.template_id
     item.handling_notes, item.result_text = payload.handling_notes, payload.result_text
     ctx.extra_changes["template_id"] = payload.template_id
@@ -175,8 +182,9 @@ def _answer_now(ctx: StepContext) -> None:
         raise InvalidInput(gettext("只有咨询类诉求可以即时答复办结"), field="action")
     if not may_answer_now(item):
         raise InvalidInput(gettext("来信、来访和信访事项须登记受理并书面答复，不能即时答复办结"), field="action")
-    replies.check_reply(session=ctx.session, runtime=ctx.runtime, item=item, text=ctx.payload.text,
-                        outcome=None, instant=True)
+    replies.check_reply(
+        session=ctx.session, runtime=ctx.runtime, item=item, text=ctx.payload.text, outcome=None, instant=True
+    )
     item.reply_text, item.outcome, item.replied_at = ctx.payload.text, "explain", ctx.now
     item.reply_template_id, item.closed_at = ctx.payload.template_id, ctx.now
     item.handler_id = item.handler_id or ctx.actor.id
@@ -212,8 +220,9 @@ def _parse_amount(text: str, field: str) -> Limit:
     try:
         return Limit.parse(text)
     except ValueError as exc:
-        raise InvalidInput(gettext("期限格式不正确：{text}（如 “3 workdays”、“30 days”）", text=text[:32]),
-                           field=field) from exc
+        raise InvalidInput(
+            gettext("期限格式不正确：{text}（如 “3 workdays”、“30 days”）", text=text[:32]), field=field
+        ) from exc
 
 
 def _request_extension(ctx: StepContext) -> None:
@@ -278,24 +287,34 @@ def _request_review(ctx: StepContext) -> None:
     item, runtime = ctx.item, ctx.runtime
     settings = runtime.settings
     if item.track != "xinfang":
-        raise InvalidInput(gettext("只有信访事项可以申请复查；热线诉求如需重新办理，请由督办人“重新办理”"),
-                           field="action")
+        raise InvalidInput(
+            gettext("只有信访事项可以申请复查；热线诉求如需重新办理，请由督办人“重新办理”"), field="action"
+        )
     if item.review_round:
-        raise InvalidInput(gettext("该信访事项已作出复查意见；对复查意见不服的，应向复查机关的上一级机关请求复核，"
-                                   "不在本系统办理"), field="action")
+        raise InvalidInput(
+            gettext("该信访事项已作出复查意见；对复查意见不服的，应向复查机关的上一级机关请求复核，不在本系统办理"),
+            field="action",
+        )
     unit = settings.unit_map[item.unit_code]
     if unit.level == "prefecture":
-        raise InvalidInput(gettext("该事项由{unit}办理，复查应向其上一级机关书面提出，不在本系统办理", unit=unit.name),
-                           field="action")
+        raise InvalidInput(
+            gettext("该事项由{unit}办理，复查应向其上一级机关书面提出，不在本系统办理", unit=unit.name), field="action"
+        )
     if item.replied_at is None:
         raise InvalidInput(gettext("该事项尚未出具处理意见，不能申请复查"), field="action")
-    last, _ = deadlines.due_from(_reply_received(ctx), Limit.parse(settings.limits.review_request), runtime,
-                                 unit=item.unit_code)
+    last, _ = deadlines.due_from(
+        _reply_received(ctx), Limit.parse(settings.limits.review_request), runtime, unit=item.unit_code
+    )
     if ctx.now > last:
         text = deadlines.local(last, runtime).strftime("%Y-%m-%d %H:%M")
-        raise InvalidInput(gettext("已超过复查申请期限（收到处理意见后 {period}，截至 {last}）",
-                                   period=settings.limits.review_request, last=text),
-                           field="action")
+        raise InvalidInput(
+            gettext(
+                "已超过复查申请期限（收到处理意见后 {period}，截至 {last}）",
+                period=settings.limits.review_request,
+                last=text,
+            ),
+            field="action",
+        )
     upper = settings.unit_map[settings.app.prefecture_unit]
     ctx.extra_changes["reviewed_unit"] = item.reviewed_unit_code = item.unit_code
     item.unit_code, item.review_round = upper.code, item.review_round + 1
@@ -313,8 +332,10 @@ def _reply_received(ctx: StepContext) -> datetime:
         return item.replied_at
     first, today = deadlines.local(item.replied_at, runtime).date(), deadlines.local(ctx.now, runtime).date()
     if not first <= received <= today:
-        raise InvalidInput(gettext("收到处理意见的日期应在 {first} 至 {today} 之间", first=first.isoformat(),
-                                   today=today.isoformat()), field="reply_received_on")
+        raise InvalidInput(
+            gettext("收到处理意见的日期应在 {first} 至 {today} 之间", first=first.isoformat(), today=today.isoformat()),
+            field="reply_received_on",
+        )
     ctx.extra_changes["reply_received_on"] = received.isoformat()
     # any time of that day: 日 periods start counting the next day (民法典 Art 201)
     return max(item.replied_at, to_storage(datetime.combine(received, time(12)), runtime.settings.app.timezone))
@@ -324,6 +345,7 @@ def offered(actions: list[Action], item: Complaint, settings, actor: User) -> li
     """The lifecycle's allowed actions less those this item's own facts rule out, so that pages and the
     API do not offer what the step would refuse: 即时答复 only for a 咨询, 复查 only for a county's 信访
     item not yet reviewed, nothing but notes to the county people of an item under 复查."""
+
     def fits(action: Action) -> bool:
         if not may_act_during_review(actor, item, action, settings):
             return False
@@ -333,8 +355,7 @@ def offered(actions: list[Action], item: Complaint, settings, actor: User) -> li
             return (action is Action.SUBMIT_REPLY) == replies.needs_signoff(item, settings)
         if action is Action.REQUEST_REVIEW:
             unit = settings.unit_map.get(item.unit_code)
-            return item.track == "xinfang" and not item.review_round and unit is not None \
-                and unit.level != "prefecture"
+            return item.track == "xinfang" and not item.review_round and unit is not None and unit.level != "prefecture"
         return callbacks.offerable(action, item, actor, settings)
 
     return [a for a in actions if fits(a)]
@@ -349,8 +370,12 @@ def may_answer_now(item: Complaint) -> bool:
 def may_act_during_review(actor: User, item: Complaint, action: Action, settings) -> bool:
     """An item under 复查 is the reviewing bureau's: the county people who still see it (its former unit,
     the operator who registered it) follow it and may add notes, not act on it."""
-    return not item.review_round or action is Action.NOTE or actor.unit_code == item.unit_code \
+    return (
+        not item.review_round
+        or action is Action.NOTE
+        or actor.unit_code == item.unit_code
         or sees_all_units(actor, settings)
+    )
 
 
 def _mark_duplicate(ctx: StepContext) -> None:
@@ -389,29 +414,63 @@ def _just_note(ctx: StepContext) -> None:
 
 
 PAYLOADS: dict[Action, type[Payload]] = {
-    Action.ANSWER_NOW: AnswerNowIn, Action.DISPATCH: DispatchIn, Action.ACCEPT: Payload,
-    Action.REPLY: ReplyIn, Action.CALLBACK: callbacks.CallbackIn, Action.CLOSE: CloseIn,
-    Action.SEND_BACK: SendBackIn, Action.APPROVE_SEND_BACK: Payload, Action.REFUSE_SEND_BACK: Reasoned,
-    Action.REASSIGN: DispatchIn, Action.REQUEST_EXTENSION: ExtensionIn,
-    Action.APPROVE_EXTENSION: ApproveExtensionIn, Action.REFUSE_EXTENSION: Reasoned,
-    Action.SUSPEND: Reasoned, Action.RESUME: Payload, Action.SUPERVISE: SuperviseIn,
-    Action.REOPEN: Reasoned, Action.REDO: Reasoned, Action.CLOSE_WITH_REASON: callbacks.CloseWithReasonIn,
-    Action.ESCALATE: Reasoned, Action.MARK_DUPLICATE: DuplicateIn, Action.NOT_ACCEPT: Reasoned,
-    Action.REFER_DISCIPLINE: DisciplineIn, Action.NOTE: Reasoned, Action.REQUEST_REVIEW: ReviewIn,
-    Action.SUBMIT_REPLY: ReplyIn, Action.APPROVE_REPLY: Payload, Action.RETURN_REPLY: Reasoned,
+    Action.ANSWER_NOW: AnswerNowIn,
+    Action.DISPATCH: DispatchIn,
+    Action.ACCEPT: Payload,
+    Action.REPLY: ReplyIn,
+    Action.CALLBACK: callbacks.CallbackIn,
+    Action.CLOSE: CloseIn,
+    Action.SEND_BACK: SendBackIn,
+    Action.APPROVE_SEND_BACK: Payload,
+    Action.REFUSE_SEND_BACK: Reasoned,
+    Action.REASSIGN: DispatchIn,
+    Action.REQUEST_EXTENSION: ExtensionIn,
+    Action.APPROVE_EXTENSION: ApproveExtensionIn,
+    Action.REFUSE_EXTENSION: Reasoned,
+    Action.SUSPEND: Reasoned,
+    Action.RESUME: Payload,
+    Action.SUPERVISE: SuperviseIn,
+    Action.REOPEN: Reasoned,
+    Action.REDO: Reasoned,
+    Action.CLOSE_WITH_REASON: callbacks.CloseWithReasonIn,
+    Action.ESCALATE: Reasoned,
+    Action.MARK_DUPLICATE: DuplicateIn,
+    Action.NOT_ACCEPT: Reasoned,
+    Action.REFER_DISCIPLINE: DisciplineIn,
+    Action.NOTE: Reasoned,
+    Action.REQUEST_REVIEW: ReviewIn,
+    Action.SUBMIT_REPLY: ReplyIn,
+    Action.APPROVE_REPLY: Payload,
+    Action.RETURN_REPLY: Reasoned,
 }
 
 STEPS = {
-    Action.ANSWER_NOW: _answer_now, Action.DISPATCH: _dispatch, Action.ACCEPT: _accept,
-    Action.REPLY: _reply, Action.CALLBACK: callbacks.record_callback, Action.CLOSE: _close,
-    Action.SEND_BACK: _send_back, Action.APPROVE_SEND_BACK: _approve_send_back,
-    Action.REFUSE_SEND_BACK: _just_note, Action.REASSIGN: _reassign,
-    Action.REQUEST_EXTENSION: _request_extension, Action.APPROVE_EXTENSION: _approve_extension,
-    Action.REFUSE_EXTENSION: _refuse_extension, Action.SUSPEND: _suspend, Action.RESUME: _resume,
-    Action.SUPERVISE: _supervise, Action.REOPEN: callbacks.reopen, Action.REDO: callbacks.redo,
-    Action.CLOSE_WITH_REASON: callbacks.close_with_reason, Action.ESCALATE: callbacks.escalate,
+    Action.ANSWER_NOW: _answer_now,
+    Action.DISPATCH: _dispatch,
+    Action.ACCEPT: _accept,
+    Action.REPLY: _reply,
+    Action.CALLBACK: callbacks.record_callback,
+    Action.CLOSE: _close,
+    Action.SEND_BACK: _send_back,
+    Action.APPROVE_SEND_BACK: _approve_send_back,
+    Action.REFUSE_SEND_BACK: _just_note,
+    Action.REASSIGN: _reassign,
+    Action.REQUEST_EXTENSION: _request_extension,
+    Action.APPROVE_EXTENSION: _approve_extension,
+    Action.REFUSE_EXTENSION: _refuse_extension,
+    Action.SUSPEND: _suspend,
+    Action.RESUME: _resume,
+    Action.SUPERVISE: _supervise,
+    Action.REOPEN: callbacks.reopen,
+    Action.REDO: callbacks.redo,
+    Action.CLOSE_WITH_REASON: callbacks.close_with_reason,
+    Action.ESCALATE: callbacks.escalate,
     Action.MARK_DUPLICATE: _mark_duplicate,
-    Action.NOT_ACCEPT: _not_accept, Action.REFER_DISCIPLINE: _refer_discipline, Action.NOTE: _just_note,
-    Action.REQUEST_REVIEW: _request_review, Action.SUBMIT_REPLY: _submit_reply,
-    Action.APPROVE_REPLY: _approve_reply, Action.RETURN_REPLY: _return_reply,
+    Action.NOT_ACCEPT: _not_accept,
+    Action.REFER_DISCIPLINE: _refer_discipline,
+    Action.NOTE: _just_note,
+    Action.REQUEST_REVIEW: _request_review,
+    Action.SUBMIT_REPLY: _submit_reply,
+    Action.APPROVE_REPLY: _approve_reply,
+    Action.RETURN_REPLY: _return_reply,
 }

@@ -23,9 +23,23 @@ from workflows.lifecycle import Action
 from workflows.vocab import OPEN_STATUSES, Status
 
 TRACKED_FIELDS = (
-    "status", "handler_id", "unit_code", "category", "outcome", "satisfaction", "callback_resolved",
-    "ack_due_at", "contact_due_at", "reply_due_at", "supervise_due_at", "extension_count",
-    "duplicate_of_id", "sendback_reason", "violator", "violation", "discipline_action",
+    "status",
+    "handler_id",
+    "unit_code",
+    "category",
+    "outcome",
+    "satisfaction",
+    "callback_resolved",
+    "ack_due_at",
+    "contact_due_at",
+    "reply_due_at",
+    "supervise_due_at",
+    "extension_count",
+    "duplicate_of_id",
+    "sendback_reason",
+    "violator",
+    "violation",
+    "discipline_action",
 )
 
 
@@ -48,16 +62,25 @@ def parse_payload(action: Action, payload: dict | None):
     return validate(PAYLOADS[action], payload or {})
 
 
-def act(*, session: Session, runtime: Runtime, actor: User, item: Complaint, action: Action | str,
-        payload: dict | None = None, expected_version: int | None = None,
-        now: datetime | None = None) -> Complaint:
+def act(
+    *,
+    session: Session,
+    runtime: Runtime,
+    actor: User,
+    item: Complaint,
+    action: Action | str,
+    payload: dict | None = None,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> Complaint:
     """Fire `action` on `item` as `actor`, or raise; the change and its event are flushed together."""
     try:
         action = Action(action)
     except ValueError:
         valid = ", ".join(a.value for a in Action if a is not Action.REGISTER)
-        raise InvalidInput(gettext("未知操作：{action}；可选：{valid}",
-                                   action=str(action)[:32], valid=valid), field="action") from None
+        raise InvalidInput(
+            gettext("未知操作：{action}；可选：{valid}", action=str(action)[:32], valid=valid), field="action"
+        ) from None
     if item.id is None:  # registered in this session and not yet written: write it first
         session.flush()
     ensure_version(item, expected_version)
@@ -65,24 +88,44 @@ def act(*, session: Session, runtime: Runtime, actor: User, item: Complaint, act
     is_assignee = item.handler_id is not None and item.handler_id == actor.id
     target = fire_or_refuse(status, action, roles_of(actor), is_assignee=is_assignee)
     _check_reviewing_unit(actor, item, action, runtime)
-    context = StepContext(session=session, runtime=runtime, actor=actor, item=item,
-                          payload=parse_payload(action, payload), now=now or utcnow(), action_taken=action)
+    context = StepContext(
+        session=session,
+        runtime=runtime,
+        actor=actor,
+        item=item,
+        payload=parse_payload(action, payload),
+        now=now or utcnow(),
+        action_taken=action,
+    )
     before = {name: getattr(item, name) for name in TRACKED_FIELDS}
     STEPS[action](context)
     item.status = target
     item.is_open = target in OPEN_STATUSES
     item.updated_at = context.now
     deadlines.refresh_stage(item, runtime)
-    changes = {name: [_plain(before[name]), _plain(getattr(item, name))]
-               for name in TRACKED_FIELDS if before[name] != getattr(item, name)}
+    changes = {
+        name: [_plain(before[name]), _plain(getattr(item, name))]
+        for name in TRACKED_FIELDS
+        if before[name] != getattr(item, name)
+    }
     changes.update(context.extra_changes)
     session.add(item)
     try:  # a flow may flush first: a stale item is refused wherever its write happens
         for flow in FLOWS.get(action, ()):
             flow(context)
         flows.changed(context, changes)
-        session.add(Event(complaint=item, at=context.now, actor_id=actor.id, action=action,
-                          from_status=status, to_status=target, note=context.note, changes=changes or None))
+        session.add(
+            Event(
+                complaint=item,
+                at=context.now,
+                actor_id=actor.id,
+                action=action,
+                from_status=status,
+                to_status=target,
+                note=context.note,
+                changes=changes or None,
+            )
+        )
         session.flush()
     except StaleDataError as exc:
         raise Conflict(gettext("该诉求件已被他人修改，请刷新后重试；您的操作未保存"), field="version") from exc
@@ -95,8 +138,9 @@ def _check_reviewing_unit(actor: User, item: Complaint, action: Action, runtime:
     if may_act_during_review(actor, item, action, runtime.settings):
         return
     unit = runtime.settings.unit_map.get(item.unit_code)
-    raise Forbidden(gettext("该事项正由{unit}复查，只能由其办理", unit=unit.name if unit else item.unit_code),
-                    field="action")
+    raise Forbidden(
+        gettext("该事项正由{unit}复查，只能由其办理", unit=unit.name if unit else item.unit_code), field="action"
+    )
 
 
 def _plain(value):

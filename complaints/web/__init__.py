@@ -35,8 +35,24 @@ STATIC = Path(__file__).parent / "static"
 def install(app: FastAPI) -> None:
     """Add the pages and the static files to `app` (the language is chosen by the request middleware)."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (public, intake, lists, items, attachments, notices, letters, supervisor, measures, checklist,
-                   calendar, admin, notifications, replies, outreach, cohandling):
+    for module in (
+        public,
+        intake,
+        lists,
+        items,
+        attachments,
+        notices,
+        letters,
+        supervisor,
+        measures,
+        checklist,
+        calendar,
+        admin,
+        notifications,
+        replies,
+        outreach,
+        cohandling,
+    ):
         app.include_router(module.router, include_in_schema=False)
 
 

@@ -15,8 +15,10 @@ def bars(points: list[tuple[str, int]], *, height: int = 160, width: int = 900) 
     for i, (name, n) in enumerate(points):
         bar = (height - 10) * n / top
         x = i * step
-        parts.append(f'<rect x="{x + 1:.1f}" y="{height - bar:.1f}" width="{max(step - 2, 1):.1f}" '
-                     f'height="{bar:.1f}" fill="#1d4ed8"><title>{escape(name)}: {n}</title></rect>')
+        parts.append(
+            f'<rect x="{x + 1:.1f}" y="{height - bar:.1f}" width="{max(step - 2, 1):.1f}" '
+            f'height="{bar:.1f}" fill="#1d4ed8"><title>{escape(name)}: {n}</title></rect>'
+        )
         if i % 7 == 0:
             parts.append(f'<text x="{x:.1f}" y="{height + 16}" font-size="11" fill="#616e7c">{escape(name)}</text>')
     parts.append("</svg>")
@@ -33,8 +35,9 @@ def hbars(points: list[tuple[str, int]], *, width: int = 520, row: int = 22) -> 
     for i, (name, n) in enumerate(points):
         y = i * row + 2
         bar = (width - label_width - 40) * n / top
-        parts.append(f'<text x="{label_width - 6}" y="{y + 15}" font-size="12" text-anchor="end">'
-                     f'{escape(str(name)[:16])}</text>')
+        parts.append(
+            f'<text x="{label_width - 6}" y="{y + 15}" font-size="12" text-anchor="end">{escape(str(name)[:16])}</text>'
+        )
         parts.append(f'<rect x="{label_width}" y="{y + 3}" width="{bar:.1f}" height="{row - 8}" fill="#b3261e"/>')
         parts.append(f'<text x="{label_width + bar + 4:.1f}" y="{y + 15}" font-size="12">{n}</text>')
     parts.append("</svg>")

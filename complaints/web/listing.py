@@ -19,11 +19,29 @@ from complaints.services import identity
 from complaints.settings import Settings
 from workflows.vocab import Channel, Kind, Status
 
-KEYS = ("q", "status", "unit_code", "category", "channel", "kind", "school", "handler", "from", "to", "due",
-        "reviewed", "sort")
+KEYS = (
+    "q",
+    "status",
+    "unit_code",
+    "category",
+    "channel",
+    "kind",
+    "school",
+    "handler",
+    "from",
+    "to",
+    "due",
+    "reviewed",
+    "sort",
+)
 EXPORT_MAX = 5000
-SORTABLE = {"tracking": "tracking", "due": "due", "status": "status", "category": "category",
-            "received": "-received"}  # column -> its first sort; a second click reverses it
+SORTABLE = {
+    "tracking": "tracking",
+    "due": "due",
+    "status": "status",
+    "category": "category",
+    "received": "-received",
+}  # column -> its first sort; a second click reverses it
 
 
 def _day(value: str, field: str, tz: str, *, end: bool = False) -> datetime | None:
@@ -49,16 +67,23 @@ def filters_from(params: dict[str, str], settings: Settings, *, offset: int = 0,
     if sort not in service.SORTS:
         sort = "-received"
     return service.ListFilter(
-        text=params.get("q") or None, status=params.get("status") if params.get("status") in set(Status) else None,
-        unit_code=params.get("unit_code", "")[:8] or None, category=params.get("category", "")[:32] or None,
+        text=params.get("q") or None,
+        status=params.get("status") if params.get("status") in set(Status) else None,
+        unit_code=params.get("unit_code", "")[:8] or None,
+        category=params.get("category", "")[:32] or None,
         channel=params.get("channel") if params.get("channel") in set(Channel) else None,
         kind=params.get("kind") if params.get("kind") in set(Kind) else None,
         school=params.get("school") or None,
         handler_id=int(handler) if handler.isdigit() and 0 < int(handler) < 2**31 else None,
         received_from=_day(params.get("from", ""), "from", tz),
         received_to=_day(params.get("to", ""), "to", tz, end=True),
-        overdue=due == "overdue", due_soon=due == "due_soon", reviewed=params.get("reviewed") == "1",
-        sort=sort, offset=max(0, min(offset, 10**6)), limit=limit)
+        overdue=due == "overdue",
+        due_soon=due == "due_soon",
+        reviewed=params.get("reviewed") == "1",
+        sort=sort,
+        offset=max(0, min(offset, 10**6)),
+        limit=limit,
+    )
 
 
 def query_string(params: dict[str, str], **changes: str) -> str:
@@ -86,18 +111,44 @@ def workbook(items, names: dict[int, str], settings: Settings) -> bytes:
     book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
     sheet = book.add_worksheet(gettext("诉求列表"))
     bold = book.add_format({"bold": True, "border": 1, "bg_color": "#E5E7EB"})
-    headings = [gettext("编号"), gettext("状态"), gettext("单位"), gettext("渠道"), gettext("类型"), gettext("类别"),
-                gettext("涉及学校"), gettext("摘要"), gettext("诉求人"), gettext("诉求人电话"), gettext("承办人"),
-                gettext("收到时间"), gettext("期限")]
+    headings = [
+        gettext("编号"),
+        gettext("状态"),
+        gettext("单位"),
+        gettext("渠道"),
+        gettext("类型"),
+        gettext("类别"),
+        gettext("涉及学校"),
+        gettext("摘要"),
+        gettext("诉求人"),
+        gettext("诉求人电话"),
+        gettext("承办人"),
+        gettext("收到时间"),
+        gettext("期限"),
+    ]
     sheet.write_row(0, 0, headings, bold)
     for row, item in enumerate(items, start=1):
         who = identity.masked(item)
         category = settings.category_map.get(item.category)
-        sheet.write_row(row, 0, [
-            item.tracking_no, status_label(item.status), item.unit_code, channel_label(item.channel),
-            kind_label(item.kind), category.name if category else item.category, item.school or "", item.summary,
-            who.name or "", who.phone or "", names.get(item.handler_id, ""), local_text(item.received_at, tz),
-            local_text(item.next_due_at, tz)])
+        sheet.write_row(
+            row,
+            0,
+            [
+                item.tracking_no,
+                status_label(item.status),
+                item.unit_code,
+                channel_label(item.channel),
+                kind_label(item.kind),
+                category.name if category else item.category,
+                item.school or "",
+                item.summary,
+                who.name or "",
+                who.phone or "",
+                names.get(item.handler_id, ""),
+                local_text(item.received_at, tz),
+                local_text(item.next_due_at, tz),
+            ],
+        )
     sheet.set_column(0, 0, 18)
     sheet.set_column(7, 7, 40)
     sheet.autofilter(0, 0, max(1, len(items)), len(headings) - 1)

@@ -20,7 +20,7 @@ from workflows.vocab import LABELS, Channel, Kind, Outcome, Role, Satisfaction, 
 
 TEMPLATES = Path(__file__).parent / "templates"
 LANGUAGES = (("zh_Hans_CN", "中文"), ("en", "English"), ("ug", "ئۇيغۇرچە"))
-FULL_WIDTH = {"：": ": ", "（": " (", "）": ")"}   # as written in the templates' Chinese layout
+FULL_WIDTH = {"：": ": ", "（": " (", "）": ")"}  # as written in the templates' Chinese layout
 MARKS = (*FULL_WIDTH, "→", "、")
 
 
@@ -46,28 +46,50 @@ class LocalPunctuation(Extension):
             for piece in re.split("([" + "".join(MARKS) + "])", token.value):
                 if piece in MARKS:
                     line = token.lineno
-                    yield from (Token(line, "variable_begin", "{{"), Token(line, "name", "punctuation"),
-                                Token(line, "lparen", "("), Token(line, "string", piece),
-                                Token(line, "rparen", ")"), Token(line, "variable_end", "}}"))
+                    yield from (
+                        Token(line, "variable_begin", "{{"),
+                        Token(line, "name", "punctuation"),
+                        Token(line, "lparen", "("),
+                        Token(line, "string", piece),
+                        Token(line, "rparen", ")"),
+                        Token(line, "variable_end", "}}"),
+                    )
                 elif piece:
                     yield Token(token.lineno, "data", piece)
 
 
 @cache
 def environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
-                      extensions=["jinja2.ext.i18n", LocalPunctuation], trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n", LocalPunctuation],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     # old-style callables: _("…{name}…", name=x) formats with str.format, like the Python code
-    env.install_gettext_callables(gettext=lambda m, **kw: gettext(m, **kw),
-                                  ngettext=lambda s, p, n, **kw: ngettext(s, p, n, **kw), newstyle=False)
+    env.install_gettext_callables(
+        gettext=lambda m, **kw: gettext(m, **kw), ngettext=lambda s, p, n, **kw: ngettext(s, p, n, **kw), newstyle=False
+    )
     env.globals.update(
         label=lambda value: gettext(LABELS[value]) if value in LABELS else value,
-        action_label=presenters.action_label, status_label=presenters.status_label,
-        channel_label=presenters.channel_label, kind_label=presenters.kind_label,
-        due_state=presenters.due_state, due_state_labels=presenters.DUE_STATE_LABELS,
-        Channel=Channel, Kind=Kind, Status=Status, Urgency=Urgency, Outcome=Outcome,
-        Satisfaction=Satisfaction, SendBackReason=SendBackReason, ACTION_LABELS=ACTION_LABELS,
-        languages=LANGUAGES, role_label=lambda value: gettext(LABELS[Role(value)]), named=named,
+        action_label=presenters.action_label,
+        status_label=presenters.status_label,
+        channel_label=presenters.channel_label,
+        kind_label=presenters.kind_label,
+        due_state=presenters.due_state,
+        due_state_labels=presenters.DUE_STATE_LABELS,
+        Channel=Channel,
+        Kind=Kind,
+        Status=Status,
+        Urgency=Urgency,
+        Outcome=Outcome,
+        Satisfaction=Satisfaction,
+        SendBackReason=SendBackReason,
+        ACTION_LABELS=ACTION_LABELS,
+        languages=LANGUAGES,
+        role_label=lambda value: gettext(LABELS[Role(value)]),
+        named=named,
         punctuation=punctuation,
     )
     return env
@@ -85,10 +107,21 @@ def page(request: Request, template: str, *, status_code: int = 200, **context) 
     tz = settings.app.timezone
     locale = current_locale.get()
     context.setdefault("user", getattr(request.state, "user", None))
-    html = environment().get_template(template).render(
-        request=request, settings=settings, ui_locale=locale, rtl=is_rtl(locale),
-        csrf_token=csrf.token_for(request), local_text=lambda v, **kw: presenters.local_text(v, tz, **kw),
-        due_text=lambda v: presenters.due_text(v, tz), my_roles=_roles(context["user"]), **context)
+    html = (
+        environment()
+        .get_template(template)
+        .render(
+            request=request,
+            settings=settings,
+            ui_locale=locale,
+            rtl=is_rtl(locale),
+            csrf_token=csrf.token_for(request),
+            local_text=lambda v, **kw: presenters.local_text(v, tz, **kw),
+            due_text=lambda v: presenters.due_text(v, tz),
+            my_roles=_roles(context["user"]),
+            **context,
+        )
+    )
     response = HTMLResponse(html, status_code=status_code)
     csrf.set_cookie_if_new(request, response, secure=settings.app.https)
     return response

@@ -9,19 +9,20 @@ Revision ID: b7e4c2a1d9f0
 Revises: 9c1d2e3f4a5b
 Create Date: 2026-11-27 03:30:00
 """
+
 from alembic import op
 
-revision = 'b7e4c2a1d9f0'
-down_revision = '9c1d2e3f4a5b'
+revision = "b7e4c2a1d9f0"
+down_revision = "9c1d2e3f4a5b"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name == 'postgresql':
-        op.execute('ALTER TABLE complaint SET (fillfactor = 85)')
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("ALTER TABLE complaint SET (fillfactor = 85)")
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == 'postgresql':
-        op.execute('ALTER TABLE complaint RESET (fillfactor)')
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("ALTER TABLE complaint RESET (fillfactor)")

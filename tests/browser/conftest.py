@@ -24,22 +24,32 @@ def _free_port() -> int:
 
 
 def _cli(env: dict, *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "complaints", *args], env=env, cwd=ROOT, check=True,
-                   capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "complaints", *args], env=env, cwd=ROOT, check=True, capture_output=True, timeout=300
+    )
 
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
     """The app on SQLite with the demo people and items, served by uvicorn as in production."""
     db = tmp_path_factory.mktemp("browser") / "browser.db"
-    env = {**os.environ, "COMPLAINTS_DATABASE__URL": f"sqlite:///{db}", "COMPLAINTS_APP__ENVIRONMENT": "test",
-           "COMPLAINTS_APP__SECRET_KEY": "browser-test-secret", "COMPLAINTS_APP__RUN_SCHEDULER_IN_PROCESS": "false"}
+    env = {
+        **os.environ,
+        "COMPLAINTS_DATABASE__URL": f"sqlite:///{db}",
+        "COMPLAINTS_APP__ENVIRONMENT": "test",
+        "COMPLAINTS_APP__SECRET_KEY": "browser-test-secret",
+        "COMPLAINTS_APP__RUN_SCHEDULER_IN_PROCESS": "false",
+    }
     _cli(env, "init", "--password", "admin-pass-2026")
     _cli(env, "demo", "--items", "120", "--password", PASSWORD)
     port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "complaints", "serve", "--host", "127.0.0.1",
-                                "--port", str(port)], env=env, cwd=ROOT,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "complaints", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
@@ -68,9 +78,18 @@ def browser():
         pytest.fail("Debian's chromium is needed for the browser tests: apt-get install chromium fonts-noto-cjk")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         yield browser
         browser.close()
 
@@ -81,8 +100,9 @@ def login(browser, server):
     contexts = []
 
     def sign_in(username: str, password: str = PASSWORD, *, width: int = 1366, height: int = 768):
-        context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
-                                      accept_downloads=True)
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, locale="zh-CN", accept_downloads=True
+        )
         contexts.append(context)
         page = context.new_page()
         page.goto(server + "/login")

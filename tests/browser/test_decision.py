@@ -14,9 +14,12 @@ pytestmark = pytest.mark.browser
 
 
 def api(server: str, method: str, path: str, body: dict | None = None, token: str | None = None) -> dict:
-    request = urllib.request.Request(server + path, method=method, data=json.dumps(body or {}).encode(),
-                                     headers={"content-type": "application/json",
-                                              **({"authorization": f"Bearer {token}"} if token else {})})
+    request = urllib.request.Request(
+        server + path,
+        method=method,
+        data=json.dumps(body or {}).encode(),
+        headers={"content-type": "application/json", **({"authorization": f"Bearer {token}"} if token else {})},
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read() or b"{}")
 
@@ -44,16 +47,34 @@ def call_back_unhappy(login, server: str, number: str) -> None:
 def replied(server):
     """An ATS item dispatched to ats_h1 and answered, through the API."""
     op, sup, handler = (token(server, name) for name in ("ats_op", "ats_sup", "ats_h1"))
-    item = api(server, "POST", "/api/complaints", token=op, body={
-        "channel": "call", "kind": "complaint", "unit_code": "ATS", "category": "fees",
-        "summary": "反映阿图什市第三中学以共建费名义收取两千元", "complainant_phone": "13987654321"})
+    item = api(
+        server,
+        "POST",
+        "/api/complaints",
+        token=op,
+        body={
+            "channel": "call",
+            "kind": "complaint",
+            "unit_code": "ATS",
+            "category": "fees",
+            "summary": "反映阿图什市第三中学以共建费名义收取两千元",
+            "complainant_phone": "13987654321",
+        },
+    )
     number = item["tracking_no"]
-    handler_id = next(p["id"] for p in api(server, "GET", "/api/people?unit=ATS&limit=500", token=sup)["data"]
-                      if p["username"] == "ats_h1")
+    handler_id = next(
+        p["id"]
+        for p in api(server, "GET", "/api/people?unit=ATS&limit=500", token=sup)["data"]
+        if p["username"] == "ats_h1"
+    )
     api(server, "POST", f"/api/complaints/{number}/actions/dispatch", {"handler_id": handler_id}, sup)
     api(server, "POST", f"/api/complaints/{number}/actions/accept", {}, handler)
-    reply = {"text": "经核实，学校未收取共建费，所收为自愿订购的校服费。", "outcome": "explain",
-             "handling_notes": "到校核查收费账目", "result_text": "所收为自愿订购的校服费"}
+    reply = {
+        "text": "经核实，学校未收取共建费，所收为自愿订购的校服费。",
+        "outcome": "explain",
+        "handling_notes": "到校核查收费账目",
+        "result_text": "所收为自愿订购的校服费",
+    }
     api(server, "POST", f"/api/complaints/{number}/actions/reply", reply, handler)
     return {"number": number, "handler": handler, "reply": reply}
 

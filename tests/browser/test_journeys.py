@@ -85,13 +85,21 @@ def test_handler_accepts_replies_from_standard_reply_and_closes(login, state, se
     assert marks.count() == 2 and page.locator("[data-fill-ins]").is_visible()
     assert marks.first.bounding_box()["width"] > 20  # highlighted where the prompt sits
     page.get_by_role("button", name="下一处").click()
-    assert page.evaluate("(() => { const a = document.getElementById('reply-text');"
-                         " return a.value.slice(a.selectionStart, a.selectionEnd); })()") == "【请填写调查核实情况】"
+    assert (
+        page.evaluate(
+            "(() => { const a = document.getElementById('reply-text');"
+            " return a.value.slice(a.selectionStart, a.selectionEnd); })()"
+        )
+        == "【请填写调查核实情况】"
+    )
     page.get_by_label("办理情况").fill("到校核查，约谈校长，责令退费")
     page.get_by_label("处理结果").fill("学校已退还全部费用")
     shot(page, "04-reply-composer")
-    reply.fill(text.replace("【请填写调查核实情况】", "经核实，该校已将所收费用全部退还。")
-               .replace("【请填写电话沟通情况】", "您对处理结果表示满意"))
+    reply.fill(
+        text.replace("【请填写调查核实情况】", "经核实，该校已将所收费用全部退还。").replace(
+            "【请填写电话沟通情况】", "您对处理结果表示满意"
+        )
+    )
     assert marks.count() == 0 and not page.locator("[data-fill-ins]").is_visible()
     page.get_by_role("button", name="确认答复").click()
     no_error(page)
@@ -165,8 +173,17 @@ def test_public_status_page_shows_the_reply(browser, server, state):
 def test_every_input_has_a_label(login, server):
     page = login("kz_sup")
     missing = {}
-    for path in ["/intake", "/items", "/board", "/approvals", "/dashboard", "/ledgers", "/notifications",
-                 "/replies", "/status"]:
+    for path in [
+        "/intake",
+        "/items",
+        "/board",
+        "/approvals",
+        "/dashboard",
+        "/ledgers",
+        "/notifications",
+        "/replies",
+        "/status",
+    ]:
         page.goto(server + path)
         unlabeled = page.evaluate("""() => [...document.querySelectorAll('input, select, textarea')]
             .filter(el => el.type !== 'hidden' && !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))

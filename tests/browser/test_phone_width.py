@@ -25,8 +25,9 @@ WIDEST = """() => Array.from(document.querySelectorAll("body *"))
 
 def overflow(page) -> int:
     """How far the page reaches past the right edge of the screen (0: not at all)."""
-    return page.evaluate("Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
-                         " - window.innerWidth")
+    return page.evaluate(
+        "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth) - window.innerWidth"
+    )
 
 
 def fits(page, where: str) -> None:
@@ -81,8 +82,12 @@ def test_a_photo_is_uploaded_and_previewed_on_the_item_page(login, server):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     raw = b"".join(b"\x00" + b"\xb3\x26\x1e" * 120 for _ in range(80))
-    photo = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 120, 80, 8, 2, 0, 0, 0))
-             + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    photo = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 120, 80, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
     page = login("ats_sup", width=WIDTH, height=844)
     page.goto(server + "/items")
     page.goto(server + page.locator('table tbody a[href^="/items/"]').first.get_attribute("href"))

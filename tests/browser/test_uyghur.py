@@ -48,9 +48,20 @@ def _sign_in(browser, server, username: str):
 def _dispatched_to(server: str, username: str) -> str:
     """A new ATS item dispatched to `username` through the API: its tracking number."""
     op, sup = token(server, "ats_op"), token(server, "ats_sup")
-    item = api(server, "POST", "/api/complaints", token=op, body={
-        "channel": "call", "kind": "complaint", "unit_code": "ATS", "category": "zone",
-        "summary": "反映新建小区划片学校未公布", "complainant_phone": "13987650000"})
+    item = api(
+        server,
+        "POST",
+        "/api/complaints",
+        token=op,
+        body={
+            "channel": "call",
+            "kind": "complaint",
+            "unit_code": "ATS",
+            "category": "zone",
+            "summary": "反映新建小区划片学校未公布",
+            "complainant_phone": "13987650000",
+        },
+    )
     people = api(server, "GET", "/api/people?unit=ATS&limit=500", token=sup)["data"]
     handler_id = next(p["id"] for p in people if p["username"] == username)
     api(server, "POST", f"/api/complaints/{item['tracking_no']}/actions/dispatch", {"handler_id": handler_id}, sup)
@@ -71,8 +82,12 @@ def _assert_no_chinese(page, where: str) -> list[str]:
 def test_the_main_pages_have_no_chinese_chrome_in_uyghur(browser, server):
     context, page = _sign_in(browser, server, "ats_sup")
     try:
-        for path, name in (("/board", "board"), ("/dashboard", "dashboard"), ("/intake", "intake"),
-                           ("/items", "items")):
+        for path, name in (
+            ("/board", "board"),
+            ("/dashboard", "dashboard"),
+            ("/intake", "intake"),
+            ("/items", "items"),
+        ):
             page.goto(server + path)
             texts = _assert_no_chinese(page, name)
             assert page.locator("html").get_attribute("dir") == "rtl"

@@ -37,10 +37,20 @@ def _render(request, user, session, runtime, *, error=None, status_code=200, fla
     users = session.exec(select(User).where(User.unit_code.in_(units)).order_by(User.unit_code, User.id)).all()
     rules = session.exec(select(RoutingRule).where(RoutingRule.unit_code.in_(units))).all()
     runs = session.exec(select(JobRun).order_by(JobRun.id.desc()).limit(30)).all()
-    return page(request, "admin.html", status_code=status_code, users=users, rules=rules, runs=runs,
-                units=_units_for(user, runtime), roles=[r.value for r in Role],
-                horizon=runtime.clock.calendar.horizon(), error=error,
-                flashes=flashes, names={u.id: u.name for u in users})
+    return page(
+        request,
+        "admin.html",
+        status_code=status_code,
+        users=users,
+        rules=rules,
+        runs=runs,
+        units=_units_for(user, runtime),
+        roles=[r.value for r in Role],
+        horizon=runtime.clock.calendar.horizon(),
+        error=error,
+        flashes=flashes,
+        names={u.id: u.name for u in users},
+    )
 
 
 @router.get("")
@@ -62,44 +72,64 @@ def _apply(request, form, user, session, runtime, change):
 
 
 @router.post("/people", dependencies=[Depends(csrf.verify)])
-def add_person(request: Request, form: PageForm, user: PageUser, session: PageSession,
-               runtime: RuntimeDep):
+def add_person(request: Request, form: PageForm, user: PageUser, session: PageSession, runtime: RuntimeDep):
     def change(form):
-        people.add_user(session=session, settings=runtime.settings, actor=user,
-                        username=str(form.get("username", "")), name=str(form.get("name", "")),
-                        unit_code=str(form.get("unit_code", "")), roles=form.getlist("roles"),
-                        password=str(form.get("password", "")) or None, phone=str(form.get("phone", "")) or None)
+        people.add_user(
+            session=session,
+            settings=runtime.settings,
+            actor=user,
+            username=str(form.get("username", "")),
+            name=str(form.get("name", "")),
+            unit_code=str(form.get("unit_code", "")),
+            roles=form.getlist("roles"),
+            password=str(form.get("password", "")) or None,
+            phone=str(form.get("phone", "")) or None,
+        )
         return "people"
+
     return _apply(request, form, user, session, runtime, change)
 
 
 @router.post("/people/{user_id}", dependencies=[Depends(csrf.verify)])
-def edit_person(request: Request, user_id: int, form: PageForm, user: PageUser, session: PageSession,
-                runtime: RuntimeDep):
+def edit_person(
+    request: Request, user_id: int, form: PageForm, user: PageUser, session: PageSession, runtime: RuntimeDep
+):
     def change(form):
         person = people.get_user(session=session, user_id=user_id)
         if person.unit_code not in {u.code for u in _units_for(user, runtime)}:
             raise InvalidInput(gettext("找不到该人员"), field="user")
-        people.update_user(session=session, settings=runtime.settings, actor=user, user=person,
-                           changes={"roles": form.getlist("roles"), "active": form.get("active") == "on"})
+        people.update_user(
+            session=session,
+            settings=runtime.settings,
+            actor=user,
+            user=person,
+            changes={"roles": form.getlist("roles"), "active": form.get("active") == "on"},
+        )
         delegate_id = str(form.get("delegate_id", ""))
         delegate = people.get_user(session=session, user_id=int(delegate_id)) if delegate_id.isdigit() else None
-        people.set_out_of_office(session=session, settings=runtime.settings, actor=user, user=person,
-                                 away=form.get("out_of_office") == "on", delegate=delegate)
+        people.set_out_of_office(
+            session=session,
+            settings=runtime.settings,
+            actor=user,
+            user=person,
+            away=form.get("out_of_office") == "on",
+            delegate=delegate,
+        )
         return "people"
+
     return _apply(request, form, user, session, runtime, change)
 
 
 @router.post("/routing", dependencies=[Depends(csrf.verify)])
-def set_routing(request: Request, form: PageForm, user: PageUser, session: PageSession,
-                runtime: RuntimeDep):
+def set_routing(request: Request, form: PageForm, user: PageUser, session: PageSession, runtime: RuntimeDep):
     def change(form):
         unit, category = str(form.get("unit_code", "")), str(form.get("category", ""))
         handler_id = str(form.get("handler_id", ""))
         if unit not in {u.code for u in _units_for(user, runtime)} or category not in runtime.settings.category_map:
             raise InvalidInput(gettext("单位或类别不正确"), field="category")
-        existing = session.exec(select(RoutingRule).where(RoutingRule.unit_code == unit,
-                                                          RoutingRule.category == category)).first()
+        existing = session.exec(
+            select(RoutingRule).where(RoutingRule.unit_code == unit, RoutingRule.category == category)
+        ).first()
         if not handler_id.isdigit():
             if existing:
                 session.delete(existing)
@@ -111,12 +141,14 @@ def set_routing(request: Request, form: PageForm, user: PageUser, session: PageS
         rule.handler_id = handler.id
         session.add(rule)
         return "routing"
+
     return _apply(request, form, user, session, runtime, change)
 
 
 @router.post("/categories/{code}", dependencies=[Depends(csrf.verify)])
-def edit_category(request: Request, code: str, form: PageForm, user: PageUser, session: PageSession,
-                  runtime: RuntimeDep):
+def edit_category(
+    request: Request, code: str, form: PageForm, user: PageUser, session: PageSession, runtime: RuntimeDep
+):
     """Rename a category, change its routing keywords or its 附件1 rows (codes themselves stay fixed)."""
     saved: list[CategoryEdit] = []
 
@@ -138,5 +170,6 @@ def edit_category(request: Request, code: str, form: PageForm, user: PageUser, s
         session.add(edit)
         saved.append(edit)
         return "categories"
+
     after_commit(session, lambda: runtime.apply_category_edits(saved))  # the others within a minute
     return _apply(request, form, user, session, runtime, change)

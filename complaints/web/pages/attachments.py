@@ -38,8 +38,9 @@ def _check_first(request: Request) -> None:
         if user is None:
             raise LoginRequired("login required")
         if "ref" in request.path_params:
-            complaints_service.get(session=session, runtime=runtime, actor=user,
-                                   ref=str(request.path_params["ref"])[:40])
+            complaints_service.get(
+                session=session, runtime=runtime, actor=user, ref=str(request.path_params["ref"])[:40]
+            )
 
 
 async def read_upload(request: Request) -> AsyncIterator[Upload]:
@@ -53,9 +54,13 @@ async def read_upload(request: Request) -> AsyncIterator[Upload]:
         return
     await run_in_threadpool(_check_first, request)
     try:
-        upload = await receive(request.headers["content-type"], request.stream(), storage=storage_of(request),
-                               limits=request.app.state.runtime.settings.attachments,
-                               before_file=lambda fields: _check_csrf(request, fields))
+        upload = await receive(
+            request.headers["content-type"],
+            request.stream(),
+            storage=storage_of(request),
+            limits=request.app.state.runtime.settings.attachments,
+            before_file=lambda fields: _check_csrf(request, fields),
+        )
         _check_csrf(request, upload.fields)  # a form sent without any file
     except Forbidden:
         raise
@@ -79,8 +84,9 @@ def discard(request: Request, upload: Upload) -> None:
 
 # the upload comes first: it is read before the page's session (and its write turn) is opened
 @router.post("/items/{ref}/attachments")
-def item_upload(request: Request, ref: str, upload: PageUpload, user: PageUser, session: PageSession,
-                runtime: RuntimeDep):
+def item_upload(
+    request: Request, ref: str, upload: PageUpload, user: PageUser, session: PageSession, runtime: RuntimeDep
+):
     from complaints.web.pages.items import _item_page
 
     item = complaints_service.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
@@ -95,25 +101,51 @@ def item_upload(request: Request, ref: str, upload: PageUpload, user: PageUser, 
 
 
 @router.get("/items/{ref}/attachments/{attachment_id}")
-def item_download(request: Request, ref: str, attachment_id: int, user: PageUser, session: PageSession,
-                  runtime: RuntimeDep, inline: int = 0):
+def item_download(
+    request: Request,
+    ref: str,
+    attachment_id: int,
+    user: PageUser,
+    session: PageSession,
+    runtime: RuntimeDep,
+    inline: int = 0,
+):
     """The file; a confidential item's download is in its history (committed before the file is sent)."""
     item = complaints_service.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
-    attachment, chunks = service.read(session=session, settings=runtime.settings, storage=storage_of(request),
-                                      actor=user, item=item, attachment_id=attachment_id)
+    attachment, chunks = service.read(
+        session=session,
+        settings=runtime.settings,
+        storage=storage_of(request),
+        actor=user,
+        item=item,
+        attachment_id=attachment_id,
+    )
     return download_response(attachment, chunks, inline=inline == 1)
 
 
 @router.post("/items/{ref}/attachments/{attachment_id}/remove", dependencies=[Depends(csrf.verify)])
-def item_remove(request: Request, ref: str, attachment_id: int, form: PageForm, user: PageUser,
-                session: PageSession, runtime: RuntimeDep):
+def item_remove(
+    request: Request,
+    ref: str,
+    attachment_id: int,
+    form: PageForm,
+    user: PageUser,
+    session: PageSession,
+    runtime: RuntimeDep,
+):
     from complaints.web.pages.items import _item_page
 
     item = complaints_service.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
     try:
         with session.begin_nested():
-            removed = service.remove(session=session, settings=runtime.settings, actor=user, item=item,
-                                     attachment_id=attachment_id, reason=str(form.get("reason", "")))
+            removed = service.remove(
+                session=session,
+                settings=runtime.settings,
+                actor=user,
+                item=item,
+                attachment_id=attachment_id,
+                reason=str(form.get("reason", "")),
+            )
     except DomainError as exc:
         if exc.http_status == 404:
             raise

@@ -41,14 +41,31 @@ def _show(request, user, session, runtime, period: ledger.Period, *, error=None,
     versions = checklist.history(session=session, period=period)
     ids = {v.written_by_id for v in versions if v.written_by_id}
     names = {u.id: u.name for u in session.exec(select(User).where(User.id.in_(ids)))} if ids else {}
-    return page(request, "checklist.html", status_code=status_code, period=period, rows=ANNEX1_ROWS,
-                current=checklist.latest(session=session, period=period), versions=versions, names=names,
-                error=error, flashes=flashes)
+    return page(
+        request,
+        "checklist.html",
+        status_code=status_code,
+        period=period,
+        rows=ANNEX1_ROWS,
+        current=checklist.latest(session=session, period=period),
+        versions=versions,
+        names=names,
+        error=error,
+        flashes=flashes,
+    )
 
 
 @router.get("/ledgers/checklist")
-def checklist_page(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep,
-                   unit_code: str = "", start: str = "", end: str = "", saved: int = -1):
+def checklist_page(
+    request: Request,
+    user: PageUser,
+    session: PageSession,
+    runtime: RuntimeDep,
+    unit_code: str = "",
+    start: str = "",
+    end: str = "",
+    saved: int = -1,
+):
     period = _period(user, runtime, unit_code, start, end)
     flashes = [("ok", gettext("已保存 {n} 行", n=saved))] if saved >= 0 else []
     return _show(request, user, session, runtime, period, flashes=flashes)
@@ -56,11 +73,15 @@ def checklist_page(request: Request, user: PageUser, session: PageSession, runti
 
 @router.post("/ledgers/checklist", dependencies=[Depends(csrf.verify)])
 def checklist_save(request: Request, form: PageForm, user: PageUser, session: PageSession, runtime: RuntimeDep):
-    period = _period(user, runtime, str(form.get("unit_code", "")), str(form.get("start", "")),
-                     str(form.get("end", "")))
-    texts = {row.number: checklist.RowText(str(form.get(f"measures{row.number}", "")).strip(),
-                                           str(form.get(f"conclusion{row.number}", "")).strip())
-             for row in ANNEX1_ROWS}
+    period = _period(
+        user, runtime, str(form.get("unit_code", "")), str(form.get("start", "")), str(form.get("end", ""))
+    )
+    texts = {
+        row.number: checklist.RowText(
+            str(form.get(f"measures{row.number}", "")).strip(), str(form.get(f"conclusion{row.number}", "")).strip()
+        )
+        for row in ANNEX1_ROWS
+    }
     try:
         with session.begin_nested():  # all rows or none
             changed = checklist.save(session=session, runtime=runtime, actor=user, period=period, texts=texts)

@@ -30,31 +30,48 @@ def _rows(session, runtime, tasks) -> list[dict]:
 
 def cooperation_context(session, runtime, user: User, item: Complaint) -> dict:
     """What the item page shows of 主办/协办 to the lead and those above it."""
-    leads = has_role(user, Role.SUPERVISOR) and (user.unit_code == item.unit_code
-                                                 or sees_all_units(user, runtime.settings))
+    leads = has_role(user, Role.SUPERVISOR) and (
+        user.unit_code == item.unit_code or sees_all_units(user, runtime.settings)
+    )
     records = leads or item.handler_id == user.id  # an outside body's input is typed in by the lead
-    return {"cotasks": _rows(session, runtime, cohandling.tasks_of(session, item)), "may_add_cooperation": leads
-            and item.is_open, "may_record_input": records,
-            "other_units": [u for u in runtime.settings.units if u.code != item.unit_code]}
+    return {
+        "cotasks": _rows(session, runtime, cohandling.tasks_of(session, item)),
+        "may_add_cooperation": leads and item.is_open,
+        "may_record_input": records,
+        "other_units": [u for u in runtime.settings.units if u.code != item.unit_code],
+    }
 
 
 def cooperation_page(request, user, session, runtime, item, *, error=None, status_code=200):
     """A cooperating unit's view: the summary and its own sub-task, nothing of the complainant unless granted."""
     mine = [t for t in cohandling.tasks_of(session, item) if t.unit_code == user.unit_code]
     who = identity.for_viewer(session=session, settings=runtime.settings, actor=user, item=item)
-    return page(request, "cooperation.html", status_code=status_code, item=item, rows=_rows(session, runtime, mine),
-                who=who, error=error, lead=runtime.settings.unit_map[item.unit_code].name)
+    return page(
+        request,
+        "cooperation.html",
+        status_code=status_code,
+        item=item,
+        rows=_rows(session, runtime, mine),
+        who=who,
+        error=error,
+        lead=runtime.settings.unit_map[item.unit_code].name,
+    )
 
 
 @router.post("/items/{ref}/cooperation", dependencies=[Depends(csrf.verify)])
-def add_cooperation(request: Request, ref: str, form: PageForm, user: PageUser, session: PageSession,
-                    runtime: RuntimeDep):
+def add_cooperation(
+    request: Request, ref: str, form: PageForm, user: PageUser, session: PageSession, runtime: RuntimeDep
+):
     item = service.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
-    data = {"task": str(form.get("task", "")), "within": str(form.get("within", "")) or "3 workdays",
-            "grant_identity": form.get("grant_identity") == "on"}
+    data = {
+        "task": str(form.get("task", "")),
+        "within": str(form.get("within", "")) or "3 workdays",
+        "grant_identity": form.get("grant_identity") == "on",
+    }
     target = str(form.get("target", ""))
-    data["unit_code" if target != "outside" else "body"] = target if target != "outside" \
-        else str(form.get("body", "")).strip()
+    data["unit_code" if target != "outside" else "body"] = (
+        target if target != "outside" else str(form.get("body", "")).strip()
+    )
     try:
         with session.begin_nested():
             cohandling.add_cooperation(session=session, runtime=runtime, actor=user, item=item, data=data)
@@ -66,8 +83,9 @@ def add_cooperation(request: Request, ref: str, form: PageForm, user: PageUser, 
 
 
 @router.post("/cooperation/{task_id}/answer", dependencies=[Depends(csrf.verify)])
-def answer_task(request: Request, task_id: int, form: PageForm, user: PageUser, session: PageSession,
-                runtime: RuntimeDep):
+def answer_task(
+    request: Request, task_id: int, form: PageForm, user: PageUser, session: PageSession, runtime: RuntimeDep
+):
     task = cohandling.get_task(session, task_id)
     item = session.get(Complaint, task.complaint_id)
     if item is None or not can_see(user, item, runtime.settings):
@@ -88,6 +106,9 @@ def answer_task(request: Request, task_id: int, form: PageForm, user: PageUser, 
 def unit_tasks(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep):
     """The open sub-tasks the user's unit cooperates on, and those on items it leads."""
     mine = cohandling.open_tasks_for_unit(session, runtime, user.unit_code)
-    led = cohandling.open_tasks_led_by(session, runtime, user.unit_code) \
-        if has_role(user, Role.SUPERVISOR, Role.HANDLER) else []
+    led = (
+        cohandling.open_tasks_led_by(session, runtime, user.unit_code)
+        if has_role(user, Role.SUPERVISOR, Role.HANDLER)
+        else []
+    )
     return page(request, "cooperation_list.html", mine=mine, led=led, units=runtime.settings.unit_map)

@@ -21,8 +21,18 @@ from complaints.web.pages.attachments import PageUpload
 from complaints.web.render import page
 
 router = APIRouter()
-FIELDS = ("channel", "kind", "unit_code", "category", "school", "summary", "details", "received_at",
-          "complainant_name", "complainant_phone")
+FIELDS = (
+    "channel",
+    "kind",
+    "unit_code",
+    "category",
+    "school",
+    "summary",
+    "details",
+    "received_at",
+    "complainant_name",
+    "complainant_phone",
+)
 
 
 def _may_register(user) -> None:
@@ -33,8 +43,9 @@ def _may_register(user) -> None:
 @router.get("/intake")
 def intake_form(request: Request, user: PageUser):
     _may_register(user)
-    return page(request, "intake.html", values={"unit_code": user.unit_code, "channel": "call",
-                                                "kind": "complaint"}, error=None)
+    return page(
+        request, "intake.html", values={"unit_code": user.unit_code, "channel": "call", "kind": "complaint"}, error=None
+    )
 
 
 # the form comes first: its files are read as they stream, before the page's session and write turn
@@ -48,20 +59,28 @@ def intake_submit(request: Request, upload: PageUpload, user: PageUser, session:
         return page(request, "intake.html", status_code=upload.error.http_status, values=values, error=upload.error)
     values = {name: str(form.get(name, "")).strip() for name in FIELDS}
     data = {k: v for k, v in values.items() if v}
-    data.update(anonymous=form.get("anonymous") == "on", confidential=form.get("confidential") == "on",
-                urgency="urgent" if form.get("urgent") == "on" else "normal",
-                sms_consent={"yes": True, "no": False}.get(str(form.get("sms_consent", ""))))
+    data.update(
+        anonymous=form.get("anonymous") == "on",
+        confidential=form.get("confidential") == "on",
+        urgency="urgent" if form.get("urgent") == "on" else "normal",
+        sms_consent={"yes": True, "no": False}.get(str(form.get("sms_consent", ""))),
+    )
     answer = str(form.get("answer_text", "")).strip()
     try:
         with session.begin_nested():  # a refused item leaves nothing behind, the form keeps every value
             item = service.register(session=session, runtime=runtime, actor=user, data=data)
             if form.get("answer_now") == "1":
-                act(session=session, runtime=runtime, actor=user, item=item, action="answer_now",
-                    payload={"text": answer})
+                act(
+                    session=session,
+                    runtime=runtime,
+                    actor=user,
+                    item=item,
+                    action="answer_now",
+                    payload={"text": answer},
+                )
             if upload.files:
                 session.flush()
-                attachments.add(session=session, settings=runtime.settings, actor=user, item=item,
-                                files=upload.files)
+                attachments.add(session=session, settings=runtime.settings, actor=user, item=item, files=upload.files)
     except DomainError as exc:
         values.update({k: form.get(k) for k in ("anonymous", "confidential", "urgent", "answer_text", "sms_consent")})
         return page(request, "intake.html", status_code=exc.http_status, values=values, error=exc)
@@ -70,8 +89,9 @@ def intake_submit(request: Request, upload: PageUpload, user: PageUser, session:
 
 
 @router.get("/intake/check")
-def intake_check(user: PageUser, session: PageSession, runtime: RuntimeDep, summary: str = "",
-                 phone: str = "", unit_code: str = ""):
+def intake_check(
+    user: PageUser, session: PageSession, runtime: RuntimeDep, summary: str = "", phone: str = "", unit_code: str = ""
+):
     """Suggested category and possible repeats (重复诉求) while the operator types."""
     _may_register(user)
     summary, phone, unit_code = summary[:500], phone[:40], unit_code[:8]
@@ -83,10 +103,24 @@ def intake_check(user: PageUser, session: PageSession, runtime: RuntimeDep, summ
         # only what this person may see, and never a confidential report: typing a phone number must not
         # tell anyone that its owner reported someone
         scope = and_(visible_filter(user, runtime.settings), Complaint.confidential.is_(False))
-        found = find_repeats(session=session, runtime=runtime, unit_code=unit_code or user.unit_code,
-                             phone=phone or None, summary=summary, now=utcnow(), scope=scope)
-        repeats = [{"tracking_no": r.tracking_no, "summary": r.summary[:60], "status": status_label(r.status),
-                    "phone": mask_phone(r.complainant_phone) if not r.confidential else ""} for r in found[:5]]
+        found = find_repeats(
+            session=session,
+            runtime=runtime,
+            unit_code=unit_code or user.unit_code,
+            phone=phone or None,
+            summary=summary,
+            now=utcnow(),
+            scope=scope,
+        )
+        repeats = [
+            {
+                "tracking_no": r.tracking_no,
+                "summary": r.summary[:60],
+                "status": status_label(r.status),
+                "phone": mask_phone(r.complainant_phone) if not r.confidential else "",
+            }
+            for r in found[:5]
+        ]
     except DomainError:
         repeats = []
     return JSONResponse({"category": category, "repeats": repeats})

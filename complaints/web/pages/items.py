@@ -38,14 +38,22 @@ def _names(session, ids) -> dict[int, str]:
 
 def _list(request, user, session, runtime, filters: service.ListFilter, template: str, **extra):
     items, total = service.list_complaints(session=session, runtime=runtime, actor=user, filters=filters)
-    return page(request, template, items=items, total=total, filters=filters, now=utcnow(),
-                names=_names(session, {i.handler_id for i in items}), masked=identity.masked, **extra)
+    return page(
+        request,
+        template,
+        items=items,
+        total=total,
+        filters=filters,
+        now=utcnow(),
+        names=_names(session, {i.handler_id for i in items}),
+        masked=identity.masked,
+        **extra,
+    )
 
 
 @router.get("/inbox")
 def inbox(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep, offset: int = 0):
-    filters = service.ListFilter(handler_id=user.id, open_only=True, offset=max(0, min(offset, 10**6)),
-                                 limit=PAGE)
+    filters = service.ListFilter(handler_id=user.id, open_only=True, offset=max(0, min(offset, 10**6)), limit=PAGE)
     return _list(request, user, session, runtime, filters, "inbox.html")
 
 
@@ -57,13 +65,30 @@ def items(request: Request, user: PageUser, session: PageSession, runtime: Runti
 
     params = listing.params_of(request.query_params)
     filters = listing.filters_from(params, runtime.settings, offset=offset, limit=PAGE)
-    handlers = session.exec(select(User).where(User.roles.contains("handler"), User.active.is_(True),
-                                               *(() if sees_all_units(user, runtime.settings)
-                                                 else (User.unit_code == user.unit_code,)))
-                            .order_by(User.unit_code, User.name).limit(500)).all()
-    return _list(request, user, session, runtime, filters, "items.html", q=params.get("q", ""),
-                 due=params.get("due", ""), params=params, listing=listing, handlers=handlers,
-                 views=views.mine(session=session, actor=user))
+    handlers = session.exec(
+        select(User)
+        .where(
+            User.roles.contains("handler"),
+            User.active.is_(True),
+            *(() if sees_all_units(user, runtime.settings) else (User.unit_code == user.unit_code,)),
+        )
+        .order_by(User.unit_code, User.name)
+        .limit(500)
+    ).all()
+    return _list(
+        request,
+        user,
+        session,
+        runtime,
+        filters,
+        "items.html",
+        q=params.get("q", ""),
+        due=params.get("due", ""),
+        params=params,
+        listing=listing,
+        handlers=handlers,
+        views=views.mine(session=session, actor=user),
+    )
 
 
 def _item_page(request, user, session, runtime, ref, *, error=None, status_code=200, flashes=(), revealed=None):
@@ -72,27 +97,53 @@ def _item_page(request, user, session, runtime, ref, *, error=None, status_code=
         return cooperation_page(request, user, session, runtime, item, error=error, status_code=status_code)
     events = service.history(session=session, item=item)
     is_assignee = item.handler_id == user.id
-    actions = offered([a for a in allowed_actions(Status(item.status), roles_of(user), is_assignee=is_assignee)
-                       if a in ACTION_FIELDS], item, runtime.settings, user)
-    handlers = session.exec(select(User).where(User.unit_code == item.unit_code, User.active.is_(True),
-                                               User.roles.contains("handler")).order_by(User.name)).all()
+    actions = offered(
+        [
+            a
+            for a in allowed_actions(Status(item.status), roles_of(user), is_assignee=is_assignee)
+            if a in ACTION_FIELDS
+        ],
+        item,
+        runtime.settings,
+        user,
+    )
+    handlers = session.exec(
+        select(User)
+        .where(User.unit_code == item.unit_code, User.active.is_(True), User.roles.contains("handler"))
+        .order_by(User.name)
+    ).all()
     who = revealed or identity.for_viewer(session=session, settings=runtime.settings, actor=user, item=item)
 
     settings = runtime.settings
-    return page(request, "item.html", status_code=status_code, item=item, events=events, actions=actions,
-                fields=ACTION_FIELDS, handlers=handlers, who=who, now=utcnow(), error=error,
-                attachments=attachments.listed(session=session, settings=settings, actor=user, item=item),
-                attachments_hidden=not attachments.may_view(user, item, settings),
-                may_remove_attachments=attachments.may_remove(user, item, settings),
-                preview_kinds=attachments.PREVIEW,
-                can_reveal=revealed is None and item.confidential and may_see_identity(user, item, runtime.settings),
-                names=_names(session, {e.actor_id for e in events} | {item.handler_id, item.reply_approved_by_id}),
-                rounds=callbacks.rounds_of(session=session, item=item), needs_decision=callbacks.needs_decision(item),
-                registered=request.query_params.get("registered") == "1", flashes=flashes,
-                composer=_composer(session, runtime, user, item, actions, request.query_params),
-                sent=_last_sent(events), returned=_last_returned(item, events),
-                letters=_letters(session, item), letter_titles=TITLES,
-                **cooperation_context(session, runtime, user, item))
+    return page(
+        request,
+        "item.html",
+        status_code=status_code,
+        item=item,
+        events=events,
+        actions=actions,
+        fields=ACTION_FIELDS,
+        handlers=handlers,
+        who=who,
+        now=utcnow(),
+        error=error,
+        attachments=attachments.listed(session=session, settings=settings, actor=user, item=item),
+        attachments_hidden=not attachments.may_view(user, item, settings),
+        may_remove_attachments=attachments.may_remove(user, item, settings),
+        preview_kinds=attachments.PREVIEW,
+        can_reveal=revealed is None and item.confidential and may_see_identity(user, item, runtime.settings),
+        names=_names(session, {e.actor_id for e in events} | {item.handler_id, item.reply_approved_by_id}),
+        rounds=callbacks.rounds_of(session=session, item=item),
+        needs_decision=callbacks.needs_decision(item),
+        registered=request.query_params.get("registered") == "1",
+        flashes=flashes,
+        composer=_composer(session, runtime, user, item, actions, request.query_params),
+        sent=_last_sent(events),
+        returned=_last_returned(item, events),
+        letters=_letters(session, item),
+        letter_titles=TITLES,
+        **cooperation_context(session, runtime, user, item),
+    )
 
 
 def _letters(session, item) -> dict | None:
@@ -108,20 +159,35 @@ def _composer(session, runtime, user, item, actions, query) -> dict | None:
     locale = query.get("reply_locale", "zh_Hans")
     locale = locale if locale in ("zh_Hans", "ug") else "zh_Hans"
     try:
-        drafts = {o.value: draft_reply(session=session, runtime=runtime, actor=user, item=item, locale=locale,
-                                       outcome=o.value) for o in Outcome}
+        drafts = {
+            o.value: draft_reply(
+                session=session, runtime=runtime, actor=user, item=item, locale=locale, outcome=o.value
+            )
+            for o in Outcome
+        }
     except DomainError:
         return None
     chosen = query.get("reply_outcome") or (item.outcome if item.reply_draft else None)
     chosen = chosen if chosen in drafts else None
     first = drafts[Outcome.EXPLAIN.value]
-    text = item.reply_draft if item.reply_draft and not query.get("reply_outcome") else \
-        drafts[chosen]["text"] if chosen else ""
+    text = (
+        item.reply_draft
+        if item.reply_draft and not query.get("reply_outcome")
+        else drafts[chosen]["text"]
+        if chosen
+        else ""
+    )
     if item.kind == "question":  # the instant answer has no outcome to choose
         chosen, text = chosen or Outcome.EXPLAIN.value, text or first["text"]
-    return {"drafts": {o: d["text"] for o, d in drafts.items()}, "chosen": chosen, "text": text,
-            "template_id": first["template_id"], "version": first["version"],
-            "category_name": first["category_name"], "locale": locale}
+    return {
+        "drafts": {o: d["text"] for o, d in drafts.items()},
+        "chosen": chosen,
+        "text": text,
+        "template_id": first["template_id"],
+        "version": first["version"],
+        "category_name": first["category_name"],
+        "locale": locale,
+    }
 
 
 def _last_sent(events) -> dict:
@@ -142,8 +208,9 @@ def _last_returned(item, events):
 @router.get("/items/{ref}")
 def item_page(request: Request, ref: str, user: PageUser, session: PageSession, runtime: RuntimeDep):
     done = request.query_params.get("done")
-    flashes = [("ok", gettext("已完成：{action}", action=gettext(_label(done))))] \
-        if done in {a.value for a in Action} else []
+    flashes = (
+        [("ok", gettext("已完成：{action}", action=gettext(_label(done))))] if done in {a.value for a in Action} else []
+    )
     attached = request.query_params.get("attached", "")
     if attached.isdigit():
         flashes.append(("ok", gettext("已上传 {n} 个附件", n=int(attached[:3]))))
@@ -162,24 +229,40 @@ RETURN_TO = frozenset({"/approvals"})  # pages that act on items in place and wa
 
 
 @router.post("/items/{ref}/act/{action}", dependencies=[Depends(csrf.verify)])
-def item_act(request: Request, ref: str, action: str, form: PageForm, user: PageUser, session: PageSession,
-             runtime: RuntimeDep):
+def item_act(
+    request: Request, ref: str, action: str, form: PageForm, user: PageUser, session: PageSession, runtime: RuntimeDep
+):
     item = service.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
     try:
         chosen = Action(action)
         version = int(str(form.get("version", "")) or 0) or None
         with session.begin_nested():
-            act(session=session, runtime=runtime, actor=user, item=item, action=chosen,
-                payload=payload_from_form(chosen, form), expected_version=version)
+            act(
+                session=session,
+                runtime=runtime,
+                actor=user,
+                item=item,
+                action=chosen,
+                payload=payload_from_form(chosen, form),
+                expected_version=version,
+            )
     except ValueError:
-        return _item_page(request, user, session, runtime, ref, status_code=422,
-                          error=InvalidInput(gettext("未知操作"), field="action"))
+        return _item_page(
+            request,
+            user,
+            session,
+            runtime,
+            ref,
+            status_code=422,
+            error=InvalidInput(gettext("未知操作"), field="action"),
+        )
     except DomainError as exc:
         session.refresh(item)
         return _item_page(request, user, session, runtime, ref, error=exc, status_code=exc.http_status)
     if form.get("next") in RETURN_TO:  # a fixed list of pages, never an address from the form
-        return RedirectResponse(f"{form.get('next')}?done={chosen.value}&item={quote(item.tracking_no)}",
-                                status_code=303)
+        return RedirectResponse(
+            f"{form.get('next')}?done={chosen.value}&item={quote(item.tracking_no)}", status_code=303
+        )
     return RedirectResponse(f"/items/{item.tracking_no}?done={chosen.value}", status_code=303)
 
 
@@ -188,5 +271,12 @@ def item_reveal(request: Request, ref: str, user: PageUser, session: PageSession
     """Show a confidential complainant to those allowed; the reveal is recorded in the history."""
     item = service.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
     who = identity.reveal(session=session, settings=runtime.settings, actor=user, item=item)
-    return _item_page(request, user, session, runtime, ref[:40], revealed=who,
-                      flashes=[("ok", gettext("已显示诉求人身份；本次查看已记入处理记录"))])
+    return _item_page(
+        request,
+        user,
+        session,
+        runtime,
+        ref[:40],
+        revealed=who,
+        flashes=[("ok", gettext("已显示诉求人身份；本次查看已记入处理记录"))],
+    )

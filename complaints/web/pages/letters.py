@@ -16,9 +16,10 @@ from complaints.web import csrf
 from complaints.web.deps import PageSession, PageUser, RuntimeDep
 
 router = APIRouter(prefix="/items/{ref}/letters")
-FORMATS = {"pdf": ("application/pdf", "inline", pdf.render),
-           "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "attachment",
-                    word.render)}
+FORMATS = {
+    "pdf": ("application/pdf", "inline", pdf.render),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "attachment", word.render),
+}
 
 
 @router.post("/{kind}", dependencies=[Depends(csrf.verify)])
@@ -38,9 +39,11 @@ def download(ref: str, kind: str, fmt: str, user: PageUser, session: PageSession
     media_type, disposition, render = FORMATS[fmt]
     body = render(letters.parts(session=session, runtime=runtime, actor=user, item=item, letter=letter))
     name = quote(f"{TITLES[letter.kind]}_{letter.doc_no}.{fmt}")
-    return Response(body, media_type=media_type,
-                    headers={"Content-Disposition": f"{disposition}; filename*=UTF-8''{name}",
-                             "Cache-Control": "no-store"})
+    return Response(
+        body,
+        media_type=media_type,
+        headers={"Content-Disposition": f"{disposition}; filename*=UTF-8''{name}", "Cache-Control": "no-store"},
+    )
 
 
 def _kind(kind: str) -> str:

@@ -29,13 +29,15 @@ def export(request: Request, user: PageUser, session: PageSession, runtime: Runt
     items: list = []
     while len(items) < listing.EXPORT_MAX:
         filters = listing.filters_from(params, runtime.settings, offset=len(items), limit=service.MAX_PAGE)
-        page, _ = service.list_complaints(session=session, runtime=runtime, actor=user, filters=filters,
-                                          with_total=False)
+        page, _ = service.list_complaints(
+            session=session, runtime=runtime, actor=user, filters=filters, with_total=False
+        )
         items.extend(page)
         if len(page) < service.MAX_PAGE:
             break
-    return _workbook_response(session, user, runtime, items[:listing.EXPORT_MAX],
-                              {"query": listing.query_string(params)})
+    return _workbook_response(
+        session, user, runtime, items[: listing.EXPORT_MAX], {"query": listing.query_string(params)}
+    )
 
 
 def _workbook_response(session, user, runtime, items, detail: dict) -> Response:
@@ -43,9 +45,11 @@ def _workbook_response(session, user, runtime, items, detail: dict) -> Response:
     names = {u.id: u.name for u in session.exec(select(User).where(User.id.in_(ids)))} if ids else {}
     session.add(AuditLog(actor_id=user.id, action="export_list", detail={**detail, "rows": len(items)}))
     name = f"诉求列表-{utcnow():%Y%m%d}.xlsx"
-    return Response(listing.workbook(items, names, runtime.settings),
-                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+    return Response(
+        listing.workbook(items, names, runtime.settings),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
+    )
 
 
 @router.post("/items/views", dependencies=[Depends(csrf.verify)])
@@ -82,6 +86,7 @@ def bulk(request: Request, form: PageForm, user: PageUser, session: PageSession,
     payload = {"handler_id": int(handler)} if handler.isdigit() and chosen != "supervise" else {}
     if chosen == "supervise":
         payload = {"note": str(form.get("note") or gettext("请抓紧办理，按时答复")).strip()[:500]}
-    result = bulk_service.bulk_act(session=session, runtime=runtime, actor=user, refs=refs, action=chosen,
-                                   payload=payload)
+    result = bulk_service.bulk_act(
+        session=session, runtime=runtime, actor=user, refs=refs, action=chosen, payload=payload
+    )
     return page(request, "bulk_result.html", result=result, action=chosen, back=back)

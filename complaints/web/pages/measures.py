@@ -30,23 +30,49 @@ def _supervisor(user) -> None:
 
 
 @router.get("/dashboard/items")
-def figure_items(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep, measure: str = "",
-                 part: str = "numerator", start: str = "", end: str = "", unit_code: str = "", offset: int = 0):
+def figure_items(
+    request: Request,
+    user: PageUser,
+    session: PageSession,
+    runtime: RuntimeDep,
+    measure: str = "",
+    part: str = "numerator",
+    start: str = "",
+    end: str = "",
+    unit_code: str = "",
+    offset: int = 0,
+):
     """The list of items one figure of the dashboard counts."""
     _supervisor(user)
     first, last = _period(start[:10], end[:10], runtime.settings.app.timezone)
     now = utcnow()
     win = stats.window(runtime=runtime, actor=user, start=first, end=last, unit_code=unit_code[:8] or None, now=now)
     filters = service.ListFilter(offset=max(0, min(offset, 10**6)), limit=PAGE)
-    items, total = stats.members(session=session, key=measure[:20], part=part[:12], win=win, limit=PAGE,
-                                 offset=filters.offset)
+    items, total = stats.members(
+        session=session, key=measure[:20], part=part[:12], win=win, limit=PAGE, offset=filters.offset
+    )
     ids = {i.handler_id for i in items if i.handler_id}
     names = {u.id: u.name for u in session.exec(select(User).where(User.id.in_(ids)))} if ids else {}
-    base = f"/dashboard/items?measure={quote(measure[:20])}&part={quote(part[:12])}&start={first}&end={last}" \
-           f"&unit_code={quote(unit_code[:8])}&"
-    return page(request, "figure_items.html", items=items, total=total, filters=filters, names=names, now=now,
-                masked=identity.masked, spec=stats.MEASURES[measure[:20]], part=part, start=first, end=last,
-                unit_code=unit_code[:8], base=base)
+    base = (
+        f"/dashboard/items?measure={quote(measure[:20])}&part={quote(part[:12])}&start={first}&end={last}"
+        f"&unit_code={quote(unit_code[:8])}&"
+    )
+    return page(
+        request,
+        "figure_items.html",
+        items=items,
+        total=total,
+        filters=filters,
+        names=names,
+        now=now,
+        masked=identity.masked,
+        spec=stats.MEASURES[measure[:20]],
+        part=part,
+        start=first,
+        end=last,
+        unit_code=unit_code[:8],
+        base=base,
+    )
 
 
 def _month(month: str, runtime) -> str:
@@ -54,18 +80,28 @@ def _month(month: str, runtime) -> str:
 
 
 @router.get("/ranking")
-def ranking_page(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep, month: str = "",
-                 by: str = "unit"):
+def ranking_page(
+    request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep, month: str = "", by: str = "unit"
+):
     _supervisor(user)
     month = _month(month, runtime)
     rows = ranking.rank(session=session, runtime=runtime, actor=user, month=month, by=by[:8], now=utcnow())
-    return page(request, "ranking.html", rows=rows, month=month, by=by[:8], columns=ranking.COLUMNS,
-                measures=stats.MEASURES, cell=ranking.cell)
+    return page(
+        request,
+        "ranking.html",
+        rows=rows,
+        month=month,
+        by=by[:8],
+        columns=ranking.COLUMNS,
+        measures=stats.MEASURES,
+        cell=ranking.cell,
+    )
 
 
 @router.get("/ranking/export")
-def ranking_export(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep, month: str = "",
-                   by: str = "unit"):
+def ranking_export(
+    request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep, month: str = "", by: str = "unit"
+):
     _supervisor(user)
     month = _month(month, runtime)
     rows = ranking.rank(session=session, runtime=runtime, actor=user, month=month, by=by[:8], now=utcnow())
@@ -74,5 +110,8 @@ def ranking_export(request: Request, user: PageUser, session: PageSession, runti
     buffer = BytesIO()
     ranking.export(rows, title=title, stream=buffer)
     filename = f"考核排名_{by[:8]}_{month}.xlsx"
-    return Response(buffer.getvalue(), media_type=XLSX,
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+    return Response(
+        buffer.getvalue(),
+        media_type=XLSX,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
+    )

@@ -29,8 +29,9 @@ def issue_notice(request: Request, ref: str, user: PageUser, session: PageSessio
             issue_acceptance_notice(session=session, runtime=runtime, actor=user, item=item, now=utcnow())
     except DomainError as exc:
         session.refresh(item)
-        return RedirectResponse(f"/items/{quote(item.tracking_no)}?notice_error={quote(exc.message[:200])}",
-                                status_code=303)
+        return RedirectResponse(
+            f"/items/{quote(item.tracking_no)}?notice_error={quote(exc.message[:200])}", status_code=303
+        )
     return RedirectResponse(f"/items/{quote(item.tracking_no)}/acceptance-notice", status_code=303)
 
 
@@ -38,8 +39,9 @@ def issue_notice(request: Request, ref: str, user: PageUser, session: PageSessio
 def print_notice(request: Request, ref: str, user: PageUser, session: PageSession, runtime: RuntimeDep):
     """The notice as issued (the text kept in the item's history), laid out for printing."""
     item = service.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
-    event = session.exec(select(Event).where(Event.complaint_id == item.id, Event.action == "acknowledge")
-                         .order_by(Event.id.desc())).first()
+    event = session.exec(
+        select(Event).where(Event.complaint_id == item.id, Event.action == "acknowledge").order_by(Event.id.desc())
+    ).first()
     if event is None:
         raise NotFound(gettext("该事项尚未出具受理告知书"))
     return page(request, "acceptance_notice.html", item=item, text=event.changes["notice_text"])

@@ -20,17 +20,20 @@ router = APIRouter()
 
 @router.get("/notifications")
 def notifications(request: Request, user: PageUser, session: PageSession):
-    items = session.exec(select(Notification).where(Notification.user_id == user.id)
-                         .order_by(Notification.id.desc()).limit(100)).all()
-    digests = session.exec(select(Digest).where(Digest.user_id == user.id).order_by(Digest.day.desc())
-                           .limit(14)).all()
+    items = session.exec(
+        select(Notification).where(Notification.user_id == user.id).order_by(Notification.id.desc()).limit(100)
+    ).all()
+    digests = session.exec(select(Digest).where(Digest.user_id == user.id).order_by(Digest.day.desc()).limit(14)).all()
     return page(request, "notifications.html", items=items, digests=digests)
 
 
 @router.post("/notifications/read", dependencies=[Depends(csrf.verify)])
 def mark_read(user: PageUser, session: PageSession):
-    session.exec(update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
-                 .values(read_at=utcnow()))
+    session.exec(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
     return RedirectResponse("/notifications", status_code=303)
 
 

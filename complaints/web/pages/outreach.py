@@ -23,13 +23,22 @@ router = APIRouter()
 
 
 def _account(request, user, session, runtime, *, error=None, status_code=200):
-    return page(request, "account_notices.html", status_code=status_code, error=error, kinds=KINDS,
-                channels=CHANNELS, channel_labels=CHANNEL_LABELS,
-                chosen=preferences(session=session, settings=runtime.settings, user=user),
-                handles={c: handle_of(session, user.id, c) or "" for c in ("wecom", "dingtalk")},
-                enabled={"email": runtime.settings.notify.smtp.enabled,
-                         "wecom": runtime.settings.notify.wecom.enabled,
-                         "dingtalk": runtime.settings.notify.dingtalk.enabled})
+    return page(
+        request,
+        "account_notices.html",
+        status_code=status_code,
+        error=error,
+        kinds=KINDS,
+        channels=CHANNELS,
+        channel_labels=CHANNEL_LABELS,
+        chosen=preferences(session=session, settings=runtime.settings, user=user),
+        handles={c: handle_of(session, user.id, c) or "" for c in ("wecom", "dingtalk")},
+        enabled={
+            "email": runtime.settings.notify.smtp.enabled,
+            "wecom": runtime.settings.notify.wecom.enabled,
+            "dingtalk": runtime.settings.notify.dingtalk.enabled,
+        },
+    )
 
 
 @router.get("/account/notices")
@@ -56,14 +65,28 @@ def _admin(user: User) -> None:
 
 def _admin_page(request, user, session, runtime, *, error=None, status_code=200, secret=None):
     wordings = {kind.code: wording(session, kind.code) for kind in TEMPLATED}
-    subscribers = session.exec(select(WebhookSubscriber).order_by(WebhookSubscriber.id)).all() \
-        if sees_all_units(user, runtime.settings) else []
-    recent = session.exec(select(OutboxMessage).where(OutboxMessage.channel != "sms")
-                          .order_by(OutboxMessage.id.desc()).limit(30)).all()
-    return page(request, "admin_notices.html", status_code=status_code, error=error, templated=TEMPLATED,
-                wordings=wordings, subscribers=subscribers, recent=recent, secret=secret,
-                manages_hooks=sees_all_units(user, runtime.settings), events=webhooks.EVENTS,
-                units=runtime.settings.units)
+    subscribers = (
+        session.exec(select(WebhookSubscriber).order_by(WebhookSubscriber.id)).all()
+        if sees_all_units(user, runtime.settings)
+        else []
+    )
+    recent = session.exec(
+        select(OutboxMessage).where(OutboxMessage.channel != "sms").order_by(OutboxMessage.id.desc()).limit(30)
+    ).all()
+    return page(
+        request,
+        "admin_notices.html",
+        status_code=status_code,
+        error=error,
+        templated=TEMPLATED,
+        wordings=wordings,
+        subscribers=subscribers,
+        recent=recent,
+        secret=secret,
+        manages_hooks=sees_all_units(user, runtime.settings),
+        events=webhooks.EVENTS,
+        units=runtime.settings.units,
+    )
 
 
 @router.get("/admin/notices")
@@ -73,16 +96,22 @@ def admin_notices(request: Request, user: PageUser, session: PageSession, runtim
 
 
 @router.post("/admin/notices/{kind}", dependencies=[Depends(csrf.verify)])
-def save_notice_wording(request: Request, kind: str, form: PageForm, user: PageUser, session: PageSession,
-                        runtime: RuntimeDep):
+def save_notice_wording(
+    request: Request, kind: str, form: PageForm, user: PageUser, session: PageSession, runtime: RuntimeDep
+):
     _admin(user)
     try:
         with session.begin_nested():
             if form.get("reset") == "1":
                 reset_template(session=session, kind=kind)
             else:
-                save_template(session=session, actor=user, kind=kind, subject=str(form.get("subject", "")),
-                              body=str(form.get("body", "")))
+                save_template(
+                    session=session,
+                    actor=user,
+                    kind=kind,
+                    subject=str(form.get("subject", "")),
+                    body=str(form.get("body", "")),
+                )
     except DomainError as exc:
         return _admin_page(request, user, session, runtime, error=exc, status_code=exc.http_status)
     return RedirectResponse("/admin/notices?done=1", status_code=303)
@@ -95,10 +124,15 @@ def add_webhook(request: Request, form: PageForm, user: PageUser, session: PageS
         raise Forbidden(gettext("只有州局管理员可以管理 Webhook 订阅"))
     try:
         with session.begin_nested():
-            row = webhooks.add_subscriber(session=session, runtime=runtime, actor=user,
-                                          name=str(form.get("name", "")), url=str(form.get("url", "")).strip(),
-                                          events=[str(e) for e in form.getlist("events")],
-                                          units=[str(u) for u in form.getlist("units")])
+            row = webhooks.add_subscriber(
+                session=session,
+                runtime=runtime,
+                actor=user,
+                name=str(form.get("name", "")),
+                url=str(form.get("url", "")).strip(),
+                events=[str(e) for e in form.getlist("events")],
+                units=[str(u) for u in form.getlist("units")],
+            )
     except DomainError as exc:
         return _admin_page(request, user, session, runtime, error=exc, status_code=exc.http_status)
     return _admin_page(request, user, session, runtime, secret=(row.name, row.secret))

@@ -34,9 +34,13 @@ def login_form(request: Request, user: MaybeUser):
 def login_submit(request: Request, form: PageForm, session: PageSession, runtime: RuntimeDep):
     username = str(form.get("username", ""))[:64]
     try:
-        user, token = auth.login_browser(session=session, settings=runtime.settings, username=username,
-                                         password=str(form.get("password", ""))[:256],
-                                         client=request.client.host if request.client else "")
+        user, token = auth.login_browser(
+            session=session,
+            settings=runtime.settings,
+            username=username,
+            password=str(form.get("password", ""))[:256],
+            client=request.client.host if request.client else "",
+        )
     except DomainError as exc:  # returned, not raised: the failed attempt is committed, counting towards a lock-out
         return page(request, "login.html", status_code=exc.http_status, error=exc, username=username)
     response = RedirectResponse("/", status_code=303)
@@ -61,10 +65,15 @@ def status_form(request: Request):
 def status_lookup(request: Request, form: PageForm, session: PageSession, runtime: RuntimeDep):
     tracking_no = str(form.get("tracking_no", ""))[:32]
     try:
-        result = public_lookup(request, session=session, runtime=runtime, tracking_no=tracking_no,
-                               phone_last4=str(form.get("phone_last4", ""))[:4])
+        result = public_lookup(
+            request,
+            session=session,
+            runtime=runtime,
+            tracking_no=tracking_no,
+            phone_last4=str(form.get("phone_last4", ""))[:4],
+        )
     except DomainError as exc:
-        return page(request, "status.html", status_code=exc.http_status, result=None, error=exc,
-                    tracking_no=tracking_no)
-    return page(request, "status.html", result=result, error=None, tracking_no=tracking_no,
-                title=gettext("办理进度"))
+        return page(
+            request, "status.html", status_code=exc.http_status, result=None, error=exc, tracking_no=tracking_no
+        )
+    return page(request, "status.html", result=result, error=None, tracking_no=tracking_no, title=gettext("办理进度"))

@@ -23,20 +23,31 @@ router = APIRouter(prefix="/replies")
 
 
 @router.get("/standard", response_class=PlainTextResponse)
-def standard_text(user: PageUser, session: PageSession, runtime: RuntimeDep, category: str = "consultation",
-                  unit_code: str = ""):
+def standard_text(
+    user: PageUser, session: PageSession, runtime: RuntimeDep, category: str = "consultation", unit_code: str = ""
+):
     """The instant-answer form of a category's approved reply, for a 咨询 answered at intake."""
     category = category[:32] if category[:32] in runtime.settings.category_map else "consultation"
     unit = runtime.settings.unit_map.get(unit_code[:8]) or runtime.settings.unit_map[user.unit_code]
     today = to_local(utcnow(), runtime.settings.app.timezone).date()
     version = replies.approved(session=session, category=category, locale="zh_Hans")
-    variables = {"received_date": today, "reply_date": today, "channel": gettext("招生咨询热线"),
-                 "summary": gettext("政策咨询"), "unit_name": unit.name, "unit_hotline": unit.hotline,
-                 "instant": True, "handler_name": user.name,
-                 "verified_facts": "", "outcome": "explain", "callback_note": ""}
+    variables = {
+        "received_date": today,
+        "reply_date": today,
+        "channel": gettext("招生咨询热线"),
+        "summary": gettext("政策咨询"),
+        "unit_name": unit.name,
+        "unit_hotline": unit.hotline,
+        "instant": True,
+        "handler_name": user.name,
+        "verified_facts": "",
+        "outcome": "explain",
+        "callback_note": "",
+    }
     try:
-        return render(category=category, locale="zh_Hans", variables=variables,
-                      source=version.source if version else None)
+        return render(
+            category=category, locale="zh_Hans", variables=variables, source=version.source if version else None
+        )
     except Exception:  # noqa: BLE001 - a template problem must not break the intake form
         return PlainTextResponse("", status_code=204)
 
@@ -47,18 +58,34 @@ def _supervisor(user) -> None:
 
 
 @router.get("")
-def templates(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep,
-              category: str = "fees", locale: str = "zh_Hans"):
+def templates(
+    request: Request,
+    user: PageUser,
+    session: PageSession,
+    runtime: RuntimeDep,
+    category: str = "fees",
+    locale: str = "zh_Hans",
+):
     _supervisor(user)
     category = category if category in runtime.settings.category_map else "fees"
     locale = replies.template_locale(locale[:16])
     current = replies.approved(session=session, category=category, locale=locale)
     source = current.source if current else replies.shipped_source(category, locale) or ""
-    versions = session.exec(select(ReplyTemplate).where(ReplyTemplate.category == category,
-                                                        ReplyTemplate.locale == locale)
-                            .order_by(ReplyTemplate.version.desc())).all()
-    return page(request, "replies.html", category=category, locale=locale, source=source, versions=versions,
-                current=current, error=None)
+    versions = session.exec(
+        select(ReplyTemplate)
+        .where(ReplyTemplate.category == category, ReplyTemplate.locale == locale)
+        .order_by(ReplyTemplate.version.desc())
+    ).all()
+    return page(
+        request,
+        "replies.html",
+        category=category,
+        locale=locale,
+        source=source,
+        versions=versions,
+        current=current,
+        error=None,
+    )
 
 
 def tried_first(request: Request, form: PageForm) -> DomainError | None:
@@ -77,17 +104,38 @@ def tried_first(request: Request, form: PageForm) -> DomainError | None:
 
 
 @router.post("", dependencies=[Depends(csrf.verify)])
-def propose(request: Request, form: PageForm, refused: Annotated[DomainError | None, Depends(tried_first)],
-            user: PageUser, session: PageSession, runtime: RuntimeDep):
+def propose(
+    request: Request,
+    form: PageForm,
+    refused: Annotated[DomainError | None, Depends(tried_first)],
+    user: PageUser,
+    session: PageSession,
+    runtime: RuntimeDep,
+):
     category, locale = str(form.get("category", ""))[:32], str(form.get("locale", ""))[:16]
     try:
         if refused is not None:
             raise refused
-        version = replies.propose(session=session, runtime=runtime, actor=user, category=category, locale=locale,
-                                  source=str(form.get("source", ""))[:20_001])
+        version = replies.propose(
+            session=session,
+            runtime=runtime,
+            actor=user,
+            category=category,
+            locale=locale,
+            source=str(form.get("source", ""))[:20_001],
+        )
     except DomainError as exc:
-        return page(request, "replies.html", status_code=exc.http_status, category=category, locale=locale,
-                    source=str(form.get("source", "")), versions=[], current=None, error=exc)
+        return page(
+            request,
+            "replies.html",
+            status_code=exc.http_status,
+            category=category,
+            locale=locale,
+            source=str(form.get("source", "")),
+            versions=[],
+            current=None,
+            error=exc,
+        )
     return RedirectResponse(f"/replies/{version.id}", status_code=303)
 
 
@@ -97,8 +145,9 @@ def review(request: Request, template_id: int, user: PageUser, session: PageSess
     version = session.get(ReplyTemplate, template_id)
     if version is None:
         raise NotFound(gettext("找不到该模板版本"), field="template")
-    preview = render(category=version.category, locale=version.locale, source=version.source,
-                     variables=_sample(runtime, user))
+    preview = render(
+        category=version.category, locale=version.locale, source=version.source, variables=_sample(runtime, user)
+    )
     return page(request, "reply_review.html", version=version, preview=preview)
 
 

@@ -43,27 +43,60 @@ def board(request: Request, user: PageUser, session: PageSession, runtime: Runti
     _supervisor(user)
     now = utcnow()
     unit = unit_code[:8] or None
-    overdue, n_overdue = service.list_complaints(session=session, runtime=runtime, actor=user, now=now,
-                                                 filters=service.ListFilter(unit_code=unit, overdue=True, limit=100))
-    soon, n_soon = service.list_complaints(session=session, runtime=runtime, actor=user, now=now,
-                                           filters=service.ListFilter(unit_code=unit, due_soon=True, limit=100))
+    overdue, n_overdue = service.list_complaints(
+        session=session,
+        runtime=runtime,
+        actor=user,
+        now=now,
+        filters=service.ListFilter(unit_code=unit, overdue=True, limit=100),
+    )
+    soon, n_soon = service.list_complaints(
+        session=session,
+        runtime=runtime,
+        actor=user,
+        now=now,
+        filters=service.ListFilter(unit_code=unit, due_soon=True, limit=100),
+    )
     scope = [visible_filter(user, runtime.settings), Complaint.is_open.is_(True), Complaint.next_due_at < now]
     if unit:
         scope.append(Complaint.unit_code == unit)
-    groups = {name: session.exec(select(column, func.count()).where(*scope).group_by(column)
-                                 .order_by(func.count().desc())).all()
-              for name, column in (("unit", Complaint.unit_code), ("handler", Complaint.handler_id),
-                                   ("category", Complaint.category))}
+    groups = {
+        name: session.exec(
+            select(column, func.count()).where(*scope).group_by(column).order_by(func.count().desc())
+        ).all()
+        for name, column in (
+            ("unit", Complaint.unit_code),
+            ("handler", Complaint.handler_id),
+            ("category", Complaint.category),
+        )
+    }
     names = _names(session, {i.handler_id for i in [*overdue, *soon]} | {h for h, _ in groups["handler"]})
-    handlers = session.exec(select(User).where(User.roles.contains("handler"), User.active.is_(True),
-                                               *(() if sees_all_units(user, runtime.settings)
-                                                 else (User.unit_code == user.unit_code,)))
-                            .order_by(User.unit_code, User.name).limit(500)).all()
-    return page(request, "board.html", overdue=overdue, soon=soon, n_overdue=n_overdue, n_soon=n_soon,
-                groups=groups, names=names, now=now, unit_code=unit or "", masked=identity.masked,
-                cotasks=cohandling.open_tasks_led_by(session, runtime, unit or user.unit_code)
-                + cohandling.open_tasks_for_unit(session, runtime, unit or user.unit_code),
-                handlers=handlers)
+    handlers = session.exec(
+        select(User)
+        .where(
+            User.roles.contains("handler"),
+            User.active.is_(True),
+            *(() if sees_all_units(user, runtime.settings) else (User.unit_code == user.unit_code,)),
+        )
+        .order_by(User.unit_code, User.name)
+        .limit(500)
+    ).all()
+    return page(
+        request,
+        "board.html",
+        overdue=overdue,
+        soon=soon,
+        n_overdue=n_overdue,
+        n_soon=n_soon,
+        groups=groups,
+        names=names,
+        now=now,
+        unit_code=unit or "",
+        masked=identity.masked,
+        cotasks=cohandling.open_tasks_led_by(session, runtime, unit or user.unit_code)
+        + cohandling.open_tasks_for_unit(session, runtime, unit or user.unit_code),
+        handlers=handlers,
+    )
 
 
 @router.post("/board/supervise/{ref}", dependencies=[Depends(csrf.verify)])
@@ -76,19 +109,24 @@ def supervise(ref: str, form: PageForm, user: PageUser, session: PageSession, ru
     return RedirectResponse(f"/board?done={quote(item.tracking_no)}", status_code=303)
 
 
-REQUESTS = {"extension_requested": Action.REQUEST_EXTENSION, "sendback_requested": Action.SEND_BACK,
-            "reply_pending_approval": Action.SUBMIT_REPLY}
+REQUESTS = {
+    "extension_requested": Action.REQUEST_EXTENSION,
+    "sendback_requested": Action.SEND_BACK,
+    "reply_pending_approval": Action.SUBMIT_REPLY,
+}
 
 
 @router.get("/approvals")
-def approvals(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep, done: str = "",
-              item: str = ""):
+def approvals(
+    request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep, done: str = "", item: str = ""
+):
     """Extension and send-back requests, each with what was asked and why, decided right here."""
     _supervisor(user)
     waiting = {}
     for status in REQUESTS:
-        waiting[status], _ = service.list_complaints(session=session, runtime=runtime, actor=user,
-                                                     filters=service.ListFilter(status=status, limit=200))
+        waiting[status], _ = service.list_complaints(
+            session=session, runtime=runtime, actor=user, filters=service.ListFilter(status=status, limit=200)
+        )
     asked = _latest_requests(session, [i for items in waiting.values() for i in items])
     templates = []
     try:
@@ -97,13 +135,23 @@ def approvals(request: Request, user: PageUser, session: PageSession, runtime: R
         templates = pending_versions(session=session, runtime=runtime, actor=user)
     except ImportError:
         templates = []
-    names = _names(session, {i.handler_id for items in waiting.values() for i in items}
-                   | {e.actor_id for e in asked.values()})
+    names = _names(
+        session, {i.handler_id for items in waiting.values() for i in items} | {e.actor_id for e in asked.values()}
+    )
     flashes = []
     if done in {a.value for a in Action}:
         flashes = [("ok", gettext("已完成：{action}（{item}）", action=action_label(done), item=item[:40]))]
-    return page(request, "approvals.html", waiting=waiting, templates=templates, names=names, now=utcnow(),
-                masked=identity.masked, asked=asked, flashes=flashes)
+    return page(
+        request,
+        "approvals.html",
+        waiting=waiting,
+        templates=templates,
+        names=names,
+        now=utcnow(),
+        masked=identity.masked,
+        asked=asked,
+        flashes=flashes,
+    )
 
 
 def _latest_requests(session, items) -> dict[int, Event]:
@@ -112,8 +160,11 @@ def _latest_requests(session, items) -> dict[int, Event]:
         return {}
     kinds = {i.id: REQUESTS[i.status] for i in items}
     found: dict[int, Event] = {}
-    query = select(Event).where(Event.complaint_id.in_(list(kinds)),
-                                Event.action.in_([a.value for a in REQUESTS.values()])).order_by(Event.id)
+    query = (
+        select(Event)
+        .where(Event.complaint_id.in_(list(kinds)), Event.action.in_([a.value for a in REQUESTS.values()]))
+        .order_by(Event.id)
+    )
     for event in session.exec(query):
         if event.action == kinds[event.complaint_id]:
             found[event.complaint_id] = event
@@ -133,18 +184,38 @@ def _period(start: str, end: str, tz: str) -> tuple[date, date]:
 
 
 @router.get("/dashboard")
-def dashboard(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep, unit_code: str = "",
-              start: str = "", end: str = ""):
+def dashboard(
+    request: Request,
+    user: PageUser,
+    session: PageSession,
+    runtime: RuntimeDep,
+    unit_code: str = "",
+    start: str = "",
+    end: str = "",
+):
     _supervisor(user)
     first, last = _period(start[:10], end[:10], runtime.settings.app.timezone)
-    result = stats.dashboard(session=session, runtime=runtime, actor=user, start=first, end=last,
-                             unit_code=unit_code[:8] or None, now=utcnow())
+    result = stats.dashboard(
+        session=session,
+        runtime=runtime,
+        actor=user,
+        start=first,
+        end=last,
+        unit_code=unit_code[:8] or None,
+        now=utcnow(),
+    )
     local = {thing.name: named(thing) for thing in (*runtime.settings.categories, *runtime.settings.units)}
-    return page(request, "dashboard.html", result=result, unit_code=unit_code[:8], measures=stats.MEASURES,
-                counted_note=stats.COUNTED_NOTES[runtime.settings.callbacks.counted],
-                day_chart=charts.bars([(d.strftime("%m-%d"), n) for d, n in result.by_day], height=160),
-                category_chart=charts.hbars([(local.get(name, name), n) for name, n in result.by_category]),
-                unit_chart=charts.hbars([(local.get(name, name), n) for name, n in result.by_unit]))
+    return page(
+        request,
+        "dashboard.html",
+        result=result,
+        unit_code=unit_code[:8],
+        measures=stats.MEASURES,
+        counted_note=stats.COUNTED_NOTES[runtime.settings.callbacks.counted],
+        day_chart=charts.bars([(d.strftime("%m-%d"), n) for d, n in result.by_day], height=160),
+        category_chart=charts.hbars([(local.get(name, name), n) for name, n in result.by_category]),
+        unit_chart=charts.hbars([(local.get(name, name), n) for name, n in result.by_unit]),
+    )
 
 
 @router.get("/ledgers")
@@ -155,24 +226,58 @@ def ledgers(request: Request, user: PageUser, runtime: RuntimeDep):
 
 
 @router.get("/ledgers/export")
-def ledger_export(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep, annex: int = 2,
-                  unit_code: str = "", start: str = "", end: str = "", fmt: str = "xlsx", identity: str = "",
-                  answered: str = ""):
+def ledger_export(
+    request: Request,
+    user: PageUser,
+    session: PageSession,
+    runtime: RuntimeDep,
+    annex: int = 2,
+    unit_code: str = "",
+    start: str = "",
+    end: str = "",
+    fmt: str = "xlsx",
+    identity: str = "",
+    answered: str = "",
+):
     _supervisor(user)
     try:
-        period = ledger.Period(unit_code=unit_code[:8] or user.unit_code, start=date.fromisoformat(start[:10]),
-                               end=date.fromisoformat(end[:10]))
+        period = ledger.Period(
+            unit_code=unit_code[:8] or user.unit_code,
+            start=date.fromisoformat(start[:10]),
+            end=date.fromisoformat(end[:10]),
+        )
     except ValueError:
-        return page(request, "ledgers.html", status_code=422, start=start, end=end,
-                    error=InvalidInput(gettext("日期格式应为 YYYY-MM-DD"), field="from"))
+        return page(
+            request,
+            "ledgers.html",
+            status_code=422,
+            start=start,
+            end=end,
+            error=InvalidInput(gettext("日期格式应为 YYYY-MM-DD"), field="from"),
+        )
     buffer = BytesIO()
     try:
-        ledger.export(session=session, runtime=runtime, actor=user, annex=annex, period=period, fmt=fmt[:4],
-                      stream=buffer, with_identity=identity == "1", include_answered=answered == "1")
+        ledger.export(
+            session=session,
+            runtime=runtime,
+            actor=user,
+            annex=annex,
+            period=period,
+            fmt=fmt[:4],
+            stream=buffer,
+            with_identity=identity == "1",
+            include_answered=answered == "1",
+        )
     except DomainError as exc:
         return page(request, "ledgers.html", status_code=exc.http_status, start=start, end=end, error=exc)
     filename = f"附件{annex}_{period.unit_code}_{period.start}_{period.end}.{fmt}"
-    media = "text/csv; charset=utf-8" if fmt == "csv" else \
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(buffer.getvalue(), media_type=media,
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+    media = (
+        "text/csv; charset=utf-8"
+        if fmt == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    return Response(
+        buffer.getvalue(),
+        media_type=media,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
+    )
