@@ -34,9 +34,9 @@ from complaints.api.deps import reject_unknown_query
 from complaints.api.limits import BodyLimit
 from complaints.api.metrics import LatencyHistogram, RequestMiddleware
 from complaints.api.openapi import restrict_vocabulary
-from complaints.api.ratelimit import PUBLIC_BY_ADDRESS, PUBLIC_MISSES
 from complaints.api.signin import SignInFirst
 from complaints.db import engine_for
+from complaints.http.ratelimit import PUBLIC_BY_ADDRESS, PUBLIC_MISSES
 from complaints.runtime import Runtime
 from complaints.settings import Settings, load_settings
 

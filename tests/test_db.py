@@ -63,7 +63,7 @@ def _request(turns, method="POST"):
 def test_writes_take_turns_and_a_cancelled_request_gives_its_turn_back():
     import asyncio
 
-    from complaints.api.deps import write_turn
+    from complaints.http.session import write_turn
 
     async def scenario():
         turns, inside, most = asyncio.Semaphore(2), [], []

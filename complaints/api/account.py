@@ -9,9 +9,10 @@ from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, Field, StrictInt
 
 from complaints import auth
-from complaints.api.deps import CurrentUser, RuntimeDep, SessionDep
 from complaints.api.schemas import PersonOut, person_out
 from complaints.errors import DomainError
+from complaints.http.session import RuntimeDep, SessionDep, keep_when_refused
+from complaints.http.users import CurrentUser
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -76,13 +77,13 @@ def _token_out(record, token: str | None = None) -> TokenOut:
 
 
 def _authenticate(session, data: LoginIn, request: Request):
-    """Check the password; a failure is committed (it counts towards the lock-out) before it is raised."""
+    """Check the password; a failure is committed although it is refused (it counts towards the lock-out)."""
     try:
         return auth.authenticate(
             session=session, username=data.username, password=data.password, client=_client(request)
         )
     except DomainError:
-        session.commit()
+        keep_when_refused(session)
         raise
 
 
@@ -136,7 +137,7 @@ def change_password(data: PasswordIn, request: Request, user: CurrentUser, sessi
         )
     except DomainError as exc:
         if exc.field == "current_password":
-            session.commit()  # the wrong guess counts towards the lock-out
+            keep_when_refused(session)  # the wrong guess counts towards the lock-out
         raise
     return Response(status_code=204)
 

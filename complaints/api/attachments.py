@@ -13,9 +13,10 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 from starlette.background import BackgroundTask
 
-from complaints.api.deps import SIGNED_IN, CurrentUser, RuntimeDep, SessionDep, authenticate, signed_in_write
 from complaints.attachments.receiving import Received, receive
 from complaints.attachments.storage import Storage, storage_for
+from complaints.http.session import RuntimeDep, SessionDep
+from complaints.http.users import SIGNED_IN, CurrentUser, authenticate, signed_in_write
 from complaints.models import Attachment, Complaint, User
 from complaints.runtime import Runtime
 from complaints.services import attachments as service

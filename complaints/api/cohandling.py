@@ -9,8 +9,9 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
 from complaints.api.complaints import Ref
-from complaints.api.deps import CurrentUser, RuntimeDep, SessionDep
 from complaints.errors import NotFound
+from complaints.http.session import RuntimeDep, SessionDep
+from complaints.http.users import CurrentUser
 from complaints.i18n import gettext
 from complaints.models import NOTE_MAX, Complaint, CoTask, OutsideBody
 from complaints.runtime import Runtime

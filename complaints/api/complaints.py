@@ -9,16 +9,7 @@ from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
 from pydantic import BaseModel, Field, StrictInt
 from sqlmodel import Session, select
 
-from complaints.api.deps import (
-    IF_MATCH_PATTERN,
-    SIGNED_IN,
-    CurrentUser,
-    RuntimeDep,
-    SessionDep,
-    etag,
-    signed_in_write,
-    version_from_if_match,
-)
+from complaints.api.deps import IF_MATCH_PATTERN, etag, version_from_if_match
 from complaints.api.schemas import (
     ComplainantOut,
     ComplaintDetail,
@@ -30,6 +21,8 @@ from complaints.api.schemas import (
 from complaints.api.strict import IsoDatetime, strict_model
 from complaints.clock import to_storage, utcnow
 from complaints.errors import InvalidInput
+from complaints.http.session import RuntimeDep, SessionDep
+from complaints.http.users import SIGNED_IN, CurrentUser, signed_in_write
 from complaints.i18n import gettext
 from complaints.models import Complaint, Event, User
 from complaints.presenters import action_label

@@ -7,10 +7,10 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from complaints.api.deps import SessionDep
 from complaints.api.errors import ErrorOut, error_body
 from complaints.api.metrics import render
 from complaints.clock import utcnow
+from complaints.http.session import SessionDep
 from complaints.i18n import gettext
 
 router = APIRouter(tags=["operations"])

@@ -10,8 +10,9 @@ from fastapi import APIRouter, Header, Path
 from pydantic import BaseModel, Field
 from sqlmodel import select
 
-from complaints.api.deps import CurrentUser, RuntimeDep, SessionDep
 from complaints.errors import Forbidden, NotFound
+from complaints.http.session import RuntimeDep, SessionDep
+from complaints.http.users import CurrentUser
 from complaints.i18n import gettext
 from complaints.models import User, WebhookSubscriber
 from complaints.notify import webhooks

@@ -8,9 +8,10 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field, StrictBool, StrictInt
 from sqlmodel import Session
 
-from complaints.api.deps import CurrentUser, RuntimeDep, SessionDep
 from complaints.api.schemas import PersonOut, PersonPage, person_out
 from complaints.errors import Forbidden, NotFound
+from complaints.http.session import RuntimeDep, SessionDep
+from complaints.http.users import CurrentUser
 from complaints.i18n import gettext
 from complaints.models import User
 from complaints.runtime import Runtime

@@ -1,7 +1,7 @@
 """/api/public/status: a complainant checks progress with the tracking number and the phone's last four digits.
 
 POST, not GET, so the digits stay out of URLs and access logs. Rate-limited per client address and, for
-wrong answers, per tracking number (see complaints.api.ratelimit); "no such number" and "wrong digits"
+wrong answers, per tracking number (see complaints.http.ratelimit); "no such number" and "wrong digits"
 get the same answer.
 """
 
@@ -12,8 +12,8 @@ from datetime import datetime
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from complaints.api.deps import RuntimeDep, SessionDep
-from complaints.api.ratelimit import public_lookup
+from complaints.http.ratelimit import public_lookup
+from complaints.http.session import RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/api/public", tags=["public"])
 

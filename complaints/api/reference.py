@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from complaints.api.deps import CurrentUser, RuntimeDep
+from complaints.http.session import RuntimeDep
+from complaints.http.users import CurrentUser
 from complaints.presenters import action_label, status_label
 from workflows.lifecycle import RULES, Action
 from workflows.vocab import OPEN_STATUSES, Role, Status

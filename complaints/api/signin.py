@@ -12,8 +12,8 @@ from fastapi.responses import JSONResponse
 from starlette.routing import Match
 
 from complaints import auth
-from complaints.api.deps import credentials_presented, current_user
 from complaints.api.errors import endpoints, error_body
+from complaints.http.users import credentials_presented, current_user
 from complaints.i18n import gettext
 
 _SIGN_IN = {current_user, credentials_presented}

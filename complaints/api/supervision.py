@@ -8,10 +8,11 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from complaints.api.complaints import names_of, page
-from complaints.api.deps import CurrentUser, RuntimeDep, SessionDep
 from complaints.api.schemas import ComplaintPage
 from complaints.clock import utcnow
 from complaints.errors import Forbidden
+from complaints.http.session import RuntimeDep, SessionDep
+from complaints.http.users import CurrentUser
 from complaints.i18n import gettext
 from complaints.models import User
 from complaints.runtime import Runtime

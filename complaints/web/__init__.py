@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from complaints.errors import DomainError
-from complaints.web.deps import LoginRequired
+from complaints.http.users import LoginRequired
 from complaints.web.pages import (
     admin,
     attachments,
@@ -28,6 +28,7 @@ from complaints.web.pages import (
     replies,
     supervisor,
 )
+from complaints.web.render import page
 
 STATIC = Path(__file__).parent / "static"
 
@@ -64,8 +65,6 @@ def is_page(request: Request) -> bool:
 
 def page_error(request: Request, exc: DomainError):
     """A domain error on a page: sign in first, or an error page in the user's language."""
-    from complaints.web.render import page
-
     if isinstance(exc, LoginRequired):
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
     status = exc.http_status if exc.http_status >= 400 else 400

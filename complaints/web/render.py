@@ -13,8 +13,8 @@ from jinja2.ext import Extension
 from jinja2.lexer import Token
 
 from complaints import presenters
+from complaints.http import csrf
 from complaints.i18n import current_locale, gettext, is_rtl, ngettext
-from complaints.web import csrf
 from workflows.lifecycle import ACTION_LABELS
 from workflows.vocab import LABELS, Channel, Kind, Outcome, Role, Satisfaction, SendBackReason, Status, Urgency
 

@@ -10,12 +10,14 @@ from sqlmodel import select
 
 from complaints.clock import utcnow
 from complaints.errors import DomainError, Forbidden, InvalidInput
+from complaints.http import csrf
+from complaints.http.session import RuntimeDep, SessionDep, after_commit
+from complaints.http.users import PageUser
 from complaints.i18n import gettext
 from complaints.models import CategoryEdit, JobRun, RoutingRule, User
 from complaints.services import people
 from complaints.services.scope import sees_all_units
-from complaints.web import csrf
-from complaints.web.deps import PageForm, PageSession, PageUser, RuntimeDep, after_commit
+from complaints.web.deps import PageForm
 from complaints.web.render import page
 from workflows.vocab import Role
 
@@ -54,7 +56,7 @@ def _render(request, user, session, runtime, *, error=None, status_code=200, fla
 
 
 @router.get("")
-def admin_home(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep):
+def admin_home(request: Request, user: PageUser, session: SessionDep, runtime: RuntimeDep):
     _admin(user)
     return _render(request, user, session, runtime)
 
@@ -72,7 +74,7 @@ def _apply(request, form, user, session, runtime, change):
 
 
 @router.post("/people", dependencies=[Depends(csrf.verify)])
-def add_person(request: Request, form: PageForm, user: PageUser, session: PageSession, runtime: RuntimeDep):
+def add_person(request: Request, form: PageForm, user: PageUser, session: SessionDep, runtime: RuntimeDep):
     def change(form):
         people.add_user(
             session=session,
@@ -92,7 +94,7 @@ def add_person(request: Request, form: PageForm, user: PageUser, session: PageSe
 
 @router.post("/people/{user_id}", dependencies=[Depends(csrf.verify)])
 def edit_person(
-    request: Request, user_id: int, form: PageForm, user: PageUser, session: PageSession, runtime: RuntimeDep
+    request: Request, user_id: int, form: PageForm, user: PageUser, session: SessionDep, runtime: RuntimeDep
 ):
     def change(form):
         person = people.get_user(session=session, user_id=user_id)
@@ -121,7 +123,7 @@ def edit_person(
 
 
 @router.post("/routing", dependencies=[Depends(csrf.verify)])
-def set_routing(request: Request, form: PageForm, user: PageUser, session: PageSession, runtime: RuntimeDep):
+def set_routing(request: Request, form: PageForm, user: PageUser, session: SessionDep, runtime: RuntimeDep):
     def change(form):
         unit, category = str(form.get("unit_code", "")), str(form.get("category", ""))
         handler_id = str(form.get("handler_id", ""))
@@ -147,7 +149,7 @@ def set_routing(request: Request, form: PageForm, user: PageUser, session: PageS
 
 @router.post("/categories/{code}", dependencies=[Depends(csrf.verify)])
 def edit_category(
-    request: Request, code: str, form: PageForm, user: PageUser, session: PageSession, runtime: RuntimeDep
+    request: Request, code: str, form: PageForm, user: PageUser, session: SessionDep, runtime: RuntimeDep
 ):
     """Rename a category, change its routing keywords or its 附件1 rows (codes themselves stay fixed)."""
     saved: list[CategoryEdit] = []

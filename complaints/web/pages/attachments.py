@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -13,25 +12,18 @@ from fastapi.responses import RedirectResponse
 from complaints.api.attachments import download_response, storage_of
 from complaints.attachments.receiving import Upload, receive
 from complaints.errors import DomainError, Forbidden
-from complaints.i18n import gettext
+from complaints.http import csrf
+from complaints.http.session import RuntimeDep, SessionDep, after_commit
+from complaints.http.users import LoginRequired, PageUser, user_from_request
 from complaints.services import attachments as service
 from complaints.services import complaints as complaints_service
-from complaints.web import csrf
-from complaints.web.deps import LoginRequired, PageForm, PageSession, PageUser, RuntimeDep, after_commit
+from complaints.web.deps import PageForm
 
 router = APIRouter()
 
 
-def _check_csrf(request: Request, fields: dict[str, str]) -> None:
-    cookie, sent = request.cookies.get(csrf.COOKIE, ""), fields.get(csrf.FIELD, "")
-    if not cookie or not sent or not hmac.compare_digest(cookie, sent):
-        raise Forbidden(gettext("页面已过期或来源不明，请刷新后重试"), field=csrf.FIELD)
-
-
 def _check_first(request: Request) -> None:
     """Signed in, and the item of the address visible (404), before a byte of the body is read."""
-    from complaints.api.deps import user_from_request
-
     runtime = request.app.state.runtime
     with request.app.state.session_factory() as session:
         user = user_from_request(request, session)
@@ -59,9 +51,9 @@ async def read_upload(request: Request) -> AsyncIterator[Upload]:
             request.stream(),
             storage=storage_of(request),
             limits=request.app.state.runtime.settings.attachments,
-            before_file=lambda fields: _check_csrf(request, fields),
+            before_file=lambda fields: csrf.check_fields(request, fields, header=False),
         )
-        _check_csrf(request, upload.fields)  # a form sent without any file
+        csrf.check_fields(request, upload.fields, header=False)  # a form sent without any file
     except Forbidden:
         raise
     except DomainError as exc:
@@ -85,7 +77,7 @@ def discard(request: Request, upload: Upload) -> None:
 # the upload comes first: it is read before the page's session (and its write turn) is opened
 @router.post("/items/{ref}/attachments")
 def item_upload(
-    request: Request, ref: str, upload: PageUpload, user: PageUser, session: PageSession, runtime: RuntimeDep
+    request: Request, ref: str, upload: PageUpload, user: PageUser, session: SessionDep, runtime: RuntimeDep
 ):
     from complaints.web.pages.items import _item_page
 
@@ -106,7 +98,7 @@ def item_download(
     ref: str,
     attachment_id: int,
     user: PageUser,
-    session: PageSession,
+    session: SessionDep,
     runtime: RuntimeDep,
     inline: int = 0,
 ):
@@ -130,7 +122,7 @@ def item_remove(
     attachment_id: int,
     form: PageForm,
     user: PageUser,
-    session: PageSession,
+    session: SessionDep,
     runtime: RuntimeDep,
 ):
     from complaints.web.pages.items import _item_page

@@ -12,11 +12,12 @@ from sqlmodel import select
 
 from complaints.clock import to_local, utcnow
 from complaints.errors import DomainError, Forbidden, InvalidInput
+from complaints.http import csrf
+from complaints.http.session import RuntimeDep, SessionDep, after_commit
+from complaints.http.users import PageUser
 from complaints.i18n import gettext
 from complaints.models import CalendarOverride, User
 from complaints.services import calendar as calendar_service
-from complaints.web import csrf
-from complaints.web.deps import PageSession, PageUser, RuntimeDep, after_commit
 from complaints.web.render import page
 from workflows.vocab import Role
 
@@ -65,7 +66,7 @@ def _render(request, user, session, runtime, *, status_code=200, error=None, pre
 
 
 @router.get("")
-def calendar_home(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep):
+def calendar_home(request: Request, user: PageUser, session: SessionDep, runtime: RuntimeDep):
     _admin(user)
     return _render(request, user, session, runtime)
 
@@ -120,7 +121,7 @@ def _declaration(runtime, form: dict):
 def preview_declaration(
     request: Request,
     user: PageUser,
-    session: PageSession,
+    session: SessionDep,
     runtime: RuntimeDep,
     layer: Text,
     year: Text,
@@ -173,7 +174,7 @@ def preview_declaration(
 def confirm_declaration(
     request: Request,
     user: PageUser,
-    session: PageSession,
+    session: SessionDep,
     runtime: RuntimeDep,
     layer: Text,
     year: Text,
@@ -207,7 +208,7 @@ def confirm_declaration(
 def preview_withdrawal(
     request: Request,
     user: PageUser,
-    session: PageSession,
+    session: SessionDep,
     runtime: RuntimeDep,
     layer: Text,
     year: Text,
@@ -245,7 +246,7 @@ def preview_withdrawal(
 def withdraw_declaration(
     request: Request,
     user: PageUser,
-    session: PageSession,
+    session: SessionDep,
     runtime: RuntimeDep,
     layer: Text,
     year: Text,
@@ -273,7 +274,7 @@ def withdraw_declaration(
 def set_override(
     request: Request,
     user: PageUser,
-    session: PageSession,
+    session: SessionDep,
     runtime: RuntimeDep,
     day: Text,
     working: Text,

@@ -11,12 +11,14 @@ from sqlmodel import select
 
 from complaints.clock import to_local, utcnow
 from complaints.errors import DomainError, Forbidden, InvalidInput
+from complaints.http import csrf
+from complaints.http.session import RuntimeDep, SessionDep
+from complaints.http.users import PageUser
 from complaints.i18n import gettext
 from complaints.ledgers.forms import ANNEX1_ROWS
 from complaints.models import User
 from complaints.services import checklist, ledger
-from complaints.web import csrf
-from complaints.web.deps import PageForm, PageSession, PageUser, RuntimeDep
+from complaints.web.deps import PageForm
 from complaints.web.render import page
 
 router = APIRouter()
@@ -59,7 +61,7 @@ def _show(request, user, session, runtime, period: ledger.Period, *, error=None,
 def checklist_page(
     request: Request,
     user: PageUser,
-    session: PageSession,
+    session: SessionDep,
     runtime: RuntimeDep,
     unit_code: str = "",
     start: str = "",
@@ -72,7 +74,7 @@ def checklist_page(
 
 
 @router.post("/ledgers/checklist", dependencies=[Depends(csrf.verify)])
-def checklist_save(request: Request, form: PageForm, user: PageUser, session: PageSession, runtime: RuntimeDep):
+def checklist_save(request: Request, form: PageForm, user: PageUser, session: SessionDep, runtime: RuntimeDep):
     period = _period(
         user, runtime, str(form.get("unit_code", "")), str(form.get("start", "")), str(form.get("end", ""))
     )

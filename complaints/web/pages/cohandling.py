@@ -7,13 +7,15 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 
 from complaints.errors import DomainError, NotFound
+from complaints.http import csrf
+from complaints.http.session import RuntimeDep, SessionDep
+from complaints.http.users import PageUser
 from complaints.i18n import gettext
 from complaints.models import Complaint, OutsideBody, User
 from complaints.services import cohandling, identity
 from complaints.services import complaints as service
 from complaints.services.scope import can_see, has_role, sees_all_units, sees_as_cooperator_only
-from complaints.web import csrf
-from complaints.web.deps import PageForm, PageSession, PageUser, RuntimeDep
+from complaints.web.deps import PageForm
 from complaints.web.render import page
 from workflows.vocab import Role
 
@@ -60,7 +62,7 @@ def cooperation_page(request, user, session, runtime, item, *, error=None, statu
 
 @router.post("/items/{ref}/cooperation", dependencies=[Depends(csrf.verify)])
 def add_cooperation(
-    request: Request, ref: str, form: PageForm, user: PageUser, session: PageSession, runtime: RuntimeDep
+    request: Request, ref: str, form: PageForm, user: PageUser, session: SessionDep, runtime: RuntimeDep
 ):
     item = service.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
     data = {
@@ -84,7 +86,7 @@ def add_cooperation(
 
 @router.post("/cooperation/{task_id}/answer", dependencies=[Depends(csrf.verify)])
 def answer_task(
-    request: Request, task_id: int, form: PageForm, user: PageUser, session: PageSession, runtime: RuntimeDep
+    request: Request, task_id: int, form: PageForm, user: PageUser, session: SessionDep, runtime: RuntimeDep
 ):
     task = cohandling.get_task(session, task_id)
     item = session.get(Complaint, task.complaint_id)
@@ -103,7 +105,7 @@ def answer_task(
 
 
 @router.get("/cooperation")
-def unit_tasks(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep):
+def unit_tasks(request: Request, user: PageUser, session: SessionDep, runtime: RuntimeDep):
     """The open sub-tasks the user's unit cooperates on, and those on items it leads."""
     mine = cohandling.open_tasks_for_unit(session, runtime, user.unit_code)
     led = (

@@ -8,6 +8,8 @@ from sqlalchemy import and_
 
 from complaints.clock import utcnow
 from complaints.errors import DomainError, Forbidden
+from complaints.http.session import RuntimeDep, SessionDep
+from complaints.http.users import PageUser
 from complaints.i18n import gettext
 from complaints.models import Complaint
 from complaints.presenters import status_label
@@ -16,7 +18,6 @@ from complaints.services import attachments
 from complaints.services import complaints as service
 from complaints.services.scope import visible_filter
 from complaints.services.transitions import act
-from complaints.web.deps import PageSession, PageUser, RuntimeDep
 from complaints.web.pages.attachments import PageUpload
 from complaints.web.render import page
 
@@ -50,7 +51,7 @@ def intake_form(request: Request, user: PageUser):
 
 # the form comes first: its files are read as they stream, before the page's session and write turn
 @router.post("/intake")
-def intake_submit(request: Request, upload: PageUpload, user: PageUser, session: PageSession, runtime: RuntimeDep):
+def intake_submit(request: Request, upload: PageUpload, user: PageUser, session: SessionDep, runtime: RuntimeDep):
     """The form may carry files (attachments.read_upload: stored as they arrive, CSRF checked first)."""
     _may_register(user)
     form = upload.fields
@@ -90,7 +91,7 @@ def intake_submit(request: Request, upload: PageUpload, user: PageUser, session:
 
 @router.get("/intake/check")
 def intake_check(
-    user: PageUser, session: PageSession, runtime: RuntimeDep, summary: str = "", phone: str = "", unit_code: str = ""
+    user: PageUser, session: SessionDep, runtime: RuntimeDep, summary: str = "", phone: str = "", unit_code: str = ""
 ):
     """Suggested category and possible repeats (重复诉求) while the operator types."""
     _may_register(user)

@@ -10,6 +10,9 @@ from sqlmodel import select
 
 from complaints.clock import utcnow
 from complaints.errors import DomainError, InvalidInput
+from complaints.http import csrf
+from complaints.http.session import RuntimeDep, SessionDep
+from complaints.http.users import PageUser
 from complaints.i18n import gettext
 from complaints.letters import TITLES
 from complaints.models import User
@@ -19,8 +22,7 @@ from complaints.services.replies import draft_reply
 from complaints.services.scope import may_see_identity, roles_of, sees_all_units, sees_as_cooperator_only
 from complaints.services.steps import offered
 from complaints.services.transitions import act
-from complaints.web import csrf
-from complaints.web.deps import PageForm, PageSession, PageUser, RuntimeDep
+from complaints.web.deps import PageForm
 from complaints.web.forms import ACTION_FIELDS, payload_from_form
 from complaints.web.pages.cohandling import cooperation_context, cooperation_page
 from complaints.web.render import page
@@ -52,13 +54,13 @@ def _list(request, user, session, runtime, filters: service.ListFilter, template
 
 
 @router.get("/inbox")
-def inbox(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep, offset: int = 0):
+def inbox(request: Request, user: PageUser, session: SessionDep, runtime: RuntimeDep, offset: int = 0):
     filters = service.ListFilter(handler_id=user.id, open_only=True, offset=max(0, min(offset, 10**6)), limit=PAGE)
     return _list(request, user, session, runtime, filters, "inbox.html")
 
 
 @router.get("/items")
-def items(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep, offset: int = 0):
+def items(request: Request, user: PageUser, session: SessionDep, runtime: RuntimeDep, offset: int = 0):
     """Every visible item, filtered and sorted as the address says (web.listing), with the person's views."""
     from complaints.services import views
     from complaints.web import listing
@@ -206,7 +208,7 @@ def _last_returned(item, events):
 
 
 @router.get("/items/{ref}")
-def item_page(request: Request, ref: str, user: PageUser, session: PageSession, runtime: RuntimeDep):
+def item_page(request: Request, ref: str, user: PageUser, session: SessionDep, runtime: RuntimeDep):
     done = request.query_params.get("done")
     flashes = (
         [("ok", gettext("已完成：{action}", action=gettext(_label(done))))] if done in {a.value for a in Action} else []
@@ -230,7 +232,7 @@ RETURN_TO = frozenset({"/approvals"})  # pages that act on items in place and wa
 
 @router.post("/items/{ref}/act/{action}", dependencies=[Depends(csrf.verify)])
 def item_act(
-    request: Request, ref: str, action: str, form: PageForm, user: PageUser, session: PageSession, runtime: RuntimeDep
+    request: Request, ref: str, action: str, form: PageForm, user: PageUser, session: SessionDep, runtime: RuntimeDep
 ):
     item = service.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
     try:
@@ -267,7 +269,7 @@ def item_act(
 
 
 @router.post("/items/{ref}/reveal", dependencies=[Depends(csrf.verify)])
-def item_reveal(request: Request, ref: str, user: PageUser, session: PageSession, runtime: RuntimeDep):
+def item_reveal(request: Request, ref: str, user: PageUser, session: SessionDep, runtime: RuntimeDep):
     """Show a confidential complainant to those allowed; the reveal is recorded in the history."""
     item = service.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
     who = identity.reveal(session=session, settings=runtime.settings, actor=user, item=item)

@@ -8,12 +8,13 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import RedirectResponse, Response
 
 from complaints.errors import NotFound
+from complaints.http import csrf
+from complaints.http.session import RuntimeDep, SessionDep
+from complaints.http.users import PageUser
 from complaints.i18n import gettext
 from complaints.letters import TITLES, pdf, word
 from complaints.services import complaints as service
 from complaints.services import letters
-from complaints.web import csrf
-from complaints.web.deps import PageSession, PageUser, RuntimeDep
 
 router = APIRouter(prefix="/items/{ref}/letters")
 FORMATS = {
@@ -23,7 +24,7 @@ FORMATS = {
 
 
 @router.post("/{kind}", dependencies=[Depends(csrf.verify)])
-def issue(ref: str, kind: str, user: PageUser, session: PageSession, runtime: RuntimeDep):
+def issue(ref: str, kind: str, user: PageUser, session: SessionDep, runtime: RuntimeDep):
     """Number the letter (first time only) and open its PDF: one click to print."""
     item = service.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
     letters.issue(session=session, runtime=runtime, actor=user, item=item, kind=_kind(kind))  # committed on return
@@ -31,7 +32,7 @@ def issue(ref: str, kind: str, user: PageUser, session: PageSession, runtime: Ru
 
 
 @router.get("/{kind}.{fmt}")
-def download(ref: str, kind: str, fmt: str, user: PageUser, session: PageSession, runtime: RuntimeDep):
+def download(ref: str, kind: str, fmt: str, user: PageUser, session: SessionDep, runtime: RuntimeDep):
     item = service.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
     letter = letters.issued(session=session, item=item).get(_kind(kind))
     if letter is None or fmt not in FORMATS:

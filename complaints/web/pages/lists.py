@@ -10,20 +10,23 @@ from sqlmodel import select
 
 from complaints.clock import utcnow
 from complaints.errors import DomainError
+from complaints.http import csrf
+from complaints.http.session import RuntimeDep, SessionDep
+from complaints.http.users import PageUser
 from complaints.i18n import gettext
 from complaints.models import AuditLog, User
 from complaints.services import bulk as bulk_service
 from complaints.services import complaints as service
 from complaints.services import views
-from complaints.web import csrf, listing
-from complaints.web.deps import PageForm, PageSession, PageUser, RuntimeDep
+from complaints.web import listing
+from complaints.web.deps import PageForm
 from complaints.web.render import page
 
 router = APIRouter()
 
 
 @router.get("/items/export.xlsx")
-def export(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep):
+def export(request: Request, user: PageUser, session: SessionDep, runtime: RuntimeDep):
     """The list as it is filtered and sorted, up to EXPORT_MAX items, complainants masked."""
     params = listing.params_of(request.query_params)
     items: list = []
@@ -53,14 +56,14 @@ def _workbook_response(session, user, runtime, items, detail: dict) -> Response:
 
 
 @router.post("/items/views", dependencies=[Depends(csrf.verify)])
-def save_view(form: PageForm, user: PageUser, session: PageSession):
+def save_view(form: PageForm, user: PageUser, session: SessionDep):
     params = listing.params_of(dict(form))
     views.save(session=session, actor=user, name=str(form.get("name", "")), query=listing.query_string(params))
     return RedirectResponse("/items?" + listing.query_string(params), status_code=303)
 
 
 @router.post("/items/views/{view_id}/delete", dependencies=[Depends(csrf.verify)])
-def delete_view(view_id: int, user: PageUser, session: PageSession):
+def delete_view(view_id: int, user: PageUser, session: SessionDep):
     views.delete(session=session, actor=user, view_id=view_id)
     return RedirectResponse("/items", status_code=303)
 
@@ -69,7 +72,7 @@ BACK = {"board": "/board", "items": "/items", "inbox": "/inbox"}  # where a bulk
 
 
 @router.post("/items/bulk", dependencies=[Depends(csrf.verify)])
-def bulk(request: Request, form: PageForm, user: PageUser, session: PageSession, runtime: RuntimeDep):
+def bulk(request: Request, form: PageForm, user: PageUser, session: SessionDep, runtime: RuntimeDep):
     """Dispatch, reassign, 督办 or export the ticked items; each refusal is listed, the rest are done."""
     refs = bulk_service.parse_refs([str(v) for v in form.getlist("item")])
     chosen = str(form.get("action", ""))

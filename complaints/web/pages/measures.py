@@ -11,11 +11,12 @@ from sqlmodel import select
 
 from complaints.clock import to_local, utcnow
 from complaints.errors import Forbidden
+from complaints.http.session import RuntimeDep, SessionDep
+from complaints.http.users import PageUser
 from complaints.i18n import gettext
 from complaints.models import User
 from complaints.services import complaints as service
 from complaints.services import identity, ranking, stats
-from complaints.web.deps import PageSession, PageUser, RuntimeDep
 from complaints.web.pages.supervisor import _period
 from complaints.web.render import page
 
@@ -33,7 +34,7 @@ def _supervisor(user) -> None:
 def figure_items(
     request: Request,
     user: PageUser,
-    session: PageSession,
+    session: SessionDep,
     runtime: RuntimeDep,
     measure: str = "",
     part: str = "numerator",
@@ -81,7 +82,7 @@ def _month(month: str, runtime) -> str:
 
 @router.get("/ranking")
 def ranking_page(
-    request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep, month: str = "", by: str = "unit"
+    request: Request, user: PageUser, session: SessionDep, runtime: RuntimeDep, month: str = "", by: str = "unit"
 ):
     _supervisor(user)
     month = _month(month, runtime)
@@ -100,7 +101,7 @@ def ranking_page(
 
 @router.get("/ranking/export")
 def ranking_export(
-    request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep, month: str = "", by: str = "unit"
+    request: Request, user: PageUser, session: SessionDep, runtime: RuntimeDep, month: str = "", by: str = "unit"
 ):
     _supervisor(user)
     month = _month(month, runtime)

@@ -10,19 +10,20 @@ from sqlmodel import select
 
 from complaints.clock import utcnow
 from complaints.errors import DomainError, NotFound
+from complaints.http import csrf
+from complaints.http.session import RuntimeDep, SessionDep
+from complaints.http.users import PageUser
 from complaints.i18n import gettext
 from complaints.models import Event
 from complaints.services import complaints as service
 from complaints.services.notices import issue_acceptance_notice
-from complaints.web import csrf
-from complaints.web.deps import PageSession, PageUser, RuntimeDep
 from complaints.web.render import page
 
 router = APIRouter()
 
 
 @router.post("/items/{ref}/acceptance-notice", dependencies=[Depends(csrf.verify)])
-def issue_notice(request: Request, ref: str, user: PageUser, session: PageSession, runtime: RuntimeDep):
+def issue_notice(request: Request, ref: str, user: PageUser, session: SessionDep, runtime: RuntimeDep):
     item = service.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
     try:
         with session.begin_nested():
@@ -36,7 +37,7 @@ def issue_notice(request: Request, ref: str, user: PageUser, session: PageSessio
 
 
 @router.get("/items/{ref}/acceptance-notice")
-def print_notice(request: Request, ref: str, user: PageUser, session: PageSession, runtime: RuntimeDep):
+def print_notice(request: Request, ref: str, user: PageUser, session: SessionDep, runtime: RuntimeDep):
     """The notice as issued (the text kept in the item's history), laid out for printing."""
     item = service.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
     event = session.exec(

@@ -9,17 +9,18 @@ from sqlmodel import select
 
 from complaints.clock import utcnow
 from complaints.errors import NotFound
+from complaints.http import csrf
+from complaints.http.session import SessionDep
+from complaints.http.users import PageUser
 from complaints.i18n import gettext
 from complaints.models import Digest, Notification
-from complaints.web import csrf
-from complaints.web.deps import PageSession, PageUser
 from complaints.web.render import page
 
 router = APIRouter()
 
 
 @router.get("/notifications")
-def notifications(request: Request, user: PageUser, session: PageSession):
+def notifications(request: Request, user: PageUser, session: SessionDep):
     items = session.exec(
         select(Notification).where(Notification.user_id == user.id).order_by(Notification.id.desc()).limit(100)
     ).all()
@@ -28,7 +29,7 @@ def notifications(request: Request, user: PageUser, session: PageSession):
 
 
 @router.post("/notifications/read", dependencies=[Depends(csrf.verify)])
-def mark_read(user: PageUser, session: PageSession):
+def mark_read(user: PageUser, session: SessionDep):
     session.exec(
         update(Notification)
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
@@ -38,7 +39,7 @@ def mark_read(user: PageUser, session: PageSession):
 
 
 @router.get("/digests/{digest_id}")
-def digest(digest_id: int, user: PageUser, session: PageSession):
+def digest(digest_id: int, user: PageUser, session: SessionDep):
     found = session.get(Digest, digest_id)
     if found is None or found.user_id != user.id:
         raise NotFound(gettext("找不到该汇总"), field="digest")

@@ -8,14 +8,16 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import select
 
 from complaints.errors import DomainError, Forbidden
+from complaints.http import csrf
+from complaints.http.session import RuntimeDep, SessionDep
+from complaints.http.users import PageUser
 from complaints.i18n import gettext
 from complaints.models import OutboxMessage, User, WebhookSubscriber
 from complaints.notify import webhooks
 from complaints.notify.kinds import CHANNEL_LABELS, CHANNELS, KINDS, TEMPLATED, reset_template, save_template, wording
 from complaints.notify.staff import handle_of, preferences, set_preferences
 from complaints.services.scope import has_role, sees_all_units
-from complaints.web import csrf
-from complaints.web.deps import PageForm, PageSession, PageUser, RuntimeDep
+from complaints.web.deps import PageForm
 from complaints.web.render import page
 from workflows.vocab import Role
 
@@ -42,12 +44,12 @@ def _account(request, user, session, runtime, *, error=None, status_code=200):
 
 
 @router.get("/account/notices")
-def account_notices(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep):
+def account_notices(request: Request, user: PageUser, session: SessionDep, runtime: RuntimeDep):
     return _account(request, user, session, runtime)
 
 
 @router.post("/account/notices", dependencies=[Depends(csrf.verify)])
-def save_account_notices(request: Request, form: PageForm, user: PageUser, session: PageSession, runtime: RuntimeDep):
+def save_account_notices(request: Request, form: PageForm, user: PageUser, session: SessionDep, runtime: RuntimeDep):
     choices = {kind.code: [c for c in CHANNELS if form.get(f"{kind.code}:{c}") == "on"] for kind in KINDS}
     handles = {c: str(form.get(f"{c}_handle", "")) for c in ("wecom", "dingtalk")}
     try:
@@ -90,14 +92,14 @@ def _admin_page(request, user, session, runtime, *, error=None, status_code=200,
 
 
 @router.get("/admin/notices")
-def admin_notices(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep):
+def admin_notices(request: Request, user: PageUser, session: SessionDep, runtime: RuntimeDep):
     _admin(user)
     return _admin_page(request, user, session, runtime)
 
 
 @router.post("/admin/notices/{kind}", dependencies=[Depends(csrf.verify)])
 def save_notice_wording(
-    request: Request, kind: str, form: PageForm, user: PageUser, session: PageSession, runtime: RuntimeDep
+    request: Request, kind: str, form: PageForm, user: PageUser, session: SessionDep, runtime: RuntimeDep
 ):
     _admin(user)
     try:
@@ -118,7 +120,7 @@ def save_notice_wording(
 
 
 @router.post("/admin/webhooks", dependencies=[Depends(csrf.verify)])
-def add_webhook(request: Request, form: PageForm, user: PageUser, session: PageSession, runtime: RuntimeDep):
+def add_webhook(request: Request, form: PageForm, user: PageUser, session: SessionDep, runtime: RuntimeDep):
     _admin(user)
     if not sees_all_units(user, runtime.settings):
         raise Forbidden(gettext("只有州局管理员可以管理 Webhook 订阅"))
@@ -139,7 +141,7 @@ def add_webhook(request: Request, form: PageForm, user: PageUser, session: PageS
 
 
 @router.post("/admin/webhooks/{subscriber_id}", dependencies=[Depends(csrf.verify)])
-def pause_webhook(subscriber_id: int, form: PageForm, user: PageUser, session: PageSession, runtime: RuntimeDep):
+def pause_webhook(subscriber_id: int, form: PageForm, user: PageUser, session: SessionDep, runtime: RuntimeDep):
     _admin(user)
     if not sees_all_units(user, runtime.settings):
         raise Forbidden(gettext("只有州局管理员可以管理 Webhook 订阅"))

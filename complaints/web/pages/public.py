@@ -6,11 +6,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 
 from complaints import auth
-from complaints.api.ratelimit import public_lookup
 from complaints.errors import DomainError
+from complaints.http import csrf
+from complaints.http.ratelimit import public_lookup
+from complaints.http.session import RuntimeDep, SessionDep
+from complaints.http.users import MaybeUser
 from complaints.i18n import gettext
-from complaints.web import csrf
-from complaints.web.deps import MaybeUser, PageForm, PageSession, RuntimeDep
+from complaints.web.deps import PageForm
 from complaints.web.render import page
 
 router = APIRouter()
@@ -31,7 +33,7 @@ def login_form(request: Request, user: MaybeUser):
 
 
 @router.post("/login", dependencies=[Depends(csrf.verify)])
-def login_submit(request: Request, form: PageForm, session: PageSession, runtime: RuntimeDep):
+def login_submit(request: Request, form: PageForm, session: SessionDep, runtime: RuntimeDep):
     username = str(form.get("username", ""))[:64]
     try:
         user, token = auth.login_browser(
@@ -49,7 +51,7 @@ def login_submit(request: Request, form: PageForm, session: PageSession, runtime
 
 
 @router.post("/logout", dependencies=[Depends(csrf.verify)])
-def logout(request: Request, session: PageSession, runtime: RuntimeDep):
+def logout(request: Request, session: SessionDep, runtime: RuntimeDep):
     auth.logout_browser(session=session, request=request)
     response = RedirectResponse("/login", status_code=303)
     auth.clear_session_cookie(response)
@@ -62,7 +64,7 @@ def status_form(request: Request):
 
 
 @router.post("/status", dependencies=[Depends(csrf.verify)])
-def status_lookup(request: Request, form: PageForm, session: PageSession, runtime: RuntimeDep):
+def status_lookup(request: Request, form: PageForm, session: SessionDep, runtime: RuntimeDep):
     tracking_no = str(form.get("tracking_no", ""))[:32]
     try:
         result = public_lookup(

@@ -8,15 +8,16 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse
 from sqlmodel import select
 
-from complaints.api.deps import user_from_request
 from complaints.clock import to_local, utcnow
 from complaints.errors import DomainError, Forbidden, NotFound
+from complaints.http import csrf
+from complaints.http.session import RuntimeDep, SessionDep
+from complaints.http.users import PageUser, reading_user
 from complaints.i18n import gettext
 from complaints.models import ReplyTemplate
 from complaints.replies import render
 from complaints.services import replies
-from complaints.web import csrf
-from complaints.web.deps import PageForm, PageSession, PageUser, RuntimeDep
+from complaints.web.deps import PageForm
 from complaints.web.render import page
 
 router = APIRouter(prefix="/replies")
@@ -24,7 +25,7 @@ router = APIRouter(prefix="/replies")
 
 @router.get("/standard", response_class=PlainTextResponse)
 def standard_text(
-    user: PageUser, session: PageSession, runtime: RuntimeDep, category: str = "consultation", unit_code: str = ""
+    user: PageUser, session: SessionDep, runtime: RuntimeDep, category: str = "consultation", unit_code: str = ""
 ):
     """The instant-answer form of a category's approved reply, for a 咨询 answered at intake."""
     category = category[:32] if category[:32] in runtime.settings.category_map else "consultation"
@@ -61,7 +62,7 @@ def _supervisor(user) -> None:
 def templates(
     request: Request,
     user: PageUser,
-    session: PageSession,
+    session: SessionDep,
     runtime: RuntimeDep,
     category: str = "fees",
     locale: str = "zh_Hans",
@@ -92,8 +93,7 @@ def tried_first(request: Request, form: PageForm) -> DomainError | None:
     """A supervisor's proposal is tried before the request takes its write turn (a dependency declared
     ahead of the session), so that a template running into the render's time limit holds up nobody
     else's writes (on SQLite the turn is the whole process's). The handler refuses everyone else."""
-    with request.app.state.session_factory() as session:  # reads only; closed without a commit
-        user = user_from_request(request, session)
+    user = reading_user(request)
     if user is None or "supervisor" not in user.role_set:
         return None
     try:
@@ -109,7 +109,7 @@ def propose(
     form: PageForm,
     refused: Annotated[DomainError | None, Depends(tried_first)],
     user: PageUser,
-    session: PageSession,
+    session: SessionDep,
     runtime: RuntimeDep,
 ):
     category, locale = str(form.get("category", ""))[:32], str(form.get("locale", ""))[:16]
@@ -140,7 +140,7 @@ def propose(
 
 
 @router.get("/{template_id}")
-def review(request: Request, template_id: int, user: PageUser, session: PageSession, runtime: RuntimeDep):
+def review(request: Request, template_id: int, user: PageUser, session: SessionDep, runtime: RuntimeDep):
     _supervisor(user)
     version = session.get(ReplyTemplate, template_id)
     if version is None:
@@ -152,7 +152,7 @@ def review(request: Request, template_id: int, user: PageUser, session: PageSess
 
 
 @router.post("/{template_id}/approve", dependencies=[Depends(csrf.verify)])
-def approve(template_id: int, user: PageUser, session: PageSession):
+def approve(template_id: int, user: PageUser, session: SessionDep):
     replies.approve(session=session, actor=user, template_id=template_id)
     return RedirectResponse(f"/replies/{template_id}", status_code=303)
 

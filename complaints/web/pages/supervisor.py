@@ -13,6 +13,9 @@ from sqlmodel import select
 
 from complaints.clock import to_local, utcnow
 from complaints.errors import DomainError, Forbidden, InvalidInput
+from complaints.http import csrf
+from complaints.http.session import RuntimeDep, SessionDep
+from complaints.http.users import PageUser
 from complaints.i18n import gettext
 from complaints.models import Complaint, Event, User
 from complaints.presenters import action_label
@@ -20,8 +23,8 @@ from complaints.services import cohandling, identity, ledger, stats
 from complaints.services import complaints as service
 from complaints.services.scope import sees_all_units, visible_filter
 from complaints.services.transitions import act
-from complaints.web import charts, csrf
-from complaints.web.deps import PageForm, PageSession, PageUser, RuntimeDep
+from complaints.web import charts
+from complaints.web.deps import PageForm
 from complaints.web.render import named, page
 from workflows.lifecycle import Action
 
@@ -39,7 +42,7 @@ def _names(session, ids):
 
 
 @router.get("/board")
-def board(request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep, unit_code: str = ""):
+def board(request: Request, user: PageUser, session: SessionDep, runtime: RuntimeDep, unit_code: str = ""):
     _supervisor(user)
     now = utcnow()
     unit = unit_code[:8] or None
@@ -100,7 +103,7 @@ def board(request: Request, user: PageUser, session: PageSession, runtime: Runti
 
 
 @router.post("/board/supervise/{ref}", dependencies=[Depends(csrf.verify)])
-def supervise(ref: str, form: PageForm, user: PageUser, session: PageSession, runtime: RuntimeDep):
+def supervise(ref: str, form: PageForm, user: PageUser, session: SessionDep, runtime: RuntimeDep):
     """督办 in one click: a supervision order with the default deadline."""
     _supervisor(user)
     item = service.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
@@ -118,7 +121,7 @@ REQUESTS = {
 
 @router.get("/approvals")
 def approvals(
-    request: Request, user: PageUser, session: PageSession, runtime: RuntimeDep, done: str = "", item: str = ""
+    request: Request, user: PageUser, session: SessionDep, runtime: RuntimeDep, done: str = "", item: str = ""
 ):
     """Extension and send-back requests, each with what was asked and why, decided right here."""
     _supervisor(user)
@@ -187,7 +190,7 @@ def _period(start: str, end: str, tz: str) -> tuple[date, date]:
 def dashboard(
     request: Request,
     user: PageUser,
-    session: PageSession,
+    session: SessionDep,
     runtime: RuntimeDep,
     unit_code: str = "",
     start: str = "",
@@ -229,7 +232,7 @@ def ledgers(request: Request, user: PageUser, runtime: RuntimeDep):
 def ledger_export(
     request: Request,
     user: PageUser,
-    session: PageSession,
+    session: SessionDep,
     runtime: RuntimeDep,
     annex: int = 2,
     unit_code: str = "",
