@@ -2,7 +2,7 @@
 
     python bench/bench_overdue.py [--n 1000000] [--queries 200]
 
-Target: p95 under 50 ms, through complaints.services.complaints.list_complaints (with the total count).
+Target: p95 under 50 ms, through complaints.services.queries.list_complaints (with the total count).
 Baseline in the same run: loading the unit's open items and filtering/sorting them in Python."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from complaints.db import make_engine, upgrade
 from complaints.models import Complaint, User
 from complaints.runtime import Runtime
-from complaints.services import complaints as service
+from complaints.services import queries
 from complaints.settings import load_settings
 
 UNITS = ["KZ", "ATS", "AKT", "WQ", "AHQ"]
@@ -101,21 +101,21 @@ def main() -> None:
         pages = {"overdue": [], "newest": [], "复查": []}  # a county supervisor's own pages: own scope
         for q in range(args.queries):
             actor = sups[q % len(sups)]
-            filters = service.ListFilter(unit_code=actor.unit_code, overdue=True, limit=50)
+            filters = queries.ListFilter(unit_code=actor.unit_code, overdue=True, limit=50)
             t = time.perf_counter()
-            items, total = service.list_complaints(
+            items, total = queries.list_complaints(
                 session=session, runtime=runtime, actor=actor, filters=filters, now=now
             )
             fast.append((time.perf_counter() - t) * 1000)
             assert len(items) == 50
             county = sups[1 + q % (len(sups) - 1)]  # sups[0] is the prefecture's, who sees every unit
             for name, own in (
-                ("overdue", service.ListFilter(overdue=True, sort="due", limit=50)),
-                ("newest", service.ListFilter(sort="-received", limit=50)),
-                ("复查", service.ListFilter(reviewed=True, sort="-received", limit=50)),
+                ("overdue", queries.ListFilter(overdue=True, sort="due", limit=50)),
+                ("newest", queries.ListFilter(sort="-received", limit=50)),
+                ("复查", queries.ListFilter(reviewed=True, sort="-received", limit=50)),
             ):
                 t = time.perf_counter()
-                listed, _ = service.list_complaints(
+                listed, _ = queries.list_complaints(
                     session=session, runtime=runtime, actor=county, filters=own, now=now
                 )
                 pages[name].append((time.perf_counter() - t) * 1000)

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from complaints.db import make_engine, upgrade
 from complaints.models import Complaint
 from complaints.runtime import Runtime
-from complaints.services import complaints as service
+from complaints.services import registration
 from complaints.services.people import add_user
 from complaints.settings import load_settings
 
@@ -63,7 +63,7 @@ def through_service(data: list[dict]) -> None:
     with Session(engine) as session:
         for start in range(0, len(data), BATCH):
             for row in data[start : start + BATCH]:
-                service.register(session=session, runtime=runtime, actor=operator, data=row)
+                registration.register(session=session, runtime=runtime, actor=operator, data=row)
             session.commit()
     engine.dispose()
 

@@ -1,6 +1,6 @@
 """The search box over 1,000,000 items on SQLite and (with --postgres URL) PostgreSQL: words (two-character
 Chinese words, longer ones, two words together), a whole phone number and its last four digits, each the first
-page of 50 with the total count, through complaints.services.complaints.list_complaints.
+page of 50 with the total count, through complaints.services.queries.list_complaints.
 
     python bench/bench_search.py [--n 1000000] [--queries 100] [--postgres postgresql+psycopg://postgres@127.0.0.1/test]
 
@@ -23,7 +23,7 @@ from complaints.db import make_engine, upgrade
 from complaints.models import Complaint, User
 from complaints.runtime import Runtime
 from complaints.searchkeys import keys, who_keys
-from complaints.services import complaints as service
+from complaints.services import queries
 from complaints.settings import load_settings
 
 PLACES = [
@@ -302,7 +302,7 @@ def bench(url: str, args) -> None:
     populate(engine, args.n, now)
     print(f"[{engine.dialect.name}] {args.n} items loaded and indexed in {time.perf_counter() - started:.0f} s")
     runtime = Runtime.load(load_settings(database={"url": url}), engine)
-    queries = _queries(random.Random(7), args.queries)
+    searches = _queries(random.Random(7), args.queries)
     with Session(engine, expire_on_commit=False) as session:
         people = {
             "prefecture": User(username="sup_kz", name="督办", unit_code="KZ", roles="supervisor"),
@@ -310,16 +310,16 @@ def bench(url: str, args) -> None:
         }
         session.add_all(people.values())
         session.commit()
-        for kind, batch in queries.items():
+        for kind, batch in searches.items():
             for who, user in people.items():
                 times, totals = [], []
                 for query in batch:
                     t = time.perf_counter()
-                    _, total = service.list_complaints(
+                    _, total = queries.list_complaints(
                         session=session,
                         runtime=runtime,
                         actor=user,
-                        filters=service.ListFilter(text=query, sort="-received"),
+                        filters=queries.ListFilter(text=query, sort="-received"),
                     )
                     times.append((time.perf_counter() - t) * 1000)
                     totals.append(total)

@@ -37,6 +37,7 @@ from complaints.api.openapi import restrict_vocabulary
 from complaints.api.signin import SignInFirst
 from complaints.db import engine_for
 from complaints.http.ratelimit import PUBLIC_BY_ADDRESS, PUBLIC_MISSES
+from complaints.jobs.scheduler import build_scheduler
 from complaints.runtime import Runtime
 from complaints.settings import Settings, load_settings
 
@@ -107,7 +108,6 @@ def start_scheduler(runtime: Runtime):
     """
     if not runtime.settings.app.run_scheduler_in_process:
         return None
-    from complaints.jobs.scheduler import build_scheduler
 
     scheduler = build_scheduler(runtime, blocking=False)
     scheduler.start()

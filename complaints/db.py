@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import Engine, event, exc, text
 from sqlmodel import Session, create_engine
 
+import complaints.searchkeys  # noqa: F401  (the flush hook that keeps every item's search keys)
 from complaints.settings import PROJECT_ROOT, Settings
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"

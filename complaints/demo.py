@@ -20,8 +20,7 @@ from complaints.demo_text import CLOSE_REASONS, CLOSINGS, EXTENSION, OPENINGS, R
 from complaints.errors import DomainError
 from complaints.models import Complaint, User
 from complaints.runtime import Runtime
-from complaints.services import complaints as service
-from complaints.services import deadlines
+from complaints.services import deadlines, registration
 from complaints.services.people import add_user
 from complaints.services.transitions import act
 from workflows.deadlines import Limit
@@ -289,7 +288,7 @@ class _Item:
             "external_ref": f"demo-{self.index}",
         }
         self.words["surname"] = surname
-        self.item = service.register(
+        self.item = registration.register(
             session=self.session, runtime=self.runtime, actor=self.staff["operator"][0], data=data, now=self.clock
         )
 

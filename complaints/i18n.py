@@ -21,6 +21,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
+from complaints.suffixes import attach
 from workflows.vocab import N_  # noqa: F401 - marks a string for extraction; translated where it is shown
 
 LOCALE_DIR = Path(__file__).parent / "locales"
@@ -88,8 +89,6 @@ _GENITIVE = re.compile(r"\{(\w+)\} نىڭ")
 
 def _uyghur_genitives(text: str, values: dict) -> tuple[str, dict]:
     """'{unit} نىڭ' in a Uyghur message: the genitive written onto the value as Uyghur spelling requires."""
-    from complaints.replies.suffixes import attach  # imported here: the replies package imports this module
-
     names = [name for name in _GENITIVE.findall(text) if name in values]
     if not names:
         return text, values

@@ -565,6 +565,3 @@ class SavedView(SQLModel, table=True):
     name: str = Field(max_length=64)
     query: str = Field(max_length=1000)
     created_at: datetime = Field(default_factory=utcnow)
-
-
-import complaints.searchkeys  # noqa: E402, F401  (keeps the search keys of every flushed item)

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
+from complaints.models import Complaint, Event
 from workflows.lifecycle import Action
 
 TEXT_FIELDS = ("summary", "details", "school", "handling_notes", "result_text", "reply_text")
@@ -80,8 +81,6 @@ def _changed(obj, names) -> bool:
 @event.listens_for(Session, "before_flush")
 def _keep_keys(session: Session, flush_context, instances) -> None:
     """Add the keys of what changed before it is written: a new or edited item, a new note."""
-    from complaints.models import Complaint, Event
-
     for obj in [*session.new, *session.dirty]:
         if isinstance(obj, Complaint):
             if obj in session.new or _changed(obj, TEXT_FIELDS):

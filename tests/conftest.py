@@ -16,8 +16,7 @@ from sqlmodel import Session
 from complaints.db import make_engine, upgrade
 from complaints.models import User
 from complaints.runtime import Runtime
-from complaints.services import complaints as complaint_service
-from complaints.services import people
+from complaints.services import people, registration
 from complaints.settings import Settings, load_settings
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -145,7 +144,7 @@ def make_item(session, runtime, make_user):
         }
         data.update(fields)
         actor = actor or make_user("operator", unit=data["unit_code"])
-        return complaint_service.register(session=session, runtime=runtime, actor=actor, data=data)
+        return registration.register(session=session, runtime=runtime, actor=actor, data=data)
 
     return factory
 

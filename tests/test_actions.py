@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from complaints.errors import ActionNotAllowed, Conflict, InvalidInput
 from complaints.models import Complaint, Event
-from complaints.services import complaints as service
+from complaints.services import queries, registration
 from complaints.services.transitions import act
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -31,7 +31,7 @@ def staff(make_user):
 
 @pytest.fixture
 def item(session, runtime, staff):
-    return service.register(
+    return registration.register(
         session=session,
         runtime=runtime,
         actor=staff["operator"],
@@ -85,7 +85,7 @@ def test_full_journey_from_registration_to_closure(session, runtime, staff, item
     fire(session, runtime, staff["operator"], item, "callback", 30, resolved=True, satisfaction="satisfied")
     fire(session, runtime, handler, item, "close", 31)
     assert item.status == "closed" and not item.is_open and item.closed_at is not None
-    events = service.history(session=session, item=item)
+    events = queries.history(session=session, item=item)
     assert [e.action for e in events] == ["register", "dispatch", "accept", "reply", "callback", "close"]
     assert events[3].changes["reply_text"] == "经核实，学校已退还所收费用并作出书面检查。"
     assert [(e.from_status, e.to_status) for e in events[1:3]] == [
@@ -317,7 +317,7 @@ def test_two_people_acting_at_once_second_gets_conflict(engine, runtime, setting
             unit_code="AKT",
             roles=["handler"],
         )
-        item = service.register(
+        item = registration.register(
             session=setup,
             runtime=runtime,
             actor=sup,

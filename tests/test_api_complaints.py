@@ -336,10 +336,10 @@ def test_registration_by_cookie_needs_the_csrf_token(client, make_user, session)
 def test_a_lost_database_connection_is_503_and_saves_nothing(client, bearer, operator, session, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
-    from complaints.services import complaints as service
+    from complaints.services import registration
 
     before = session.exec(select(Complaint)).all()
-    real = service.register_with_event
+    real = registration.register_with_event
 
     def register_then_lose_the_connection(**kwargs):
         real(**kwargs)
@@ -347,7 +347,7 @@ def test_a_lost_database_connection_is_503_and_saves_nothing(client, bearer, ope
             "INSERT INTO event ...", {}, ConnectionError("server closed the connection"), connection_invalidated=True
         )
 
-    monkeypatch.setattr(service, "register_with_event", register_then_lose_the_connection)
+    monkeypatch.setattr(registration, "register_with_event", register_then_lose_the_connection)
     response = client.post("/api/complaints", json=NEW, headers=bearer(operator))
     assert_error(response, 503, "database_unavailable")
     assert response.headers["retry-after"] == "5"

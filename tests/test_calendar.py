@@ -18,8 +18,8 @@ from workflows.calendar import (
     CalendarUnknown,
     WorkCalendar,
     YearSchedule,
-    load_calendar_data,
 )
+from workflows.calendar_file import load_calendar_data, overlay_calendar
 
 XINJIANG_DAYS = {
     date(2022, 5, 5),
@@ -40,7 +40,7 @@ def national() -> WorkCalendar:
 
 @pytest.fixture(scope="module")
 def xinjiang() -> WorkCalendar:
-    return WorkCalendar.from_overlay()
+    return overlay_calendar()
 
 
 def _days(first: date, last: date) -> list[date]:

@@ -10,7 +10,7 @@ from sqlmodel import select
 from complaints.errors import Conflict, InvalidInput
 from complaints.models import AuditLog, CalendarDeclaration, Event, Notification
 from complaints.services import calendar as calendar_service
-from complaints.services import complaints as service
+from complaints.services import queries, registration
 from complaints.services.notices import acceptance_notice_text, issue_acceptance_notice
 from complaints.services.transitions import act
 from tests.test_calendar_layers import NATIONAL_2027, TZ
@@ -47,7 +47,7 @@ def _handled_item(session, runtime, make_user, **fields):
         "received_at": NOW,
         **fields,
     }
-    item = service.register(session=session, runtime=runtime, actor=operator, now=NOW, data=data)
+    item = registration.register(session=session, runtime=runtime, actor=operator, now=NOW, data=data)
     act(
         session=session,
         runtime=runtime,
@@ -159,7 +159,7 @@ def test_confirm_correct_and_withdraw_a_year(session, runtime, make_user):
 
 def test_a_unit_counts_its_own_office_hours(session, runtime, make_user):
     received = datetime(2023, 6, 1, 13, 0, tzinfo=TZ)  # Thursday; 2023 is declared in every layer
-    akqi = service.register(
+    akqi = registration.register(
         session=session,
         runtime=runtime,
         actor=make_user("operator", unit="AHQ"),
@@ -174,7 +174,7 @@ def test_a_unit_counts_its_own_office_hours(session, runtime, make_user):
             "received_at": received,
         },
     )
-    atush = service.register(
+    atush = registration.register(
         session=session,
         runtime=runtime,
         actor=make_user("operator"),
@@ -198,7 +198,7 @@ def test_a_unit_counts_its_own_office_hours(session, runtime, make_user):
 def test_formal_xinfang_runs_60_days_from_the_written_notice_and_pauses_once(session, runtime, make_user):
     received = datetime(2026, 7, 28, 11, 0, tzinfo=TZ)
     operator, handler, supervisor = make_user("operator"), make_user("handler"), make_user("supervisor")
-    item = service.register(
+    item = registration.register(
         session=session,
         runtime=runtime,
         actor=operator,
@@ -253,14 +253,14 @@ def test_formal_xinfang_runs_60_days_from_the_written_notice_and_pauses_once(ses
     from complaints.services import deadlines
 
     before = item.reply_due_at
-    deadlines.replay(item, service.history(session=session, item=item), runtime)
+    deadlines.replay(item, queries.history(session=session, item=item), runtime)
     assert item.reply_due_at == before  # the history replays to the same deadline
 
 
 def test_a_letter_or_visit_cannot_be_answered_at_intake(session, runtime, make_user):
     operator = make_user("operator")
     for channel in ("letter", "visit"):
-        item = service.register(
+        item = registration.register(
             session=session,
             runtime=runtime,
             actor=operator,

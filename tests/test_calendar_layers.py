@@ -19,6 +19,7 @@ from workflows.calendar_declare import (
     problems,
 )
 from workflows.calendar_estimate import Festival, festival_days, statutory_holidays
+from workflows.calendar_file import overlay_calendar
 from workflows.deadlines import Limit, days_end
 from workflows.office_hours import OfficeHours, Period, Season
 from workflows.policy import Clock
@@ -32,7 +33,7 @@ REGIONAL = {  # the region's notices: 2025 and 2026 (2024 is not known here)
 
 @pytest.fixture(scope="module")
 def xinjiang() -> WorkCalendar:
-    return WorkCalendar.from_overlay()
+    return overlay_calendar()
 
 
 def _days(year: int) -> list[date]:

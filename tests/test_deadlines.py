@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from workflows.calendar import CalendarUnknown, WorkCalendar
+from workflows.calendar_file import overlay_calendar
 from workflows.deadlines import Limit, LimitUnit, due_at, remaining, shift_after_pause, warn_at
 from workflows.office_hours import OfficeHours
 
@@ -32,7 +33,7 @@ def ctx(national: WorkCalendar) -> dict:
 
 @pytest.fixture(scope="module")
 def xj() -> dict:
-    calendar = WorkCalendar.from_overlay()
+    calendar = overlay_calendar()
     return {"calendar": calendar, "office_hours": OfficeHours.xinjiang_default(calendar)}
 
 

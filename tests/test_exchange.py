@@ -44,9 +44,9 @@ def test_registration_and_each_status_or_deadline_change_is_posted_signed(
     hooked, session, providers, make_user, make_item
 ):
     runtime, subscriber = hooked
-    from complaints.services import complaints as service
+    from complaints.services import registration
 
-    item = service.register(
+    item = registration.register(
         session=session,
         runtime=runtime,
         actor=make_user("operator"),
@@ -297,7 +297,7 @@ def test_the_sla_sweeps_automatic_supervision_posts_its_deadline(hooked, session
 def test_imported_and_pushed_items_post_their_registration(hooked, session, make_user):
     """Items that arrive in bulk (file import, platform push) are registered outside `act`: each new one
     is posted like an item from intake, and a repeat of one already stored posts nothing."""
-    from complaints.importing.bulk import register_many
+    from complaints.services.registration import register_many
 
     runtime, subscriber = hooked
     data = {
@@ -343,11 +343,11 @@ def test_a_recomputed_deadline_is_posted(hooked, session, settings, engine, make
     from test_jobs_provisional import with_2027
 
     from complaints.jobs.provisional import recompute_provisional
-    from complaints.services import complaints as service
+    from complaints.services import registration
 
     runtime, subscriber = hooked
     now = datetime(2026, 12, 28, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-    item = service.register(
+    item = registration.register(
         session=session,
         runtime=runtime,
         actor=make_user("operator"),

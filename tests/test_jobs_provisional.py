@@ -8,7 +8,7 @@ from sqlmodel import select
 from complaints.jobs.provisional import recompute_provisional
 from complaints.models import Event
 from complaints.runtime import Declared, Runtime
-from complaints.services import complaints as service
+from complaints.services import queries, registration
 from workflows.calendar import YearSchedule
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -17,7 +17,7 @@ NOW = datetime(2026, 12, 28, 12, 0, tzinfo=TZ)
 
 def test_provisional_deadline_is_recomputed_when_the_year_is_known(session, settings, engine, make_user):
     runtime = Runtime.load(settings, engine)
-    item = service.register(
+    item = registration.register(
         session=session,
         runtime=runtime,
         actor=make_user("operator"),
@@ -62,7 +62,7 @@ def handled(session, runtime, staff, summary):
     from complaints.services.transitions import act
 
     start = datetime(2026, 12, 21, 10, 0, tzinfo=TZ)  # Monday
-    item = service.register(
+    item = registration.register(
         session=session,
         runtime=runtime,
         actor=staff["operator"],
@@ -122,7 +122,7 @@ def test_an_extended_suspended_supervised_item_is_recomputed_as_if_the_year_had_
     # replaying an item whose deadlines were right all along changes nothing
     from complaints.services import deadlines
 
-    deadlines.replay(reference, service.history(session=session, item=reference), full)
+    deadlines.replay(reference, queries.history(session=session, item=reference), full)
     assert {f: getattr(item, f) for f in fields} == {f: getattr(reference, f) for f in fields}
     assert not session.is_modified(reference)
     [event] = session.exec(
@@ -139,7 +139,7 @@ def test_an_extended_suspended_supervised_item_is_recomputed_as_if_the_year_had_
 
 def test_an_item_still_beyond_the_calendar_keeps_its_estimate_and_gets_no_event(session, settings, engine, make_user):
     runtime = Runtime.load(settings, engine)
-    item = service.register(
+    item = registration.register(
         session=session,
         runtime=runtime,
         actor=make_user("operator"),

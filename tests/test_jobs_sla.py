@@ -9,7 +9,7 @@ from sqlmodel import select
 from complaints.jobs.sla import sla_sweep
 from complaints.models import Event, Notification
 from complaints.presenters import due_text
-from complaints.services import complaints as service
+from complaints.services import registration
 from complaints.services.transitions import act
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -28,7 +28,7 @@ def staff(make_user):
 
 @pytest.fixture
 def item(session, runtime, staff):
-    created = service.register(
+    created = registration.register(
         session=session,
         runtime=runtime,
         actor=staff["operator"],
@@ -211,7 +211,7 @@ def test_a_lapsed_supervision_is_reported_to_the_prefecture_once_per_deadline(se
 def test_the_prefectures_own_lapsed_supervision_is_not_escalated(session, runtime, make_user):
     operator, handler = make_user("operator", unit="KZ"), make_user("handler", unit="KZ")
     supervisor = make_user("supervisor", unit="KZ")
-    item = service.register(
+    item = registration.register(
         session=session,
         runtime=runtime,
         actor=operator,

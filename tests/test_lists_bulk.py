@@ -13,7 +13,7 @@ from test_api_client import app, client  # noqa: F401  (the app wired to the tes
 from test_web_pages import browser_as, csrf_of  # noqa: F401
 
 from complaints.models import Event
-from complaints.services import complaints as service
+from complaints.services import queries
 from complaints.services.bulk import bulk_act
 from complaints.services.transitions import act
 
@@ -21,8 +21,8 @@ TZ = ZoneInfo("Asia/Shanghai")
 
 
 def listed(session, runtime, user, **filters) -> list[int]:
-    items, _ = service.list_complaints(
-        session=session, runtime=runtime, actor=user, filters=service.ListFilter(limit=200, **filters)
+    items, _ = queries.list_complaints(
+        session=session, runtime=runtime, actor=user, filters=queries.ListFilter(limit=200, **filters)
     )
     return [i.id for i in items]
 

@@ -105,9 +105,11 @@ def _call(**fields):
 
 
 def register(session, runtime, **fields):
-    from complaints.services import complaints as service
+    from complaints.services import registration
 
-    return service.register(session=session, runtime=runtime, actor=_operator(session, runtime), data=_call(**fields))
+    return registration.register(
+        session=session, runtime=runtime, actor=_operator(session, runtime), data=_call(**fields)
+    )
 
 
 def test_who_is_not_texted(session, sms):

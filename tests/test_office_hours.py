@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from workflows.calendar import CalendarUnknown, WorkCalendar
+from workflows.calendar_file import overlay_calendar
 from workflows.office_hours import OfficeHours, Period, Season
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -16,7 +17,7 @@ TZ = ZoneInfo("Asia/Shanghai")
 
 @pytest.fixture(scope="module")
 def calendar() -> WorkCalendar:
-    return WorkCalendar.from_overlay().estimating()  # 2024: national days plus the estimated festivals
+    return overlay_calendar().estimating()  # 2024: national days plus the estimated festivals
 
 
 @pytest.fixture(scope="module")
@@ -163,7 +164,7 @@ def test_random_subtract_inverts_add(uneven: OfficeHours, hours: OfficeHours) ->
 
 
 def test_refuses_naive_and_unknown() -> None:
-    hours = OfficeHours.xinjiang_default(WorkCalendar.from_overlay())
+    hours = OfficeHours.xinjiang_default(overlay_calendar())
     with pytest.raises(ValueError, match="aware"):
         hours.add_office_hours(datetime(2024, 6, 3, 10), 1)
     with pytest.raises(CalendarUnknown):

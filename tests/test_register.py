@@ -8,7 +8,7 @@ from sqlmodel import func, select
 
 from complaints.errors import ActionNotAllowed, InvalidInput
 from complaints.models import Complaint, Event
-from complaints.services import complaints as service
+from complaints.services import queries, registration
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 6, 3, 12, 0, tzinfo=TZ)
@@ -29,7 +29,7 @@ def register(session, runtime, actor, **fields):
         "received_at": RECEIVED,
     }
     data.update(fields)
-    return service.register(session=session, runtime=runtime, actor=actor, data=data, now=NOW)
+    return registration.register(session=session, runtime=runtime, actor=actor, data=data, now=NOW)
 
 
 def test_tracking_numbers_carry_unit_and_year_and_count_up(session, runtime, make_user):
@@ -68,7 +68,7 @@ def test_urgent_item_contact_within_two_office_hours(session, runtime, make_user
 def test_registration_is_recorded_in_history(session, runtime, make_user):
     operator = make_user("operator")
     item = register(session, runtime, operator)
-    events = service.history(session=session, item=item)
+    events = queries.history(session=session, item=item)
     assert [(e.action, e.to_status, e.actor_id) for e in events] == [("register", "registered", operator.id)]
 
 
@@ -133,11 +133,11 @@ def test_received_in_the_past_counts_from_when_it_arrived(session, runtime, make
     item = register(session, runtime, make_user("operator"), received_at=datetime(2026, 5, 20, 9, 0, tzinfo=TZ))
     # 5/21, 22, 25, 26, then 古尔邦节 5/27–31 (Xinjiang), 6/1
     assert local(item.reply_due_at) == datetime(2026, 6, 2, 0, 0)
-    overdue, _ = service.list_complaints(
+    overdue, _ = queries.list_complaints(
         session=session,
         runtime=runtime,
         actor=make_user("supervisor"),
-        filters=service.ListFilter(overdue=True),
+        filters=queries.ListFilter(overdue=True),
         now=NOW,
     )
     assert item.id in {i.id for i in overdue}
@@ -177,7 +177,7 @@ def test_concurrent_registrations_in_one_unit_get_distinct_consecutive_numbers(e
         numbers = []
         for _ in range(5):
             with unit_of_work(engine) as session:
-                item = service.register(
+                item = registration.register(
                     session=session, runtime=runtime, actor=session.get(User, actor.id), data=data, now=NOW
                 )
                 numbers.append(item.tracking_no)
@@ -189,7 +189,7 @@ def test_concurrent_registrations_in_one_unit_get_distinct_consecutive_numbers(e
         counts = sorted(int(n.rsplit("-", 1)[1]) for n in numbers)
         assert len(set(numbers)) == 40 and counts == list(range(counts[0], counts[0] + 40))
         if engine.dialect.name == "postgresql":  # increments commit without waiting for the disk (see docstring)
-            from complaints.services.complaints import _counter_engine
+            from complaints.services.registration import _counter_engine
 
             with _counter_engine(engine.url).connect() as counter:
                 assert counter.exec_driver_sql("SHOW synchronous_commit").scalar_one() == "off"

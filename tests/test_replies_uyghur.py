@@ -8,9 +8,9 @@ import re
 import pytest
 
 from complaints.replies import OUTCOMES, marks, render
-from complaints.replies.suffixes import attach
 from complaints.services import replies
 from complaints.settings import load_settings
+from complaints.suffixes import attach
 
 SETTINGS = load_settings()
 CATEGORIES = [c.code for c in SETTINGS.categories]

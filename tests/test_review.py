@@ -9,8 +9,7 @@ from sqlmodel import select
 
 from complaints.errors import InvalidInput
 from complaints.models import Event, LedgerEntry
-from complaints.services import complaints as service
-from complaints.services import deadlines, replies
+from complaints.services import deadlines, queries, registration, replies
 from complaints.services.transitions import act
 
 pytest_plugins = ["test_api_client"]  # the app wired to the test's transaction, and its clients
@@ -36,7 +35,7 @@ def staff(make_user):
 
 def handled(session, runtime, staff, channel="letter", unit="ATS"):
     """An item through to its close: a 处理意见 replied on day 8."""
-    item = service.register(
+    item = registration.register(
         session=session,
         runtime=runtime,
         actor=staff["operator"],
@@ -113,7 +112,7 @@ def test_a_review_goes_up_to_the_prefecture_with_30_days_to_answer(session, runt
     assert item.reply_text == "经核实，学校未收取共建费。"  # the text under review stays in view
     event = session.exec(select(Event).where(Event.complaint_id == item.id, Event.action == "request_review")).one()
     before = (item.reply_due_at, item.next_due_at, item.warn_at)
-    deadlines.replay(item, service.history(session=session, item=item), runtime)  # as recomputation would
+    deadlines.replay(item, queries.history(session=session, item=item), runtime)  # as recomputation would
     assert (item.reply_due_at, item.next_due_at, item.warn_at) == before
     assert event.changes["reviewed_unit"] == "ATS" and "收据" in event.note
 
@@ -227,7 +226,7 @@ def test_the_county_operator_still_sees_the_reviewed_item_but_cannot_act_on_it(s
     item = handled(session, runtime, staff)
     review(session, runtime, staff, item, days_after_reply=2)
     # the operator who registered it still finds it (registered_unit_code) ...
-    assert service.get(session=session, runtime=runtime, actor=staff["operator"], ref=item.tracking_no) is item
+    assert queries.get(session=session, runtime=runtime, actor=staff["operator"], ref=item.tracking_no) is item
     with pytest.raises(Forbidden) as refused:  # ... but the review is the prefecture's to dispatch
         act(
             session=session,
@@ -273,9 +272,9 @@ def test_the_county_follows_its_item_under_review_without_acting_or_seeing_the_r
     settings = runtime.settings
     for who in ("supervisor", "handler"):  # the county bureau whose 处理意见 is reviewed
         person = staff[who]
-        assert service.get(session=session, runtime=runtime, actor=person, ref=item.tracking_no) is item
-        for found_by in (service.ListFilter(text=item.tracking_no), service.ListFilter(reviewed=True)):
-            listed, total = service.list_complaints(session=session, runtime=runtime, actor=person, filters=found_by)
+        assert queries.get(session=session, runtime=runtime, actor=person, ref=item.tracking_no) is item
+        for found_by in (queries.ListFilter(text=item.tracking_no), queries.ListFilter(reviewed=True)):
+            listed, total = queries.list_complaints(session=session, runtime=runtime, actor=person, filters=found_by)
             assert [found.id for found in listed] == [item.id] and total == 1
         assert offered(list(Action), item, settings, person) == [Action.NOTE]
         assert not may_see_identity(person, item, settings)  # the reporter is the reviewing bureau's
@@ -300,9 +299,9 @@ def test_the_county_follows_its_item_under_review_without_acting_or_seeing_the_r
     assert may_see_identity(staff["kz_supervisor"], item, settings)
     assert Action.DISPATCH in offered(list(Action), item, settings, staff["kz_supervisor"])
     with pytest.raises(NotFound):  # another county does not learn it exists
-        service.get(session=session, runtime=runtime, actor=other_county, ref=item.tracking_no)
-    for found_by in (service.ListFilter(text=item.tracking_no), service.ListFilter(reviewed=True)):
-        assert service.list_complaints(session=session, runtime=runtime, actor=other_county, filters=found_by) == (
+        queries.get(session=session, runtime=runtime, actor=other_county, ref=item.tracking_no)
+    for found_by in (queries.ListFilter(text=item.tracking_no), queries.ListFilter(reviewed=True)):
+        assert queries.list_complaints(session=session, runtime=runtime, actor=other_county, filters=found_by) == (
             [],
             0,
         )

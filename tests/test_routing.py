@@ -9,6 +9,7 @@ from complaints.clock import utcnow
 from complaints.jobs.intake import auto_dispatch
 from complaints.models import Event, RoutingRule
 from complaints.services import people, routing
+from complaints.services.categories import suggest_category
 from complaints.services.transitions import act
 
 LATER = timedelta(hours=1)  # past the operator's grace period
@@ -28,12 +29,12 @@ def dispatch_now(session, runtime):
     ],
 )
 def test_category_is_suggested_from_keywords(runtime, summary, details, expected):
-    found = routing.suggest_category(runtime=runtime, summary=summary, details=details)
+    found = suggest_category(runtime.settings, summary, details)
     assert found == expected
 
 
 def test_summary_keywords_weigh_more_than_details(runtime):
-    found = routing.suggest_category(runtime=runtime, summary="学校收取共建费", details="学区")
+    found = suggest_category(runtime.settings, "学校收取共建费", "学区")
     assert found == "fees"
 
 

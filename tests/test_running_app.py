@@ -18,8 +18,7 @@ import pytest
 from complaints import auth
 from complaints.db import make_engine, unit_of_work, upgrade
 from complaints.runtime import Runtime
-from complaints.services import complaints as complaint_service
-from complaints.services import people
+from complaints.services import people, registration
 from complaints.services.transitions import act
 from complaints.settings import load_settings
 
@@ -48,7 +47,7 @@ def _seed(url: str) -> dict:
         operator = people.add_user(**add, username="race_op", name="接线", roles=["operator"])
         items = []
         for n in range(ROUNDS):
-            item = complaint_service.register(
+            item = registration.register(
                 session=session,
                 runtime=runtime,
                 actor=operator,

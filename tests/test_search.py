@@ -11,15 +11,15 @@ from sqlmodel import select
 
 from complaints.jobs.retention import erase_identity
 from complaints.models import Complaint
-from complaints.services import complaints as service
+from complaints.services import queries
 from complaints.services.scope import may_see_identity, visible_filter
 from complaints.services.search import identity_filter, tracking_no
 from complaints.services.transitions import act
 
 
 def found(session, runtime, user, query: str) -> set[int]:
-    items, total = service.list_complaints(
-        session=session, runtime=runtime, actor=user, filters=service.ListFilter(text=query, limit=200)
+    items, total = queries.list_complaints(
+        session=session, runtime=runtime, actor=user, filters=queries.ListFilter(text=query, limit=200)
     )
     assert total == len(items)
     return {item.id for item in items}

@@ -162,7 +162,7 @@ def test_handler_replies_from_the_composer(browser_as, make_user, make_item, ses
 
 
 def test_admin_edits_a_categorys_keywords_and_suggestions_follow(browser_as, make_user, runtime):
-    from complaints.services.complaints import suggest_category
+    from complaints.services.categories import suggest_category
 
     web = browser_as(make_user("admin"))
     token = csrf_of(web.get("/admin").text)
@@ -185,7 +185,7 @@ def test_admin_edits_a_categorys_keywords_and_suggestions_follow(browser_as, mak
         )
         assert saved.status_code == 303
         assert runtime.settings.category_map["dropout"].name == "控辍保学（劝返）"
-        assert suggest_category("孩子初中没读完就出去打工不上学", runtime) == "dropout"
+        assert suggest_category(runtime.settings, "孩子初中没读完就出去打工不上学") == "dropout"
     finally:
         category = runtime.settings.category_map["dropout"]
         category.name, category.keywords, category.annex1_rows = (

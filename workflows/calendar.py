@@ -162,13 +162,6 @@ class WorkCalendar:
             self._before.append(self._before[-1] + flag)
         self._work_index = array("l", (i for i, flag in enumerate(flags) if flag))
 
-    @classmethod
-    def from_overlay(cls, path: Path = DEFAULT_OVERLAY) -> WorkCalendar:
-        """A calendar with the deployment's overlay file applied (every layer in it)."""
-        from workflows.calendar_file import load_calendar_data
-
-        return cls(load_calendar_data(path))
-
     def estimating(self) -> WorkCalendar:
         """The same calendar answering for undeclared and estimated years too (results are provisional)."""
         view = copy.copy(self)
@@ -307,10 +300,3 @@ class WorkCalendar:
             name = chinese_calendar.get_holiday_detail(day)[1]
             return _CHINESE_NAMES.get(name, name or "")
         return ""
-
-
-def load_calendar_data(path: Path) -> CalendarData:
-    """Read the deployment's overlay TOML (see workflows.calendar_file)."""
-    from workflows.calendar_file import load_calendar_data as load
-
-    return load(path)

@@ -9,13 +9,18 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from workflows.calendar import CalendarData, Layer, Source, YearSchedule
+from workflows.calendar import DEFAULT_OVERLAY, CalendarData, Layer, Source, WorkCalendar, YearSchedule
 from workflows.calendar_estimate import Festival, festival_days, statutory_holidays
 
 _ENTRY_KEYS = {"date", "start", "end", "name", "note", "reason", "working", "units"}
 _YEAR_KEYS = {"holidays", "workdays", "source", "title", "number", "published", "reported", "note"}
 _LAYER_KEYS = {"label", "since", "required", "festivals", "years"}
 _MAX_RANGE_DAYS = 366
+
+
+def overlay_calendar(path: Path = DEFAULT_OVERLAY) -> WorkCalendar:
+    """A calendar with the deployment's overlay file applied (every layer in it)."""
+    return WorkCalendar(load_calendar_data(path))
 
 
 def load_calendar_data(path: Path) -> CalendarData:

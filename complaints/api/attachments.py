@@ -20,7 +20,7 @@ from complaints.http.users import SIGNED_IN, CurrentUser, authenticate, signed_i
 from complaints.models import Attachment, Complaint, User
 from complaints.runtime import Runtime
 from complaints.services import attachments as service
-from complaints.services import complaints as complaints_service
+from complaints.services import queries
 
 router = APIRouter(prefix="/api/complaints", tags=["attachments"])
 Ref = Annotated[
@@ -82,7 +82,7 @@ def storage_of(request: Request) -> Storage:
 
 
 def _item(session: Session, runtime: Runtime, user: User, ref: str) -> Complaint:
-    return complaints_service.get(session=session, runtime=runtime, actor=user, ref=ref)
+    return queries.get(session=session, runtime=runtime, actor=user, ref=ref)
 
 
 def _check_first(request: Request, runtime: Runtime, ref: str) -> None:

@@ -15,8 +15,7 @@ from complaints.http.users import CurrentUser
 from complaints.i18n import gettext
 from complaints.models import NOTE_MAX, Complaint, CoTask, OutsideBody
 from complaints.runtime import Runtime
-from complaints.services import cohandling
-from complaints.services import complaints as service
+from complaints.services import cohandling, queries
 from complaints.services.scope import can_see, cooperates_on, sees_as_cooperator_only
 
 router = APIRouter(tags=["cooperation"])
@@ -70,7 +69,7 @@ def visible_tasks(user, item, tasks: list[CoTask], runtime: Runtime) -> list[CoT
 
 @router.get("/api/complaints/{ref}/cooperation", response_model=list[TaskOut], summary="协办任务")
 def list_tasks(ref: Ref, user: CurrentUser, session: SessionDep, runtime: RuntimeDep) -> list[TaskOut]:
-    item = service.get(session=session, runtime=runtime, actor=user, ref=ref)
+    item = queries.get(session=session, runtime=runtime, actor=user, ref=ref)
     tasks = visible_tasks(user, item, cohandling.tasks_of(session, item), runtime)
     return [task_out(session, runtime, t, item) for t in tasks]
 
@@ -84,7 +83,7 @@ def list_tasks(ref: Ref, user: CurrentUser, session: SessionDep, runtime: Runtim
 def add_task(
     ref: Ref, data: cohandling.CooperationIn, user: CurrentUser, session: SessionDep, runtime: RuntimeDep
 ) -> TaskOut:
-    item = service.get(session=session, runtime=runtime, actor=user, ref=ref)
+    item = queries.get(session=session, runtime=runtime, actor=user, ref=ref)
     task = cohandling.add_cooperation(
         session=session, runtime=runtime, actor=user, item=item, data=data.model_dump(exclude_none=True)
     )

@@ -27,8 +27,7 @@ from complaints.i18n import gettext
 from complaints.models import Complaint, Event, User
 from complaints.presenters import action_label
 from complaints.runtime import Runtime
-from complaints.services import complaints as service
-from complaints.services import identity
+from complaints.services import identity, queries, registration
 from complaints.services.people import check_unit
 from complaints.services.scope import roles_of, sees_as_cooperator_only
 from complaints.services.steps import PAYLOADS, offered
@@ -77,7 +76,7 @@ def detail_model(
     session: Session, runtime: Runtime, user: User, item: Complaint, events: list[Event] | None = None
 ) -> ComplaintDetail:
     """The item as this user may see it; `events` if already in hand."""
-    events = service.history(session=session, item=item) if events is None else events
+    events = queries.history(session=session, item=item) if events is None else events
     who = identity.for_viewer(session=session, settings=runtime.settings, actor=user, item=item)
     allowed = offered(
         [
@@ -111,13 +110,13 @@ def detail(
     return detail_model(session, runtime, user, item, events)
 
 
-RegisterIn = strict_model(service.ComplaintIn)
+RegisterIn = strict_model(registration.ComplaintIn)
 
 
 @router.post("", status_code=201, response_model=ComplaintDetail, summary="登记诉求", dependencies=SIGNED_IN)
 async def register(data: RegisterIn, request: Request, runtime: RuntimeDep) -> Response:
     def work(session: Session, user: User) -> ComplaintDetail:
-        item, event = service.register_with_event(session=session, runtime=runtime, actor=user, data=data)
+        item, event = registration.register_with_event(session=session, runtime=runtime, actor=user, data=data)
         session.flush()
         return detail_model(session, runtime, user, item, events=[event])  # a new item's whole history
 
@@ -157,13 +156,13 @@ class ListQuery(BaseModel):
     received_from: IsoDatetime | None = None
     received_to: IsoDatetime | None = None
     sort: Literal["due", "-due", "received", "-received", "tracking", "-tracking", "status", "category"] = "due"
-    limit: int = Field(default=50, ge=1, le=service.MAX_PAGE)
+    limit: int = Field(default=50, ge=1, le=queries.MAX_PAGE)
     offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
 
 
-def filters_from(query: ListQuery, user: User, runtime: Runtime) -> service.ListFilter:
+def filters_from(query: ListQuery, user: User, runtime: Runtime) -> queries.ListFilter:
     tz = runtime.settings.app.timezone
-    return service.ListFilter(
+    return queries.ListFilter(
         unit_code=check_unit(runtime.settings, query.unit, field="unit") if query.unit is not None else None,
         handler_id=user.id if query.mine else query.handler,
         status=query.status,
@@ -184,10 +183,10 @@ def filters_from(query: ListQuery, user: User, runtime: Runtime) -> service.List
     )
 
 
-def page(session: Session, runtime: Runtime, user: User, filters: service.ListFilter) -> ComplaintPage:
+def page(session: Session, runtime: Runtime, user: User, filters: queries.ListFilter) -> ComplaintPage:
     """A page of items; complainants always masked in lists."""
     now = utcnow()
-    items, total = service.list_complaints(session=session, runtime=runtime, actor=user, filters=filters, now=now)
+    items, total = queries.list_complaints(session=session, runtime=runtime, actor=user, filters=filters, now=now)
     names = names_of(session, {i.handler_id for i in items})
     return ComplaintPage(
         data=[summary_out(i, identity.masked(i), names, now) for i in items],
@@ -206,13 +205,13 @@ def list_items(
 
 @router.get("/{ref}", response_model=ComplaintDetail, summary="诉求详情（含处理记录与期限）")
 def show(ref: Ref, user: CurrentUser, session: SessionDep, runtime: RuntimeDep, response: Response) -> ComplaintDetail:
-    item = service.get(session=session, runtime=runtime, actor=user, ref=ref)
+    item = queries.get(session=session, runtime=runtime, actor=user, ref=ref)
     return detail(session, runtime, user, item, response)
 
 
 @router.post("/{ref}/reveal", response_model=ComplainantOut, summary="查看诉求人完整身份（保密件记入处理记录）")
 def reveal(ref: Ref, user: CurrentUser, session: SessionDep, runtime: RuntimeDep) -> ComplainantOut:
-    item = service.get(session=session, runtime=runtime, actor=user, ref=ref)
+    item = queries.get(session=session, runtime=runtime, actor=user, ref=ref)
     return complainant_out(identity.reveal(session=session, settings=runtime.settings, actor=user, item=item))
 
 
@@ -238,7 +237,7 @@ def _action_route(action: Action):
         payload = body.model_dump(exclude={"version"}, exclude_unset=True) if body else {}
         expected = version_from_if_match(if_match)
         expected = expected if expected is not None else (body.version if body else None)
-        item = service.get(session=session, runtime=runtime, actor=user, ref=ref)
+        item = queries.get(session=session, runtime=runtime, actor=user, ref=ref)
         act(
             session=session,
             runtime=runtime,

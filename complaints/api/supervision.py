@@ -16,15 +16,14 @@ from complaints.http.users import CurrentUser
 from complaints.i18n import gettext
 from complaints.models import User
 from complaints.runtime import Runtime
-from complaints.services import complaints as service
-from complaints.services import stats
+from complaints.services import queries, stats
 from complaints.services.people import check_unit
 from complaints.services.scope import has_role
 from workflows.vocab import Role
 
 router = APIRouter(prefix="/api/supervision", tags=["supervision"])
 Unit = Annotated[str | None, Query(max_length=8, description="unit code")]
-Limit = Annotated[int, Query(ge=1, le=service.MAX_PAGE)]
+Limit = Annotated[int, Query(ge=1, le=queries.MAX_PAGE)]
 Offset = Annotated[int, Query(ge=0, le=10_000)]
 
 
@@ -55,7 +54,7 @@ def overdue(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> ComplaintPage:
-    filters = service.ListFilter(unit_code=_unit(runtime, unit), overdue=True, limit=limit, offset=offset)
+    filters = queries.ListFilter(unit_code=_unit(runtime, unit), overdue=True, limit=limit, offset=offset)
     return page(session, runtime, supervisor(user), filters)
 
 
@@ -68,7 +67,7 @@ def due_soon(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> ComplaintPage:
-    filters = service.ListFilter(unit_code=_unit(runtime, unit), due_soon=True, limit=limit, offset=offset)
+    filters = queries.ListFilter(unit_code=_unit(runtime, unit), due_soon=True, limit=limit, offset=offset)
     return page(session, runtime, supervisor(user), filters)
 
 

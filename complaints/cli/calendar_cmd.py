@@ -7,6 +7,8 @@ from datetime import date
 import typer
 
 from complaints.cli.common import domain_errors, fail, state
+from complaints.clock import utcnow
+from complaints.services import calendar as calendar_service
 from workflows.calendar import CalendarUnknown, WorkCalendar
 
 app = typer.Typer(help="工作日历（含调休、自治区节日与人工调整）", no_args_is_help=True)
@@ -130,9 +132,6 @@ def declare(
     """录入或更正一年的全年安排：先预览哪些在办件的期限会变，加 --confirm 才生效（管理员）。"""
     from pathlib import Path
 
-    from complaints.clock import utcnow
-    from complaints.services import calendar as calendar_service
-
     file = Path(path)
     if not file.is_file():
         fail(f"找不到文件：{path}", code=2)
@@ -173,8 +172,6 @@ def withdraw(
     confirm: bool = typer.Option(False, "--confirm", help="确认撤回（不加则只预览）"),
 ) -> None:
     """撤回已确认的一年：该年内的期限重新按估算（暂定）（管理员）。"""
-    from complaints.clock import utcnow
-    from complaints.services import calendar as calendar_service
 
     with state.session() as session, domain_errors():
         actor = state.actor(session)

@@ -11,6 +11,8 @@ from sqlalchemy.exc import DBAPIError
 from complaints.cli.common import domain_errors, fail, state
 from complaints.clock import utcnow
 from complaints.i18n import gettext
+from complaints.importing.importer import import_file
+from complaints.importing.report import report_text, summary_text
 
 
 def register(app: typer.Typer) -> None:
@@ -22,8 +24,6 @@ def import_command(
     source: str = typer.Option(..., "--source", help="来源：hotline12345、xinfang、message_board 等"),
 ) -> None:
     """导入一个平台导出文件：先逐行检查，全部无误才导入（同一文件或同一编号不会重复导入）。"""
-    from complaints.importing.importer import import_file
-    from complaints.importing.report import report_text, summary_text
 
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} 行"), TimeElapsedColumn())
     with Progress(*columns, transient=True) as progress, state.session() as session, domain_errors():

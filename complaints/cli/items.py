@@ -20,8 +20,7 @@ from complaints.presenters import (
     local_text,
     status_label,
 )
-from complaints.services import complaints as service
-from complaints.services import identity
+from complaints.services import identity, queries, registration
 from complaints.services.transitions import act as fire_action
 from workflows.lifecycle import allowed_actions
 from workflows.vocab import Status
@@ -65,7 +64,7 @@ def register_item(
         "received_at": received_at,
     }
     with state.session() as session, domain_errors():
-        item = service.register(
+        item = registration.register(
             session=session,
             runtime=state.runtime,
             actor=state.actor(session),
@@ -80,7 +79,7 @@ def assign(
     """派单给指定承办人。"""
     with state.session() as session, domain_errors():
         actor = state.actor(session)
-        item = service.get(session=session, runtime=state.runtime, actor=actor, ref=ref)
+        item = queries.get(session=session, runtime=state.runtime, actor=actor, ref=ref)
         target = _user(session, handler)
         action = "dispatch" if item.status == Status.REGISTERED else "reassign"
         fire_action(
@@ -109,7 +108,7 @@ def act(
         fail("--data 应为 JSON 对象")
     with state.session() as session, domain_errors():
         actor = state.actor(session)
-        item = service.get(session=session, runtime=state.runtime, actor=actor, ref=ref)
+        item = queries.get(session=session, runtime=state.runtime, actor=actor, ref=ref)
         before = item.status
         fire_action(
             session=session,
@@ -128,9 +127,9 @@ def show(ref: str) -> None:
     settings, tz = state.settings, state.settings.app.timezone
     with state.session() as session, domain_errors():
         actor = state.actor(session)
-        item = service.get(session=session, runtime=state.runtime, actor=actor, ref=ref)
+        item = queries.get(session=session, runtime=state.runtime, actor=actor, ref=ref)
         who = identity.for_viewer(session=session, settings=settings, actor=actor, item=item)
-        events = service.history(session=session, item=item)
+        events = queries.history(session=session, item=item)
         names = _names(session, {e.actor_id for e in events} | {item.handler_id})
     category = settings.category_map[item.category].name
     typer.echo(
@@ -193,7 +192,7 @@ def list_items(
         handler_id = _user(session, handler).id if handler else None
         if status and status not in {s.value for s in Status}:
             fail(f"未知状态：{status}；可选：{', '.join(s.value for s in Status)}")
-        filters = service.ListFilter(
+        filters = queries.ListFilter(
             unit_code=unit,
             handler_id=handler_id,
             status=status,
@@ -204,7 +203,7 @@ def list_items(
             limit=limit,
             offset=offset,
         )
-        items, total = service.list_complaints(
+        items, total = queries.list_complaints(
             session=session, runtime=state.runtime, actor=actor, filters=filters, now=now
         )
         names = _names(session, {i.handler_id for i in items})

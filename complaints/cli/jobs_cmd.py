@@ -11,6 +11,9 @@ from sqlmodel import select
 from complaints.cli.common import domain_errors, echo_table, fail, state
 from complaints.clock import utcnow
 from complaints.i18n import gettext
+from complaints.jobs.registry import all_jobs
+from complaints.jobs.runner import run_job
+from complaints.jobs.scheduler import JOBSTORE_TABLE, build_scheduler
 from complaints.models import JobRun
 from complaints.presenters import local_text
 
@@ -27,8 +30,6 @@ def scheduler() -> None:
     """运行定时任务调度器（独立进程；Ctrl+C 停止）。"""
     import logging
 
-    from complaints.jobs.scheduler import build_scheduler
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     typer.echo(gettext("调度器已启动，数据库：{url}", url=state.engine.url.render_as_string(hide_password=True)))
     try:
@@ -39,7 +40,6 @@ def scheduler() -> None:
 
 def _stored_next_runs() -> dict[str, datetime]:
     """Next runs as the scheduler's job store holds them (empty before the scheduler first ran)."""
-    from complaints.jobs.scheduler import JOBSTORE_TABLE
 
     if not inspect(state.engine).has_table(JOBSTORE_TABLE):
         return {}
@@ -51,7 +51,6 @@ def _stored_next_runs() -> dict[str, datetime]:
 @jobs_app.command("list")
 def list_jobs() -> None:
     """列出全部定时任务：编号、说明、触发时间、下次运行、上次结果。"""
-    from complaints.jobs.registry import all_jobs
 
     tz, now, stored = state.settings.app.timezone, utcnow(), _stored_next_runs()
     rows = []
@@ -68,7 +67,6 @@ def list_jobs() -> None:
 @jobs_app.command("run")
 def run(name: str) -> None:
     """立即运行一个定时任务，打印结果。"""
-    from complaints.jobs.runner import run_job
 
     with domain_errors():
         result = run_job(name, runtime=state.runtime)

@@ -6,6 +6,8 @@ import typer
 
 from complaints.cli.common import domain_errors, echo_table, fail, state
 from complaints.i18n import gettext
+from complaints.models import PlatformClient
+from complaints.services.platform import add_client
 
 
 def register(app: typer.Typer) -> None:
@@ -22,7 +24,6 @@ def add_platform(
     unit: list[str] = typer.Option(..., "--unit", help="可推送和查询的单位代码（可重复）"),
 ) -> None:
     """新增一个平台并显示其令牌（只显示这一次）。"""
-    from complaints.services.platform import add_client
 
     with state.session() as session, domain_errors():
         client, token = add_client(session=session, runtime=state.runtime, name=name, source=source, units=unit)
@@ -33,8 +34,6 @@ def add_platform(
 def list_platforms() -> None:
     """列出平台及其单位。"""
     from sqlmodel import select
-
-    from complaints.models import PlatformClient
 
     with state.session() as session:
         rows = session.exec(select(PlatformClient).order_by(PlatformClient.id)).all()
@@ -47,8 +46,6 @@ def list_platforms() -> None:
 def disable_platform(name: str = typer.Argument(..., help="平台名称")) -> None:
     """停用一个平台的令牌（推送和查询立即被拒绝）。"""
     from sqlmodel import select
-
-    from complaints.models import PlatformClient
 
     with state.session() as session:
         client = session.exec(select(PlatformClient).where(PlatformClient.name == name)).first()

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from complaints.cli.common import echo_table, state
 from complaints.models import ReplyTemplate
-from complaints.replies import check_all
+from complaints.replies import check_all, check_source
 
 app = typer.Typer(help="统一答复口径", no_args_is_help=True)
 
@@ -20,8 +20,6 @@ def register(root: typer.Typer) -> None:
 def check() -> None:
     """检查所有模板文件（以及数据库中待审核、已批准的版本），列出有问题的模板。"""
     from sqlalchemy.exc import OperationalError, ProgrammingError
-
-    from complaints.replies import check_source
 
     problems = {name: found for name, found in check_all().items() if found}
     try:

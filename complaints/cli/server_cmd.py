@@ -6,7 +6,9 @@ import os
 
 import typer
 
+from complaints import auth
 from complaints.cli.common import domain_errors, echo_table, fail, state
+from complaints.services.people import get_user
 
 tokens_app = typer.Typer(help="API 令牌（供平台对接等程序使用）", no_args_is_help=True)
 
@@ -62,8 +64,6 @@ def tokens_create(
     days: int = typer.Option(90, min=1, max=365, help="有效天数"),
 ) -> None:
     """为某人新建 API 令牌；令牌只显示这一次。"""
-    from complaints import auth
-    from complaints.services.people import get_user
 
     with state.session() as session, domain_errors():
         user = get_user(session=session, username=username)
@@ -79,8 +79,6 @@ def tokens_create(
 @tokens_app.command("list")
 def tokens_list(username: str) -> None:
     """列出某人的 API 令牌（不显示令牌本身）。"""
-    from complaints import auth
-    from complaints.services.people import get_user
 
     with state.session() as session, domain_errors():
         records = auth.list_tokens(session=session, user=get_user(session=session, username=username))
@@ -100,8 +98,6 @@ def tokens_list(username: str) -> None:
 @tokens_app.command("revoke")
 def tokens_revoke(username: str, token_id: int) -> None:
     """吊销某人的一个 API 令牌。"""
-    from complaints import auth
-    from complaints.services.people import get_user
 
     with state.session() as session, domain_errors():
         auth.revoke_token(session=session, user=get_user(session=session, username=username), token_id=token_id)

@@ -9,6 +9,8 @@ import typer
 
 from complaints.cli.common import domain_errors, echo_table, fail, state
 from complaints.db import upgrade
+from complaints.demo import load_demo
+from complaints.models import User
 from complaints.services import people
 
 users_app = typer.Typer(help="人员管理", no_args_is_help=True)
@@ -105,8 +107,6 @@ def users_list(unit: str = typer.Option(None, help="单位代码")) -> None:
     """列出人员。"""
     from sqlmodel import select
 
-    from complaints.models import User
-
     with state.session() as session:
         query = select(User).order_by(User.unit_code, User.id)
         if unit:
@@ -124,7 +124,6 @@ def demo(
     password: str = typer.Option("demo-pass-2026", help="演示账号的密码"),
 ) -> None:
     """载入演示数据：五个单位的人员，近三个月各类、各状态的诉求件（部分已超期）。"""
-    from complaints.demo import load_demo
 
     upgrade(state.settings.database.url)
     with state.session() as session, domain_errors():

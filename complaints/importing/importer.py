@@ -6,26 +6,23 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel import Session, select
 
-from complaints.clock import to_storage
 from complaints.db import take_write_turn
 from complaints.errors import DomainError, InvalidInput
 from complaints.i18n import gettext
-from complaints.importing.bulk import register_many
 from complaints.importing.common import ReadLimits, strip_controls
 from complaints.importing.mapping import ColumnMap, RowError, map_row
 from complaints.importing.readers import Export, FileProblem, find_header, scan
 from complaints.models import Complaint, ImportedFile, User
 from complaints.presenters import local_text
-from complaints.privacy import normalise_phone
 from complaints.runtime import Runtime
-from complaints.services import complaints as service
-from complaints.services.people import check_unit
+from complaints.services import registration
+from complaints.services.registration import register_many
 
 Progress = Callable[[str, int, int | None], None]  # (phase: "check" | "import", rows done, rows in all)
 FLUSH_EVERY = 1000
@@ -170,14 +167,7 @@ def _check(
 def _row_problem(data: dict, runtime: Runtime, now: datetime) -> RowError | None:
     """What register() would refuse, found before anything is written."""
     try:
-        parsed = service.parse_input(data)
-        check_unit(runtime.settings, parsed.unit_code)
-        normalise_phone(parsed.complainant_phone)
-        if parsed.category and parsed.category not in runtime.settings.category_map:
-            raise InvalidInput(gettext("未知类别：{code}", code=parsed.category[:32]), field="category")
-        received = to_storage(parsed.received_at, runtime.settings.app.timezone)
-        if received > now + timedelta(minutes=5) or received < now - timedelta(days=366):
-            raise InvalidInput(gettext("收到时间应在一年之内且不晚于现在"), field="received_at")
+        registration.check(registration.parse_input(data), runtime, now)
     except InvalidInput as exc:
         return RowError(exc.field, exc.message)
     return None

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, insert, or_, select, update
 from sqlmodel import Session
 
+from complaints.attachments.storage import storage_for
 from complaints.i18n import gettext
 from complaints.jobs.registry import daily_at, job
 from complaints.jobs.system import system_user
@@ -35,8 +36,6 @@ def due_for_erasure(track: str, cutoff: datetime):
 
 def erase_attachments(*, session: Session, runtime: Runtime, complaint_ids: list[int], now: datetime) -> int:
     """The files of items whose identity is erased are deleted from storage; their rows say when."""
-    from complaints.attachments.storage import storage_for
-
     rows = session.execute(
         select(Attachment.id, Attachment.storage_key).where(
             Attachment.complaint_id.in_(complaint_ids), Attachment.erased_at.is_(None)

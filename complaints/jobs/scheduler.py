@@ -23,6 +23,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from complaints.jobs.registry import all_jobs
+from complaints.jobs.runner import run_job as run_registered_job
 from complaints.runtime import Runtime
 
 log = logging.getLogger("complaints.jobs")
@@ -36,9 +37,7 @@ _slot: ContextVar[datetime | None] = ContextVar("job_slot", default=None)
 def execute(job_id: str) -> None:
     """What the job store calls (by reference, so it can be stored): run one registered job, for the
     scheduled time the executor is running (claimed once across scheduler processes)."""
-    from complaints.jobs.runner import run_job
-
-    run_job(job_id, runtime=_runtimes["current"], slot=_slot.get())
+    run_registered_job(job_id, runtime=_runtimes["current"], slot=_slot.get())
 
 
 def _run_in_slots(job, jobstore_alias: str, run_times: list[datetime], logger_name: str) -> list:

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from complaints.i18n import gettext
 from complaints.models import DeliveryAttempt, Notification, User
 from complaints.notify.adapters import Adapter, DeliveryError, Message
+from complaints.notify.staff import channels_for
 from complaints.settings import NotifySettings
 
 _TAGS = re.compile(r"<[^>]+>")
@@ -52,8 +53,6 @@ def _wanted_by_email(
     session: Session, settings: NotifySettings, notes: list[Notification], now: datetime, counts: dict[str, int]
 ) -> list[Notification]:
     """The notices whose person chose e-mail for their kind; the rest stay in the app only."""
-    from complaints.notify.staff import channels_for
-
     wanted = []
     for note in notes:
         choice = channels_for(session, settings, note.user_id, note.kind)

@@ -26,10 +26,11 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
 from complaints.i18n import CUSTOM_LOCALES, format_date, format_number
+from complaints.suffixes import SUFFIXES, attach
 
 # Declared in the package's __init__ (before it imports this module): the variable contract.
-from . import OUTCOMES, REPLY_DEFAULTS, REPLY_VARIABLES, SAMPLE_VARIABLES, VARIABLE_TYPES, marks, trial_variables
-from .suffixes import SUFFIXES, attach
+from . import marks
+from .contract import OUTCOMES, REPLY_DEFAULTS, REPLY_VARIABLES, SAMPLE_VARIABLES, VARIABLE_TYPES, trial_variables
 
 TEMPLATE_ROOT = Path(__file__).resolve().parents[2] / "reply_templates"
 MAX_SOURCE_CHARS = 20_000

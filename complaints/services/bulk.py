@@ -11,7 +11,7 @@ from complaints.errors import DomainError, InvalidInput
 from complaints.i18n import gettext
 from complaints.models import User
 from complaints.runtime import Runtime
-from complaints.services.complaints import get
+from complaints.services.queries import get
 from complaints.services.transitions import act
 from workflows.lifecycle import Action
 

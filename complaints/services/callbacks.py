@@ -10,8 +10,6 @@ period), closes it with a reason, or asks the prefecture to decide. Reopening is
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pydantic import Field
 from sqlalchemy import func
 from sqlmodel import select
@@ -21,13 +19,11 @@ from complaints.errors import DomainError, Forbidden, InvalidInput
 from complaints.i18n import gettext
 from complaints.models import NOTE_MAX, CallbackRound, Complaint, Notification, User
 from complaints.services import deadlines
+from complaints.services.context import StepContext
 from complaints.services.payloads import Payload, Reasoned
 from complaints.services.scope import roles_of, sees_all_units
 from workflows.lifecycle import ACTION_LABELS, Action
 from workflows.vocab import LABELS, CloseReason, Role, Satisfaction, Status
-
-if TYPE_CHECKING:
-    from complaints.services.transitions import StepContext
 
 
 class CallbackIn(Payload):

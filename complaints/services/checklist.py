@@ -16,7 +16,7 @@ from complaints.ledgers.forms import ANNEX1_ROWS
 from complaints.ledgers.writer import Annex1Counts, Annex1Row, checklist_counts, checklist_rows
 from complaints.models import ChecklistEntry, Complaint, User
 from complaints.runtime import Runtime
-from complaints.services.ledger import Period, _may_export
+from complaints.services.periods import Period, may_export
 from workflows.vocab import Status
 
 TEXT_MAX = 2000
@@ -51,7 +51,7 @@ def history(*, session: Session, period: Period) -> list[ChecklistEntry]:
 
 def save(*, session: Session, runtime: Runtime, actor: User, period: Period, texts: dict[int, RowText]) -> int:
     """Write a new version of each row whose text changed; returns how many rows changed."""
-    if not _may_export(actor, period.unit_code, runtime):
+    if not may_export(actor, period.unit_code, runtime):
         raise Forbidden(gettext("只有该单位的督办人可以填写对照检查表"), field="unit")
     if period.end < period.start:
         raise InvalidInput(gettext("起止日期不正确"), field="to")

@@ -5,7 +5,6 @@ only written to the outbox here; sending them is a job's, so a failing channel c
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlmodel import Session, select
 
@@ -16,11 +15,9 @@ from complaints.notify import webhooks
 from complaints.notify.complainant import text_complainant
 from complaints.runtime import Runtime
 from complaints.services import ledger
+from complaints.services.context import StepContext
 from workflows.lifecycle import Action
 from workflows.vocab import Satisfaction
-
-if TYPE_CHECKING:
-    from complaints.services.transitions import StepContext
 
 
 def write_ledger_entry(ctx: StepContext) -> None:

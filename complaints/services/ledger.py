@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from typing import BinaryIO
 
 from sqlalchemy import and_, func, or_
@@ -12,16 +11,17 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from complaints import privacy
-from complaints.clock import to_local, to_storage, utcnow
+from complaints.clock import to_local, utcnow
 from complaints.errors import Forbidden, InvalidInput, NotFound
 from complaints.i18n import gettext
 from complaints.ledgers.writer import Annex2Row, Annex3Row, HeaderInfo, write_csv, write_xlsx
 from complaints.models import AuditLog, Complaint, LedgerEntry, User
 from complaints.presenters import channel_label
 from complaints.runtime import Runtime
-from complaints.services import callbacks
-from complaints.services.scope import roles_of, sees_all_units
-from workflows.vocab import LABELS, N_, Channel, Kind, Outcome, Role, Satisfaction, Status
+from complaints.services import callbacks, checklist
+from complaints.services.cohandling import names_for
+from complaints.services.periods import Period, may_export
+from workflows.vocab import LABELS, N_, Channel, Kind, Outcome, Satisfaction, Status
 
 
 def deidentify(text: str, item: Complaint, keep: frozenset[str] = frozenset()) -> str:
@@ -145,8 +145,6 @@ def _remarks(item: Complaint, now: datetime | None) -> list[str]:
 
 def write_entry(*, session: Session, runtime: Runtime, item: Complaint) -> LedgerEntry:
     """Create or refresh the item's 附件2 entry (an item closed again after 复查 updates its row)."""
-    from complaints.services.cohandling import names_for
-
     entry = session.exec(select(LedgerEntry).where(LedgerEntry.complaint_id == item.id)).first()
     values = entry_from_item(item, runtime, names_for(session, runtime, item))
     if entry is None:
@@ -167,7 +165,7 @@ EDITABLE = ("source", "summary", "handling", "result", "remarks")
 def edit_entry(*, session: Session, runtime: Runtime, actor: User, entry_id: int, changes: dict) -> LedgerEntry:
     """A supervisor corrects an entry before export; their edit is kept through later closures."""
     entry = session.get(LedgerEntry, entry_id)
-    if entry is None or not _may_export(actor, entry.unit_code, runtime):
+    if entry is None or not may_export(actor, entry.unit_code, runtime):
         raise NotFound(gettext("找不到台账条目：{id}", id=entry_id), field="entry")
     unknown = set(changes) - set(EDITABLE)
     if unknown:
@@ -181,25 +179,6 @@ def edit_entry(*, session: Session, runtime: Runtime, actor: User, entry_id: int
     session.add(entry)
     session.flush()
     return entry
-
-
-def _may_export(actor: User, unit_code: str, runtime: Runtime) -> bool:
-    if Role.SUPERVISOR not in roles_of(actor) or not actor.active:
-        return False
-    return sees_all_units(actor, runtime.settings) or actor.unit_code == unit_code
-
-
-@dataclass(frozen=True)
-class Period:
-    unit_code: str
-    start: date
-    end: date  # inclusive
-
-    def bounds(self, tz: str) -> tuple[datetime, datetime]:
-        return (
-            to_storage(datetime.combine(self.start, time.min), tz),
-            to_storage(datetime.combine(self.end + timedelta(days=1), time.min), tz),
-        )
 
 
 def _annex2_items(period: Period, runtime: Runtime, include_answered: bool):
@@ -232,8 +211,6 @@ def annex2_rows(
     include_answered: bool = False,
     now: datetime | None = None,
 ) -> Iterator[Annex2Row]:
-    from complaints.services.cohandling import names_for
-
     now = now or utcnow()
     merged = aliased(Complaint)
     query = (
@@ -302,14 +279,12 @@ def export(
         raise InvalidInput(gettext("未知单位：{unit}", unit=period.unit_code[:16]), field="unit")
     if period.end < period.start or (period.end - period.start).days > 3660:
         raise InvalidInput(gettext("起止日期不正确"), field="to")
-    if not _may_export(actor, period.unit_code, runtime):
+    if not may_export(actor, period.unit_code, runtime):
         raise Forbidden(gettext("只有该单位的督办人可以导出台账"), field="unit")
     unit = runtime.settings.unit_map[period.unit_code]
     header = HeaderInfo(unit_name=unit.name, filler=actor.name, phone=actor.phone or unit.hotline)
     counts = None
     if annex == 1:
-        from complaints.services import checklist  # it builds on this module's Period
-
         rows = checklist.rows(session=session, period=period)
         keep = bureau_numbers(runtime)
         for row in rows:  # the county's own text carries no phone numbers out either

@@ -15,7 +15,6 @@ from complaints import auth
 from complaints.clock import utcnow
 from complaints.errors import Conflict, Forbidden, InvalidInput, NotFound
 from complaints.i18n import gettext
-from complaints.importing.bulk import register_many
 from complaints.importing.common import CONTROL
 from complaints.importing.importer import _row_problem
 from complaints.importing.mapping import ColumnMap, RowError, map_row
@@ -23,6 +22,7 @@ from complaints.importing.readers import FileProblem
 from complaints.jobs.system import system_user
 from complaints.models import Complaint, PlatformClient
 from complaints.runtime import Runtime
+from complaints.services.registration import register_many
 from workflows.vocab import Status
 
 TOKEN_PREFIX = "plat_"

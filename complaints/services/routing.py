@@ -1,4 +1,4 @@
-"""Routing a new item: its category from keywords, its handler from the routing table, else the
+"""Routing a new item: its handler from the routing table, else the
 least-loaded handler of the unit; an out-of-office handler's delegate stands in."""
 
 from __future__ import annotations
@@ -14,23 +14,6 @@ from complaints.runtime import Runtime
 from complaints.services.transitions import act
 from workflows.lifecycle import Action
 from workflows.vocab import N_
-
-SUMMARY_WEIGHT = 2  # a keyword in the summary says more than one buried in the details
-
-
-def suggest_category(*, runtime: Runtime, summary: str, details: str = "") -> str:
-    """The category scoring most keyword hits (longer keywords and the summary weigh more); 'other'
-    (the last configured category) when nothing matches; ties go to the category listed first."""
-    best, best_score = None, 0
-    for category in runtime.settings.categories:
-        score = sum(
-            len(word) * (SUMMARY_WEIGHT * summary.count(word) + details.count(word))
-            for word in category.keywords
-            if word
-        )
-        if score > best_score:
-            best, best_score = category.code, score
-    return best or runtime.settings.categories[-1].code
 
 
 def has_role(role: str) -> ColumnElement[bool]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import TYPE_CHECKING
 
 from pydantic import Field
 
@@ -11,16 +10,14 @@ from complaints.clock import to_storage
 from complaints.errors import Forbidden, InvalidInput
 from complaints.i18n import gettext
 from complaints.models import NOTE_MAX, REPLY_MAX, Complaint, User
-from complaints.services import callbacks, deadlines, replies
+from complaints.services import callbacks, deadlines, queries, replies
+from complaints.services.context import StepContext
 from complaints.services.payloads import Payload, Reasoned
 from complaints.services.people import check_unit
 from complaints.services.scope import sees_all_units
 from workflows.deadlines import Limit
 from workflows.lifecycle import Action
 from workflows.vocab import Channel, Kind, Outcome, Role, SendBackReason, Track
-
-if TYPE_CHECKING:
-    from complaints.services.transitions import StepContext
 
 
 class DispatchIn(Payload):
@@ -379,9 +376,7 @@ def may_act_during_review(actor: User, item: Complaint, action: Action, settings
 
 
 def _mark_duplicate(ctx: StepContext) -> None:
-    from complaints.services.complaints import get
-
-    other = get(session=ctx.session, runtime=ctx.runtime, actor=ctx.actor, ref=ctx.payload.of)
+    other = queries.get(session=ctx.session, runtime=ctx.runtime, actor=ctx.actor, ref=ctx.payload.of)
     if other.id == ctx.item.id:
         raise InvalidInput(gettext("不能与自身并单"), field="of")
     root = other

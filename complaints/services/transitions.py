@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.orm.exc import StaleDataError
@@ -14,7 +13,7 @@ from complaints.i18n import gettext
 from complaints.models import Complaint, Event, User
 from complaints.runtime import Runtime
 from complaints.services import deadlines, flows
-from complaints.services.complaints import ensure_version
+from complaints.services.context import StepContext
 from complaints.services.flows import FLOWS
 from complaints.services.guard import fire_or_refuse
 from complaints.services.scope import roles_of, sees_as_cooperator_only
@@ -41,21 +40,6 @@ TRACKED_FIELDS = (
     "violation",
     "discipline_action",
 )
-
-
-@dataclass
-class StepContext:
-    """What an action's step may read and write."""
-
-    session: Session
-    runtime: Runtime
-    actor: User
-    item: Complaint
-    payload: object
-    now: datetime
-    note: str | None = None
-    extra_changes: dict = field(default_factory=dict)
-    action_taken: Action | None = None
 
 
 def parse_payload(action: Action, payload: dict | None):
@@ -130,6 +114,20 @@ def act(
     except StaleDataError as exc:
         raise Conflict(gettext("该诉求件已被他人修改，请刷新后重试；您的操作未保存"), field="version") from exc
     return item
+
+
+def ensure_version(item: Complaint, expected_version: int | None) -> None:
+    """Refuse a write based on a stale read (the second of two people acting at once)."""
+    if expected_version is not None and expected_version != item.version:
+        raise Conflict(
+            gettext(
+                "该诉求件已被他人修改（当前版本 {current}，您的版本 {yours}），请刷新后重试",
+                current=item.version,
+                yours=expected_version,
+            ),
+            field="version",
+            current_version=item.version,
+        )
 
 
 def _check_reviewing_unit(actor: User, item: Complaint, action: Action, runtime: Runtime) -> None:

@@ -14,8 +14,7 @@ from complaints.clock import to_storage
 from complaints.errors import InvalidInput
 from complaints.i18n import gettext
 from complaints.presenters import channel_label, kind_label, local_text, status_label
-from complaints.services import complaints as service
-from complaints.services import identity
+from complaints.services import identity, queries
 from complaints.settings import Settings
 from workflows.vocab import Channel, Kind, Status
 
@@ -59,14 +58,14 @@ def params_of(query_params) -> dict[str, str]:
     return {key: str(query_params.get(key, ""))[:100] for key in KEYS if query_params.get(key)}
 
 
-def filters_from(params: dict[str, str], settings: Settings, *, offset: int = 0, limit: int = 50) -> service.ListFilter:
+def filters_from(params: dict[str, str], settings: Settings, *, offset: int = 0, limit: int = 50) -> queries.ListFilter:
     tz = settings.app.timezone
     handler = params.get("handler", "")
     due = params.get("due", "")
     sort = params.get("sort") or ("due" if due else "-received")
-    if sort not in service.SORTS:
+    if sort not in queries.SORTS:
         sort = "-received"
-    return service.ListFilter(
+    return queries.ListFilter(
         text=params.get("q") or None,
         status=params.get("status") if params.get("status") in set(Status) else None,
         unit_code=params.get("unit_code", "")[:8] or None,

@@ -16,8 +16,9 @@ from complaints.http import csrf
 from complaints.http.session import RuntimeDep, SessionDep, after_commit
 from complaints.http.users import LoginRequired, PageUser, user_from_request
 from complaints.services import attachments as service
-from complaints.services import complaints as complaints_service
+from complaints.services import queries
 from complaints.web.deps import PageForm
+from complaints.web.pages.items import _item_page
 
 router = APIRouter()
 
@@ -30,9 +31,7 @@ def _check_first(request: Request) -> None:
         if user is None:
             raise LoginRequired("login required")
         if "ref" in request.path_params:
-            complaints_service.get(
-                session=session, runtime=runtime, actor=user, ref=str(request.path_params["ref"])[:40]
-            )
+            queries.get(session=session, runtime=runtime, actor=user, ref=str(request.path_params["ref"])[:40])
 
 
 async def read_upload(request: Request) -> AsyncIterator[Upload]:
@@ -79,9 +78,8 @@ def discard(request: Request, upload: Upload) -> None:
 def item_upload(
     request: Request, ref: str, upload: PageUpload, user: PageUser, session: SessionDep, runtime: RuntimeDep
 ):
-    from complaints.web.pages.items import _item_page
 
-    item = complaints_service.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
+    item = queries.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
     try:
         if upload.error is not None:
             raise upload.error
@@ -103,7 +101,7 @@ def item_download(
     inline: int = 0,
 ):
     """The file; a confidential item's download is in its history (committed before the file is sent)."""
-    item = complaints_service.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
+    item = queries.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
     attachment, chunks = service.read(
         session=session,
         settings=runtime.settings,
@@ -125,9 +123,8 @@ def item_remove(
     session: SessionDep,
     runtime: RuntimeDep,
 ):
-    from complaints.web.pages.items import _item_page
 
-    item = complaints_service.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
+    item = queries.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
     try:
         with session.begin_nested():
             removed = service.remove(

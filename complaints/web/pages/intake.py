@@ -14,8 +14,9 @@ from complaints.i18n import gettext
 from complaints.models import Complaint
 from complaints.presenters import status_label
 from complaints.privacy import mask_phone
-from complaints.services import attachments
-from complaints.services import complaints as service
+from complaints.services import attachments, registration
+from complaints.services.categories import suggest_category
+from complaints.services.repeats import find_repeats
 from complaints.services.scope import visible_filter
 from complaints.services.transitions import act
 from complaints.web.pages.attachments import PageUpload
@@ -69,7 +70,7 @@ def intake_submit(request: Request, upload: PageUpload, user: PageUser, session:
     answer = str(form.get("answer_text", "")).strip()
     try:
         with session.begin_nested():  # a refused item leaves nothing behind, the form keeps every value
-            item = service.register(session=session, runtime=runtime, actor=user, data=data)
+            item = registration.register(session=session, runtime=runtime, actor=user, data=data)
             if form.get("answer_now") == "1":
                 act(
                     session=session,
@@ -96,11 +97,9 @@ def intake_check(
     """Suggested category and possible repeats (重复诉求) while the operator types."""
     _may_register(user)
     summary, phone, unit_code = summary[:500], phone[:40], unit_code[:8]
-    category = service.suggest_category(summary, runtime) if summary else None
+    category = suggest_category(runtime.settings, summary) if summary else None
     repeats = []
     try:
-        from complaints.services.repeats import find_repeats
-
         # only what this person may see, and never a confidential report: typing a phone number must not
         # tell anyone that its owner reported someone
         scope = and_(visible_filter(user, runtime.settings), Complaint.confidential.is_(False))

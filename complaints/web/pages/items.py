@@ -16,17 +16,17 @@ from complaints.http.users import PageUser
 from complaints.i18n import gettext
 from complaints.letters import TITLES
 from complaints.models import User
-from complaints.services import attachments, callbacks, identity, letters
-from complaints.services import complaints as service
+from complaints.services import attachments, callbacks, identity, letters, queries, views
 from complaints.services.replies import draft_reply
 from complaints.services.scope import may_see_identity, roles_of, sees_all_units, sees_as_cooperator_only
 from complaints.services.steps import offered
 from complaints.services.transitions import act
+from complaints.web import listing
+from complaints.web.cooperation import cooperation_context, cooperation_page
 from complaints.web.deps import PageForm
 from complaints.web.forms import ACTION_FIELDS, payload_from_form
-from complaints.web.pages.cohandling import cooperation_context, cooperation_page
 from complaints.web.render import page
-from workflows.lifecycle import Action, allowed_actions
+from workflows.lifecycle import ACTION_LABELS, Action, allowed_actions
 from workflows.vocab import Outcome, Status
 
 router = APIRouter()
@@ -38,8 +38,8 @@ def _names(session, ids) -> dict[int, str]:
     return {u.id: u.name for u in session.exec(select(User).where(User.id.in_(ids)))} if ids else {}
 
 
-def _list(request, user, session, runtime, filters: service.ListFilter, template: str, **extra):
-    items, total = service.list_complaints(session=session, runtime=runtime, actor=user, filters=filters)
+def _list(request, user, session, runtime, filters: queries.ListFilter, template: str, **extra):
+    items, total = queries.list_complaints(session=session, runtime=runtime, actor=user, filters=filters)
     return page(
         request,
         template,
@@ -55,15 +55,13 @@ def _list(request, user, session, runtime, filters: service.ListFilter, template
 
 @router.get("/inbox")
 def inbox(request: Request, user: PageUser, session: SessionDep, runtime: RuntimeDep, offset: int = 0):
-    filters = service.ListFilter(handler_id=user.id, open_only=True, offset=max(0, min(offset, 10**6)), limit=PAGE)
+    filters = queries.ListFilter(handler_id=user.id, open_only=True, offset=max(0, min(offset, 10**6)), limit=PAGE)
     return _list(request, user, session, runtime, filters, "inbox.html")
 
 
 @router.get("/items")
 def items(request: Request, user: PageUser, session: SessionDep, runtime: RuntimeDep, offset: int = 0):
     """Every visible item, filtered and sorted as the address says (web.listing), with the person's views."""
-    from complaints.services import views
-    from complaints.web import listing
 
     params = listing.params_of(request.query_params)
     filters = listing.filters_from(params, runtime.settings, offset=offset, limit=PAGE)
@@ -94,10 +92,10 @@ def items(request: Request, user: PageUser, session: SessionDep, runtime: Runtim
 
 
 def _item_page(request, user, session, runtime, ref, *, error=None, status_code=200, flashes=(), revealed=None):
-    item = service.get(session=session, runtime=runtime, actor=user, ref=ref)
+    item = queries.get(session=session, runtime=runtime, actor=user, ref=ref)
     if sees_as_cooperator_only(user, item, runtime.settings):
         return cooperation_page(request, user, session, runtime, item, error=error, status_code=status_code)
-    events = service.history(session=session, item=item)
+    events = queries.history(session=session, item=item)
     is_assignee = item.handler_id == user.id
     actions = offered(
         [
@@ -222,7 +220,6 @@ def item_page(request: Request, ref: str, user: PageUser, session: SessionDep, r
 
 
 def _label(action: str) -> str:
-    from workflows.lifecycle import ACTION_LABELS
 
     return ACTION_LABELS[Action(action)]
 
@@ -234,7 +231,7 @@ RETURN_TO = frozenset({"/approvals"})  # pages that act on items in place and wa
 def item_act(
     request: Request, ref: str, action: str, form: PageForm, user: PageUser, session: SessionDep, runtime: RuntimeDep
 ):
-    item = service.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
+    item = queries.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
     try:
         chosen = Action(action)
         version = int(str(form.get("version", "")) or 0) or None
@@ -271,7 +268,7 @@ def item_act(
 @router.post("/items/{ref}/reveal", dependencies=[Depends(csrf.verify)])
 def item_reveal(request: Request, ref: str, user: PageUser, session: SessionDep, runtime: RuntimeDep):
     """Show a confidential complainant to those allowed; the reveal is recorded in the history."""
-    item = service.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
+    item = queries.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
     who = identity.reveal(session=session, settings=runtime.settings, actor=user, item=item)
     return _item_page(
         request,

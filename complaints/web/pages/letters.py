@@ -13,8 +13,7 @@ from complaints.http.session import RuntimeDep, SessionDep
 from complaints.http.users import PageUser
 from complaints.i18n import gettext
 from complaints.letters import TITLES, pdf, word
-from complaints.services import complaints as service
-from complaints.services import letters
+from complaints.services import letters, queries
 
 router = APIRouter(prefix="/items/{ref}/letters")
 FORMATS = {
@@ -26,14 +25,14 @@ FORMATS = {
 @router.post("/{kind}", dependencies=[Depends(csrf.verify)])
 def issue(ref: str, kind: str, user: PageUser, session: SessionDep, runtime: RuntimeDep):
     """Number the letter (first time only) and open its PDF: one click to print."""
-    item = service.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
+    item = queries.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
     letters.issue(session=session, runtime=runtime, actor=user, item=item, kind=_kind(kind))  # committed on return
     return RedirectResponse(f"/items/{quote(item.tracking_no)}/letters/{kind}.pdf", status_code=303)
 
 
 @router.get("/{kind}.{fmt}")
 def download(ref: str, kind: str, fmt: str, user: PageUser, session: SessionDep, runtime: RuntimeDep):
-    item = service.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
+    item = queries.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
     letter = letters.issued(session=session, item=item).get(_kind(kind))
     if letter is None or fmt not in FORMATS:
         raise NotFound(gettext("这份文书尚未编号出具"), field="kind")

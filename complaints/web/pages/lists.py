@@ -16,8 +16,7 @@ from complaints.http.users import PageUser
 from complaints.i18n import gettext
 from complaints.models import AuditLog, User
 from complaints.services import bulk as bulk_service
-from complaints.services import complaints as service
-from complaints.services import views
+from complaints.services import queries, views
 from complaints.web import listing
 from complaints.web.deps import PageForm
 from complaints.web.render import page
@@ -31,12 +30,12 @@ def export(request: Request, user: PageUser, session: SessionDep, runtime: Runti
     params = listing.params_of(request.query_params)
     items: list = []
     while len(items) < listing.EXPORT_MAX:
-        filters = listing.filters_from(params, runtime.settings, offset=len(items), limit=service.MAX_PAGE)
-        page, _ = service.list_complaints(
+        filters = listing.filters_from(params, runtime.settings, offset=len(items), limit=queries.MAX_PAGE)
+        page, _ = queries.list_complaints(
             session=session, runtime=runtime, actor=user, filters=filters, with_total=False
         )
         items.extend(page)
-        if len(page) < service.MAX_PAGE:
+        if len(page) < queries.MAX_PAGE:
             break
     return _workbook_response(
         session, user, runtime, items[: listing.EXPORT_MAX], {"query": listing.query_string(params)}
@@ -81,7 +80,7 @@ def bulk(request: Request, form: PageForm, user: PageUser, session: SessionDep, 
         found = []
         for ref, _ in refs:
             try:
-                found.append(service.get(session=session, runtime=runtime, actor=user, ref=ref))
+                found.append(queries.get(session=session, runtime=runtime, actor=user, ref=ref))
             except DomainError:
                 continue
         return _workbook_response(session, user, runtime, found, {"selected": len(refs)})

@@ -15,8 +15,7 @@ from complaints.http.session import RuntimeDep, SessionDep
 from complaints.http.users import PageUser
 from complaints.i18n import gettext
 from complaints.models import User
-from complaints.services import complaints as service
-from complaints.services import identity, ranking, stats
+from complaints.services import identity, queries, ranking, stats
 from complaints.web.pages.supervisor import _period
 from complaints.web.render import page
 
@@ -48,7 +47,7 @@ def figure_items(
     first, last = _period(start[:10], end[:10], runtime.settings.app.timezone)
     now = utcnow()
     win = stats.window(runtime=runtime, actor=user, start=first, end=last, unit_code=unit_code[:8] or None, now=now)
-    filters = service.ListFilter(offset=max(0, min(offset, 10**6)), limit=PAGE)
+    filters = queries.ListFilter(offset=max(0, min(offset, 10**6)), limit=PAGE)
     items, total = stats.members(
         session=session, key=measure[:20], part=part[:12], win=win, limit=PAGE, offset=filters.offset
     )

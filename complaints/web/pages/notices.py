@@ -15,7 +15,7 @@ from complaints.http.session import RuntimeDep, SessionDep
 from complaints.http.users import PageUser
 from complaints.i18n import gettext
 from complaints.models import Event
-from complaints.services import complaints as service
+from complaints.services import queries
 from complaints.services.notices import issue_acceptance_notice
 from complaints.web.render import page
 
@@ -24,7 +24,7 @@ router = APIRouter()
 
 @router.post("/items/{ref}/acceptance-notice", dependencies=[Depends(csrf.verify)])
 def issue_notice(request: Request, ref: str, user: PageUser, session: SessionDep, runtime: RuntimeDep):
-    item = service.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
+    item = queries.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
     try:
         with session.begin_nested():
             issue_acceptance_notice(session=session, runtime=runtime, actor=user, item=item, now=utcnow())
@@ -39,7 +39,7 @@ def issue_notice(request: Request, ref: str, user: PageUser, session: SessionDep
 @router.get("/items/{ref}/acceptance-notice")
 def print_notice(request: Request, ref: str, user: PageUser, session: SessionDep, runtime: RuntimeDep):
     """The notice as issued (the text kept in the item's history), laid out for printing."""
-    item = service.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
+    item = queries.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
     event = session.exec(
         select(Event).where(Event.complaint_id == item.id, Event.action == "acknowledge").order_by(Event.id.desc())
     ).first()

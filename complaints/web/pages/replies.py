@@ -15,7 +15,7 @@ from complaints.http.session import RuntimeDep, SessionDep
 from complaints.http.users import PageUser, reading_user
 from complaints.i18n import gettext
 from complaints.models import ReplyTemplate
-from complaints.replies import render
+from complaints.replies import SAMPLE_VARIABLES, render
 from complaints.services import replies
 from complaints.web.deps import PageForm
 from complaints.web.render import page
@@ -158,7 +158,6 @@ def approve(template_id: int, user: PageUser, session: SessionDep):
 
 
 def _sample(runtime, user) -> dict:
-    from complaints.replies import SAMPLE_VARIABLES
 
     unit = runtime.settings.unit_map[user.unit_code]
     return {**SAMPLE_VARIABLES, "unit_name": unit.name, "unit_hotline": unit.hotline}

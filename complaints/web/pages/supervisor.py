@@ -19,8 +19,8 @@ from complaints.http.users import PageUser
 from complaints.i18n import gettext
 from complaints.models import Complaint, Event, User
 from complaints.presenters import action_label
-from complaints.services import cohandling, identity, ledger, stats
-from complaints.services import complaints as service
+from complaints.services import cohandling, identity, ledger, queries, stats
+from complaints.services.replies import pending_versions
 from complaints.services.scope import sees_all_units, visible_filter
 from complaints.services.transitions import act
 from complaints.web import charts
@@ -46,19 +46,19 @@ def board(request: Request, user: PageUser, session: SessionDep, runtime: Runtim
     _supervisor(user)
     now = utcnow()
     unit = unit_code[:8] or None
-    overdue, n_overdue = service.list_complaints(
+    overdue, n_overdue = queries.list_complaints(
         session=session,
         runtime=runtime,
         actor=user,
         now=now,
-        filters=service.ListFilter(unit_code=unit, overdue=True, limit=100),
+        filters=queries.ListFilter(unit_code=unit, overdue=True, limit=100),
     )
-    soon, n_soon = service.list_complaints(
+    soon, n_soon = queries.list_complaints(
         session=session,
         runtime=runtime,
         actor=user,
         now=now,
-        filters=service.ListFilter(unit_code=unit, due_soon=True, limit=100),
+        filters=queries.ListFilter(unit_code=unit, due_soon=True, limit=100),
     )
     scope = [visible_filter(user, runtime.settings), Complaint.is_open.is_(True), Complaint.next_due_at < now]
     if unit:
@@ -106,7 +106,7 @@ def board(request: Request, user: PageUser, session: SessionDep, runtime: Runtim
 def supervise(ref: str, form: PageForm, user: PageUser, session: SessionDep, runtime: RuntimeDep):
     """督办 in one click: a supervision order with the default deadline."""
     _supervisor(user)
-    item = service.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
+    item = queries.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
     note = str(form.get("note") or gettext("请抓紧办理，按时答复")).strip()[:500]
     act(session=session, runtime=runtime, actor=user, item=item, action="supervise", payload={"note": note})
     return RedirectResponse(f"/board?done={quote(item.tracking_no)}", status_code=303)
@@ -127,14 +127,12 @@ def approvals(
     _supervisor(user)
     waiting = {}
     for status in REQUESTS:
-        waiting[status], _ = service.list_complaints(
-            session=session, runtime=runtime, actor=user, filters=service.ListFilter(status=status, limit=200)
+        waiting[status], _ = queries.list_complaints(
+            session=session, runtime=runtime, actor=user, filters=queries.ListFilter(status=status, limit=200)
         )
     asked = _latest_requests(session, [i for items in waiting.values() for i in items])
     templates = []
     try:
-        from complaints.services.replies import pending_versions
-
         templates = pending_versions(session=session, runtime=runtime, actor=user)
     except ImportError:
         templates = []
