@@ -24,6 +24,7 @@ from complaints.services import deadlines, registration
 from complaints.services.people import add_user
 from complaints.services.transitions import act
 from workflows.deadlines import Limit
+from workflows.vocab import Status
 
 SCHOOLS = {
     "KZ": ["克州第一中学", "克州实验小学", "克州第二中学"],
@@ -236,7 +237,7 @@ class _Item:
 
     def decide(self, handler: User, supervisor: User) -> None:
         """After 不满意 or 未解决: 退回重办, 说明理由办结, or 提请州局决定."""
-        if self.item.status != "visited" or not self.later(1, 8):
+        if self.item.status != Status.VISITED or not self.later(1, 8):
             return
         roll = self.rng.random()
         if roll < 0.55:

@@ -1,8 +1,11 @@
 """The tables. Datetimes are aware UTC (see complaints.clock)."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint, false
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint, event, false
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, Relationship, SQLModel
 
@@ -565,3 +568,29 @@ class SavedView(SQLModel, table=True):
     name: str = Field(max_length=64)
     query: str = Field(max_length=1000)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class StatusWriteRefused(RuntimeError):
+    """An item's status written outside the lifecycle (`services.transitions.act`, or registration)."""
+
+
+_lifecycle_writing: ContextVar[bool] = ContextVar("lifecycle_writing", default=False)
+
+
+@contextmanager
+def lifecycle_write() -> Iterator[None]:
+    """Inside it an item's status may be written: only `act` and registration open it, with the status that
+    `lifecycle.fire` gave them."""
+    token = _lifecycle_writing.set(True)
+    try:
+        yield
+    finally:
+        _lifecycle_writing.reset(token)
+
+
+@event.listens_for(Complaint.status, "set")
+def _status_only_by_the_lifecycle(target: Complaint, value, oldvalue, initiator) -> None:
+    if not _lifecycle_writing.get():
+        raise StatusWriteRefused(
+            f"the status of an item changes only through services.transitions.act (tried {oldvalue!r} -> {value!r})"
+        )

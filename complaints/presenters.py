@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from complaints.clock import to_local
 from complaints.i18n import N_, current_locale, gettext, is_rtl
 from complaints.models import Complaint
-from workflows.lifecycle import ACTION_LABELS, Action
+from workflows.events import EVENT_LABELS, EventKind
 from workflows.vocab import LABELS, Channel, Kind, Status, Urgency
 
 
@@ -28,23 +28,11 @@ def urgency_label(value: str) -> str:
 
 
 def action_label(value: str) -> str:
+    """The name of an event's kind (an action's or the system's); an unknown kind shows as written."""
     try:
-        return gettext(ACTION_LABELS[Action(value)])
+        return gettext(EVENT_LABELS[EventKind(value)])
     except ValueError:
-        return {
-            "view_identity": gettext("查看身份"),
-            "sla_due_soon": gettext("即将超期提醒"),
-            "sla_overdue": gettext("超期"),
-            "repeat_link": gettext("重复诉求关联"),
-            "deadline_recomputed": gettext("期限重算"),
-            "supervision_lapsed": gettext("督办逾期"),
-            "identity_erased": gettext("个人信息到期删除"),
-            "cooperation": gettext("协办"),
-            "attach": gettext("上传附件"),
-            "view_attachment": gettext("查看保密件附件"),
-            "remove_attachment": gettext("删除附件"),
-            "issue_letter": gettext("出具文书"),
-        }.get(value, value)
+        return value
 
 
 def _left_to_right(text: str) -> str:

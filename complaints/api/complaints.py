@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
 from pydantic import BaseModel, Field, StrictInt
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from complaints.api.deps import IF_MATCH_PATTERN, etag, version_from_if_match
 from complaints.api.schemas import (
@@ -20,19 +20,17 @@ from complaints.api.schemas import (
 )
 from complaints.api.strict import IsoDatetime, strict_model
 from complaints.clock import to_storage, utcnow
-from complaints.errors import InvalidInput
 from complaints.http.session import RuntimeDep, SessionDep
 from complaints.http.users import SIGNED_IN, CurrentUser, signed_in_write
-from complaints.i18n import gettext
 from complaints.models import Complaint, Event, User
 from complaints.presenters import action_label
 from complaints.runtime import Runtime
-from complaints.services import identity, queries, registration
-from complaints.services.people import check_unit
-from complaints.services.scope import roles_of, sees_as_cooperator_only
-from complaints.services.steps import PAYLOADS, offered
+from complaints.services import identity, itemview, queries, registration
+from complaints.services.categories import check_category
+from complaints.services.people import check_unit, names_of
+from complaints.services.steps import PAYLOADS
 from complaints.services.transitions import act
-from workflows.lifecycle import Action, allowed_actions
+from workflows.lifecycle import Action
 from workflows.vocab import Channel, Kind, Status
 
 router = APIRouter(prefix="/api/complaints", tags=["complaints"])
@@ -46,18 +44,6 @@ Ref = Annotated[
 IfMatch = Annotated[
     str | None, Header(description='the version read (ETag), e.g. "3"', max_length=16, pattern=IF_MATCH_PATTERN)
 ]
-
-
-def names_of(session: Session, ids) -> dict[int, str]:
-    ids = {i for i in ids if i is not None}
-    return {u.id: u.name for u in session.exec(select(User).where(User.id.in_(ids)))} if ids else {}
-
-
-def check_category(runtime: Runtime, code: str) -> str:
-    if code not in runtime.settings.category_map:
-        valid = "、".join(f"{c.code}（{c.name}）" for c in runtime.settings.categories)
-        raise InvalidInput(gettext("未知类别：{code}；可选：{valid}", code=code[:32], valid=valid), field="category")
-    return code
 
 
 # what a cooperating unit's staff do not see of an item they only cooperate on (their sub-task says what they need)
@@ -76,25 +62,9 @@ def detail_model(
     session: Session, runtime: Runtime, user: User, item: Complaint, events: list[Event] | None = None
 ) -> ComplaintDetail:
     """The item as this user may see it; `events` if already in hand."""
-    events = queries.history(session=session, item=item) if events is None else events
-    who = identity.for_viewer(session=session, settings=runtime.settings, actor=user, item=item)
-    allowed = offered(
-        [
-            a
-            for a in allowed_actions(Status(item.status), roles_of(user), is_assignee=item.handler_id == user.id)
-            if a is not Action.REGISTER
-        ],
-        item,
-        runtime.settings,
-        user,
-    )
-    cooperator_only = sees_as_cooperator_only(user, item, runtime.settings)
-    if cooperator_only:  # 协办: the item's summary and its own sub-task only, as on the pages
-        events, allowed = [], []
-    others = {e.actor_id for e in events} | {item.handler_id}
-    names = {user.id: user.name} | names_of(session, others - {user.id})  # the user's own name is in hand
-    out = detail_out(item, who, names, events, allowed)
-    return out.model_copy(update=COOPERATOR_HIDDEN) if cooperator_only else out
+    seen = itemview.view(session=session, runtime=runtime, actor=user, item=item, events=events)
+    out = detail_out(item, seen.who, seen.names, seen.events, seen.actions)
+    return out.model_copy(update=COOPERATOR_HIDDEN) if seen.cooperator_only else out
 
 
 def detail(
@@ -166,7 +136,7 @@ def filters_from(query: ListQuery, user: User, runtime: Runtime) -> queries.List
         unit_code=check_unit(runtime.settings, query.unit, field="unit") if query.unit is not None else None,
         handler_id=user.id if query.mine else query.handler,
         status=query.status,
-        category=check_category(runtime, query.category) if query.category is not None else None,
+        category=check_category(runtime.settings, query.category) if query.category is not None else None,
         open_only=query.open_only,
         overdue=query.overdue,
         due_soon=query.due_soon,

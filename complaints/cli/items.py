@@ -20,9 +20,9 @@ from complaints.presenters import (
     local_text,
     status_label,
 )
-from complaints.services import identity, queries, registration
+from complaints.services import identity, itemview, queries, registration
+from complaints.services.people import names_of
 from complaints.services.transitions import act as fire_action
-from workflows.lifecycle import allowed_actions
 from workflows.vocab import Status
 
 
@@ -128,9 +128,8 @@ def show(ref: str) -> None:
     with state.session() as session, domain_errors():
         actor = state.actor(session)
         item = queries.get(session=session, runtime=state.runtime, actor=actor, ref=ref)
-        who = identity.for_viewer(session=session, settings=settings, actor=actor, item=item)
-        events = queries.history(session=session, item=item)
-        names = _names(session, {e.actor_id for e in events} | {item.handler_id})
+        seen = itemview.view(session=session, runtime=state.runtime, actor=actor, item=item)
+    who, events, names = seen.who, seen.events, seen.names
     category = settings.category_map[item.category].name
     typer.echo(
         f"{item.tracking_no}  {status_label(item.status)}  "
@@ -170,8 +169,7 @@ def show(ref: str) -> None:
             f"  {local_text(event.at, tz)}  {names.get(event.actor_id, '系统')}  "
             f"{action_label(event.action)}  {change}  {event.note or ''}".rstrip()
         )
-    allowed = allowed_actions(Status(item.status))
-    typer.echo("可执行操作：" + ", ".join(a.value for a in allowed))
+    typer.echo("可执行操作：" + ", ".join(a.value for a in seen.actions))
 
 
 def list_items(
@@ -206,7 +204,7 @@ def list_items(
         items, total = queries.list_complaints(
             session=session, runtime=state.runtime, actor=actor, filters=filters, now=now
         )
-        names = _names(session, {i.handler_id for i in items})
+        names = names_of(session, {i.handler_id for i in items})
         rows = [
             [
                 i.tracking_no,
@@ -231,12 +229,3 @@ def _user(session, username: str) -> User:
     if user is None:
         fail(f"找不到用户：{username}")
     return user
-
-
-def _names(session, ids) -> dict[int, str]:
-    from sqlmodel import select
-
-    ids = {i for i in ids if i is not None}
-    if not ids:
-        return {}
-    return {u.id: u.name for u in session.exec(select(User).where(User.id.in_(ids)))}

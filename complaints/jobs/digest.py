@@ -20,7 +20,7 @@ from complaints.presenters import due_text, status_label
 from complaints.runtime import Runtime
 from complaints.services.routing import has_role
 from complaints.services.scope import roles_of, sees_all_units
-from workflows.vocab import Role
+from workflows.vocab import Role, Status
 
 C = Complaint
 ROWS_SHOWN = 20
@@ -94,7 +94,7 @@ def digest_sections(*, session: Session, runtime: Runtime, user: User, day: date
         (gettext("今日新增"), [arrived >= start, arrived < end], C.id),
         (gettext("即将超期"), [is_open, C.warn_at <= now, C.next_due_at > now], C.next_due_at),
         (gettext("已超期"), [is_open, C.next_due_at <= now], C.next_due_at),
-        (gettext("今日办结"), [C.closed_at >= start, C.closed_at < end, C.status == "closed"], C.closed_at),
+        (gettext("今日办结"), [C.closed_at >= start, C.closed_at < end, C.status == Status.CLOSED], C.closed_at),
     ]
     return [_section(session, runtime, label, [scope, *where], order) for label, where, order in wanted]
 

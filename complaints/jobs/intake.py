@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import exists
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from complaints.errors import DomainError
 from complaints.jobs.registry import every_minutes, job
@@ -13,6 +13,7 @@ from complaints.jobs.system import system_user
 from complaints.models import Complaint, ComplaintLink, Event, JobRun
 from complaints.runtime import Runtime
 from complaints.services import repeats, routing
+from workflows.events import EventKind
 from workflows.vocab import Status
 
 BATCH = 500
@@ -46,7 +47,9 @@ def repeat_check(*, session: Session, runtime: Runtime, now: datetime) -> dict[s
 
 def awaiting_dispatch(now: datetime, grace: timedelta):
     """Registered, nobody assigned, never dispatched or sent back (a sent-back item is a person's call)."""
-    handled = exists().where(Event.complaint_id == Complaint.id, Event.action.in_(("dispatch", "approve_send_back")))
+    handled = exists().where(
+        Event.complaint_id == Complaint.id, col(Event.action).in_((EventKind.DISPATCH, EventKind.APPROVE_SEND_BACK))
+    )
     return select(Complaint).where(
         Complaint.status == Status.REGISTERED,
         Complaint.handler_id.is_(None),

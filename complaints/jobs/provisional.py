@@ -12,6 +12,7 @@ from complaints.models import Complaint, Event, Notification
 from complaints.notify import webhooks
 from complaints.runtime import Runtime
 from complaints.services import deadlines
+from workflows.events import EventKind
 
 BATCH = 500
 
@@ -64,7 +65,7 @@ def recompute_provisional(*, session: Session, runtime: Runtime, now: datetime) 
                 Event(
                     complaint=item,
                     at=now,
-                    action="deadline_recomputed",
+                    action=EventKind.DEADLINE_RECOMPUTED,
                     from_status=item.status,
                     to_status=item.status,
                     note=note,
@@ -72,7 +73,12 @@ def recompute_provisional(*, session: Session, runtime: Runtime, now: datetime) 
                 )
             )
             webhooks.item_changed(
-                session=session, runtime=runtime, item=item, changes=moved, action="deadline_recomputed", now=now
+                session=session,
+                runtime=runtime,
+                item=item,
+                changes=moved,
+                action=EventKind.DEADLINE_RECOMPUTED,
+                now=now,
             )
             if item.handler_id is not None and len(moved) > 1:  # a date moved, not only the provisional mark
                 session.add(

@@ -17,6 +17,7 @@ from complaints.jobs.registry import daily_at, job
 from complaints.jobs.system import system_user
 from complaints.models import Attachment, Complaint, Event
 from complaints.runtime import Runtime
+from workflows.events import EventKind
 from workflows.vocab import Track
 
 C = Complaint
@@ -83,7 +84,7 @@ def erase_identity(*, session: Session, runtime: Runtime, now: datetime) -> dict
                         "complaint_id": i,
                         "at": now,
                         "actor_id": actor_id,
-                        "action": "identity_erased",
+                        "action": EventKind.IDENTITY_ERASED,
                         "from_status": status,
                         "to_status": status,
                         "note": note,

@@ -34,6 +34,7 @@ from complaints.notify import webhooks
 from complaints.runtime import Runtime
 from complaints.services import cohandling, deadlines
 from workflows.deadlines import Limit
+from workflows.events import EventKind
 from workflows.vocab import N_
 
 C = Complaint
@@ -170,10 +171,10 @@ def _mark_overdue(sweep: Sweep) -> int:
     if newly_supervised is not None:
         newly_supervised(supervise_due)
     due = sweep.due_text(H.next_due_at)
-    _add_events(sweep, "sla_overdue", sql_format(gettext("已超期（期限：{due}）"), due=due), None)
+    _add_events(sweep, EventKind.SLA_OVERDUE, sql_format(gettext("已超期（期限：{due}）"), due=due), None)
     _add_events(
         sweep,
-        "supervise",
+        EventKind.SUPERVISE,
         sql_format(gettext("超期自动督办，督办期限：{due}"), due=sweep.due_text(H.supervise_due_at)),
         {"automatic": True},
     )
@@ -206,7 +207,7 @@ def _post_supervise_deadlines(sweep: Sweep):
                 session=sweep.session,
                 runtime=sweep.runtime,
                 item=item,
-                action="supervise",
+                action=EventKind.SUPERVISE,
                 changes={"supervise_due_at": [None, due.isoformat()]},
                 now=sweep.now,
             )
@@ -217,7 +218,7 @@ def _post_supervise_deadlines(sweep: Sweep):
 def _mark_due_soon(sweep: Sweep) -> int:
     sweep.session.execute(C.__table__.update().where(C.id.in_(_hits())).values(warned_due_at=C.next_due_at))
     due = sweep.due_text(H.next_due_at)
-    _add_events(sweep, "sla_due_soon", sql_format(gettext("即将超期（期限：{due}）"), due=due), None)
+    _add_events(sweep, EventKind.SLA_DUE_SOON, sql_format(gettext("即将超期（期限：{due}）"), due=due), None)
     subject = sql_format(gettext("诉求件 {tracking_no} 即将超期"), tracking_no=H.tracking_no)
     body = sql_format(
         gettext("诉求件 {tracking_no}（{summary}）将于 {due} 到期，请及时办理。"),
@@ -238,7 +239,7 @@ def _escalate(sweep: Sweep) -> int:
     sweep.session.execute(C.__table__.update().where(C.id.in_(_hits())).values(escalated_due_at=C.supervise_due_at))
     _add_events(
         sweep,
-        "supervision_lapsed",
+        EventKind.SUPERVISION_LAPSED,
         sql_format(
             gettext("督办期限（{due}）已过仍未办结，已报{unit}提级督办"),
             due=sweep.due_text(H.supervise_due_at),
@@ -255,14 +256,14 @@ def _escalate(sweep: Sweep) -> int:
     )
     return _notify_handlers(sweep, "supervision_lapsed", subject, body) + tell_supervisors(
         sweep,
-        "supervision_lapsed",
+        EventKind.SUPERVISION_LAPSED,
         N_("各县市新增 {n} 件督办逾期诉求，请提级督办"),
         unhandled_only=False,
         unit=prefecture.code,
     )
 
 
-def _add_events(sweep: Sweep, action: str, note: ColumnElement, changes: dict | None) -> int:
+def _add_events(sweep: Sweep, action: EventKind, note: ColumnElement, changes: dict | None) -> int:
     rows = select(
         H.id,
         literal(sweep.now, Event.__table__.c.at.type),

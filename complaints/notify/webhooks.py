@@ -25,6 +25,7 @@ from complaints.i18n import gettext
 from complaints.models import Complaint, OutboxMessage, User, WebhookSubscriber
 from complaints.notify.http import Receipt, call, status_failure
 from complaints.runtime import Runtime
+from workflows.events import EventKind
 
 EVENTS = ("status_changed", "deadline_changed")
 DEADLINES = ("ack_due_at", "contact_due_at", "reply_due_at", "supervise_due_at", "next_due_at")
@@ -77,7 +78,9 @@ def item_registered(*, session: Session, runtime: Runtime, item: Complaint, now:
         return 0
     changes: dict = {"status": [None, item.status]}
     changes.update({d: [None, getattr(item, d).isoformat()] for d in DEADLINES if getattr(item, d)})
-    return item_changed(session=session, runtime=runtime, item=item, changes=changes, action="register", now=now)
+    return item_changed(
+        session=session, runtime=runtime, item=item, changes=changes, action=EventKind.REGISTER, now=now
+    )
 
 
 def _delivery(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from complaints.attachments.receiving import Received
 from complaints.attachments.storage import Storage
@@ -18,6 +18,7 @@ from complaints.i18n import gettext
 from complaints.models import Attachment, Complaint, Event, User
 from complaints.services.scope import can_see, may_see_identity, roles_of, sees_all_units
 from complaints.settings import Settings
+from workflows.events import EventKind
 from workflows.vocab import Role
 
 PREVIEW = frozenset({"pdf", "jpg", "png"})  # what a browser shows in the page itself
@@ -76,7 +77,7 @@ def add(
                 complaint_id=item.id,
                 at=now,
                 actor_id=actor.id,
-                action="attach",
+                action=EventKind.ATTACH,
                 from_status=item.status,
                 to_status=item.status,
                 note=attachment.filename,
@@ -94,7 +95,11 @@ def listed(*, session: Session, settings: Settings, actor: User, item: Complaint
     return list(
         session.exec(
             select(Attachment)
-            .where(Attachment.complaint_id == item.id, Attachment.removed_at.is_(None), Attachment.erased_at.is_(None))
+            .where(
+                col(Attachment.complaint_id) == item.id,
+                col(Attachment.removed_at).is_(None),
+                col(Attachment.erased_at).is_(None),
+            )
             .order_by(Attachment.id)
         )
     )
@@ -128,7 +133,7 @@ def read(
                 complaint_id=item.id,
                 at=utcnow(),
                 actor_id=actor.id,
-                action="view_attachment",
+                action=EventKind.VIEW_ATTACHMENT,
                 from_status=item.status,
                 to_status=item.status,
                 note=attachment.filename,
@@ -165,7 +170,7 @@ def remove(
             complaint_id=item.id,
             at=now,
             actor_id=actor.id,
-            action="remove_attachment",
+            action=EventKind.REMOVE_ATTACHMENT,
             from_status=item.status,
             to_status=item.status,
             note=gettext("删除附件“{name}”：{reason}", name=attachment.filename, reason=reason[:500]),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from complaints.errors import Conflict, Forbidden, InvalidInput
 from complaints.i18n import gettext
@@ -24,6 +24,7 @@ from workflows.calendar_declare import (
     parse_toml,
     problems,
 )
+from workflows.events import EventKind
 
 FORMATS = ("lines", "csv", "toml")
 BATCH = 500
@@ -112,7 +113,9 @@ def _message(code: str, detail: str) -> str:
 def active(*, session: Session, layer: str, year: int) -> CalendarDeclaration | None:
     return session.exec(
         select(CalendarDeclaration).where(
-            CalendarDeclaration.layer == layer, CalendarDeclaration.year == year, CalendarDeclaration.status == "active"
+            col(CalendarDeclaration.layer) == layer,
+            col(CalendarDeclaration.year) == year,
+            col(CalendarDeclaration.status) == "active",
         )
     ).first()
 
@@ -169,7 +172,7 @@ def confirm(
     version = 1 + max(
         session.exec(
             select(CalendarDeclaration.version).where(
-                CalendarDeclaration.layer == declaration.layer, CalendarDeclaration.year == declaration.year
+                col(CalendarDeclaration.layer) == declaration.layer, col(CalendarDeclaration.year) == declaration.year
             )
         ).all(),
         default=0,
@@ -350,7 +353,7 @@ def recompute(
             Event(
                 complaint=item,
                 at=now,
-                action="deadline_recomputed",
+                action=EventKind.DEADLINE_RECOMPUTED,
                 from_status=item.status,
                 to_status=item.status,
                 note=note,
@@ -358,7 +361,7 @@ def recompute(
             )
         )
         webhooks.item_changed(
-            session=session, runtime=runtime, item=item, changes=changes, action="deadline_recomputed", now=now
+            session=session, runtime=runtime, item=item, changes=changes, action=EventKind.DEADLINE_RECOMPUTED, now=now
         )
         if item.handler_id is not None:
             session.add(
@@ -385,14 +388,14 @@ def _affected(session: Session, runtime: Runtime, layer: str, year: int, units: 
         if layer == NATIONAL or layer in runtime.settings.calendar.layers_for(u.code)
     ]
     start, end = datetime(year - 1, 7, 1), datetime(year + 1, 1, 1)
-    query = select(Complaint).where(Complaint.is_open.is_(True), Complaint.unit_code.in_(units))
+    query = select(Complaint).where(col(Complaint.is_open).is_(True), col(Complaint.unit_code).in_(units))
     last_id = 0
-    while batch := session.exec(query.where(Complaint.id > last_id).order_by(Complaint.id).limit(BATCH)).all():
+    while batch := session.exec(query.where(col(Complaint.id) > last_id).order_by(Complaint.id).limit(BATCH)).all():
         last_id = batch[-1].id
         batch = [i for i in batch if _touches(i, start, end)]
         history: dict[int, list[Event]] = {}
         for event in session.exec(
-            select(Event).where(Event.complaint_id.in_([i.id for i in batch])).order_by(Event.id)
+            select(Event).where(col(Event.complaint_id).in_([i.id for i in batch])).order_by(Event.id)
         ):
             history.setdefault(event.complaint_id, []).append(event)
         for item in batch:
@@ -431,10 +434,10 @@ def _iso(value: datetime | None) -> str | None:
 def history_of(*, session: Session, layer: str | None = None) -> list[CalendarDeclaration]:
     """Every version of every declared year, newest first."""
     query = select(CalendarDeclaration).order_by(
-        CalendarDeclaration.year.desc(), CalendarDeclaration.layer, CalendarDeclaration.version.desc()
+        col(CalendarDeclaration.year).desc(), CalendarDeclaration.layer, col(CalendarDeclaration.version).desc()
     )
     if layer:
-        query = query.where(CalendarDeclaration.layer == layer)
+        query = query.where(col(CalendarDeclaration.layer) == layer)
     return list(session.exec(query))
 
 

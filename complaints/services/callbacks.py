@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pydantic import Field
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from complaints.clock import to_local
 from complaints.errors import DomainError, Forbidden, InvalidInput
@@ -66,16 +66,6 @@ def refusal(action: Action, item: Complaint, actor: User, settings) -> DomainErr
     return None
 
 
-def offerable(action: Action, item: Complaint, actor: User, settings) -> bool:
-    return refusal(action, item, actor, settings) is None
-
-
-def check(action: Action, ctx: StepContext) -> None:
-    error = refusal(action, ctx.item, ctx.actor, ctx.runtime.settings)
-    if error is not None:
-        raise error
-
-
 def _callback_unit(item: Complaint, settings) -> str:
     if settings.callbacks.unit == "handling" or item.review_round or not item.registered_unit_code:
         return item.unit_code
@@ -124,17 +114,16 @@ def _reopen_refusal(item: Complaint, actor: User, settings) -> DomainError | Non
 def rounds_of(*, session, item: Complaint) -> list[CallbackRound]:
     """The item's callback rounds, oldest first."""
     return list(
-        session.exec(select(CallbackRound).where(CallbackRound.complaint_id == item.id).order_by(CallbackRound.id))
+        session.exec(select(CallbackRound).where(col(CallbackRound.complaint_id) == item.id).order_by(CallbackRound.id))
     )
 
 
 def record_callback(ctx: StepContext) -> None:
     """A callback round: kept as a row of its own, and the item's current result."""
-    check(Action.CALLBACK, ctx)
     item, payload = ctx.item, ctx.payload
     reached = payload.satisfaction != Satisfaction.UNREACHABLE
     previous = ctx.session.exec(
-        select(func.count()).select_from(CallbackRound).where(CallbackRound.complaint_id == item.id)
+        select(func.count()).select_from(CallbackRound).where(col(CallbackRound.complaint_id) == item.id)
     ).one()
     ctx.session.add(
         CallbackRound(
@@ -167,20 +156,17 @@ def _back_to_handler(ctx: StepContext) -> None:
 
 
 def reopen(ctx: StepContext) -> None:
-    check(Action.REOPEN, ctx)
     _back_to_handler(ctx)
 
 
 def redo(ctx: StepContext) -> None:
     """退回重办: back to the handler with the supervisor's reason."""
-    check(Action.REDO, ctx)
     _record_decision(ctx, ACTION_LABELS[Action.REDO], ctx.payload.note)
     _back_to_handler(ctx)
 
 
 def close_with_reason(ctx: StepContext) -> None:
     """说明理由办结: e.g. 诉求超出政策规定, explained to the complainant; the reason goes to 附件2."""
-    check(Action.CLOSE_WITH_REASON, ctx)
     item, payload = ctx.item, ctx.payload
     _record_decision(ctx, f"{ACTION_LABELS[Action.CLOSE_WITH_REASON]}（{LABELS[payload.reason]}）", payload.note)
     decided = f"{LABELS[payload.reason]}：{payload.note}"
@@ -192,14 +178,15 @@ def close_with_reason(ctx: StepContext) -> None:
 
 def escalate(ctx: StepContext) -> None:
     """提请州局决定: the prefecture's supervisors decide; they are told at once."""
-    check(Action.ESCALATE, ctx)
     item, settings = ctx.item, ctx.runtime.settings
     _record_decision(ctx, ACTION_LABELS[Action.ESCALATE], ctx.payload.note)
     item.decision_escalated_at = ctx.now
     ctx.note = ctx.payload.note
     supervisors = ctx.session.exec(
         select(User.id).where(
-            User.unit_code == settings.app.prefecture_unit, User.active.is_(True), User.roles.contains("supervisor")
+            col(User.unit_code) == settings.app.prefecture_unit,
+            col(User.active).is_(True),
+            col(User.roles).contains("supervisor"),
         )
     )
     subject = gettext("{unit}提请州局决定：{no}", unit=settings.unit_map[item.unit_code].name, no=item.tracking_no)

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from complaints.clock import utcnow
 from complaints.errors import Forbidden, InvalidInput
@@ -30,9 +30,9 @@ class RowText:
 
 def _versions(period: Period):
     return select(ChecklistEntry).where(
-        ChecklistEntry.unit_code == period.unit_code,
-        ChecklistEntry.period_start == period.start,
-        ChecklistEntry.period_end == period.end,
+        col(ChecklistEntry.unit_code) == period.unit_code,
+        col(ChecklistEntry.period_start) == period.start,
+        col(ChecklistEntry.period_end) == period.end,
     )
 
 
@@ -46,7 +46,7 @@ def latest(*, session: Session, period: Period) -> dict[int, ChecklistEntry]:
 
 def history(*, session: Session, period: Period) -> list[ChecklistEntry]:
     """Every version written for this period, newest first."""
-    return list(session.exec(_versions(period).order_by(ChecklistEntry.id.desc())))
+    return list(session.exec(_versions(period).order_by(col(ChecklistEntry.id).desc())))
 
 
 def save(*, session: Session, runtime: Runtime, actor: User, period: Period, texts: dict[int, RowText]) -> int:
@@ -96,15 +96,20 @@ def counts(*, session: Session, period: Period, runtime: Runtime) -> Annex1Count
     """Items received and closed in the period per checklist row (by their category's rows); an item
     whose category maps to several rows is counted on each, and once in the totals."""
     low, high = period.bounds(runtime.settings.app.timezone)
-    in_unit = Complaint.unit_code == period.unit_code
+    in_unit = col(Complaint.unit_code) == period.unit_code
     received = session.exec(
         select(Complaint.category, func.count())
-        .where(in_unit, Complaint.received_at >= low, Complaint.received_at < high)
+        .where(in_unit, col(Complaint.received_at) >= low, col(Complaint.received_at) < high)
         .group_by(Complaint.category)
     ).all()
     closed = session.exec(
         select(Complaint.category, func.count())
-        .where(in_unit, Complaint.closed_at >= low, Complaint.closed_at < high, Complaint.status == Status.CLOSED)
+        .where(
+            in_unit,
+            col(Complaint.closed_at) >= low,
+            col(Complaint.closed_at) < high,
+            col(Complaint.status) == Status.CLOSED,
+        )
         .group_by(Complaint.category)
     ).all()
     per_row_received, total_received = _by_row(received, runtime)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel, Field
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from complaints import notify
 from complaints.clock import utcnow
@@ -22,6 +22,7 @@ from complaints.services import deadlines
 from complaints.services.people import check_unit
 from complaints.services.scope import has_role, sees_all_units
 from workflows.deadlines import Limit
+from workflows.events import EventKind
 from workflows.vocab import Role
 
 OPEN = "open"
@@ -51,7 +52,7 @@ def refresh_marks(session: Session, item: Complaint) -> None:
     """The item's cooperating bureaus, as the visibility rules read them."""
     tasks = session.exec(
         select(CoTask).where(
-            CoTask.complaint_id == item.id, CoTask.status != "withdrawn", CoTask.unit_code.is_not(None)
+            col(CoTask.complaint_id) == item.id, col(CoTask.status) != "withdrawn", col(CoTask.unit_code).is_not(None)
         )
     ).all()
     item.co_units = _mark({t.unit_code for t in tasks})
@@ -60,7 +61,7 @@ def refresh_marks(session: Session, item: Complaint) -> None:
 
 
 def _body(session: Session, actor: User, name: str) -> OutsideBody:
-    body = session.exec(select(OutsideBody).where(OutsideBody.name == name)).first()
+    body = session.exec(select(OutsideBody).where(col(OutsideBody.name) == name)).first()
     if body is None:
         body = OutsideBody(name=name, created_by_id=actor.id)
         session.add(body)
@@ -134,17 +135,19 @@ def add_cooperation(
 
 def _open_task(session: Session, item: Complaint, unit_code: str) -> CoTask | None:
     return session.exec(
-        select(CoTask).where(CoTask.complaint_id == item.id, CoTask.unit_code == unit_code, CoTask.status == OPEN)
+        select(CoTask).where(
+            col(CoTask.complaint_id) == item.id, col(CoTask.unit_code) == unit_code, col(CoTask.status) == OPEN
+        )
     ).first()
 
 
 def _staff_of(session: Session, unit_code: str) -> list[User]:
-    people = session.exec(select(User).where(User.unit_code == unit_code, User.active.is_(True))).all()
+    people = session.exec(select(User).where(col(User.unit_code) == unit_code, col(User.active).is_(True))).all()
     return [p for p in people if p.role_set & {Role.SUPERVISOR.value}]
 
 
 def _event(session: Session, item: Complaint, actor: User, now: datetime, note: str) -> None:
-    session.add(Event(complaint_id=item.id, at=now, actor_id=actor.id, action="cooperation", note=note))
+    session.add(Event(complaint_id=item.id, at=now, actor_id=actor.id, action=EventKind.COOPERATION, note=note))
 
 
 def get_task(session: Session, task_id: int) -> CoTask:
@@ -199,7 +202,7 @@ def answer(
 
 
 def tasks_of(session: Session, item: Complaint) -> list[CoTask]:
-    return list(session.exec(select(CoTask).where(CoTask.complaint_id == item.id).order_by(CoTask.id)))
+    return list(session.exec(select(CoTask).where(col(CoTask.complaint_id) == item.id).order_by(CoTask.id)))
 
 
 def name_of(task: CoTask, runtime: Runtime, body: OutsideBody | None = None) -> str:
@@ -225,9 +228,9 @@ Row = tuple[CoTask, Complaint, str]  # the sub-task, its item, the cooperating u
 def _open(session: Session, runtime: Runtime, where, limit: int) -> list[Row]:
     rows = session.exec(
         select(CoTask, Complaint, OutsideBody)
-        .join(Complaint, Complaint.id == CoTask.complaint_id)
-        .join(OutsideBody, OutsideBody.id == CoTask.body_id, isouter=True)
-        .where(where, CoTask.status == OPEN)
+        .join(Complaint, col(Complaint.id) == CoTask.complaint_id)
+        .join(OutsideBody, col(OutsideBody.id) == CoTask.body_id, isouter=True)
+        .where(where, col(CoTask.status) == OPEN)
         .order_by(CoTask.due_at)
         .limit(limit)
     ).all()
@@ -236,19 +239,21 @@ def _open(session: Session, runtime: Runtime, where, limit: int) -> list[Row]:
 
 def open_tasks_for_unit(session: Session, runtime: Runtime, unit_code: str, *, limit: int = 100) -> list[Row]:
     """A unit's open 协办 sub-tasks, soonest due first (its staff's list, the board)."""
-    return _open(session, runtime, CoTask.unit_code == unit_code, limit)
+    return _open(session, runtime, col(CoTask.unit_code) == unit_code, limit)
 
 
 def open_tasks_led_by(session: Session, runtime: Runtime, unit_code: str, *, limit: int = 100) -> list[Row]:
     """The open sub-tasks on items the unit leads (主办), soonest due first."""
-    return _open(session, runtime, Complaint.unit_code == unit_code, limit)
+    return _open(session, runtime, col(Complaint.unit_code) == unit_code, limit)
 
 
 def sweep_overdue(*, session: Session, runtime: Runtime, now: datetime) -> int:
     """The SLA sweep's part for 协办: a sub-task past its deadline is reported once, to the cooperating
     unit's supervisors and to the lead's handler."""
     late = session.exec(
-        select(CoTask).where(CoTask.status == OPEN, CoTask.due_at < now, CoTask.overdue_at.is_(None)).limit(1000)
+        select(CoTask)
+        .where(col(CoTask.status) == OPEN, col(CoTask.due_at) < now, col(CoTask.overdue_at).is_(None))
+        .limit(1000)
     ).all()
     for task in late:
         task.overdue_at = now

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from complaints.models import RateCounter
 
@@ -51,10 +51,10 @@ def retry_after(session: Session, rule: Limit, key: str, *, now: datetime) -> in
     current = int(now.timestamp() // rule.width)
     rows = session.exec(
         select(RateCounter.slot, RateCounter.hits).where(
-            RateCounter.scope == rule.scope,
-            RateCounter.key == key[:KEY_MAX],
-            RateCounter.slot > current - SLOTS,
-            RateCounter.slot <= current,
+            col(RateCounter.scope) == rule.scope,
+            col(RateCounter.key) == key[:KEY_MAX],
+            col(RateCounter.slot) > current - SLOTS,
+            col(RateCounter.slot) <= current,
         )
     ).all()
     if sum(hits for _, hits in rows) < rule.limit:
@@ -72,7 +72,7 @@ def running_count(session: Session, scope: str, key: str) -> tuple[int, datetime
     """(hits, time of the last) of a count that has no window, such as failed logins of one name."""
     row = session.exec(
         select(RateCounter.hits, RateCounter.last_at).where(
-            RateCounter.scope == scope, RateCounter.key == key[:KEY_MAX], RateCounter.slot == 0
+            col(RateCounter.scope) == scope, col(RateCounter.key) == key[:KEY_MAX], col(RateCounter.slot) == 0
         )
     ).first()
     return (row[0], row[1]) if row else (0, None)
@@ -84,5 +84,5 @@ def add_to_running_count(session: Session, scope: str, key: str, *, now: datetim
 
 def prune(session: Session, *, now: datetime, keep: timedelta) -> int:
     """Forget counters not hit for `keep`: windows long past, and running counts left alone that long."""
-    result = session.execute(delete(RateCounter).where(RateCounter.last_at < now - keep))
+    result = session.execute(delete(RateCounter).where(col(RateCounter.last_at) < now - keep))
     return result.rowcount or 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from complaints import notify
 from complaints.i18n import gettext
@@ -59,8 +59,8 @@ def tell_sendback_decision(ctx: StepContext) -> None:
     approved = ctx.action_taken is Action.APPROVE_SEND_BACK
     asked_by = ctx.session.exec(
         select(Event.actor_id)
-        .where(Event.complaint_id == ctx.item.id, Event.action == Action.SEND_BACK)
-        .order_by(Event.id.desc())
+        .where(col(Event.complaint_id) == ctx.item.id, col(Event.action) == Action.SEND_BACK)
+        .order_by(col(Event.id).desc())
     ).first()
     _tell(ctx, "sendback_decision", asked_by, gettext("同意") if approved else gettext("驳回"))
 

@@ -13,6 +13,7 @@ from complaints.models import Complaint, Event, User
 from complaints.privacy import mask_name, mask_phone
 from complaints.services.scope import may_see_identity
 from complaints.settings import Settings
+from workflows.events import EventKind
 
 HIDDEN = N_("（保密）")
 
@@ -45,7 +46,7 @@ def reveal(*, session: Session, settings: Settings, actor: User, item: Complaint
                 complaint=item,
                 at=utcnow(),
                 actor_id=actor.id,
-                action="view_identity",
+                action=EventKind.VIEW_IDENTITY,
                 from_status=item.status,
                 to_status=item.status,
                 note="查看保密诉求人身份",

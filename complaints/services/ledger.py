@@ -8,7 +8,7 @@ from typing import BinaryIO
 
 from sqlalchemy import and_, func, or_
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from complaints import privacy
 from complaints.clock import to_local, utcnow
@@ -145,7 +145,7 @@ def _remarks(item: Complaint, now: datetime | None) -> list[str]:
 
 def write_entry(*, session: Session, runtime: Runtime, item: Complaint) -> LedgerEntry:
     """Create or refresh the item's 附件2 entry (an item closed again after 复查 updates its row)."""
-    entry = session.exec(select(LedgerEntry).where(LedgerEntry.complaint_id == item.id)).first()
+    entry = session.exec(select(LedgerEntry).where(col(LedgerEntry.complaint_id) == item.id)).first()
     values = entry_from_item(item, runtime, names_for(session, runtime, item))
     if entry is None:
         entry = LedgerEntry(
@@ -186,13 +186,17 @@ def _annex2_items(period: Period, runtime: Runtime, include_answered: bool):
     county's lead. 咨询 answered at once at intake are left out unless asked for."""
     low, high = period.bounds(runtime.settings.app.timezone)
     owned = or_(
-        and_(Complaint.unit_code == period.unit_code, Complaint.reviewed_unit_code.is_(None)),
-        Complaint.reviewed_unit_code == period.unit_code,
+        and_(col(Complaint.unit_code) == period.unit_code, col(Complaint.reviewed_unit_code).is_(None)),
+        col(Complaint.reviewed_unit_code) == period.unit_code,
     )
-    where = [owned, Complaint.received_at >= low, Complaint.received_at < high]
+    where = [owned, col(Complaint.received_at) >= low, col(Complaint.received_at) < high]
     if not include_answered:
         where.append(
-            ~and_(Complaint.kind == Kind.QUESTION, Complaint.status == Status.CLOSED, Complaint.dispatched_at.is_(None))
+            ~and_(
+                col(Complaint.kind) == Kind.QUESTION,
+                col(Complaint.status) == Status.CLOSED,
+                col(Complaint.dispatched_at).is_(None),
+            )
         )
     return where
 
@@ -215,7 +219,7 @@ def annex2_rows(
     merged = aliased(Complaint)
     query = (
         select(Complaint, LedgerEntry, merged.tracking_no)
-        .join(LedgerEntry, LedgerEntry.complaint_id == Complaint.id, isouter=True)
+        .join(LedgerEntry, col(LedgerEntry.complaint_id) == Complaint.id, isouter=True)
         .join(merged, merged.id == Complaint.duplicate_of_id, isouter=True)
         .where(*_annex2_items(period, runtime, include_answered))
         .order_by(Complaint.received_at, Complaint.id)
@@ -241,7 +245,11 @@ def annex3_rows(*, session: Session, period: Period, runtime: Runtime) -> Iterat
     low, high = period.bounds(runtime.settings.app.timezone)
     query = (
         select(Complaint)
-        .where(Complaint.unit_code == period.unit_code, Complaint.referred_at >= low, Complaint.referred_at < high)
+        .where(
+            col(Complaint.unit_code) == period.unit_code,
+            col(Complaint.referred_at) >= low,
+            col(Complaint.referred_at) < high,
+        )
         .order_by(Complaint.referred_at, Complaint.id)
     )
     keep = bureau_numbers(runtime)

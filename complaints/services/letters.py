@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from complaints.clock import to_local, utcnow
 from complaints.errors import NotFound
@@ -21,6 +21,7 @@ from complaints.letters import TITLES, LetterParts, parse
 from complaints.models import Complaint, Event, Letter, LetterCounter, User
 from complaints.runtime import Runtime
 from complaints.services import identity
+from workflows.events import EventKind
 from workflows.lifecycle import Action
 from workflows.vocab import LABELS, Channel
 
@@ -36,7 +37,9 @@ class LetterSource:
 
 def sources(*, session: Session, item: Complaint) -> dict[str, LetterSource]:
     """The letters this item can have now, by kind, each from the latest text recorded for it."""
-    events = session.exec(select(Event).where(Event.complaint_id == item.id).order_by(Event.id)).all()  # as appended
+    events = session.exec(
+        select(Event).where(col(Event.complaint_id) == item.id).order_by(Event.id)
+    ).all()  # as appended
     found: dict[str, LetterSource] = {}
     reviewed = False
     for event in events:
@@ -54,7 +57,7 @@ def sources(*, session: Session, item: Complaint) -> dict[str, LetterSource]:
 def issued(*, session: Session, item: Complaint) -> dict[str, Letter]:
     """The letters already issued for the item's current sources, by kind."""
     current = {s.event.id for s in sources(session=session, item=item).values()}
-    letters = session.exec(select(Letter).where(Letter.complaint_id == item.id).order_by(Letter.id)).all()
+    letters = session.exec(select(Letter).where(col(Letter.complaint_id) == item.id).order_by(Letter.id)).all()
     return {letter.kind: letter for letter in letters if letter.source_event_id in current}
 
 
@@ -91,7 +94,7 @@ def issue(*, session: Session, runtime: Runtime, actor: User, item: Complaint, k
                     complaint_id=item.id,
                     at=now,
                     actor_id=actor.id,
-                    action="issue_letter",
+                    action=EventKind.ISSUE_LETTER,
                     from_status=item.status,
                     to_status=item.status,
                     note=f"{TITLES[kind]} {letter.doc_no}",
@@ -110,7 +113,9 @@ def issue(*, session: Session, runtime: Runtime, actor: User, item: Complaint, k
 def _existing(session: Session, item: Complaint, source: LetterSource) -> Letter | None:
     return session.exec(
         select(Letter).where(
-            Letter.complaint_id == item.id, Letter.kind == source.kind, Letter.source_event_id == source.event.id
+            col(Letter.complaint_id) == item.id,
+            col(Letter.kind) == source.kind,
+            col(Letter.source_event_id) == source.event.id,
         )
     ).first()
 

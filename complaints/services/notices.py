@@ -17,6 +17,7 @@ from complaints.models import Complaint, Event, User
 from complaints.runtime import Runtime
 from complaints.services import deadlines
 from complaints.services.scope import can_see, roles_of
+from workflows.events import EventKind
 from workflows.vocab import Role, Status, Track
 
 NOTICES = Path(__file__).resolve().parent.parent / "replies" / "notices"
@@ -101,7 +102,7 @@ def issue_acceptance_notice(
         complaint=item,
         at=now,
         actor_id=actor.id,
-        action="acknowledge",
+        action=EventKind.ACKNOWLEDGE,
         from_status=item.status,
         to_status=item.status,
         note=gettext("已出具受理告知书（受理）"),

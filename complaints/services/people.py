@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from argon2 import PasswordHasher
-from sqlmodel import Session, delete, func, select, update
+from sqlmodel import Session, col, delete, func, select, update
 
 from complaints.errors import Forbidden, InvalidInput, NotFound
 from complaints.i18n import gettext
@@ -65,7 +65,7 @@ def add_user(
     check_unit(settings, unit_code)
     if actor is not None:
         _check_manages(actor, unit_code, settings, field="unit_code")
-    if session.exec(select(User).where(User.username == username)).first():
+    if session.exec(select(User).where(col(User.username) == username)).first():
         raise InvalidInput(gettext("用户名已存在：{username}", username=username), field="username")
     user = User(
         username=username,
@@ -111,7 +111,7 @@ def get_user(*, session: Session, user_id: int | None = None, username: str | No
     user = (
         session.get(User, user_id)
         if user_id is not None
-        else session.exec(select(User).where(User.username == username)).first()
+        else session.exec(select(User).where(col(User.username) == username)).first()
     )
     if user is None:
         raise NotFound(gettext("找不到用户：{user}", user=user_id if user_id is not None else username), field="user")
@@ -119,7 +119,7 @@ def get_user(*, session: Session, user_id: int | None = None, username: str | No
 
 
 def count_admins(*, session: Session) -> int:
-    return session.exec(select(func.count()).select_from(User).where(User.roles.contains("admin"))).one()
+    return session.exec(select(func.count()).select_from(User).where(col(User.roles).contains("admin"))).one()
 
 
 def set_out_of_office(
@@ -173,7 +173,7 @@ def update_user(*, session: Session, settings: Settings, actor: User, user: User
     if changes.get("password") or changes.get("unlock"):
         user.failed_logins, user.locked_until = 0, None
     if changes.get("password") and user.id != actor.id:
-        session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
+        session.execute(delete(AuthSession).where(col(AuthSession.user_id) == user.id))
     detail = {name: [before[name], getattr(user, name)] for name in before if before[name] != getattr(user, name)}
     detail.update({name: True for name in ("password", "unlock") if changes.get(name)})
     detail.update({name: True for name in ("name", "phone", "email") if name in changes})
@@ -198,8 +198,8 @@ def _refuse_own_rights(actor: User, user: User, changes: dict) -> None:
 def _move(session: Session, settings: Settings, actor: User, user: User, unit_code: str) -> None:
     """Another unit: its admins must agree; the old unit's routing rules and delegate no longer apply."""
     _check_manages(actor, check_unit(settings, unit_code), settings, field="unit_code")
-    session.execute(delete(RoutingRule).where(RoutingRule.handler_id == user.id))
-    session.execute(update(User).where(User.delegate_id == user.id).values(delegate_id=None))
+    session.execute(delete(RoutingRule).where(col(RoutingRule.handler_id) == user.id))
+    session.execute(update(User).where(col(User.delegate_id) == user.id).values(delegate_id=None))
     user.unit_code, user.out_of_office, user.delegate_id = unit_code, False, None
 
 
@@ -216,13 +216,19 @@ def list_users(
     """People of `units` (None: all), filtered, ordered by unit then id, with the total."""
     where = []
     if units is not None:
-        where.append(User.unit_code.in_(units))
+        where.append(col(User.unit_code).in_(units))
     if unit_code:
-        where.append(User.unit_code == unit_code)
+        where.append(col(User.unit_code) == unit_code)
     if role:
-        where.append(User.roles.contains(role))
+        where.append(col(User.roles).contains(role))
     if active is not None:
-        where.append(User.active.is_(active))
+        where.append(col(User.active).is_(active))
     query = select(User).where(*where).order_by(User.unit_code, User.id).offset(offset).limit(limit)
     total = session.exec(select(func.count()).select_from(User).where(*where)).one()
     return list(session.exec(query)), total
+
+
+def names_of(session: Session, ids) -> dict[int, str]:
+    """The names of the people with these ids (None and 0 left out), in one query."""
+    wanted = {i for i in ids if i}
+    return {u.id: u.name for u in session.exec(select(User).where(col(User.id).in_(wanted)))} if wanted else {}

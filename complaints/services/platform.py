@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from complaints import auth
 from complaints.clock import utcnow
@@ -59,7 +59,7 @@ def add_client(
         raise InvalidInput(
             gettext("单位应为已配置的单位代码：{units}", units="、".join(sorted(unknown))[:64]), field="units"
         )
-    if session.exec(select(PlatformClient).where(PlatformClient.name == name)).first():
+    if session.exec(select(PlatformClient).where(col(PlatformClient.name) == name)).first():
         raise Conflict(gettext("已有同名平台：{name}", name=name[:64]), field="name")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     client = PlatformClient(name=name[:64], source=source, units=sorted(set(units)), token_hash=auth.token_hash(token))
@@ -71,7 +71,9 @@ def add_client(
 def client_for(*, session: Session, token: str | None, now: datetime | None = None) -> PlatformClient:
     if not token or not token.startswith(TOKEN_PREFIX):
         raise Forbidden(gettext("需要平台令牌"), field="authorization")
-    client = session.exec(select(PlatformClient).where(PlatformClient.token_hash == auth.token_hash(token))).first()
+    client = session.exec(
+        select(PlatformClient).where(col(PlatformClient.token_hash) == auth.token_hash(token))
+    ).first()
     if client is None or not client.active:
         raise Forbidden(gettext("平台令牌无效或已停用"), field="authorization")
     client.last_used_at = now or utcnow()
@@ -93,7 +95,7 @@ def push(
     known = {
         c.external_ref: c
         for c in session.exec(
-            select(Complaint).where(Complaint.source == client.source, Complaint.external_ref.in_(refs))
+            select(Complaint).where(col(Complaint.source) == client.source, col(Complaint.external_ref).in_(refs))
         )
     }
     fresh = [row for row in rows if row["external_ref"] not in known]
@@ -107,7 +109,7 @@ def push(
     found = {
         c.external_ref: c
         for c in session.exec(
-            select(Complaint).where(Complaint.source == client.source, Complaint.external_ref.in_(refs))
+            select(Complaint).where(col(Complaint.source) == client.source, col(Complaint.external_ref).in_(refs))
         )
     }
     return [Pushed(ref, found[ref].tracking_no, ref not in known) for ref in refs]
@@ -147,7 +149,9 @@ def _control_problem(data: dict) -> RowError | None:
 def pull(*, session: Session, client: PlatformClient, external_ref: str) -> Complaint:
     """The platform's own item by its reference (NotFound for anything else, so nothing else is revealed)."""
     item = session.exec(
-        select(Complaint).where(Complaint.source == client.source, Complaint.external_ref == external_ref[:100])
+        select(Complaint).where(
+            col(Complaint.source) == client.source, col(Complaint.external_ref) == external_ref[:100]
+        )
     ).first()
     if item is None or item.unit_code not in client.units and item.reviewed_unit_code not in client.units:
         raise NotFound(gettext("找不到该编号的诉求件：{ref}", ref=external_ref[:40]), field="external_ref")

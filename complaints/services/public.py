@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from complaints.errors import NotFound
 from complaints.i18n import gettext
@@ -35,7 +35,7 @@ def lookup(*, session: Session, runtime: Runtime, tracking_no: str, phone_last4:
     tracking_no, phone_last4 = tracking_no.strip().upper()[:32], phone_last4.strip()[:4]
     if len(phone_last4) != 4 or not phone_last4.isdigit():
         raise not_found
-    item = session.exec(select(Complaint).where(Complaint.tracking_no == tracking_no)).first()
+    item = session.exec(select(Complaint).where(col(Complaint.tracking_no) == tracking_no)).first()
     if item is None or not item.complainant_phone:
         raise not_found
     if not hmac.compare_digest(item.complainant_phone[-4:], phone_last4):

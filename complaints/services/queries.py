@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from complaints.clock import utcnow
 from complaints.errors import InvalidInput, NotFound
@@ -27,7 +27,7 @@ def get(*, session: Session, runtime: Runtime, actor: User, ref: int | str) -> C
         number = int(ref)  # ids are 32-bit: a larger number is no item (and could overflow the database's integer)
         item = session.get(Complaint, number) if 0 < number <= 2**31 - 1 else None
     else:
-        item = session.exec(select(Complaint).where(Complaint.tracking_no == ref.strip().upper())).first()
+        item = session.exec(select(Complaint).where(col(Complaint.tracking_no) == ref.strip().upper())).first()
     if item is None or not can_see(actor, item, runtime.settings):
         raise NotFound(gettext("找不到诉求件：{ref}", ref=str(ref)[:40]), field="complaint")
     return item
@@ -37,7 +37,7 @@ def history(*, session: Session, item: Complaint) -> list[Event]:
     """The item's events, oldest first."""
     if item.id is None:
         session.flush()
-    return list(session.exec(select(Event).where(Event.complaint_id == item.id).order_by(Event.id)))
+    return list(session.exec(select(Event).where(col(Event.complaint_id) == item.id).order_by(Event.id)))
 
 
 @dataclass
@@ -62,14 +62,14 @@ class ListFilter:
 
 
 SORTS = {
-    "due": (Complaint.next_due_at.asc(), Complaint.id.asc()),
-    "received": (Complaint.received_at.asc(), Complaint.id.asc()),
-    "-received": (Complaint.received_at.desc(), Complaint.id.desc()),
-    "tracking": (Complaint.tracking_no.asc(),),
-    "-due": (Complaint.next_due_at.desc(), Complaint.id.desc()),
-    "-tracking": (Complaint.tracking_no.desc(),),
-    "status": (Complaint.status.asc(), Complaint.id.desc()),
-    "category": (Complaint.category.asc(), Complaint.id.desc()),
+    "due": (col(Complaint.next_due_at).asc(), col(Complaint.id).asc()),
+    "received": (col(Complaint.received_at).asc(), col(Complaint.id).asc()),
+    "-received": (col(Complaint.received_at).desc(), col(Complaint.id).desc()),
+    "tracking": (col(Complaint.tracking_no).asc(),),
+    "-due": (col(Complaint.next_due_at).desc(), col(Complaint.id).desc()),
+    "-tracking": (col(Complaint.tracking_no).desc(),),
+    "status": (col(Complaint.status).asc(), col(Complaint.id).desc()),
+    "category": (col(Complaint.category).asc(), col(Complaint.id).desc()),
 }
 
 
@@ -112,7 +112,7 @@ def _search_page(session: Session, where: list, filters: ListFilter, with_total:
         .limit(filters.limit)
     ).all()
     ids = [row[0] for row in rows]
-    items = list(session.exec(select(Complaint).where(Complaint.id.in_(ids)).order_by(*order))) if ids else []
+    items = list(session.exec(select(Complaint).where(col(Complaint.id).in_(ids)).order_by(*order))) if ids else []
     if not with_total:
         return items, None
     if rows:
@@ -142,17 +142,17 @@ def list_where(filters: ListFilter, *, actor: User, runtime: Runtime, now: datet
     )
     where.extend(column == value for column, value in equal if value is not None and value != "")
     if filters.school:
-        where.append(Complaint.school.like(f"%{_literal(filters.school[:100])}%", escape="\\"))
+        where.append(col(Complaint.school).like(f"%{_literal(filters.school[:100])}%", escape="\\"))
     if filters.open_only or filters.overdue or filters.due_soon:
-        where.append(Complaint.is_open.is_(True))
+        where.append(col(Complaint.is_open).is_(True))
     if filters.overdue:
-        where.append(Complaint.next_due_at < now)
+        where.append(col(Complaint.next_due_at) < now)
     if filters.due_soon:
-        where.extend([Complaint.warn_at <= now, Complaint.next_due_at >= now])
+        where.extend([col(Complaint.warn_at) <= now, col(Complaint.next_due_at) >= now])
     if filters.text:
         where.append(search_clause(actor, runtime.settings, filters.text, dialect=dialect))
     if filters.received_from:
-        where.append(Complaint.received_at >= filters.received_from)
+        where.append(col(Complaint.received_at) >= filters.received_from)
     if filters.received_to:
-        where.append(Complaint.received_at < filters.received_to)
+        where.append(col(Complaint.received_at) < filters.received_to)
     return where

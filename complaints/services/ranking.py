@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import BinaryIO
 
 import xlsxwriter
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from complaints.errors import InvalidInput
 from complaints.i18n import gettext
@@ -76,7 +76,7 @@ def _groups(session: Session, runtime: Runtime, actor: User, by: str, per_measur
             (u.code, u.name) for u in settings.units if sees_all_units(actor, settings) or u.code == actor.unit_code
         ]
     ids = {key for values in per_measure.values() for key in values if key is not None}
-    people = session.exec(select(User).where(User.id.in_(ids))).all() if ids else []
+    people = session.exec(select(User).where(col(User.id).in_(ids))).all() if ids else []
     return [
         (p.id, f"{p.name}（{settings.unit_map[p.unit_code].name if p.unit_code in settings.unit_map else ''}）")
         for p in people

@@ -21,7 +21,7 @@ from complaints.clock import to_local, to_storage, utcnow
 from complaints.db import make_engine
 from complaints.errors import InvalidInput, validate
 from complaints.i18n import gettext
-from complaints.models import DETAILS_MAX, SUMMARY_MAX, Complaint, Event, TrackingCounter, User
+from complaints.models import DETAILS_MAX, SUMMARY_MAX, Complaint, Event, TrackingCounter, User, lifecycle_write
 from complaints.privacy import normalise_phone
 from complaints.runtime import Runtime
 from complaints.searchkeys import row_keys
@@ -31,6 +31,7 @@ from complaints.services.flows import registered
 from complaints.services.guard import fire_or_refuse
 from complaints.services.people import check_unit
 from complaints.services.scope import roles_of
+from workflows.events import EventKind
 from workflows.lifecycle import Action
 from workflows.vocab import Channel, Kind, Status, Track, Urgency
 
@@ -174,7 +175,7 @@ def first_event(values: dict[str, Any], *, actor: User, now: datetime) -> dict[s
     return {
         "at": now,
         "actor_id": actor.id,
-        "action": Action.REGISTER,
+        "action": EventKind.REGISTER,
         "to_status": values["status"],
         "note": None,
         "changes": {"category": values["category"], "unit_code": values["unit_code"]},
@@ -248,7 +249,8 @@ def register_with_event(
     check_category(runtime.settings, values["category"])
     year = to_local(values["received_at"], runtime.settings.app.timezone).year
     (number,) = tracking_numbers(session=session, unit_code=data.unit_code, year=year)
-    item = Complaint(tracking_no=number, **values)
+    with lifecycle_write():
+        item = Complaint(tracking_no=number, **values)
     session.add(item)
     event = Event(complaint=item, **first_event(values, actor=actor, now=now))
     session.add(event)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from difflib import SequenceMatcher
 
 from sqlalchemy import ColumnElement
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from complaints.errors import InvalidInput
 from complaints.i18n import N_, gettext
@@ -17,6 +17,7 @@ from complaints.models import Complaint, ComplaintLink, Event, Notification, Use
 from complaints.privacy import normalise_phone
 from complaints.runtime import Runtime
 from complaints.services.routing import has_role
+from workflows.events import EventKind
 from workflows.vocab import Status
 
 SUMMARY_CANDIDATES = 5000  # the unit's most recent items compared by summary
@@ -59,9 +60,9 @@ def find_repeats(
     summary, within the unit."""
     settings = runtime.settings.repeats
     since = now - timedelta(days=settings.window_days)
-    base = [Complaint.received_at >= since, Complaint.status != Status.DUPLICATE]
+    base = [col(Complaint.received_at) >= since, col(Complaint.status) != Status.DUPLICATE]
     if before_id is not None:
-        base.append(Complaint.id < before_id)
+        base.append(col(Complaint.id) < before_id)
     if scope is not None:
         base.append(scope)
     found: dict[int, Complaint] = {}
@@ -69,16 +70,16 @@ def find_repeats(
     if normalised:
         for item in session.exec(
             select(Complaint)
-            .where(*base, Complaint.complainant_phone == normalised, Complaint.confidential.is_(False))
-            .order_by(Complaint.id.desc())
+            .where(*base, col(Complaint.complainant_phone) == normalised, col(Complaint.confidential).is_(False))
+            .order_by(col(Complaint.id).desc())
             .limit(50)
         ):
             found[item.id] = item
     if summary and len(summary.strip()) >= 4:
         rows = session.exec(
             select(Complaint.id, Complaint.summary)
-            .where(*base, Complaint.unit_code == unit_code)
-            .order_by(Complaint.id.desc())
+            .where(*base, col(Complaint.unit_code) == unit_code)
+            .order_by(col(Complaint.id).desc())
             .limit(SUMMARY_CANDIDATES)
         ).all()
         similar = [
@@ -88,7 +89,7 @@ def find_repeats(
             and _quick(summary, text) >= settings.summary_similarity
             and similarity(summary, text) >= settings.summary_similarity
         ]
-        for item in session.exec(select(Complaint).where(Complaint.id.in_(similar))) if similar else ():
+        for item in session.exec(select(Complaint).where(col(Complaint.id).in_(similar))) if similar else ():
             found[item.id] = item
     return sorted(found.values(), key=lambda c: (not c.is_open, -c.id))
 
@@ -125,7 +126,9 @@ def link_repeat(
     """The link, an event on both items and a notice to whoever handles the earlier one."""
     exists = session.exec(
         select(ComplaintLink).where(
-            ComplaintLink.complaint_id == item.id, ComplaintLink.other_id == earlier.id, ComplaintLink.kind == "repeat"
+            col(ComplaintLink.complaint_id) == item.id,
+            col(ComplaintLink.other_id) == earlier.id,
+            col(ComplaintLink.kind) == "repeat",
         )
     ).first()
     if exists is not None:
@@ -147,7 +150,7 @@ def link_repeat(
                 complaint_id=subject.id,
                 at=now,
                 actor_id=actor.id,
-                action="repeat_link",
+                action=EventKind.REPEAT_LINK,
                 from_status=subject.status,
                 to_status=subject.status,
                 note=gettext(text, other=other.tracking_no, reason=reason),
@@ -165,7 +168,9 @@ def _tell(session: Session, item: Complaint, earlier: Complaint, reason: str, no
         people = [earlier.handler_id]
     else:
         people = session.exec(
-            select(User.id).where(User.unit_code == earlier.unit_code, User.active.is_(True), has_role("supervisor"))
+            select(User.id).where(
+                col(User.unit_code) == earlier.unit_code, col(User.active).is_(True), has_role("supervisor")
+            )
         ).all()
     subject = gettext("重复诉求：{new} 与 {old}", new=item.tracking_no, old=earlier.tracking_no)
     body = gettext(

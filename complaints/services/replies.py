@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from complaints.clock import to_local, utcnow
 from complaints.errors import Forbidden, InvalidInput, NotFound
@@ -26,6 +26,7 @@ from complaints.replies import (
 )
 from complaints.replies.render import TEMPLATE_ROOT
 from complaints.runtime import Runtime
+from complaints.services.categories import check_category
 from complaints.services.scope import roles_of
 from workflows.vocab import LABELS, Outcome, Role
 
@@ -64,11 +65,6 @@ def _require_supervisor(actor: User) -> None:
         raise Forbidden(gettext("只有督办人可以维护统一答复口径"))
 
 
-def _check_category(runtime: Runtime, category: str) -> None:
-    if category not in runtime.settings.category_map:
-        raise InvalidInput(gettext("未知类别：{code}", code=category[:32]), field="category")
-
-
 def shipped_source(category: str, locale: str) -> str | None:
     """The template file shipped with the project (version 0), if there is one."""
     path = TEMPLATE_ROOT / template_locale(locale) / f"{category}.j2"
@@ -79,11 +75,11 @@ def approved(*, session: Session, category: str, locale: str) -> ReplyTemplate |
     return session.exec(
         select(ReplyTemplate)
         .where(
-            ReplyTemplate.category == category,
-            ReplyTemplate.locale == template_locale(locale),
-            ReplyTemplate.status == "approved",
+            col(ReplyTemplate.category) == category,
+            col(ReplyTemplate.locale) == template_locale(locale),
+            col(ReplyTemplate.status) == "approved",
         )
-        .order_by(ReplyTemplate.version.desc())
+        .order_by(col(ReplyTemplate.version).desc())
     ).first()
 
 
@@ -92,13 +88,13 @@ def propose(
 ) -> ReplyTemplate:
     """A new draft version; refused with the list of problems if it would not render."""
     _require_supervisor(actor)
-    _check_category(runtime, category)
+    check_category(runtime.settings, category)
     folder = template_locale(locale)
     check_proposal(source=source, locale=folder)
     latest = (
         session.exec(
             select(func.max(ReplyTemplate.version)).where(
-                ReplyTemplate.category == category, ReplyTemplate.locale == folder
+                col(ReplyTemplate.category) == category, col(ReplyTemplate.locale) == folder
             )
         ).one()
         or 0
@@ -141,7 +137,9 @@ def approve(*, session: Session, actor: User, template_id: int) -> ReplyTemplate
 def pending_versions(*, session: Session, runtime: Runtime, actor: User) -> list[ReplyTemplate]:
     _require_supervisor(actor)
     return list(
-        session.exec(select(ReplyTemplate).where(ReplyTemplate.status == "draft").order_by(ReplyTemplate.created_at))
+        session.exec(
+            select(ReplyTemplate).where(col(ReplyTemplate.status) == "draft").order_by(ReplyTemplate.created_at)
+        )
     )
 
 

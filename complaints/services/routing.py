@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, String, func, literal
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from complaints.i18n import gettext
 from complaints.models import Complaint, ComplaintLink, RoutingRule, User
@@ -38,14 +38,19 @@ def least_loaded(*, session: Session, unit_code: str) -> User | None:
     """The active, in-office handler of the unit with the fewest open items (the longest-serving on a tie)."""
     load = (
         select(Complaint.handler_id, func.count().label("open_items"))
-        .where(Complaint.is_open.is_(True), Complaint.handler_id.is_not(None))
+        .where(col(Complaint.is_open).is_(True), col(Complaint.handler_id).is_not(None))
         .group_by(Complaint.handler_id)
         .subquery()
     )
     query = (
         select(User)
         .outerjoin(load, load.c.handler_id == User.id)
-        .where(User.unit_code == unit_code, User.active.is_(True), User.out_of_office.is_(False), has_role("handler"))
+        .where(
+            col(User.unit_code) == unit_code,
+            col(User.active).is_(True),
+            col(User.out_of_office).is_(False),
+            has_role("handler"),
+        )
         .order_by(func.coalesce(load.c.open_items, 0), User.id)
     )
     return session.exec(query).first()
@@ -55,14 +60,14 @@ def _repeat_handler(session: Session, item: Complaint) -> User | None:
     """An item repeating an open one goes to whoever already handles the earlier one."""
     earlier = session.exec(
         select(Complaint)
-        .join(ComplaintLink, ComplaintLink.other_id == Complaint.id)
+        .join(ComplaintLink, col(ComplaintLink.other_id) == Complaint.id)
         .where(
-            ComplaintLink.complaint_id == item.id,
-            ComplaintLink.kind == "repeat",
-            Complaint.is_open.is_(True),
-            Complaint.handler_id.is_not(None),
+            col(ComplaintLink.complaint_id) == item.id,
+            col(ComplaintLink.kind) == "repeat",
+            col(Complaint.is_open).is_(True),
+            col(Complaint.handler_id).is_not(None),
         )
-        .order_by(Complaint.id.desc())
+        .order_by(col(Complaint.id).desc())
     ).first()
     return session.get(User, earlier.handler_id) if earlier is not None else None
 
@@ -79,7 +84,9 @@ def choose_handler(*, session: Session, item: Complaint) -> tuple[User | None, s
 
 def _rule_handler(session: Session, item: Complaint) -> User | None:
     rule = session.exec(
-        select(RoutingRule).where(RoutingRule.unit_code == item.unit_code, RoutingRule.category == item.category)
+        select(RoutingRule).where(
+            col(RoutingRule.unit_code) == item.unit_code, col(RoutingRule.category) == item.category
+        )
     ).first()
     return session.get(User, rule.handler_id) if rule is not None else None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, false, or_, true
+from sqlmodel import col
 
 from complaints.models import Complaint, User
 from complaints.settings import Settings
@@ -31,14 +32,14 @@ def visible_filter(user: User, settings: Settings, *, following: bool = False) -
     roles = roles_of(user)
     clauses = []
     if roles & {Role.SUPERVISOR, Role.HANDLER, Role.ADMIN}:
-        clauses.append(Complaint.unit_code == user.unit_code)
+        clauses.append(col(Complaint.unit_code) == user.unit_code)
         if following:
-            clauses.append(Complaint.reviewed_unit_code == user.unit_code)
+            clauses.append(col(Complaint.reviewed_unit_code) == user.unit_code)
             clauses.append(cooperating_filter(user))
     if Role.HANDLER in roles:
-        clauses.append(Complaint.handler_id == user.id)
+        clauses.append(col(Complaint.handler_id) == user.id)
     if Role.OPERATOR in roles:
-        clauses.append(Complaint.registered_unit_code == user.unit_code)
+        clauses.append(col(Complaint.registered_unit_code) == user.unit_code)
     return or_(*clauses) if clauses else false()
 
 
@@ -51,7 +52,7 @@ def cooperating_filter(user: User) -> ColumnElement[bool]:
     searches and in their own list, never by walking the unit's index)."""
     if not user.active or not roles_of(user) & {Role.SUPERVISOR, Role.HANDLER, Role.ADMIN}:
         return false()
-    return Complaint.co_units.contains(_marked(user.unit_code), autoescape=True)
+    return col(Complaint.co_units).contains(_marked(user.unit_code), autoescape=True)
 
 
 def cooperates_on(user: User, item: Complaint) -> bool:
@@ -71,19 +72,19 @@ def reviews_filter(user: User, settings: Settings) -> ColumnElement[bool]:
     reviewed_unit_code index by a county rather than by walking all of the unit's items."""
     if not user.active:
         return false()
-    reviewed = Complaint.reviewed_unit_code.is_not(None)
+    reviewed = col(Complaint.reviewed_unit_code).is_not(None)
     if sees_all_units(user, settings):
         return reviewed
     roles = roles_of(user)
     clauses = []
     if roles & {Role.SUPERVISOR, Role.HANDLER, Role.ADMIN}:
-        clauses.append(Complaint.reviewed_unit_code == user.unit_code)
+        clauses.append(col(Complaint.reviewed_unit_code) == user.unit_code)
         if user.unit_code == settings.app.prefecture_unit:  # the reviewing bureau's own
-            clauses.append(and_(Complaint.unit_code == user.unit_code, reviewed))
+            clauses.append(and_(col(Complaint.unit_code) == user.unit_code, reviewed))
     if Role.HANDLER in roles:
-        clauses.append(and_(Complaint.handler_id == user.id, reviewed))
+        clauses.append(and_(col(Complaint.handler_id) == user.id, reviewed))
     if Role.OPERATOR in roles:
-        clauses.append(and_(Complaint.registered_unit_code == user.unit_code, reviewed))
+        clauses.append(and_(col(Complaint.registered_unit_code) == user.unit_code, reviewed))
     return or_(*clauses) if clauses else false()
 
 

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from pydantic import Field
 
 from complaints.clock import to_storage
-from complaints.errors import Forbidden, InvalidInput
+from complaints.errors import DomainError, Forbidden, InvalidInput
 from complaints.i18n import gettext
 from complaints.models import NOTE_MAX, REPLY_MAX, Complaint, User
 from complaints.services import callbacks, deadlines, queries, replies
 from complaints.services.context import StepContext
 from complaints.services.payloads import Payload, Reasoned
 from complaints.services.people import check_unit
-from complaints.services.scope import sees_all_units
+from complaints.services.scope import sees_all_units, sees_as_cooperator_only
+from complaints.settings import Settings
 from workflows.deadlines import Limit
 from workflows.lifecycle import Action
-from workflows.vocab import Channel, Kind, Outcome, Role, SendBackReason, Track
+from workflows.vocab import N_, Channel, Kind, Outcome, Role, SendBackReason, Track
 
 
 class DispatchIn(Payload):
@@ -118,11 +121,8 @@ def _accept(ctx: StepContext) -> None:
 
 
 def _reply(ctx: StepContext) -> None:
-    item, payload = ctx.item, ctx.payload
-    if replies.needs_signoff(item, ctx.runtime.settings):
-        raise InvalidInput(gettext("该答复须经督办人审签后才能发出：请选择“提交审签”"), field="action")
     _record_reply(ctx)
-    _send(ctx, payload.text)
+    _send(ctx, ctx.payload.text)
 
 
 def _record_reply(ctx: StepContext) -> None:
@@ -160,8 +160,6 @@ def _submit_reply(ctx: StepContext) -> None:
 def _approve_reply(ctx: StepContext) -> None:
     """审签: a supervisor other than the one who wrote it lets the reply leave, unchanged."""
     item = ctx.item
-    if item.handler_id == ctx.actor.id:
-        raise Forbidden(gettext("不能审签自己提交的答复，请由另一位督办人审签"), field="action")
     item.reply_approved_by_id, item.reply_approved_at = ctx.actor.id, ctx.now
     ctx.extra_changes["approved_by"] = ctx.actor.id
     _send(ctx, item.reply_draft or "")
@@ -175,10 +173,6 @@ def _return_reply(ctx: StepContext) -> None:
 
 def _answer_now(ctx: StepContext) -> None:
     item = ctx.item
-    if item.kind != Kind.QUESTION:
-        raise InvalidInput(gettext("只有咨询类诉求可以即时答复办结"), field="action")
-    if not may_answer_now(item):
-        raise InvalidInput(gettext("来信、来访和信访事项须登记受理并书面答复，不能即时答复办结"), field="action")
     replies.check_reply(
         session=ctx.session, runtime=ctx.runtime, item=item, text=ctx.payload.text, outcome=None, instant=True
     )
@@ -193,7 +187,6 @@ def _answer_now(ctx: StepContext) -> None:
 
 def _close(ctx: StepContext) -> None:
     item, payload = ctx.item, ctx.payload
-    callbacks.check(Action.CLOSE, ctx)
     if payload.result_text:
         item.result_text = payload.result_text
     if payload.remarks is not None:
@@ -283,22 +276,6 @@ def _request_review(ctx: StepContext) -> None:
     earlier handling stays in the history and the text under review stays on the item."""
     item, runtime = ctx.item, ctx.runtime
     settings = runtime.settings
-    if item.track != "xinfang":
-        raise InvalidInput(
-            gettext("只有信访事项可以申请复查；热线诉求如需重新办理，请由督办人“重新办理”"), field="action"
-        )
-    if item.review_round:
-        raise InvalidInput(
-            gettext("该信访事项已作出复查意见；对复查意见不服的，应向复查机关的上一级机关请求复核，不在本系统办理"),
-            field="action",
-        )
-    unit = settings.unit_map[item.unit_code]
-    if unit.level == "prefecture":
-        raise InvalidInput(
-            gettext("该事项由{unit}办理，复查应向其上一级机关书面提出，不在本系统办理", unit=unit.name), field="action"
-        )
-    if item.replied_at is None:
-        raise InvalidInput(gettext("该事项尚未出具处理意见，不能申请复查"), field="action")
     last, _ = deadlines.due_from(
         _reply_received(ctx), Limit.parse(settings.limits.review_request), runtime, unit=item.unit_code
     )
@@ -338,43 +315,6 @@ def _reply_received(ctx: StepContext) -> datetime:
     return max(item.replied_at, to_storage(datetime.combine(received, time(12)), runtime.settings.app.timezone))
 
 
-def offered(actions: list[Action], item: Complaint, settings, actor: User) -> list[Action]:
-    """The lifecycle's allowed actions less those this item's own facts rule out, so that pages and the
-    API do not offer what the step would refuse: 即时答复 only for a 咨询, 复查 only for a county's 信访
-    item not yet reviewed, nothing but notes to the county people of an item under 复查."""
-
-    def fits(action: Action) -> bool:
-        if not may_act_during_review(actor, item, action, settings):
-            return False
-        if action is Action.ANSWER_NOW:
-            return item.kind == Kind.QUESTION and may_answer_now(item)
-        if action in (Action.REPLY, Action.SUBMIT_REPLY):
-            return (action is Action.SUBMIT_REPLY) == replies.needs_signoff(item, settings)
-        if action is Action.REQUEST_REVIEW:
-            unit = settings.unit_map.get(item.unit_code)
-            return item.track == "xinfang" and not item.review_round and unit is not None and unit.level != "prefecture"
-        return callbacks.offerable(action, item, actor, settings)
-
-    return [a for a in actions if fits(a)]
-
-
-def may_answer_now(item: Complaint) -> bool:
-    """即时答复 is for a question on the line: a letter, a visit or a formal 信访 item is registered and answered
-    in writing (信访工作条例 Art 22–23)."""
-    return item.channel not in (Channel.LETTER, Channel.VISIT) and item.track != Track.XINFANG
-
-
-def may_act_during_review(actor: User, item: Complaint, action: Action, settings) -> bool:
-    """An item under 复查 is the reviewing bureau's: the county people who still see it (its former unit,
-    the operator who registered it) follow it and may add notes, not act on it."""
-    return (
-        not item.review_round
-        or action is Action.NOTE
-        or actor.unit_code == item.unit_code
-        or sees_all_units(actor, settings)
-    )
-
-
 def _mark_duplicate(ctx: StepContext) -> None:
     other = queries.get(session=ctx.session, runtime=ctx.runtime, actor=ctx.actor, ref=ctx.payload.of)
     if other.id == ctx.item.id:
@@ -406,6 +346,179 @@ def _refer_discipline(ctx: StepContext) -> None:
 
 def _just_note(ctx: StepContext) -> None:
     ctx.note = ctx.payload.note
+
+
+@dataclass(frozen=True)
+class Precondition:
+    """A fact an action needs of its item and actor: `holds`, else `refusal` is the error the step raises.
+    `offered` lists an action only while all its preconditions hold, so nothing is offered that its step refuses.
+    One without a refusal only hides the action (of a pair, the one that fits is offered; the step takes either)."""
+
+    holds: Callable[[Complaint, User, Settings], bool]
+    refusal: Callable[[Complaint, User, Settings], DomainError] | None
+
+
+def _invalid(message: str) -> Callable[[Complaint, User, Settings], DomainError]:
+    return lambda item, actor, settings: InvalidInput(gettext(message), field="action")
+
+
+def _refused(error: DomainError | None) -> DomainError:
+    assert error is not None  # asked only when the precondition does not hold
+    return error
+
+
+def _from_callbacks(action: Action) -> Precondition:
+    """The callbacks' own rules (who calls back, who decides after 不满意, how often an item is reopened)."""
+    return Precondition(
+        holds=lambda item, actor, settings: callbacks.refusal(action, item, actor, settings) is None,
+        refusal=lambda item, actor, settings: _refused(callbacks.refusal(action, item, actor, settings)),
+    )
+
+
+def may_answer_now(item: Complaint) -> bool:
+    """即时答复 is for a question on the line: a letter, a visit or a formal 信访 item is registered and answered
+    in writing (信访工作条例 Art 22–23)."""
+    return item.channel not in (Channel.LETTER, Channel.VISIT) and item.track != Track.XINFANG
+
+
+def may_act_during_review(actor: User, item: Complaint, action: Action, settings: Settings) -> bool:
+    """An item under 复查 is the reviewing bureau's: the county people who still see it (its former unit,
+    the operator who registered it) follow it and may add notes, not act on it."""
+    return (
+        not item.review_round
+        or action is Action.NOTE
+        or actor.unit_code == item.unit_code
+        or sees_all_units(actor, settings)
+    )
+
+
+def _reviewing_unit_refusal(item: Complaint, settings: Settings) -> DomainError:
+    unit = settings.unit_map.get(item.unit_code)
+    return Forbidden(
+        gettext("该事项正由{unit}复查，只能由其办理", unit=unit.name if unit else item.unit_code), field="action"
+    )
+
+
+def _common(action: Action) -> tuple[Precondition, ...]:
+    """What every action needs: 协办 gives its input and the lead acts; an item under 复查 is the reviewer's."""
+    return (
+        Precondition(
+            holds=lambda item, actor, settings: not sees_as_cooperator_only(actor, item, settings),
+            refusal=lambda item, actor, settings: Forbidden(
+                gettext("协办单位请在协办任务中提交意见，办理由主办单位负责"), field="action"
+            ),
+        ),
+        Precondition(
+            holds=lambda item, actor, settings: may_act_during_review(actor, item, action, settings),
+            refusal=lambda item, actor, settings: _reviewing_unit_refusal(item, settings),
+        ),
+    )
+
+
+def _prefecture_handles(item: Complaint, settings: Settings) -> bool:
+    unit = settings.unit_map.get(item.unit_code)
+    return unit is not None and unit.level == "prefecture"
+
+
+PRECONDITIONS: dict[Action, tuple[Precondition, ...]] = {
+    Action.ANSWER_NOW: (
+        Precondition(
+            lambda item, actor, settings: item.kind == Kind.QUESTION, _invalid(N_("只有咨询类诉求可以即时答复办结"))
+        ),
+        Precondition(
+            lambda item, actor, settings: may_answer_now(item),
+            _invalid(N_("来信、来访和信访事项须登记受理并书面答复，不能即时答复办结")),
+        ),
+    ),
+    Action.REPLY: (
+        Precondition(
+            lambda item, actor, settings: not replies.needs_signoff(item, settings),
+            _invalid(N_("该答复须经督办人审签后才能发出：请选择“提交审签”")),
+        ),
+    ),
+    Action.SUBMIT_REPLY: (Precondition(lambda item, actor, settings: replies.needs_signoff(item, settings), None),),
+    Action.APPROVE_REPLY: (
+        Precondition(
+            lambda item, actor, settings: item.handler_id != actor.id,
+            lambda item, actor, settings: Forbidden(
+                gettext("不能审签自己提交的答复，请由另一位督办人审签"), field="action"
+            ),
+        ),
+    ),
+    Action.REQUEST_REVIEW: (
+        Precondition(
+            lambda item, actor, settings: item.track == Track.XINFANG,
+            _invalid(N_("只有信访事项可以申请复查；热线诉求如需重新办理，请由督办人“重新办理”")),
+        ),
+        Precondition(
+            lambda item, actor, settings: not item.review_round,
+            _invalid(
+                N_("该信访事项已作出复查意见；对复查意见不服的，应向复查机关的上一级机关请求复核，不在本系统办理")
+            ),
+        ),
+        Precondition(
+            lambda item, actor, settings: not _prefecture_handles(item, settings),
+            lambda item, actor, settings: InvalidInput(
+                gettext(
+                    "该事项由{unit}办理，复查应向其上一级机关书面提出，不在本系统办理",
+                    unit=settings.unit_map[item.unit_code].name,
+                ),
+                field="action",
+            ),
+        ),
+        Precondition(
+            lambda item, actor, settings: item.replied_at is not None,
+            _invalid(N_("该事项尚未出具处理意见，不能申请复查")),
+        ),
+    ),
+    **{
+        action: (_from_callbacks(action),)
+        for action in (
+            Action.CALLBACK,
+            Action.CLOSE,
+            Action.REOPEN,
+            Action.REDO,
+            Action.CLOSE_WITH_REASON,
+            Action.ESCALATE,
+        )
+    },
+}
+
+
+def refusal(
+    action: Action, item: Complaint, actor: User, settings: Settings, *, common: bool = True
+) -> DomainError | None:
+    """The first precondition of `action` that does not hold, as the error its step raises; None if all hold.
+    `common`: also the preconditions of every action (协办, 复查), which `act` checks before the payload."""
+    found = (*(_common(action) if common else ()), *PRECONDITIONS.get(action, ()))
+    for precondition in found:
+        if precondition.refusal is not None and not precondition.holds(item, actor, settings):
+            return precondition.refusal(item, actor, settings)
+    return None
+
+
+def require_common(action: Action, item: Complaint, actor: User, settings: Settings) -> None:
+    """Raise unless the preconditions of every action hold (checked before the payload is read)."""
+    error = next((p.refusal for p in _common(action) if p.refusal and not p.holds(item, actor, settings)), None)
+    if error is not None:
+        raise error(item, actor, settings)
+
+
+def require(action: Action, item: Complaint, actor: User, settings: Settings) -> None:
+    """Raise the refusal of the first of `action`'s own preconditions that does not hold."""
+    error = refusal(action, item, actor, settings, common=False)
+    if error is not None:
+        raise error
+
+
+def offered(actions: list[Action], item: Complaint, settings: Settings, actor: User) -> list[Action]:
+    """The lifecycle's allowed actions whose preconditions all hold (offer-only ones included), so that pages,
+    the API and the CLI offer nothing that the step would refuse."""
+    return [
+        action
+        for action in actions
+        if all(p.holds(item, actor, settings) for p in (*_common(action), *PRECONDITIONS.get(action, ())))
+    ]
 
 
 PAYLOADS: dict[Action, type[Payload]] = {

@@ -8,16 +8,17 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
 from complaints.clock import utcnow
-from complaints.errors import Conflict, Forbidden, InvalidInput, validate
+from complaints.errors import Conflict, InvalidInput, validate
 from complaints.i18n import gettext
-from complaints.models import Complaint, Event, User
+from complaints.models import Complaint, Event, User, lifecycle_write
 from complaints.runtime import Runtime
 from complaints.services import deadlines, flows
 from complaints.services.context import StepContext
 from complaints.services.flows import FLOWS
 from complaints.services.guard import fire_or_refuse
-from complaints.services.scope import roles_of, sees_as_cooperator_only
-from complaints.services.steps import PAYLOADS, STEPS, may_act_during_review
+from complaints.services.scope import roles_of
+from complaints.services.steps import PAYLOADS, STEPS, require, require_common
+from workflows import events
 from workflows.lifecycle import Action
 from workflows.vocab import OPEN_STATUSES, Status
 
@@ -71,19 +72,22 @@ def act(
     status = Status(item.status)
     is_assignee = item.handler_id is not None and item.handler_id == actor.id
     target = fire_or_refuse(status, action, roles_of(actor), is_assignee=is_assignee)
-    _check_reviewing_unit(actor, item, action, runtime)
+    require_common(action, item, actor, runtime.settings)
+    parsed = parse_payload(action, payload)
+    require(action, item, actor, runtime.settings)
     context = StepContext(
         session=session,
         runtime=runtime,
         actor=actor,
         item=item,
-        payload=parse_payload(action, payload),
+        payload=parsed,
         now=now or utcnow(),
         action_taken=action,
     )
     before = {name: getattr(item, name) for name in TRACKED_FIELDS}
     STEPS[action](context)
-    item.status = target
+    with lifecycle_write():
+        item.status = target
     item.is_open = target in OPEN_STATUSES
     item.updated_at = context.now
     deadlines.refresh_stage(item, runtime)
@@ -103,7 +107,7 @@ def act(
                 complaint=item,
                 at=context.now,
                 actor_id=actor.id,
-                action=action,
+                action=events.of(action),
                 from_status=status,
                 to_status=target,
                 note=context.note,
@@ -128,17 +132,6 @@ def ensure_version(item: Complaint, expected_version: int | None) -> None:
             field="version",
             current_version=item.version,
         )
-
-
-def _check_reviewing_unit(actor: User, item: Complaint, action: Action, runtime: Runtime) -> None:
-    if sees_as_cooperator_only(actor, item, runtime.settings):  # 协办 gives its input, the lead acts
-        raise Forbidden(gettext("协办单位请在协办任务中提交意见，办理由主办单位负责"), field="action")
-    if may_act_during_review(actor, item, action, runtime.settings):
-        return
-    unit = runtime.settings.unit_map.get(item.unit_code)
-    raise Forbidden(
-        gettext("该事项正由{unit}复查，只能由其办理", unit=unit.name if unit else item.unit_code), field="action"
-    )
 
 
 def _plain(value):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from complaints.errors import InvalidInput, NotFound
 from complaints.i18n import gettext
@@ -12,7 +12,7 @@ MAX_VIEWS = 30
 
 
 def mine(*, session: Session, actor: User) -> list[SavedView]:
-    return list(session.exec(select(SavedView).where(SavedView.user_id == actor.id).order_by(SavedView.name)))
+    return list(session.exec(select(SavedView).where(col(SavedView.user_id) == actor.id).order_by(SavedView.name)))
 
 
 def save(*, session: Session, actor: User, name: str, query: str) -> SavedView:
@@ -22,7 +22,9 @@ def save(*, session: Session, actor: User, name: str, query: str) -> SavedView:
         raise InvalidInput(gettext("请为视图起个名字"), field="name")
     if len(query) > 1000:
         raise InvalidInput(gettext("视图的筛选条件过长"), field="query")
-    view = session.exec(select(SavedView).where(SavedView.user_id == actor.id, SavedView.name == name)).first()
+    view = session.exec(
+        select(SavedView).where(col(SavedView.user_id) == actor.id, col(SavedView.name) == name)
+    ).first()
     if view is None:
         if len(mine(session=session, actor=actor)) >= MAX_VIEWS:
             raise InvalidInput(gettext("最多保存 {n} 个视图", n=MAX_VIEWS), field="name")

@@ -7,7 +7,6 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
-from sqlmodel import select
 
 from complaints.clock import to_local, utcnow
 from complaints.errors import DomainError, Forbidden, InvalidInput
@@ -16,8 +15,8 @@ from complaints.http.session import RuntimeDep, SessionDep
 from complaints.http.users import PageUser
 from complaints.i18n import gettext
 from complaints.ledgers.forms import ANNEX1_ROWS
-from complaints.models import User
 from complaints.services import checklist, ledger
+from complaints.services.people import names_of
 from complaints.web.deps import PageForm
 from complaints.web.render import page
 
@@ -41,8 +40,7 @@ def _period(user, runtime, unit_code: str, start: str, end: str) -> ledger.Perio
 
 def _show(request, user, session, runtime, period: ledger.Period, *, error=None, status_code=200, flashes=()):
     versions = checklist.history(session=session, period=period)
-    ids = {v.written_by_id for v in versions if v.written_by_id}
-    names = {u.id: u.name for u in session.exec(select(User).where(User.id.in_(ids)))} if ids else {}
+    names = names_of(session, {v.written_by_id for v in versions})
     return page(
         request,
         "checklist.html",

@@ -16,26 +16,21 @@ from complaints.http.users import PageUser
 from complaints.i18n import gettext
 from complaints.letters import TITLES
 from complaints.models import User
-from complaints.services import attachments, callbacks, identity, letters, queries, views
+from complaints.services import attachments, callbacks, identity, itemview, letters, queries, views
+from complaints.services.people import names_of
 from complaints.services.replies import draft_reply
-from complaints.services.scope import may_see_identity, roles_of, sees_all_units, sees_as_cooperator_only
-from complaints.services.steps import offered
+from complaints.services.scope import may_see_identity, sees_all_units
 from complaints.services.transitions import act
 from complaints.web import listing
 from complaints.web.cooperation import cooperation_context, cooperation_page
 from complaints.web.deps import PageForm
 from complaints.web.forms import ACTION_FIELDS, payload_from_form
 from complaints.web.render import page
-from workflows.lifecycle import ACTION_LABELS, Action, allowed_actions
+from workflows.lifecycle import ACTION_LABELS, Action
 from workflows.vocab import Outcome, Status
 
 router = APIRouter()
 PAGE = 50
-
-
-def _names(session, ids) -> dict[int, str]:
-    ids = {i for i in ids if i}
-    return {u.id: u.name for u in session.exec(select(User).where(User.id.in_(ids)))} if ids else {}
 
 
 def _list(request, user, session, runtime, filters: queries.ListFilter, template: str, **extra):
@@ -47,7 +42,7 @@ def _list(request, user, session, runtime, filters: queries.ListFilter, template
         total=total,
         filters=filters,
         now=utcnow(),
-        names=_names(session, {i.handler_id for i in items}),
+        names=names_of(session, {i.handler_id for i in items}),
         masked=identity.masked,
         **extra,
     )
@@ -93,26 +88,16 @@ def items(request: Request, user: PageUser, session: SessionDep, runtime: Runtim
 
 def _item_page(request, user, session, runtime, ref, *, error=None, status_code=200, flashes=(), revealed=None):
     item = queries.get(session=session, runtime=runtime, actor=user, ref=ref)
-    if sees_as_cooperator_only(user, item, runtime.settings):
+    seen = itemview.view(session=session, runtime=runtime, actor=user, item=item, who=revealed)
+    if seen.cooperator_only:
         return cooperation_page(request, user, session, runtime, item, error=error, status_code=status_code)
-    events = queries.history(session=session, item=item)
-    is_assignee = item.handler_id == user.id
-    actions = offered(
-        [
-            a
-            for a in allowed_actions(Status(item.status), roles_of(user), is_assignee=is_assignee)
-            if a in ACTION_FIELDS
-        ],
-        item,
-        runtime.settings,
-        user,
-    )
+    events, who = seen.events, seen.who
+    actions = [a for a in seen.actions if a in ACTION_FIELDS]
     handlers = session.exec(
         select(User)
         .where(User.unit_code == item.unit_code, User.active.is_(True), User.roles.contains("handler"))
         .order_by(User.name)
     ).all()
-    who = revealed or identity.for_viewer(session=session, settings=runtime.settings, actor=user, item=item)
 
     settings = runtime.settings
     return page(
@@ -132,7 +117,7 @@ def _item_page(request, user, session, runtime, ref, *, error=None, status_code=
         may_remove_attachments=attachments.may_remove(user, item, settings),
         preview_kinds=attachments.PREVIEW,
         can_reveal=revealed is None and item.confidential and may_see_identity(user, item, runtime.settings),
-        names=_names(session, {e.actor_id for e in events} | {item.handler_id, item.reply_approved_by_id}),
+        names=seen.names,
         rounds=callbacks.rounds_of(session=session, item=item),
         needs_decision=callbacks.needs_decision(item),
         registered=request.query_params.get("registered") == "1",

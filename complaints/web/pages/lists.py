@@ -6,7 +6,6 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import select
 
 from complaints.clock import utcnow
 from complaints.errors import DomainError
@@ -14,9 +13,10 @@ from complaints.http import csrf
 from complaints.http.session import RuntimeDep, SessionDep
 from complaints.http.users import PageUser
 from complaints.i18n import gettext
-from complaints.models import AuditLog, User
+from complaints.models import AuditLog
 from complaints.services import bulk as bulk_service
 from complaints.services import queries, views
+from complaints.services.people import names_of
 from complaints.web import listing
 from complaints.web.deps import PageForm
 from complaints.web.render import page
@@ -43,8 +43,7 @@ def export(request: Request, user: PageUser, session: SessionDep, runtime: Runti
 
 
 def _workbook_response(session, user, runtime, items, detail: dict) -> Response:
-    ids = {i.handler_id for i in items if i.handler_id}
-    names = {u.id: u.name for u in session.exec(select(User).where(User.id.in_(ids)))} if ids else {}
+    names = names_of(session, {i.handler_id for i in items})
     session.add(AuditLog(actor_id=user.id, action="export_list", detail={**detail, "rows": len(items)}))
     name = f"诉求列表-{utcnow():%Y%m%d}.xlsx"
     return Response(

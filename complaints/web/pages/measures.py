@@ -7,15 +7,14 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlmodel import select
 
 from complaints.clock import to_local, utcnow
 from complaints.errors import Forbidden
 from complaints.http.session import RuntimeDep, SessionDep
 from complaints.http.users import PageUser
 from complaints.i18n import gettext
-from complaints.models import User
 from complaints.services import identity, queries, ranking, stats
+from complaints.services.people import names_of
 from complaints.web.pages.supervisor import _period
 from complaints.web.render import page
 
@@ -51,8 +50,7 @@ def figure_items(
     items, total = stats.members(
         session=session, key=measure[:20], part=part[:12], win=win, limit=PAGE, offset=filters.offset
     )
-    ids = {i.handler_id for i in items if i.handler_id}
-    names = {u.id: u.name for u in session.exec(select(User).where(User.id.in_(ids)))} if ids else {}
+    names = names_of(session, {i.handler_id for i in items})
     base = (
         f"/dashboard/items?measure={quote(measure[:20])}&part={quote(part[:12])}&start={first}&end={last}"
         f"&unit_code={quote(unit_code[:8])}&"

@@ -18,6 +18,7 @@ from complaints.models import Event
 from complaints.services import queries
 from complaints.services.notices import issue_acceptance_notice
 from complaints.web.render import page
+from workflows.events import EventKind
 
 router = APIRouter()
 
@@ -41,7 +42,9 @@ def print_notice(request: Request, ref: str, user: PageUser, session: SessionDep
     """The notice as issued (the text kept in the item's history), laid out for printing."""
     item = queries.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
     event = session.exec(
-        select(Event).where(Event.complaint_id == item.id, Event.action == "acknowledge").order_by(Event.id.desc())
+        select(Event)
+        .where(Event.complaint_id == item.id, Event.action == EventKind.ACKNOWLEDGE)
+        .order_by(Event.id.desc())
     ).first()
     if event is None:
         raise NotFound(gettext("该事项尚未出具受理告知书"))

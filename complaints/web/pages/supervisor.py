@@ -20,6 +20,7 @@ from complaints.i18n import gettext
 from complaints.models import Complaint, Event, User
 from complaints.presenters import action_label
 from complaints.services import cohandling, identity, ledger, queries, stats
+from complaints.services.people import names_of
 from complaints.services.replies import pending_versions
 from complaints.services.scope import sees_all_units, visible_filter
 from complaints.services.transitions import act
@@ -27,6 +28,7 @@ from complaints.web import charts
 from complaints.web.deps import PageForm
 from complaints.web.render import named, page
 from workflows.lifecycle import Action
+from workflows.vocab import Status
 
 router = APIRouter()
 
@@ -34,11 +36,6 @@ router = APIRouter()
 def _supervisor(user) -> None:
     if "supervisor" not in user.role_set:
         raise Forbidden(gettext("只有督办人可以访问此页面"))
-
-
-def _names(session, ids):
-    ids = {i for i in ids if i}
-    return {u.id: u.name for u in session.exec(select(User).where(User.id.in_(ids)))} if ids else {}
 
 
 @router.get("/board")
@@ -73,7 +70,7 @@ def board(request: Request, user: PageUser, session: SessionDep, runtime: Runtim
             ("category", Complaint.category),
         )
     }
-    names = _names(session, {i.handler_id for i in [*overdue, *soon]} | {h for h, _ in groups["handler"]})
+    names = names_of(session, {i.handler_id for i in [*overdue, *soon]} | {h for h, _ in groups["handler"]})
     handlers = session.exec(
         select(User)
         .where(
@@ -108,14 +105,14 @@ def supervise(ref: str, form: PageForm, user: PageUser, session: SessionDep, run
     _supervisor(user)
     item = queries.get(session=session, runtime=runtime, actor=user, ref=ref[:40])
     note = str(form.get("note") or gettext("请抓紧办理，按时答复")).strip()[:500]
-    act(session=session, runtime=runtime, actor=user, item=item, action="supervise", payload={"note": note})
+    act(session=session, runtime=runtime, actor=user, item=item, action=Action.SUPERVISE, payload={"note": note})
     return RedirectResponse(f"/board?done={quote(item.tracking_no)}", status_code=303)
 
 
 REQUESTS = {
-    "extension_requested": Action.REQUEST_EXTENSION,
-    "sendback_requested": Action.SEND_BACK,
-    "reply_pending_approval": Action.SUBMIT_REPLY,
+    Status.EXTENSION_REQUESTED: Action.REQUEST_EXTENSION,
+    Status.SENDBACK_REQUESTED: Action.SEND_BACK,
+    Status.REPLY_PENDING_APPROVAL: Action.SUBMIT_REPLY,
 }
 
 
@@ -136,7 +133,7 @@ def approvals(
         templates = pending_versions(session=session, runtime=runtime, actor=user)
     except ImportError:
         templates = []
-    names = _names(
+    names = names_of(
         session, {i.handler_id for items in waiting.values() for i in items} | {e.actor_id for e in asked.values()}
     )
     flashes = []
