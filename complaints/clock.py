@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import overload
 from zoneinfo import ZoneInfo
 
 
@@ -11,6 +12,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+@overload
+def to_local(value: datetime, tz: str) -> datetime: ...
+@overload
+def to_local(value: None, tz: str) -> None: ...
 def to_local(value: datetime | None, tz: str) -> datetime | None:
     """A stored datetime (naive values are read as UTC) as an aware datetime in `tz`."""
     if value is None:
@@ -20,6 +25,10 @@ def to_local(value: datetime | None, tz: str) -> datetime | None:
     return value.astimezone(ZoneInfo(tz))
 
 
+@overload
+def to_storage(value: datetime, tz: str) -> datetime: ...
+@overload
+def to_storage(value: None, tz: str) -> None: ...
 def to_storage(value: datetime | None, tz: str) -> datetime | None:
     """An aware datetime (naive values are read as local time in `tz`) as aware UTC.
 

@@ -100,7 +100,7 @@ def listed(*, session: Session, settings: Settings, actor: User, item: Complaint
                 col(Attachment.removed_at).is_(None),
                 col(Attachment.erased_at).is_(None),
             )
-            .order_by(Attachment.id)
+            .order_by(col(Attachment.id))
         )
     )
 

@@ -49,10 +49,10 @@ def bulk_act(
 ) -> BulkResult:
     """Fire `action` on each item in turn; flushes, never commits."""
     try:
-        action = Action(action)
+        chosen: Action | None = Action(action)
     except ValueError:
-        action = None
-    if action not in ACTIONS:
+        chosen = None
+    if chosen not in ACTIONS:
         raise InvalidInput(gettext("批量操作只能是派单、改派或督办"), field="action")
     result = BulkResult()
     for ref, version in refs:

@@ -390,12 +390,14 @@ def _affected(session: Session, runtime: Runtime, layer: str, year: int, units: 
     start, end = datetime(year - 1, 7, 1), datetime(year + 1, 1, 1)
     query = select(Complaint).where(col(Complaint.is_open).is_(True), col(Complaint.unit_code).in_(units))
     last_id = 0
-    while batch := session.exec(query.where(col(Complaint.id) > last_id).order_by(Complaint.id).limit(BATCH)).all():
+    while batch := session.exec(
+        query.where(col(Complaint.id) > last_id).order_by(col(Complaint.id)).limit(BATCH)
+    ).all():
         last_id = batch[-1].id
         batch = [i for i in batch if _touches(i, start, end)]
         history: dict[int, list[Event]] = {}
         for event in session.exec(
-            select(Event).where(col(Event.complaint_id).in_([i.id for i in batch])).order_by(Event.id)
+            select(Event).where(col(Event.complaint_id).in_([i.id for i in batch])).order_by(col(Event.id))
         ):
             history.setdefault(event.complaint_id, []).append(event)
         for item in batch:
@@ -434,7 +436,7 @@ def _iso(value: datetime | None) -> str | None:
 def history_of(*, session: Session, layer: str | None = None) -> list[CalendarDeclaration]:
     """Every version of every declared year, newest first."""
     query = select(CalendarDeclaration).order_by(
-        col(CalendarDeclaration.year).desc(), CalendarDeclaration.layer, col(CalendarDeclaration.version).desc()
+        col(CalendarDeclaration.year).desc(), col(CalendarDeclaration.layer), col(CalendarDeclaration.version).desc()
     )
     if layer:
         query = query.where(col(CalendarDeclaration.layer) == layer)

@@ -114,7 +114,9 @@ def _reopen_refusal(item: Complaint, actor: User, settings) -> DomainError | Non
 def rounds_of(*, session, item: Complaint) -> list[CallbackRound]:
     """The item's callback rounds, oldest first."""
     return list(
-        session.exec(select(CallbackRound).where(col(CallbackRound.complaint_id) == item.id).order_by(CallbackRound.id))
+        session.exec(
+            select(CallbackRound).where(col(CallbackRound.complaint_id) == item.id).order_by(col(CallbackRound.id))
+        )
     )
 
 

@@ -39,7 +39,7 @@ def _versions(period: Period):
 def latest(*, session: Session, period: Period) -> dict[int, ChecklistEntry]:
     """The current text of each row the county has written for this period."""
     found: dict[int, ChecklistEntry] = {}
-    for entry in session.exec(_versions(period).order_by(ChecklistEntry.id)):
+    for entry in session.exec(_versions(period).order_by(col(ChecklistEntry.id))):
         found[entry.row] = entry
     return found
 
@@ -100,7 +100,7 @@ def counts(*, session: Session, period: Period, runtime: Runtime) -> Annex1Count
     received = session.exec(
         select(Complaint.category, func.count())
         .where(in_unit, col(Complaint.received_at) >= low, col(Complaint.received_at) < high)
-        .group_by(Complaint.category)
+        .group_by(col(Complaint.category))
     ).all()
     closed = session.exec(
         select(Complaint.category, func.count())
@@ -110,7 +110,7 @@ def counts(*, session: Session, period: Period, runtime: Runtime) -> Annex1Count
             col(Complaint.closed_at) < high,
             col(Complaint.status) == Status.CLOSED,
         )
-        .group_by(Complaint.category)
+        .group_by(col(Complaint.category))
     ).all()
     per_row_received, total_received = _by_row(received, runtime)
     per_row_closed, total_closed = _by_row(closed, runtime)

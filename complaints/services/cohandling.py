@@ -202,7 +202,7 @@ def answer(
 
 
 def tasks_of(session: Session, item: Complaint) -> list[CoTask]:
-    return list(session.exec(select(CoTask).where(col(CoTask.complaint_id) == item.id).order_by(CoTask.id)))
+    return list(session.exec(select(CoTask).where(col(CoTask.complaint_id) == item.id).order_by(col(CoTask.id))))
 
 
 def name_of(task: CoTask, runtime: Runtime, body: OutsideBody | None = None) -> str:
@@ -231,7 +231,7 @@ def _open(session: Session, runtime: Runtime, where, limit: int) -> list[Row]:
         .join(Complaint, col(Complaint.id) == CoTask.complaint_id)
         .join(OutsideBody, col(OutsideBody.id) == CoTask.body_id, isouter=True)
         .where(where, col(CoTask.status) == OPEN)
-        .order_by(CoTask.due_at)
+        .order_by(col(CoTask.due_at))
         .limit(limit)
     ).all()
     return [(task, item, name_of(task, runtime, body)) for task, item, body in rows]

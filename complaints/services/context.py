@@ -21,8 +21,8 @@ class StepContext:
     runtime: Runtime
     actor: User
     item: Complaint
-    payload: Any
+    payload: Any  # the action's payload model (steps.PAYLOADS), validated
     now: datetime
+    action_taken: Action
     note: str | None = None
     extra_changes: dict = field(default_factory=dict)
-    action_taken: Action | None = None

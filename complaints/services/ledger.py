@@ -222,7 +222,7 @@ def annex2_rows(
         .join(LedgerEntry, col(LedgerEntry.complaint_id) == Complaint.id, isouter=True)
         .join(merged, merged.id == Complaint.duplicate_of_id, isouter=True)
         .where(*_annex2_items(period, runtime, include_answered))
-        .order_by(Complaint.received_at, Complaint.id)
+        .order_by(col(Complaint.received_at), col(Complaint.id))
         .execution_options(yield_per=2000)
     )
     keep = bureau_numbers(runtime)
@@ -250,7 +250,7 @@ def annex3_rows(*, session: Session, period: Period, runtime: Runtime) -> Iterat
             col(Complaint.referred_at) >= low,
             col(Complaint.referred_at) < high,
         )
-        .order_by(Complaint.referred_at, Complaint.id)
+        .order_by(col(Complaint.referred_at), col(Complaint.id))
     )
     keep = bureau_numbers(runtime)
     for seq, item in enumerate(session.exec(query), 1):

@@ -38,7 +38,7 @@ class LetterSource:
 def sources(*, session: Session, item: Complaint) -> dict[str, LetterSource]:
     """The letters this item can have now, by kind, each from the latest text recorded for it."""
     events = session.exec(
-        select(Event).where(col(Event.complaint_id) == item.id).order_by(Event.id)
+        select(Event).where(col(Event.complaint_id) == item.id).order_by(col(Event.id))
     ).all()  # as appended
     found: dict[str, LetterSource] = {}
     reviewed = False
@@ -57,7 +57,7 @@ def sources(*, session: Session, item: Complaint) -> dict[str, LetterSource]:
 def issued(*, session: Session, item: Complaint) -> dict[str, Letter]:
     """The letters already issued for the item's current sources, by kind."""
     current = {s.event.id for s in sources(session=session, item=item).values()}
-    letters = session.exec(select(Letter).where(col(Letter.complaint_id) == item.id).order_by(Letter.id)).all()
+    letters = session.exec(select(Letter).where(col(Letter.complaint_id) == item.id).order_by(col(Letter.id))).all()
     return {letter.kind: letter for letter in letters if letter.source_event_id in current}
 
 

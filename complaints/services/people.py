@@ -223,7 +223,7 @@ def list_users(
         where.append(col(User.roles).contains(role))
     if active is not None:
         where.append(col(User.active).is_(active))
-    query = select(User).where(*where).order_by(User.unit_code, User.id).offset(offset).limit(limit)
+    query = select(User).where(*where).order_by(col(User.unit_code), col(User.id)).offset(offset).limit(limit)
     total = session.exec(select(func.count()).select_from(User).where(*where)).one()
     return list(session.exec(query)), total
 

@@ -37,7 +37,7 @@ def history(*, session: Session, item: Complaint) -> list[Event]:
     """The item's events, oldest first."""
     if item.id is None:
         session.flush()
-    return list(session.exec(select(Event).where(col(Event.complaint_id) == item.id).order_by(Event.id)))
+    return list(session.exec(select(Event).where(col(Event.complaint_id) == item.id).order_by(col(Event.id))))
 
 
 @dataclass

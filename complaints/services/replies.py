@@ -138,7 +138,7 @@ def pending_versions(*, session: Session, runtime: Runtime, actor: User) -> list
     _require_supervisor(actor)
     return list(
         session.exec(
-            select(ReplyTemplate).where(col(ReplyTemplate.status) == "draft").order_by(ReplyTemplate.created_at)
+            select(ReplyTemplate).where(col(ReplyTemplate.status) == "draft").order_by(col(ReplyTemplate.created_at))
         )
     )
 

@@ -39,7 +39,7 @@ def least_loaded(*, session: Session, unit_code: str) -> User | None:
     load = (
         select(Complaint.handler_id, func.count().label("open_items"))
         .where(col(Complaint.is_open).is_(True), col(Complaint.handler_id).is_not(None))
-        .group_by(Complaint.handler_id)
+        .group_by(col(Complaint.handler_id))
         .subquery()
     )
     query = (
@@ -51,7 +51,7 @@ def least_loaded(*, session: Session, unit_code: str) -> User | None:
             col(User.out_of_office).is_(False),
             has_role("handler"),
         )
-        .order_by(func.coalesce(load.c.open_items, 0), User.id)
+        .order_by(func.coalesce(load.c.open_items, 0), col(User.id))
     )
     return session.exec(query).first()
 

@@ -86,6 +86,7 @@ def act(
     )
     before = {name: getattr(item, name) for name in TRACKED_FIELDS}
     STEPS[action](context)
+    assert target is not None  # an action always leads to a status (None is only the new item's)
     with lifecycle_write():
         item.status = target
     item.is_open = target in OPEN_STATUSES

@@ -12,7 +12,7 @@ MAX_VIEWS = 30
 
 
 def mine(*, session: Session, actor: User) -> list[SavedView]:
-    return list(session.exec(select(SavedView).where(col(SavedView.user_id) == actor.id).order_by(SavedView.name)))
+    return list(session.exec(select(SavedView).where(col(SavedView.user_id) == actor.id).order_by(col(SavedView.name))))
 
 
 def save(*, session: Session, actor: User, name: str, query: str) -> SavedView:
