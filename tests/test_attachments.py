@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from complaints.app import create_app
 from complaints.jobs.retention import erase_identity
-from complaints.models import Attachment, Event
+from complaints.models import Attachment, Event, lifecycle_write
 from complaints.runtime import Runtime
 from complaints.services.transitions import act
 from complaints.settings import AttachmentSettings
@@ -192,7 +192,8 @@ def test_closing_keeps_files_and_erasing_the_identity_removes_them(
     item = new_item()
     [recording] = upload(client, bearer(make_user("operator")), item.tracking_no, ("录音.amr", AMR)).json()
     key = session.get(Attachment, recording["id"]).storage_key
-    item.status, item.is_open = "closed", False
+    with lifecycle_write():  # closed long ago, without going through every step
+        item.status, item.is_open = "closed", False
     item.closed_at = item.updated_at = datetime(2022, 1, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
     session.flush()
     assert key in {p.name for p in stored_files(settings)}  # closing deletes nothing

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from complaints.jobs.retention import erase_identity
-from complaints.models import Complaint
+from complaints.models import Complaint, lifecycle_write
 from complaints.services import queries
 from complaints.services.scope import may_see_identity, visible_filter
 from complaints.services.search import identity_filter, tracking_no
@@ -139,7 +139,8 @@ def test_words_of_the_text_notes_and_reply_including_two_character_chinese_words
 
 def test_erased_identities_are_no_longer_found(session, runtime, make_user, make_item):
     item = make_item(complainant_name="马晓燕", complainant_phone="13866667777")
-    item.status, item.is_open = "closed", False
+    with lifecycle_write():  # closed long ago, without going through every step
+        item.status, item.is_open = "closed", False
     item.closed_at = item.updated_at = datetime(2022, 1, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
     session.flush()
     supervisor = make_user("supervisor")
