@@ -2,6 +2,7 @@
 #   make demo   installs into .venv, creates a SQLite database with demo data, and serves on :8000
 #   make test   installs into .venv (with test tools) and runs the whole test suite on SQLite
 # CI additionally runs the suite on PostgreSQL (make test-pg), see .ci/run.
+# While working: make test-fast   the suite without the tests marked slow or browser (no Chromium needed)
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -11,7 +12,7 @@ DEMO_DB ?= sqlite:///./var/demo.db
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 ADMIN_PASSWORD ?= admin-pass-2026
 
-.PHONY: demo test test-pg install install-test browser-deps lint bench clean
+.PHONY: demo test test-fast test-pg install install-test browser-deps lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +46,9 @@ browser-deps:
 
 test: install-test browser-deps
 	$(BIN)/python -m pytest -q
+
+test-fast: install-test
+	$(BIN)/python -m pytest -q -m "not slow and not browser"
 
 test-pg: install-test browser-deps
 	TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q

@@ -149,6 +149,42 @@ def make_item(session, runtime, make_user):
     return factory
 
 
+@pytest.fixture(scope="session")
+def shared_app(settings, engine):
+    """One app for the whole run: FastAPI builds an app's routes and middleware on its first request, which
+    with an app per test was a good part of the API and page tests' time. Each test gets it afresh (`app`)."""
+    from complaints.app import create_app
+
+    app = create_app(settings, engine=engine)
+    return app, dict(app.state._state)
+
+
+@pytest.fixture
+def app(shared_app, settings, engine, connection, runtime):
+    """The app on this test's rolled-back transaction (each request's session joins the test's connection:
+    its commit is a savepoint, rolled back with the test). Its state (sessions, runtime, write turns, rate
+    limits, request latencies) is set up afresh, as create_app does for an injected connection, and no
+    dependency override outlives a test."""
+    from complaints.app import setup
+
+    app, initial = shared_app
+    app.state._state.clear()
+    app.state._state.update(initial)
+    app.state.histogram.clear()
+    app.dependency_overrides.clear()
+    setup(app, settings, engine, connection, runtime)
+    yield app
+    app.dependency_overrides.clear()
+
+
+@pytest.fixture
+def client(app):
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as test_client:
+        yield test_client
+
+
 @pytest.fixture
 def providers():
     """The providers' APIs on a local port (tests/fake_providers.py)."""

@@ -18,6 +18,8 @@ from complaints.services import checklist, ledger
 from complaints.services.checklist import RowText
 from complaints.services.transitions import act
 
+pytestmark = pytest.mark.slow  # the annexes printed through LibreOffice; left out by make test-fast
+
 TZ = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 6, 3, 11, 0, tzinfo=TZ)
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "annexes"

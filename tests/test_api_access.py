@@ -412,25 +412,6 @@ def _stored_attachment(session, runtime, operator, item) -> int:
     return attachment.id
 
 
-@pytest.fixture(scope="module")
-def shared_app(settings, engine):
-    """One app for the module's ~580 cases: FastAPI builds an app's routes on its first request (~0.1 s),
-    which with an app per test was most of the run."""
-    from complaints.app import create_app
-
-    return create_app(settings, engine=engine)
-
-
-@pytest.fixture
-def app(shared_app, settings, engine, connection, runtime):
-    """The module's app on this test's rolled-back transaction: its state (sessions, runtime, write turns,
-    rate limiter) set up afresh, as create_app does for an injected connection."""
-    from complaints.app import setup
-
-    setup(shared_app, settings, engine, connection, runtime)
-    return shared_app
-
-
 @pytest.fixture
 def build(make_user, make_item, session, runtime):
     """build(endpoint, role, place) -> what the endpoint's call needs: the actor, ATS staff, and the item in the

@@ -1,26 +1,12 @@
-"""The app wired to the test's rolled-back transaction, plus what every endpoint shares:
-health, metrics, the error shape, the OpenAPI document, response headers."""
+"""What the API tests share (new_item, bearer, assert_error; the app and its client are in conftest.py),
+and what every endpoint shares: health, metrics, the error shape, the OpenAPI document, response headers."""
 
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 
 from complaints import auth
-from complaints.app import create_app
 from complaints.models import User
-
-
-@pytest.fixture
-def app(settings, engine, connection, runtime):
-    """Each request's session joins the test's connection: its commit is a savepoint, rolled back later."""
-    return create_app(settings, engine=engine, connection=connection, runtime=runtime)
-
-
-@pytest.fixture
-def client(app):
-    with TestClient(app) as test_client:
-        yield test_client
 
 
 @pytest.fixture

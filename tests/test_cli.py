@@ -117,6 +117,7 @@ def test_declare_a_year_preview_then_confirm_then_withdraw(cli, tmp_path):
     assert "已公布至 2026" in cli("calendar", "horizon").output
 
 
+@pytest.mark.slow  # about 10-40 s on two cores; left out by make test-fast
 def test_demo_then_overdue_list(cli):
     assert "已载入演示数据" in cli("demo", "--items", "60").output
     overdue = cli("list", "--overdue").output

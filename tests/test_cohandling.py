@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 from sqlmodel import select
-from test_api_client import app, client  # noqa: F401  (the app wired to the test transaction)
 
 from complaints import auth
 from complaints.errors import Conflict, Forbidden, InvalidInput
@@ -133,7 +132,7 @@ def test_annex2_names_the_lead_and_the_cooperating_units(lead, session, runtime,
     assert entry.handling.startswith("主办：阿图什市教育局；协办：阿克陶县教育局、阿图什市住建局。")
 
 
-def _browser(client, session, user):  # noqa: F811
+def _browser(client, session, user):
     _, token = auth.create_session(session=session, user=user, kind="browser")
     client.cookies.set(auth.SESSION_COOKIE, token)
     return client
@@ -141,9 +140,9 @@ def _browser(client, session, user):  # noqa: F811
 
 def test_the_cooperating_units_page_shows_the_summary_and_its_task_only(
     lead,
-    client,  # noqa: F811
+    client,
     session,
-    runtime,  # noqa: F811
+    runtime,
     make_user,
 ):
     item, supervisor, _ = lead
@@ -158,7 +157,7 @@ def test_the_cooperating_units_page_shows_the_summary_and_its_task_only(
     assert item.tracking_no in listed
 
 
-def test_the_lead_sees_all_sub_tasks_on_the_item_page_and_board(lead, client, session, runtime):  # noqa: F811
+def test_the_lead_sees_all_sub_tasks_on_the_item_page_and_board(lead, client, session, runtime):
     item, supervisor, _ = lead
     cooperate(session, runtime, supervisor, item, unit_code="AKT")
     cooperate(session, runtime, supervisor, item, body="阿图什市住建局")
@@ -169,7 +168,7 @@ def test_the_lead_sees_all_sub_tasks_on_the_item_page_and_board(lead, client, se
     assert item.tracking_no in board and "阿克陶县教育局" in board and "阿图什市住建局" in board
 
 
-def test_api_add_list_and_answer(lead, client, session, runtime, make_user):  # noqa: F811
+def test_api_add_list_and_answer(lead, client, session, runtime, make_user):
     item, supervisor, _ = lead
     akt = make_user("supervisor", unit="AKT")
 

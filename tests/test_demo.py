@@ -5,6 +5,7 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlmodel import select
 
 from complaints.clock import to_local
@@ -21,6 +22,7 @@ def pattern(template: str) -> str:
     return ".+?".join(re.escape(part) for part in re.split(r"\{\w+\}", template))
 
 
+@pytest.mark.slow  # about 10-40 s on two cores; left out by make test-fast
 def test_demo_season(session, runtime):
     assert "已载入演示数据：120 件诉求" in load_demo(session=session, runtime=runtime, items=120, now=NOW)
     items = session.exec(select(Complaint).where(Complaint.source == "demo")).all()

@@ -16,7 +16,6 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_keywords, parse_mapping_cfg
 from babel.messages.pofile import read_po, write_po
-from test_api_client import app, client  # noqa: F401  (the app wired to the test transaction)
 
 from complaints import auth, i18n, presenters
 
@@ -166,7 +165,7 @@ def _visible_labels(html: str) -> list[str]:
     return [" ".join(re.sub(r"<[^>]+>", " ", inner).split()) for _, inner in found]
 
 
-def test_intake_page_in_english(client, session, make_user):  # noqa: F811
+def test_intake_page_in_english(client, session, make_user):
     _, token = auth.create_session(session=session, user=make_user("operator"), kind="browser")
     client.cookies.set(auth.SESSION_COOKIE, token)
     html = client.get("/intake?lang=en").text
@@ -232,7 +231,7 @@ def test_gettext_translates_into_uyghur(in_uyghur):
     assert i18n.is_rtl("ug") and i18n.is_rtl("ky_Arab") and not i18n.is_rtl("zh_Hans_CN")
 
 
-def test_intake_page_in_uyghur(client, session, make_user):  # noqa: F811
+def test_intake_page_in_uyghur(client, session, make_user):
     _, token = auth.create_session(session=session, user=make_user("operator"), kind="browser")
     client.cookies.set(auth.SESSION_COOKIE, token)
     html = client.get("/intake?lang=ug").text

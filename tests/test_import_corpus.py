@@ -396,6 +396,7 @@ def test_a_sheet_declaring_the_whole_grid_is_read_as_it_is(session, importer, tm
     assert result.ok and result.created == 3
 
 
+@pytest.mark.slow  # about 10-40 s on two cores; left out by make test-fast
 def test_an_xlsx_over_the_memory_limit_is_stopped(session, importer, tmp_path, runtime, engine):
     many = b"".join(b"<si><t>%07d</t></si>" % i for i in range(400_000))  # distinct: compresses only ~10x
     path = raw_xlsx(tmp_path / "sst.xlsx", sheet_xml(good_sheet(1)), shared=(many, 1))

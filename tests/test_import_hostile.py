@@ -239,6 +239,7 @@ def test_a_failed_run_commits_none_of_its_files(runtime, engine, tmp_path, commi
     assert sorted(p.name for p in drop.iterdir() if p.is_file()) == ["12345-broken.csv", "12345-good.csv"]
 
 
+@pytest.mark.slow  # about 10-40 s on two cores; left out by make test-fast
 def test_the_command_line_refuses_each_hostile_file_and_imports_a_good_one(
     database_url, committed, tmp_path, monkeypatch
 ):

@@ -206,7 +206,7 @@ def test_numbers_are_unique_under_concurrent_issues(scratch_url):
 
 
 @pytest.fixture
-def browser_as(client, session):  # noqa: F811
+def browser_as(client, session):
     def sign_in(user):
         _, token = auth.create_session(session=session, user=user, kind="browser")
         client.cookies.set(auth.SESSION_COOKIE, token)

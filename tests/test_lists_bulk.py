@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
 from sqlmodel import select
-from test_api_client import app, client  # noqa: F401  (the app wired to the test transaction)
 from test_web_pages import browser_as, csrf_of  # noqa: F401
 
 from complaints.models import Event
@@ -96,7 +95,7 @@ def test_a_bulk_dispatch_fires_each_item_on_its_own_and_reports_one_refusal(sess
 
 def test_bulk_supervise_on_the_board_lists_the_refusal_and_keeps_the_rest(
     browser_as,  # noqa: F811
-    make_user,  # noqa: F811
+    make_user,
     make_item,
     session,
     runtime,

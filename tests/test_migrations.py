@@ -18,6 +18,7 @@ def test_the_migrated_schema_is_what_the_models_describe(scratch_url):
         pytest.fail(f"the models and the migrations disagree: {error}")
 
 
+@pytest.mark.slow  # about 10-40 s on two cores; left out by make test-fast
 def test_every_migration_goes_down_and_up_again(scratch_url):
     upgrade(scratch_url)
     command.downgrade(alembic_config(scratch_url), "base")

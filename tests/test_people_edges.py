@@ -7,7 +7,6 @@ import re
 
 import pytest
 from sqlmodel import Session, select
-from test_api_client import app, client  # noqa: F401  (the app wired to the test transaction)
 from typer.testing import CliRunner
 
 from complaints import auth
@@ -37,7 +36,7 @@ def entries(session: Session, actor: User, action: str) -> list[AuditLog]:
     )
 
 
-def test_the_walk_covers_every_edge_that_changes_a_person(app):  # noqa: F811
+def test_the_walk_covers_every_edge_that_changes_a_person(app):
     writes = {
         (method, route.path)
         for route in endpoints(app.router.routes)
@@ -49,8 +48,8 @@ def test_the_walk_covers_every_edge_that_changes_a_person(app):  # noqa: F811
 
 
 def test_the_api_refuses_self_promotion_and_other_units_and_audits_every_change(
-    client,  # noqa: F811
-    bearer,  # noqa: F811
+    client,
+    bearer,
     make_user,
     session,
 ):
@@ -94,9 +93,9 @@ def csrf_of(html: str) -> str:
 
 
 def test_the_admin_page_refuses_self_promotion_and_audits_every_change(
-    client,  # noqa: F811
+    client,
     make_user,
-    session,  # noqa: F811
+    session,
     bearer,
 ):
     admin, colleague = make_user("admin", unit="ATS"), make_user("handler", unit="ATS")

@@ -6,7 +6,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
-from test_api_client import app, client  # noqa: F401
 from test_web_pages import browser_as  # noqa: F401
 
 from complaints.errors import InvalidInput

@@ -8,7 +8,6 @@ import multiprocessing
 import re
 
 import pytest
-from test_api_client import app, client  # noqa: F401  (the app wired to the test transaction)
 
 from complaints import auth
 from complaints.errors import InvalidInput
@@ -70,7 +69,7 @@ def test_a_proposal_that_cannot_render_within_bounds_is_refused(session, runtime
     assert TOO_SLOW in refused.value.message and refused.value.field == "source"
 
 
-def test_the_proposal_page_says_why(client, session, make_user):  # noqa: F811
+def test_the_proposal_page_says_why(client, session, make_user):
     _, token = auth.create_session(session=session, user=make_user("supervisor"), kind="browser")
     client.cookies.set(auth.SESSION_COOKIE, token)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/replies?category=zone").text).group(1)

@@ -22,6 +22,8 @@ from complaints.services import people, registration
 from complaints.services.transitions import act
 from complaints.settings import load_settings
 
+pytestmark = pytest.mark.slow  # a real server process for each scenario; left out by make test-fast
+
 ROOT = Path(__file__).resolve().parents[1]
 ROUNDS = 8
 TIMEOUT = 10.0  # seconds: the failure criterion for a hung worker, far beyond what an answer takes

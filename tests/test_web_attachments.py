@@ -3,7 +3,6 @@
 import re
 
 from sqlmodel import select
-from test_api_client import app, client  # noqa: F401  (the app wired to the test transaction)
 from test_attachments import AMR, EXE, PDF, png, stored_files
 from test_web_pages import browser_as, csrf_of  # noqa: F401
 
@@ -69,7 +68,7 @@ def test_intake_refuses_a_file_of_another_type_and_keeps_the_form(browser_as, ma
 def test_the_item_page_uploads_previews_and_a_supervisor_removes(
     browser_as,  # noqa: F811
     make_user,
-    make_item,  # noqa: F811
+    make_item,
     session,
     settings,
 ):

@@ -6,7 +6,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
-from test_api_client import app, client  # noqa: F401  (the app wired to the test transaction)
 
 from complaints import auth
 from complaints.models import AuditLog, CalendarDeclaration
@@ -24,7 +23,7 @@ NATIONAL_2027 = """2027-01-01 休 元旦
 
 
 @pytest.fixture
-def admin_web(client, session, make_user):  # noqa: F811
+def admin_web(client, session, make_user):
     _, token = auth.create_session(session=session, user=make_user("admin"), kind="browser")
     client.cookies.set(auth.SESSION_COOKIE, token)
     return client
@@ -91,7 +90,7 @@ def test_refused_previewed_confirmed_and_withdrawn(admin_web, session, make_user
     ]
 
 
-def test_an_upload_is_read_and_others_are_refused(admin_web, client, session, make_user):  # noqa: F811
+def test_an_upload_is_read_and_others_are_refused(admin_web, client, session, make_user):
     token = _csrf(admin_web.get("/admin/calendar").text)
     csv_text = "date,end,kind,name\n2027-03-09,2027-03-11,休,肉孜节\n"
     response = admin_web.post(
@@ -105,7 +104,7 @@ def test_an_upload_is_read_and_others_are_refused(admin_web, client, session, ma
     assert client.get("/admin/calendar").status_code == 403
 
 
-def test_a_written_notice_is_issued_from_the_item_page_and_printed(client, session, make_user, make_item):  # noqa: F811
+def test_a_written_notice_is_issued_from_the_item_page_and_printed(client, session, make_user, make_item):
     supervisor = make_user("supervisor")
     item = make_item(channel="letter")
     _, token = auth.create_session(session=session, user=supervisor, kind="browser")

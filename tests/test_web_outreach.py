@@ -4,14 +4,13 @@ import re
 
 import pytest
 from sqlmodel import select
-from test_api_client import app, client  # noqa: F401  (the app wired to the test transaction)
 
 from complaints import auth
 from complaints.models import NoticePreference, NoticeTemplate, WebhookSubscriber
 
 
 @pytest.fixture
-def browser_as(client, session):  # noqa: F811
+def browser_as(client, session):
     def sign_in(user):
         _, token = auth.create_session(session=session, user=user, kind="browser")
         client.cookies.set(auth.SESSION_COOKIE, token)

@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from test_api_client import app, client  # noqa: F401  (the app wired to the test transaction)
 
 from complaints import auth
 from complaints.services.transitions import act
@@ -31,7 +30,7 @@ PAGES = {
 
 
 @pytest.fixture
-def browser_as(client, session):  # noqa: F811
+def browser_as(client, session):
     def sign_in(user):
         _, token = auth.create_session(session=session, user=user, kind="browser")
         client.cookies.set(auth.SESSION_COOKIE, token)
@@ -59,7 +58,7 @@ def test_pages_render_for_their_roles(role, browser_as, make_user, make_item):
         assert "<html" in response.text
 
 
-def test_pages_need_login_and_role(client, browser_as, make_user):  # noqa: F811
+def test_pages_need_login_and_role(client, browser_as, make_user):
     response = client.get("/board", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"].startswith("/login")
     web = browser_as(make_user("operator"))

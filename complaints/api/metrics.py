@@ -13,7 +13,7 @@ import time
 from datetime import datetime
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from complaints.i18n import current_locale, locale_for_scope
 from complaints.models import Complaint
@@ -40,6 +40,11 @@ class LatencyHistogram:
             series = self._series.setdefault((method, route), [0.0] * (len(BUCKETS) + 2))
             series[bisect.bisect_left(BUCKETS, seconds)] += 1
             series[-1] += seconds
+
+    def clear(self) -> None:
+        """Forget every series (as a restarted process would)."""
+        with self._lock:
+            self._series.clear()
 
     def lines(self) -> list[str]:
         name = "http_request_duration_seconds"
@@ -105,7 +110,9 @@ def render(*, session: Session, histogram: LatencyHistogram, now: datetime) -> s
     """The exposition text: items by status, open overdue items, request latency."""
     by_status = dict(session.exec(select(Complaint.status, func.count()).group_by(Complaint.status)).all())
     overdue = session.exec(
-        select(func.count()).select_from(Complaint).where(Complaint.is_open.is_(True), Complaint.next_due_at < now)
+        select(func.count())
+        .select_from(Complaint)
+        .where(col(Complaint.is_open).is_(True), col(Complaint.next_due_at) < now)
     ).one()
     lines = ["# HELP complaints_items Complaint items by status.", "# TYPE complaints_items gauge"]
     lines += [f'complaints_items{{status="{_escape(s)}"}} {n}' for s, n in sorted(by_status.items())]
