@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
+from typing import cast
 
 from fastapi import Depends, FastAPI
 from sqlalchemy import Connection, Engine
@@ -94,7 +95,8 @@ def create_app(
             module.router, responses=errors.ERROR_RESPONSES, dependencies=[Depends(reject_unknown_query)]
         )
     if engine is not None or connection is not None:  # injected (tests, benchmarks): ready without a lifespan
-        setup(app, settings or load_settings(), engine or connection.engine, connection, runtime)
+        bound = engine if engine is not None else cast(Connection, connection).engine
+        setup(app, settings or load_settings(), bound, connection, runtime)
     _include_web(app)
     restrict_vocabulary(app)
     return app

@@ -16,7 +16,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from complaints.clock import utcnow
 from complaints.errors import DomainError, InvalidInput, NotFound, Unauthenticated
@@ -25,6 +25,7 @@ from complaints.models import AuditLog, AuthSession, User
 from complaints.services import counters
 from complaints.services.people import hash_password
 from complaints.settings import Settings
+from complaints.tables import id_of
 
 SESSION_COOKIE = "complaints_session"
 BROWSER_TTL = timedelta(hours=12)  # sliding: each use (at most every TOUCH_EVERY) extends it
@@ -144,7 +145,7 @@ def create_session(
     token = (API_TOKEN_PREFIX if kind == "api" else "") + secrets.token_urlsafe(32)
     record = AuthSession(
         token_hash=token_hash(token),
-        user_id=user.id,
+        user_id=id_of(user),
         kind=kind,
         name=name[:64],
         created_at=now,
@@ -181,7 +182,7 @@ def resolve(*, session: Session, token: str, now: datetime | None = None) -> tup
     if not token or len(token) > 128:
         return None
     now = now or utcnow()
-    query = select(AuthSession, User).join(User, User.id == AuthSession.user_id)  # one round trip for both
+    query = select(AuthSession, User).join(User, col(User.id) == col(AuthSession.user_id))  # one round trip for both
     found = session.exec(query.where(AuthSession.token_hash == token_hash(token))).first()
     if found is None:
         return None
@@ -203,7 +204,7 @@ def revoke(*, session: Session, record: AuthSession) -> None:
 
 def list_tokens(*, session: Session, user: User) -> list[AuthSession]:
     query = select(AuthSession).where(AuthSession.user_id == user.id, AuthSession.kind == "api")
-    return list(session.exec(query.order_by(AuthSession.id)))
+    return list(session.exec(query.order_by(col(AuthSession.id))))
 
 
 def revoke_token(*, session: Session, user: User, token_id: int) -> None:
@@ -233,9 +234,9 @@ def change_password(*, session: Session, user: User, current: str, new: str, kee
     except InvalidInput as exc:
         raise InvalidInput(exc.message, field="new_password") from None
     session.add(user)
-    others = delete(AuthSession).where(AuthSession.user_id == user.id)
+    others = delete(AuthSession).where(col(AuthSession.user_id) == user.id)
     if keep is not None:
-        others = others.where(AuthSession.id != keep.id)
+        others = others.where(col(AuthSession.id) != keep.id)
     session.exec(others)
     audit(session, "password_changed", user)
     session.flush()

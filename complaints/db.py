@@ -100,7 +100,9 @@ def take_write_turn(session: Session, *, key: str) -> None:
     On PostgreSQL, an advisory lock on `key`."""
     connection = session.connection()
     if connection.dialect.name == "sqlite":
-        if not connection.connection.driver_connection.in_transaction:
+        driver = connection.connection.driver_connection
+        assert driver is not None, "a checked-out connection has its driver connection"
+        if not driver.in_transaction:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         return
     digest = hashlib.sha256(f"complaints.write:{key}".encode()).digest()

@@ -133,8 +133,8 @@ class _Item:
     unit: str
     category: str
     index: int
-    item: Complaint | None = None
-    clock: datetime | None = None
+    item: Complaint = field(init=False)  # set by register()
+    clock: datetime = field(init=False)  # set when the item's story starts
     words: dict = field(default_factory=dict)
 
     def later(self, low: float, high: float) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from complaints.errors import InvalidInput
 from complaints.i18n import gettext
@@ -111,7 +112,7 @@ def public_numbers(hotlines: list[str]) -> frozenset[str]:
     return frozenset(found)
 
 
-def deidentify(text: str | None, *, names: list[str | None] = (), keep: frozenset[str] = frozenset()) -> str:
+def deidentify(text: str | None, *, names: Sequence[str | None] = (), keep: frozenset[str] = frozenset()) -> str:
     """Free text fit for a de-identified file (个人信息保护法 Art 51, 信访工作条例 Art 30): every phone number in
     any common writing masked (138****5678, 0908-****) except the bureau's own numbers in `keep`, ID card
     numbers masked, and each of `names` (the item's complainant) reduced to the family name and 某."""

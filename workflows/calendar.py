@@ -24,7 +24,7 @@ DAY_KINDS = (
     "override_workday",
     "override_dayoff",
 )
-_CHINESE_NAMES = {h.value: h.chinese for h in chinese_calendar.Holiday}
+_CHINESE_NAMES: dict[str, str] = {h.value: h.chinese for h in chinese_calendar.Holiday}
 ESTIMATED_YEARS = 2  # years past the horizon that are estimated (and flagged provisional)
 
 
@@ -297,6 +297,6 @@ class WorkCalendar:
             if schedule and day in schedule.names:
                 return schedule.names[day]
         if day.year <= national_years()[1]:
-            name = chinese_calendar.get_holiday_detail(day)[1]
-            return _CHINESE_NAMES.get(name, name or "")
+            name: str | None = chinese_calendar.get_holiday_detail(day)[1]  # untyped library: (bool, str | None)
+            return _CHINESE_NAMES.get(name or "", name or "")
         return ""

@@ -4,6 +4,7 @@ overrides (common or per unit). Unknown keys are refused so that a typo is not s
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
@@ -110,7 +111,7 @@ def _festival(raw: Any, where: str) -> Festival:
         raise ValueError(f'{where}: 需要 name 与 hijri = "MM-DD" / needs name and hijri: {exc}') from None
 
 
-def _festival_estimate(festivals: tuple[Festival, ...]):
+def _festival_estimate(festivals: tuple[Festival, ...]) -> Callable[[int], YearSchedule]:
     @cache
     def estimate(year: int) -> YearSchedule:
         names = {day: f.name for f in festivals for day in festival_days(year, f)}

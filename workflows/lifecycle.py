@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -92,7 +93,9 @@ class Rule:
 
 
 def _rules() -> list[Rule]:
-    def r(source, action, target, roles, assignee_only=False):
+    def r(
+        source: Status | None, action: Action, target: Status | None, roles: set[Role], assignee_only: bool = False
+    ) -> Rule:
         return Rule(source, action, target, frozenset(roles), assignee_only)
 
     rules = [
@@ -170,7 +173,7 @@ def allowed_actions(
     return found
 
 
-def _may(rule: Rule, roles, is_assignee: bool) -> bool:
+def _may(rule: Rule, roles: AbstractSet[Role], is_assignee: bool) -> bool:
     for role in roles & rule.roles:
         if role is Role.HANDLER and rule.assignee_only and not is_assignee:
             continue

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, overload
 
 from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, Field, StrictInt
@@ -13,6 +13,7 @@ from complaints.api.schemas import PersonOut, person_out
 from complaints.errors import DomainError
 from complaints.http.session import RuntimeDep, SessionDep, keep_when_refused
 from complaints.http.users import CurrentUser
+from complaints.models import AuthSession
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -65,7 +66,13 @@ def _client(request: Request) -> str:
     return auth.client_address(request)
 
 
-def _token_out(record, token: str | None = None) -> TokenOut:
+@overload
+def _token_out(record: AuthSession) -> TokenOut: ...
+@overload
+def _token_out(record: AuthSession, token: str) -> NewToken: ...
+
+
+def _token_out(record: AuthSession, token: str | None = None) -> TokenOut:
     fields = dict(
         id=record.id,
         name=record.name,

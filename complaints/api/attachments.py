@@ -113,7 +113,12 @@ async def record(request: Request, runtime: Runtime, storage: Storage, ref: str,
     try:
         return await signed_in_write(request, runtime, work)
     except BaseException:
-        await run_in_threadpool(lambda: [storage.delete(f.key) for f in files])
+
+        def remove() -> None:
+            for f in files:
+                storage.delete(f.key)
+
+        await run_in_threadpool(remove)
         raise
 
 

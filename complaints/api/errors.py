@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar, cast
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -11,6 +13,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
+from starlette.responses import Response
 from starlette.routing import Mount
 
 from complaints.errors import ActionNotAllowed, DomainError
@@ -106,7 +109,7 @@ async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
 
 
 async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-    first = exc.errors()[0] if exc.errors() else {"loc": (), "type": "value_error", "msg": ""}
+    first: dict[str, Any] = exc.errors()[0] if exc.errors() else {"loc": (), "type": "value_error", "msg": ""}
     location = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "header")]
     field = ".".join(location) or None
     context = {
@@ -197,12 +200,21 @@ async def server_error(request: Request, exc: Exception) -> JSONResponse:
     return _respond(request, 500, "server_error", gettext("服务器内部错误，已记录，请稍后重试"))
 
 
+E = TypeVar("E", bound=Exception)
+
+
+def on_error(app: FastAPI, kind: type[E], handler: Callable[[Request, E], Awaitable[Response]]) -> None:
+    """Register `handler` for `kind`: Starlette types every handler as taking any Exception, though it calls
+    each one only with the kind it was registered for."""
+    app.add_exception_handler(kind, cast(Callable[[Request, Exception], Awaitable[Response]], handler))
+
+
 def install(app: FastAPI) -> None:
-    app.add_exception_handler(DomainError, domain_error)
-    app.add_exception_handler(RequestValidationError, validation_error)
-    app.add_exception_handler(StaleDataError, stale_data)
-    app.add_exception_handler(IntegrityError, integrity_error)
-    app.add_exception_handler(DataError, data_error)
-    app.add_exception_handler(OperationalError, database_unavailable)
-    app.add_exception_handler(HTTPException, http_error)
-    app.add_exception_handler(Exception, server_error)
+    on_error(app, DomainError, domain_error)
+    on_error(app, RequestValidationError, validation_error)
+    on_error(app, StaleDataError, stale_data)
+    on_error(app, IntegrityError, integrity_error)
+    on_error(app, DataError, data_error)
+    on_error(app, OperationalError, database_unavailable)
+    on_error(app, HTTPException, http_error)
+    on_error(app, Exception, server_error)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path
 from pydantic import BaseModel, Field
-from sqlmodel import select
+from sqlmodel import col, select
 
 from complaints.errors import Forbidden, NotFound
 from complaints.http.session import RuntimeDep, SessionDep
@@ -22,6 +22,7 @@ from complaints.presenters import status_label
 from complaints.runtime import Runtime
 from complaints.services import platform
 from complaints.services.scope import has_role, sees_all_units
+from complaints.tables import id_of
 from workflows.vocab import Role
 
 router = APIRouter(tags=["outreach"])
@@ -46,8 +47,8 @@ def _choices_out(session, runtime: Runtime, user: User) -> NoticeChoicesOut:
     return NoticeChoicesOut(
         channels=preferences(session=session, settings=runtime.settings, user=user),
         kinds={code: gettext(kind.label) for code, kind in KIND_MAP.items()},
-        wecom_handle=handle_of(session, user.id, "wecom"),
-        dingtalk_handle=handle_of(session, user.id, "dingtalk"),
+        wecom_handle=handle_of(session, id_of(user), "wecom"),
+        dingtalk_handle=handle_of(session, id_of(user), "dingtalk"),
     )
 
 
@@ -121,7 +122,7 @@ def _out(row) -> SubscriberOut:
 @router.get("/api/webhooks", response_model=list[SubscriberOut], summary="Webhook 订阅列表（州局管理员）")
 def list_subscribers(user: CurrentUser, session: SessionDep, runtime: RuntimeDep) -> list[SubscriberOut]:
     _admin(user, runtime)
-    return [_out(row) for row in session.exec(select(WebhookSubscriber).order_by(WebhookSubscriber.id))]
+    return [_out(row) for row in session.exec(select(WebhookSubscriber).order_by(col(WebhookSubscriber.id)))]
 
 
 @router.post("/api/webhooks", status_code=201, response_model=NewSubscriber, summary="新增 Webhook 订阅")

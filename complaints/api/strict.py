@@ -52,4 +52,5 @@ def strict_model(model: type[BaseModel], name: str | None = None, **extra) -> ty
         strict = _strict(info.annotation)
         if strict is not None:
             overrides[field_name] = (Annotated[strict, info], info.default if not info.is_required() else ...)
-    return create_model(name or model.__name__, __base__=model, **overrides, **extra)
+    # fields built at run time, which create_model's overloads cannot describe
+    return create_model(name or model.__name__, __base__=model, **overrides, **extra)  # type: ignore[call-overload]

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import PureWindowsPath
+from typing import TYPE_CHECKING, Any
 
 import filetype
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -18,6 +19,9 @@ from complaints.attachments.storage import Storage, Writer
 from complaints.errors import DomainError, InvalidInput
 from complaints.i18n import gettext
 from complaints.settings import AttachmentSettings
+
+if TYPE_CHECKING:
+    from python_multipart.multipart import MultipartCallbacks
 
 # what a hotline receives: scanned letters, photos, call recordings
 KINDS = {
@@ -134,7 +138,8 @@ class _Reader:
         part.size += len(chunk)
         if part.size > self.limits.max_bytes:
             raise TooLarge(
-                gettext("文件“{name}”超过 {mb} MB 的上限", name=part.filename[:60], mb=self.limits.max_mb), field="file"
+                gettext("文件“{name}”超过 {mb} MB 的上限", name=(part.filename or "")[:60], mb=self.limits.max_mb),
+                field="file",
             )
         part.hash.update(chunk)
         if part.writer is None:
@@ -145,7 +150,7 @@ class _Reader:
             await run_in_threadpool(part.writer.write, chunk)
 
     async def _open(self, part: _Part) -> None:
-        part.kind, part.media_type = sniff(bytes(part.head[:SNIFF]), part.filename)
+        part.kind, part.media_type = sniff(bytes(part.head[:SNIFF]), part.filename or "")
         part.writer = await run_in_threadpool(self.storage.create)
         await run_in_threadpool(part.writer.write, bytes(part.head))
         part.head.clear()
@@ -163,12 +168,13 @@ class _Reader:
             self.part = None
             return
         if part.size == 0:
-            raise InvalidInput(gettext("文件“{name}”是空的", name=part.filename[:60]), field="file")
+            raise InvalidInput(gettext("文件“{name}”是空的", name=(part.filename or "")[:60]), field="file")
         if part.writer is None:
             await self._open(part)
+        assert part.writer is not None, "_open gives the part its writer"
         await run_in_threadpool(part.writer.commit)
         self.upload.files.append(
-            Received(part.writer.key, part.filename, part.size, part.hash.hexdigest(), part.kind, part.media_type)
+            Received(part.writer.key, part.filename or "", part.size, part.hash.hexdigest(), part.kind, part.media_type)
         )
         self.part = None
 
@@ -198,7 +204,7 @@ def _parser(boundary: bytes, events: list) -> MultipartParser:
         events.append(("begin", dict(headers)))
         headers.clear()
 
-    callbacks = {
+    callbacks: MultipartCallbacks = {
         "on_header_field": header_field,
         "on_header_value": header_value,
         "on_header_end": header_end,
@@ -225,7 +231,11 @@ async def receive(
     events: list = []
     parser = _parser(options[b"boundary"], events)
     reader = _Reader(storage, limits, before_file)
-    handlers = {"begin": reader.begin, "data": reader.data, "end": lambda _: reader.end()}
+    handlers: dict[str, Callable[[Any], Awaitable[None]]] = {
+        "begin": reader.begin,
+        "data": reader.data,
+        "end": lambda _: reader.end(),
+    }
     try:
         async for chunk in body:
             try:

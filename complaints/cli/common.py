@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NoReturn
 
 import typer
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from complaints.db import engine_for, ensure_sqlite_dir, unit_of_work
 from complaints.errors import DomainError
@@ -58,7 +59,7 @@ class CliState:
         query = (
             select(User).where(User.username == username)
             if username
-            else select(User).where(User.roles.contains("admin")).order_by(User.id)
+            else select(User).where(col(User.roles).contains("admin")).order_by(col(User.id))
         )
         user = session.exec(query).first()
         if user is None:
@@ -69,7 +70,7 @@ class CliState:
 state = CliState()
 
 
-def fail(message: str, code: int = 1) -> None:
+def fail(message: str, code: int = 1) -> NoReturn:
     typer.secho(f"错误：{message}", err=True, fg=typer.colors.RED)
     raise typer.Exit(code)
 
@@ -84,14 +85,14 @@ def domain_errors() -> Iterator[None]:
         fail(f"{exc.message}{where}")
 
 
-def echo_table(rows: list[list[str]], headers: list[str]) -> None:
+def echo_table(rows: Sequence[Sequence[object]], headers: Sequence[str]) -> None:
     """A plain aligned table (wide characters counted as two columns)."""
     import unicodedata
 
     def width(text: str) -> int:
         return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
-    table = [headers, *rows]
+    table: list[Sequence[object]] = [headers, *rows]
     widths = [max(width(str(r[i])) for r in table) for i in range(len(headers))]
     for index, row in enumerate(table):
         cells = [str(c) + " " * (widths[i] - width(str(c))) for i, c in enumerate(row)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 
 import typer
@@ -142,31 +143,31 @@ def show(ref: str) -> None:
         ("类别", category),
         ("学校", item.school or "—"),
         ("收到时间", local_text(item.received_at, tz)),
-        ("承办人", names.get(item.handler_id, "—")),
+        ("承办人", _name(names, item.handler_id, "—")),
         ("诉求人", f"{who.name or '匿名'} {who.phone or ''}".strip()),
         ("摘要", item.summary),
     ]:
         typer.echo(f"  {label}：{value}")
     typer.echo("期限" + ("（暂定：超出已知工作日历）" if item.due_provisional else "") + "：")
-    for label, value in [
+    for label, due in [
         ("受理告知", item.ack_due_at),
         ("联系", item.contact_due_at),
         ("答复", item.reply_due_at),
         ("督办", item.supervise_due_at),
     ]:
-        if value:
-            typer.echo(f"  {label}：{due_text(value, tz)}")
+        if due:
+            typer.echo(f"  {label}：{due_text(due, tz)}")
     if item.reply_text:
         typer.echo(f"答复：{item.reply_text}")
     typer.echo("处理记录：")
     for event in events:
         change = (
             f"{status_label(event.from_status)} → {status_label(event.to_status)}"
-            if event.from_status and event.from_status != event.to_status
+            if event.from_status and event.to_status and event.from_status != event.to_status
             else ""
         )
         typer.echo(
-            f"  {local_text(event.at, tz)}  {names.get(event.actor_id, '系统')}  "
+            f"  {local_text(event.at, tz)}  {_name(names, event.actor_id, '系统')}  "
             f"{action_label(event.action)}  {change}  {event.note or ''}".rstrip()
         )
     typer.echo("可执行操作：" + ", ".join(a.value for a in seen.actions))
@@ -212,7 +213,7 @@ def list_items(
                 DUE_STATE_LABELS[due_state(i, now)],
                 due_text(i.next_due_at, tz),
                 i.unit_code,
-                names.get(i.handler_id, "—"),
+                _name(names, i.handler_id, "—"),
                 identity.masked(i).phone or "—",
                 i.summary[:24],
             ]
@@ -229,3 +230,8 @@ def _user(session, username: str) -> User:
     if user is None:
         fail(f"找不到用户：{username}")
     return user
+
+
+def _name(names: Mapping[int, str], user_id: int | None, default: str) -> str:
+    """The person's name, or `default` for no one (or someone not looked up)."""
+    return names.get(user_id, default) if user_id is not None else default

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import typer
 from sqlalchemy import inspect, text
-from sqlmodel import select
+from sqlmodel import col, select
 
 from complaints.cli.common import domain_errors, echo_table, fail, state
 from complaints.clock import utcnow
@@ -58,7 +58,9 @@ def list_jobs() -> None:
         for job in all_jobs():
             trigger = job.trigger_for(state.settings)
             upcoming = stored.get(job.id) or trigger.get_next_fire_time(None, now)
-            last = session.exec(select(JobRun).where(JobRun.job_id == job.id).order_by(JobRun.id.desc())).first()
+            last = session.exec(
+                select(JobRun).where(col(JobRun.job_id) == job.id).order_by(col(JobRun.id).desc())
+            ).first()
             last_text = f"{STATUS.get(last.status, last.status)} {local_text(last.started_at, tz)}" if last else "—"
             rows.append([job.id, job.description, str(trigger), local_text(upcoming, tz), last_text])
     echo_table(rows, ["编号", "说明", "触发", "下次运行", "上次运行"])
@@ -80,7 +82,7 @@ def runs(limit: int = typer.Option(20, min=1, max=500), job: str = typer.Option(
     """最近的运行记录。"""
     tz = state.settings.app.timezone
     with state.session() as session:
-        query = select(JobRun).order_by(JobRun.id.desc()).limit(limit)
+        query = select(JobRun).order_by(col(JobRun.id).desc()).limit(limit)
         if job:
             query = query.where(JobRun.job_id == job)
         found = session.exec(query).all()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from sqlmodel import col
 
 from complaints.cli.common import domain_errors, echo_table, fail, state
 from complaints.i18n import gettext
@@ -36,7 +37,7 @@ def list_platforms() -> None:
     from sqlmodel import select
 
     with state.session() as session:
-        rows = session.exec(select(PlatformClient).order_by(PlatformClient.id)).all()
+        rows = session.exec(select(PlatformClient).order_by(col(PlatformClient.id))).all()
         echo_table(
             [[r.name, r.source, "、".join(r.units), gettext("启用") if r.active else gettext("停用")] for r in rows],
             [gettext("名称"), gettext("来源"), gettext("单位"), gettext("状态")],

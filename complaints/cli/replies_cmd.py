@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import typer
-from sqlmodel import select
+from sqlmodel import col, select
 
 from complaints.cli.common import echo_table, state
 from complaints.models import ReplyTemplate
@@ -45,6 +45,8 @@ def list_versions() -> None:
     with state.session() as session:
         rows = [
             [str(v.id), v.category, v.locale, str(v.version), v.status]
-            for v in session.exec(select(ReplyTemplate).order_by(ReplyTemplate.category, ReplyTemplate.version))
+            for v in session.exec(
+                select(ReplyTemplate).order_by(col(ReplyTemplate.category), col(ReplyTemplate.version))
+            )
         ]
     echo_table(rows, ["id", "类别", "语言", "版本", "状态"])

@@ -6,6 +6,7 @@ import getpass
 import os
 
 import typer
+from sqlmodel import col
 
 from complaints.cli.common import domain_errors, echo_table, fail, state
 from complaints.db import upgrade
@@ -35,7 +36,7 @@ def init(
         if people.count_admins(session=session):
             typer.echo("数据库已是最新；已有管理员，未新建。")
             return
-        password = password or os.environ.get("COMPLAINTS_ADMIN_PASSWORD")
+        password = password or os.environ.get("COMPLAINTS_ADMIN_PASSWORD") or ""
         if not password:
             if not os.isatty(0):
                 fail("请用 --password 或 COMPLAINTS_ADMIN_PASSWORD 提供管理员密码")
@@ -108,7 +109,7 @@ def users_list(unit: str = typer.Option(None, help="单位代码")) -> None:
     from sqlmodel import select
 
     with state.session() as session:
-        query = select(User).order_by(User.unit_code, User.id)
+        query = select(User).order_by(col(User.unit_code), col(User.id))
         if unit:
             query = query.where(User.unit_code == unit)
         rows = [

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from complaints.db import take_write_turn
 from complaints.errors import DomainError, InvalidInput
@@ -141,7 +141,9 @@ def _mapped(export: Export, runtime: Runtime, result: ImportResult, notes: list[
 def _check(
     session: Session, runtime: Runtime, export: Export, result: ImportResult, now: datetime, progress: Progress | None
 ) -> None:
-    limits, seen, notes = runtime.settings.collection, {}, []
+    limits = runtime.settings.collection
+    seen: dict[str, int] = {}
+    notes: list[BadRow] = []
     for number, data in _mapped(export, runtime, result, notes):
         result.rows += 1  # never beyond max_rows: the reader counts every row, blank ones too
         problem = data if isinstance(data, RowError) else _row_problem(data, runtime, now)
@@ -188,7 +190,7 @@ def _count_existing(session: Session, source: str, refs: list[str]) -> int:
         chunk = refs[start : start + 500]
         found += len(
             session.exec(
-                select(Complaint.id).where(Complaint.source == source, Complaint.external_ref.in_(chunk))
+                select(col(Complaint.id)).where(col(Complaint.source) == source, col(Complaint.external_ref).in_(chunk))
             ).all()
         )
     return found
@@ -251,7 +253,9 @@ def _register_batch(
     refs = [d["external_ref"] for d in batch]
     known = set(
         session.exec(
-            select(Complaint.external_ref).where(Complaint.source == source, Complaint.external_ref.in_(refs))
+            select(col(Complaint.external_ref)).where(
+                col(Complaint.source) == source, col(Complaint.external_ref).in_(refs)
+            )
         ).all()
     )
     fresh = [data for data in batch if data["external_ref"] not in known]

@@ -3,6 +3,7 @@ file holds them: Excel numbers (a phone stored as 1.38e10), dates, text in sever
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -98,7 +99,7 @@ def to_datetime(value: object, formats: list[str]) -> datetime:
     )
 
 
-def map_row(cells: list[object], columns: ColumnMap, source: SourceSettings, settings: Settings) -> dict:
+def map_row(cells: Sequence[object], columns: ColumnMap, source: SourceSettings, settings: Settings) -> dict:
     """The ComplaintIn fields of one row, or RowError naming the field."""
     if len(cells) > columns.width and any(c not in (None, "") for c in cells[columns.width :]):
         raise RowError(
@@ -111,7 +112,7 @@ def map_row(cells: list[object], columns: ColumnMap, source: SourceSettings, set
                 None, gettext("单元格含公式 {formula}：不计算公式，请粘贴为数值后重新导出", formula=cell.text[:40])
             )
     value = {field: (cells[i] if i < len(cells) else None) for field, i in columns.indexes.items()}
-    data = {
+    data: dict[str, object] = {
         "channel": source.channel,
         "kind": source.kind,
         "source": source.name,

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from complaints.i18n import gettext
 from complaints.importing import xlsx
@@ -171,7 +172,7 @@ class Export:
                                 "读取文件超过 {limit} 秒仍未完成，已停止；请分成几个文件导出", limit=limits.max_seconds
                             )
                         )
-                    yield number, row
+                    yield number, cast(list[object], row)  # the cells are str; cleaning writes str back
                     resumed = time.monotonic()
             except (csv.Error, UnicodeDecodeError) as exc:
                 raise FileProblem(gettext("CSV 文件格式错误：{error}", error=str(exc)[:200])) from exc

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from complaints.clock import to_local, to_storage
 from complaints.i18n import gettext
@@ -12,6 +12,7 @@ from complaints.jobs.registry import daily_at, job
 from complaints.models import Notification, User
 from complaints.runtime import Runtime
 from complaints.services.routing import has_role
+from complaints.tables import id_of
 
 
 @job(
@@ -32,10 +33,14 @@ def calendar_horizon(*, session: Session, runtime: Runtime, now: datetime) -> di
     start_of_day = to_storage(datetime.combine(today, time.min), tz)
     already = set(
         session.exec(
-            select(Notification.user_id).where(Notification.kind == "calendar", Notification.created_at >= start_of_day)
+            select(col(Notification.user_id)).where(
+                col(Notification.kind) == "calendar", col(Notification.created_at) >= start_of_day
+            )
         ).all()
     )
-    admins = session.exec(select(User).where(User.active.is_(True), has_role("admin")).order_by(User.id)).all()
+    admins = session.exec(
+        select(User).where(col(User.active).is_(True), has_role("admin")).order_by(col(User.id))
+    ).all()
     subject = gettext("工作日历将于 {date} 到期", date=horizon.isoformat())
     body = gettext(
         "工作日历只知道 {date} 之前的工作日（还剩 {days} 天）。请在此之前录入 {year} 年的节假日和调休安排"
@@ -47,7 +52,7 @@ def calendar_horizon(*, session: Session, runtime: Runtime, now: datetime) -> di
     notified = 0
     for admin in admins:
         if admin.id not in already:
-            session.add(Notification(user_id=admin.id, kind="calendar", subject=subject, body=body, created_at=now))
+            session.add(Notification(user_id=id_of(admin), kind="calendar", subject=subject, body=body, created_at=now))
             notified += 1
     session.flush()
     return {"days_left": days_left, "notified": notified}

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import ColumnElement, func, true
-from sqlmodel import Session, select
+from sqlalchemy.orm import Mapped
+from sqlmodel import Session, col, select
 
 from complaints.clock import to_local, to_storage
 from complaints.i18n import gettext
@@ -20,6 +21,7 @@ from complaints.presenters import due_text, status_label
 from complaints.runtime import Runtime
 from complaints.services.routing import has_role
 from complaints.services.scope import roles_of, sees_all_units
+from complaints.tables import id_of
 from workflows.vocab import Role, Status
 
 C = Complaint
@@ -50,7 +52,9 @@ def daily_digest(*, session: Session, runtime: Runtime, now: datetime) -> dict[s
         return {"skipped_non_workday": 1}
     done = set(session.exec(select(Digest.user_id).where(Digest.day == day)).all())
     people = session.exec(
-        select(User).where(User.active.is_(True), has_role("handler") | has_role("supervisor")).order_by(User.id)
+        select(User)
+        .where(col(User.active).is_(True), has_role("handler") | has_role("supervisor"))
+        .order_by(col(User.id))
     ).all()
     counts = {"digests": 0, "empty": 0, "already": 0}
     for person in people:
@@ -70,18 +74,18 @@ def make_digest(*, session: Session, runtime: Runtime, user: User, day: date, no
     if not any(section.total for section in sections):
         return None
     html = render_digest(runtime=runtime, user=user, day=day, sections=sections)
-    digest = Digest(user_id=user.id, day=day, html=html, created_at=now)
+    digest = Digest(user_id=id_of(user), day=day, html=html, created_at=now)
     session.add(digest)
-    session.add(Notification(user_id=user.id, kind="digest", subject=_title(day), body=html, created_at=now))
+    session.add(Notification(user_id=id_of(user), kind="digest", subject=_title(day), body=html, created_at=now))
     return digest
 
 
-def _scope(user: User, runtime: Runtime) -> tuple[ColumnElement[bool], ColumnElement]:
+def _scope(user: User, runtime: Runtime) -> tuple[ColumnElement[bool], Mapped[datetime] | Mapped[datetime | None]]:
     """Which items the digest covers, and what "new today" is counted from."""
     if Role.SUPERVISOR in roles_of(user):
-        unit = true() if sees_all_units(user, runtime.settings) else C.unit_code == user.unit_code
-        return unit, C.registered_at
-    return C.handler_id == user.id, C.dispatched_at
+        unit = true() if sees_all_units(user, runtime.settings) else col(C.unit_code) == user.unit_code
+        return unit, col(C.registered_at)
+    return col(C.handler_id) == user.id, col(C.dispatched_at)
 
 
 def digest_sections(*, session: Session, runtime: Runtime, user: User, day: date, now: datetime) -> list[Section]:
@@ -89,12 +93,16 @@ def digest_sections(*, session: Session, runtime: Runtime, user: User, day: date
     start = to_storage(datetime.combine(day, time.min), tz)
     end = start + timedelta(days=1)
     scope, arrived = _scope(user, runtime)
-    is_open = C.is_open.is_(True)
+    is_open = col(C.is_open).is_(True)
     wanted = [
         (gettext("今日新增"), [arrived >= start, arrived < end], C.id),
-        (gettext("即将超期"), [is_open, C.warn_at <= now, C.next_due_at > now], C.next_due_at),
-        (gettext("已超期"), [is_open, C.next_due_at <= now], C.next_due_at),
-        (gettext("今日办结"), [C.closed_at >= start, C.closed_at < end, C.status == Status.CLOSED], C.closed_at),
+        (gettext("即将超期"), [is_open, col(C.warn_at) <= now, col(C.next_due_at) > now], col(C.next_due_at)),
+        (gettext("已超期"), [is_open, col(C.next_due_at) <= now], col(C.next_due_at)),
+        (
+            gettext("今日办结"),
+            [col(C.closed_at) >= start, col(C.closed_at) < end, col(C.status) == Status.CLOSED],
+            col(C.closed_at),
+        ),
     ]
     return [_section(session, runtime, label, [scope, *where], order) for label, where, order in wanted]
 
@@ -102,7 +110,7 @@ def digest_sections(*, session: Session, runtime: Runtime, user: User, day: date
 def _section(session: Session, runtime: Runtime, label: str, where: list, order) -> Section:
     tz = runtime.settings.app.timezone
     total = session.exec(select(func.count()).select_from(C).where(*where)).one()
-    items = session.exec(select(C).where(*where).order_by(order, C.id).limit(ROWS_SHOWN)).all() if total else []
+    items = session.exec(select(C).where(*where).order_by(order, col(C.id)).limit(ROWS_SHOWN)).all() if total else []
     rows = [
         [item.tracking_no, item.unit_code, item.summary[:40], status_label(item.status), due_text(item.next_due_at, tz)]
         for item in items

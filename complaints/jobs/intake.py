@@ -21,7 +21,9 @@ BATCH = 500
 
 def _last_ok_start(session: Session, job_id: str) -> datetime | None:
     return session.exec(
-        select(JobRun.started_at).where(JobRun.job_id == job_id, JobRun.status == "ok").order_by(JobRun.id.desc())
+        select(col(JobRun.started_at))
+        .where(col(JobRun.job_id) == job_id, col(JobRun.status) == "ok")
+        .order_by(col(JobRun.id).desc())
     ).first()
 
 
@@ -33,9 +35,12 @@ def _last_ok_start(session: Session, job_id: str) -> datetime | None:
 def repeat_check(*, session: Session, runtime: Runtime, now: datetime) -> dict[str, int]:
     last = _last_ok_start(session, "repeat_check")
     since = (last or now) - (timedelta(minutes=10) if last else timedelta(days=1))
-    already = exists().where(ComplaintLink.complaint_id == Complaint.id, ComplaintLink.kind == "repeat")
+    already = exists().where(col(ComplaintLink.complaint_id) == col(Complaint.id), col(ComplaintLink.kind) == "repeat")
     items = session.exec(
-        select(Complaint).where(Complaint.registered_at >= since, ~already).order_by(Complaint.id).limit(BATCH)
+        select(Complaint)
+        .where(col(Complaint.registered_at) >= since, ~already)
+        .order_by(col(Complaint.id))
+        .limit(BATCH)
     ).all()
     actor = system_user(session=session, settings=runtime.settings)
     linked = sum(
@@ -48,11 +53,12 @@ def repeat_check(*, session: Session, runtime: Runtime, now: datetime) -> dict[s
 def awaiting_dispatch(now: datetime, grace: timedelta):
     """Registered, nobody assigned, never dispatched or sent back (a sent-back item is a person's call)."""
     handled = exists().where(
-        Event.complaint_id == Complaint.id, col(Event.action).in_((EventKind.DISPATCH, EventKind.APPROVE_SEND_BACK))
+        col(Event.complaint_id) == col(Complaint.id),
+        col(Event.action).in_((EventKind.DISPATCH, EventKind.APPROVE_SEND_BACK)),
     )
     return select(Complaint).where(
         Complaint.status == Status.REGISTERED,
-        Complaint.handler_id.is_(None),
+        col(Complaint.handler_id).is_(None),
         Complaint.registered_at <= now - grace,
         ~handled,
     )

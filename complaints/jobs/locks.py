@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col
 
 from complaints.clock import utcnow
 from complaints.models import JobLock, JobSlot
@@ -109,7 +110,7 @@ def _take_row(engine: Engine, job_id: str, holder: str, until: datetime, takeove
 def _dead_local_holder(engine: Engine, job_id: str) -> str | None:
     """The row's holder if it ran on this machine and its process is gone (killed mid-run), else None."""
     with engine.connect() as connection:
-        holder = connection.execute(select(JobLock.holder).where(JobLock.job_id == job_id)).scalar()
+        holder = connection.execute(select(col(JobLock.holder)).where(col(JobLock.job_id) == job_id)).scalar()
     host, _, rest = (holder or "").partition(":")
     pid = rest.partition(":")[0]
     if host != _host() or not pid.isdigit() or int(pid) == os.getpid():
@@ -128,7 +129,9 @@ def renew_row(engine: Engine, job_id: str, *, holder: str, ttl: timedelta, now: 
     until = (now or utcnow()) + ttl
     with engine.begin() as connection:
         result = connection.execute(
-            update(JobLock).where(JobLock.job_id == job_id, JobLock.holder == holder).values(locked_until=until)
+            update(JobLock)
+            .where(col(JobLock.job_id) == job_id, col(JobLock.holder) == holder)
+            .values(locked_until=until)
         )
     return result.rowcount == 1
 
@@ -145,7 +148,7 @@ def _heartbeat(engine: Engine, job_id: str, holder: str, lease: timedelta, stop:
 
 def release_row(engine: Engine, job_id: str, *, holder: str) -> None:
     with engine.begin() as connection:
-        connection.execute(delete(JobLock).where(JobLock.job_id == job_id, JobLock.holder == holder))
+        connection.execute(delete(JobLock).where(col(JobLock.job_id) == job_id, col(JobLock.holder) == holder))
 
 
 def claim_slot(engine: Engine, job_id: str, slot_at: datetime, *, holder: str | None = None) -> bool:
@@ -159,5 +162,7 @@ def claim_slot(engine: Engine, job_id: str, slot_at: datetime, *, holder: str | 
     with engine.begin() as connection:
         claimed = connection.execute(statement).first() is not None
         if claimed:
-            connection.execute(delete(JobSlot).where(JobSlot.job_id == job_id, JobSlot.claimed_at < now - SLOTS_KEPT))
+            connection.execute(
+                delete(JobSlot).where(col(JobSlot.job_id) == job_id, col(JobSlot.claimed_at) < now - SLOTS_KEPT)
+            )
     return claimed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from complaints.i18n import gettext
 from complaints.jobs.registry import every_minutes, job
@@ -12,6 +12,7 @@ from complaints.models import Complaint, Event, Notification
 from complaints.notify import webhooks
 from complaints.runtime import Runtime
 from complaints.services import deadlines
+from complaints.tables import id_of
 from workflows.events import EventKind
 
 BATCH = 500
@@ -34,21 +35,23 @@ def recompute_provisional(*, session: Session, runtime: Runtime, now: datetime) 
         if runtime.settings.units
         else runtime.clock.calendar.horizon()
     )
-    query = select(Complaint).where(Complaint.is_open.is_(True), Complaint.due_provisional.is_(True))
+    query = select(Complaint).where(col(Complaint.is_open).is_(True), col(Complaint.due_provisional).is_(True))
     seen = fixed = 0
     last_id = 0
-    while batch := session.exec(query.where(Complaint.id > last_id).order_by(Complaint.id).limit(BATCH)).all():
-        last_id = batch[-1].id
-        history = {}
+    while batch := session.exec(
+        query.where(col(Complaint.id) > last_id).order_by(col(Complaint.id)).limit(BATCH)
+    ).all():
+        last_id = id_of(batch[-1])
+        history: dict[int, list[Event]] = {}
         for event in session.exec(
-            select(Event).where(Event.complaint_id.in_([i.id for i in batch])).order_by(Event.id)
+            select(Event).where(col(Event.complaint_id).in_([i.id for i in batch])).order_by(col(Event.id))
         ):
             history.setdefault(event.complaint_id, []).append(event)
         for item in batch:
             seen += 1
             before = {name: getattr(item, name) for name in deadlines.STORED}
-            deadlines.replay(item, history.get(item.id, []), runtime)
-            moved = {
+            deadlines.replay(item, history.get(id_of(item), []), runtime)
+            moved: dict[str, list[str | bool | None]] = {
                 name: [_iso(before[name]), _iso(getattr(item, name))]
                 for name in deadlines.STORED
                 if before[name] != getattr(item, name)
@@ -63,6 +66,7 @@ def recompute_provisional(*, session: Session, runtime: Runtime, now: datetime) 
                 )
             session.add(
                 Event(
+                    complaint_id=id_of(item),
                     complaint=item,
                     at=now,
                     action=EventKind.DEADLINE_RECOMPUTED,

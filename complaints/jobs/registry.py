@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypeAlias
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
@@ -23,10 +23,12 @@ from complaints.settings import Settings
 
 
 class JobFunction(Protocol):
+    __qualname__: str
+
     def __call__(self, *, session: Session, runtime: Runtime, now: datetime) -> dict[str, int]: ...
 
 
-TriggerSpec = BaseTrigger | Callable[[Settings], BaseTrigger]
+TriggerSpec: TypeAlias = BaseTrigger | Callable[[Settings], BaseTrigger]
 
 
 @dataclass(frozen=True)

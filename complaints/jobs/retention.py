@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, or_, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from complaints.attachments.storage import storage_for
 from complaints.i18n import gettext
@@ -28,9 +28,9 @@ def due_for_erasure(track: str, cutoff: datetime):
     """Closed items of `track` that still hold a name or phone and have been closed since before `cutoff`."""
     return (
         C.track == track,
-        C.is_open.is_(False),
-        C.identity_erased_at.is_(None),
-        or_(C.complainant_name.is_not(None), C.complainant_phone.is_not(None)),
+        col(C.is_open).is_(False),
+        col(C.identity_erased_at).is_(None),
+        or_(col(C.complainant_name).is_not(None), col(C.complainant_phone).is_not(None)),
         func.coalesce(C.closed_at, C.updated_at) <= cutoff,
     )
 
@@ -38,8 +38,8 @@ def due_for_erasure(track: str, cutoff: datetime):
 def erase_attachments(*, session: Session, runtime: Runtime, complaint_ids: list[int], now: datetime) -> int:
     """The files of items whose identity is erased are deleted from storage; their rows say when."""
     rows = session.execute(
-        select(Attachment.id, Attachment.storage_key).where(
-            Attachment.complaint_id.in_(complaint_ids), Attachment.erased_at.is_(None)
+        select(col(Attachment.id), col(Attachment.storage_key)).where(
+            col(Attachment.complaint_id).in_(complaint_ids), col(Attachment.erased_at).is_(None)
         )
     ).all()
     if not rows:
@@ -47,7 +47,7 @@ def erase_attachments(*, session: Session, runtime: Runtime, complaint_ids: list
     storage = storage_for(runtime.settings)
     for _, key in rows:
         storage.delete(key)  # before the commit: a failed run leaves the files gone and is done again next night
-    session.execute(update(Attachment).where(Attachment.id.in_([i for i, _ in rows])).values(erased_at=now))
+    session.execute(update(Attachment).where(col(Attachment.id).in_([i for i, _ in rows])).values(erased_at=now))
     return len(rows)
 
 
@@ -69,12 +69,16 @@ def erase_identity(*, session: Session, runtime: Runtime, now: datetime) -> dict
         note = gettext("诉求人姓名、电话已按个人信息保存期限删除（办结满 {days} 日）", days=days)
         where, last_id = due_for_erasure(track, now - timedelta(days=days)), 0
         while ids := session.execute(
-            select(C.id, C.status).where(*where, C.id > last_id).order_by(C.id).limit(BATCH).with_for_update()
+            select(col(C.id), col(C.status))
+            .where(*where, col(C.id) > last_id)
+            .order_by(col(C.id))
+            .limit(BATCH)
+            .with_for_update()
         ).all():
             last_id = ids[-1][0]
             session.execute(
                 update(C)
-                .where(C.id.in_([i for i, _ in ids]))
+                .where(col(C.id).in_([i for i, _ in ids]))
                 .values(complainant_name=None, complainant_phone=None, search_who="", identity_erased_at=now)
             )
             session.execute(

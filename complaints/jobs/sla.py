@@ -3,11 +3,15 @@ and (overdue) an automatic 督办. Set-based: a few statements, whatever the num
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    CursorResult,
+    Executable,
     Integer,
     String,
     and_,
@@ -23,7 +27,8 @@ from sqlalchemy import (
     table,
     text,
 )
-from sqlmodel import Session
+from sqlalchemy.types import TypeEngine
+from sqlmodel import Session, col
 
 from complaints.i18n import gettext
 from complaints.jobs.registry import every_minutes, job
@@ -33,6 +38,7 @@ from complaints.models import Complaint, Event, Notification, User
 from complaints.notify import webhooks
 from complaints.runtime import Runtime
 from complaints.services import cohandling, deadlines
+from complaints.tables import id_of, table_of
 from workflows.deadlines import Limit
 from workflows.events import EventKind
 from workflows.vocab import N_
@@ -40,15 +46,17 @@ from workflows.vocab import N_
 C = Complaint
 # The items entering a state, with what the events and notices say of them: the statements after the
 # collection read these few rows, not the complaint table again (one scan of it per statement on PostgreSQL).
-_HIT_COLUMNS = [  # name, type, its PostgreSQL declaration (SQLite stores what it is given)
+_HIT_COLUMNS: list[
+    tuple[str, TypeEngine[Any] | type[TypeEngine[Any]], str]
+] = [  # name, type, its PostgreSQL declaration (SQLite stores what it is given)
     ("id", Integer, "BIGINT PRIMARY KEY"),
     ("unit_code", String, "TEXT"),
     ("handler_id", Integer, "BIGINT"),
     ("status", String, "TEXT"),
     ("tracking_no", String, "TEXT"),
     ("summary", String, "TEXT"),
-    ("next_due_at", C.__table__.c.next_due_at.type, "TIMESTAMPTZ"),
-    ("supervise_due_at", C.__table__.c.supervise_due_at.type, "TIMESTAMPTZ"),
+    ("next_due_at", table_of(C).c.next_due_at.type, "TIMESTAMPTZ"),
+    ("supervise_due_at", table_of(C).c.supervise_due_at.type, "TIMESTAMPTZ"),
 ]
 HIT = table("sla_hit", *(column(name, kind) for name, kind, _ in _HIT_COLUMNS))
 H = HIT.c
@@ -81,10 +89,10 @@ class Sweep:
 def newly_overdue(now: datetime) -> ColumnElement[bool]:
     # warn_at <= next_due_at always, so the (is_open, warn_at) index serves this too
     return and_(
-        C.is_open.is_(True),
-        C.warn_at <= now,
-        C.next_due_at <= now,
-        or_(C.overdue_due_at.is_(None), C.overdue_due_at != C.next_due_at),
+        col(C.is_open).is_(True),
+        col(C.warn_at) <= now,
+        col(C.next_due_at) <= now,
+        or_(col(C.overdue_due_at).is_(None), col(C.overdue_due_at) != col(C.next_due_at)),
     )
 
 
@@ -94,20 +102,20 @@ def newly_lapsed_supervision(now: datetime, prefecture: str) -> ColumnElement[bo
     deadlines, so warn_at <= next_due_at <= supervise_due_at <= now: the (is_open, warn_at) index serves
     this, and a paused (suspended) or answered item is not chased."""
     return and_(
-        C.is_open.is_(True),
-        C.warn_at <= now,
-        C.supervise_due_at <= now,
-        C.unit_code != prefecture,
-        or_(C.escalated_due_at.is_(None), C.escalated_due_at != C.supervise_due_at),
+        col(C.is_open).is_(True),
+        col(C.warn_at) <= now,
+        col(C.supervise_due_at) <= now,
+        col(C.unit_code) != prefecture,
+        or_(col(C.escalated_due_at).is_(None), col(C.escalated_due_at) != col(C.supervise_due_at)),
     )
 
 
 def newly_due_soon(now: datetime) -> ColumnElement[bool]:
     return and_(
-        C.is_open.is_(True),
-        C.warn_at <= now,
-        C.next_due_at > now,
-        or_(C.warned_due_at.is_(None), C.warned_due_at != C.next_due_at),
+        col(C.is_open).is_(True),
+        col(C.warn_at) <= now,
+        col(C.next_due_at) > now,
+        or_(col(C.warned_due_at).is_(None), col(C.warned_due_at) != col(C.next_due_at)),
     )
 
 
@@ -118,7 +126,7 @@ def newly_due_soon(now: datetime) -> ColumnElement[bool]:
 )
 def sla_sweep(*, session: Session, runtime: Runtime, now: datetime) -> dict[str, int]:
     session.flush()
-    sweep = Sweep(session, runtime, now, system_user(session=session, settings=runtime.settings).id)
+    sweep = Sweep(session, runtime, now, id_of(system_user(session=session, settings=runtime.settings)))
     session.execute(text(TEMP_DDL[sweep.dialect]))
     counts = {"overdue": _collect(sweep, newly_overdue(now))}
     counts["notified_overdue"] = _mark_overdue(sweep) if counts["overdue"] else 0
@@ -135,16 +143,17 @@ def _collect(sweep: Sweep, condition: ColumnElement[bool]) -> int:
     """The ids entering the state, locked on PostgreSQL so no action changes them under the sweep."""
     sweep.session.execute(delete(HIT))
     names = [c.name for c in HIT.columns]
-    chosen = select(*(C.__table__.c[name] for name in names)).where(condition).with_for_update(of=C)
+    chosen = select(*(table_of(C).c[name] for name in names)).where(condition).with_for_update(of=C)
     found = _count(sweep, insert(HIT).from_select(names, chosen))
     if sweep.dialect == "postgresql":
         sweep.session.execute(text("ANALYZE sla_hit"))  # a temporary table has no statistics otherwise
     return found
 
 
-def _count(sweep: Sweep, statement) -> int:
+def _count(sweep: Sweep, statement: Executable) -> int:
     """Execute and return the rows written (INSERT ... SELECT reports them only when asked to)."""
-    return sweep.session.execute(statement, execution_options={"preserve_rowcount": True}).rowcount
+    result = sweep.session.execute(statement, execution_options={"preserve_rowcount": True})
+    return cast(CursorResult[Any], result).rowcount  # a DML statement's result is a cursor's
 
 
 def _hits():
@@ -157,12 +166,13 @@ def _mark_overdue(sweep: Sweep) -> int:
     supervise_due, _ = deadlines.due_from(now, amount, sweep.runtime)
     # a 督办 deadline someone already set is left as it is; otherwise the default one from now
     session.execute(
-        C.__table__.update()
-        .where(C.id.in_(_hits()))
+        table_of(C)
+        .update()
+        .where(col(C.id).in_(_hits()))
         .values(
             overdue_due_at=C.next_due_at,
             warned_due_at=C.next_due_at,
-            supervise_due_at=case((C.supervise_due_at.is_(None), supervise_due), else_=C.supervise_due_at),
+            supervise_due_at=case((col(C.supervise_due_at).is_(None), supervise_due), else_=col(C.supervise_due_at)),
         )
     )
     default = literal(supervise_due, H.supervise_due_at.type)
@@ -195,9 +205,9 @@ def _post_supervise_deadlines(sweep: Sweep):
     ids = list(sweep.session.execute(select(H.id).where(H.supervise_due_at.is_(None))).scalars())
 
     def post(due: datetime) -> None:
-        items = (
+        items: Iterable[Complaint] = (
             sweep.session.execute(
-                select(Complaint).where(Complaint.id.in_(ids)).execution_options(populate_existing=True)
+                select(Complaint).where(col(Complaint.id).in_(ids)).execution_options(populate_existing=True)
             ).scalars()
             if ids
             else []
@@ -216,7 +226,7 @@ def _post_supervise_deadlines(sweep: Sweep):
 
 
 def _mark_due_soon(sweep: Sweep) -> int:
-    sweep.session.execute(C.__table__.update().where(C.id.in_(_hits())).values(warned_due_at=C.next_due_at))
+    sweep.session.execute(table_of(C).update().where(col(C.id).in_(_hits())).values(warned_due_at=col(C.next_due_at)))
     due = sweep.due_text(H.next_due_at)
     _add_events(sweep, EventKind.SLA_DUE_SOON, sql_format(gettext("即将超期（期限：{due}）"), due=due), None)
     subject = sql_format(gettext("诉求件 {tracking_no} 即将超期"), tracking_no=H.tracking_no)
@@ -236,7 +246,9 @@ def _escalate(sweep: Sweep) -> int:
     """提级督办: a lapsed 督办 is reported to the prefecture bureau's supervisors, once per 督办 deadline."""
     settings = sweep.runtime.settings
     prefecture = settings.unit_map[settings.app.prefecture_unit]
-    sweep.session.execute(C.__table__.update().where(C.id.in_(_hits())).values(escalated_due_at=C.supervise_due_at))
+    sweep.session.execute(
+        table_of(C).update().where(col(C.id).in_(_hits())).values(escalated_due_at=col(C.supervise_due_at))
+    )
     _add_events(
         sweep,
         EventKind.SUPERVISION_LAPSED,
@@ -266,13 +278,13 @@ def _escalate(sweep: Sweep) -> int:
 def _add_events(sweep: Sweep, action: EventKind, note: ColumnElement, changes: dict | None) -> int:
     rows = select(
         H.id,
-        literal(sweep.now, Event.__table__.c.at.type),
+        literal(sweep.now, table_of(Event).c.at.type),
         literal(sweep.actor_id),
         literal(action),
         H.status,
         H.status,
         note,
-        literal(changes, Event.__table__.c.changes.type) if changes else null(),
+        literal(changes, table_of(Event).c.changes.type) if changes else null(),
     ).order_by(H.id)
     return _count(sweep, insert(Event).from_select(EVENT_COLUMNS, rows))
 
@@ -284,7 +296,7 @@ def _notification_row(sweep: Sweep, user_id: ColumnElement, kind: str, subject, 
         literal(kind),
         subject,
         body,
-        literal(sweep.now, Notification.__table__.c.created_at.type),
+        literal(sweep.now, table_of(Notification).c.created_at.type),
         literal("web"),
         literal(0),
     )
@@ -302,11 +314,13 @@ def tell_supervisors(sweep: Sweep, kind: str, subject: str, *, unhandled_only: b
     where = [H.handler_id.is_(None)] if unhandled_only else []
     if unit:
         count, first = sweep.session.execute(select(func.count(), func.min(H.id)).where(*where)).one()
-        per_unit = [(unit, count, first)] if count else []
+        per_unit: Sequence[tuple[str, int, int]] = [(unit, count, first)] if count else []
     else:
-        per_unit = sweep.session.execute(
-            select(H.unit_code, func.count(), func.min(H.id)).where(*where).group_by(H.unit_code)
-        ).all()
+        per_unit = (
+            sweep.session.execute(select(H.unit_code, func.count(), func.min(H.id)).where(*where).group_by(H.unit_code))
+            .tuples()
+            .all()
+        )
     written = 0
     for unit_code, count, first_id in per_unit:
         mine = [] if unit else [H.unit_code == unit_code]
@@ -316,7 +330,9 @@ def tell_supervisors(sweep: Sweep, kind: str, subject: str, *, unhandled_only: b
         lines = [f"{tracking_no} {summary[:30]}" for tracking_no, summary in listed]
         if count > LISTED:
             lines.append(gettext("……另有 {n} 件，请在系统中查看", n=count - LISTED))
-        supervisors = sweep.session.execute(select(User.id).where(supervisor_of_unit(literal(unit_code)))).scalars()
+        supervisors = sweep.session.execute(
+            select(col(User.id)).where(supervisor_of_unit(literal(unit_code)))
+        ).scalars()
         for user_id in supervisors:
             sweep.session.add(
                 Notification(

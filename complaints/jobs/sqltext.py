@@ -7,6 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, String, case, func, literal
+from sqlmodel import col
 
 from complaints.models import User
 from complaints.services.routing import has_role
@@ -38,6 +39,7 @@ def local_due_text(column: ColumnElement, *, dialect: str, tz: str, now: datetim
         day_before = func.to_char(local - func.make_interval(0, 0, 0, 1), "YYYY-MM-DD")
     else:  # SQLite: the zone's offset now (China keeps no daylight saving)
         offset = ZoneInfo(tz).utcoffset(now.replace(tzinfo=None))
+        assert offset is not None, "a ZoneInfo always has an offset"
         shift = f"{int(offset.total_seconds() // 60):+d} minutes"
         text = func.strftime("%Y-%m-%d %H:%M", column, shift)
         clock = func.strftime("%H:%M", column, shift)
@@ -47,4 +49,4 @@ def local_due_text(column: ColumnElement, *, dialect: str, tz: str, now: datetim
 
 def supervisor_of_unit(unit_column: ColumnElement) -> ColumnElement[bool]:
     """Active supervisors of the item's unit (the inactive system account is never one)."""
-    return (User.unit_code == unit_column) & User.active.is_(True) & has_role("supervisor")
+    return (col(User.unit_code) == unit_column) & col(User.active).is_(True) & has_role("supervisor")

@@ -58,7 +58,7 @@ class WecomRobot:
 
     def send(self, message: OutboxMessage, now: datetime) -> Receipt:
         url = f"{self.settings.base_url}/cgi-bin/webhook/send?key={urllib.parse.quote(self.settings.robot_key)}"
-        text = {"content": _text(message)[:2000]}
+        text: dict[str, object] = {"content": _text(message)[:2000]}
         if message.recipient:
             text["mentioned_mobile_list"] = [message.recipient]
         data = _checked(post_json(url, {"msgtype": "text", "text": text}, timeout=self.timeout), WECOM_RATE_LIMITED)

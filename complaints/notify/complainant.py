@@ -8,8 +8,9 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime, timedelta
+from typing import Literal, cast
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from complaints.models import Complaint, OutboxMessage
 from complaints.privacy import MOBILE, mask_phone
@@ -17,6 +18,9 @@ from complaints.runtime import Runtime
 from workflows.vocab import Status
 
 CALLBACK_DELAY = timedelta(hours=24)  # the invitation follows the reply by a day, unless the callback came first
+
+
+Occasion = Literal["registered", "replied", "callback"]  # the keys of [sms] templates
 
 
 def may_text(item: Complaint) -> bool:
@@ -46,8 +50,9 @@ def text_complainant(
 ) -> OutboxMessage | None:
     """Queue one text (None when SMS is off, the occasion has no template, or the person is not to be texted)."""
     sms = runtime.settings.sms
-    template = sms.templates.get(occasion)
-    if not sms.enabled or not template or not may_text(item):
+    template = sms.templates.get(cast(Occasion, occasion))  # an occasion without a template is not texted
+    phone = item.complainant_phone if may_text(item) else None
+    if not sms.enabled or not template or not phone:
         return None
     if item.id is None:
         session.flush()
@@ -56,7 +61,7 @@ def text_complainant(
         select(OutboxMessage.id).where(
             OutboxMessage.complaint_id == item.id,
             OutboxMessage.purpose == purpose,
-            OutboxMessage.status.in_(("pending", "sent", "uncertain")),
+            col(OutboxMessage.status).in_(("pending", "sent", "uncertain")),
             OutboxMessage.created_at >= now - timedelta(hours=1),
         )
     ).first()
@@ -67,7 +72,7 @@ def text_complainant(
         channel="sms",
         purpose=purpose,
         complaint_id=item.id,
-        recipient=item.complainant_phone,
+        recipient=phone,
         subject=template,
         body=json.dumps(_params(item, occasion, runtime), ensure_ascii=False),
         created_at=now,

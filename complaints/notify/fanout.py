@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from complaints.models import Notification, OutboxMessage, User
 from complaints.notify.chat import DingtalkApp, DingtalkRobot, WecomApp, WecomRobot
@@ -15,26 +15,27 @@ from complaints.notify.sms import sms_channel
 from complaints.notify.staff import channels_for, handle_of
 from complaints.notify.webhooks import WebhookChannel
 from complaints.settings import Settings
+from complaints.tables import id_of
 
 
 def chat_route(session: Session, settings: Settings, user: User, channel: str) -> tuple[str, str] | None:
     """(outbox channel, recipient) for a person on 企业微信 or 钉钉: the app message to their user id when
     the app is configured and they gave one, else the group robot mentioning their mobile."""
-    config = settings.notify.wecom if channel == "wecom" else settings.notify.dingtalk
-    if not config.enabled:
+    wecom, dingtalk = settings.notify.wecom, settings.notify.dingtalk
+    if not (wecom.enabled if channel == "wecom" else dingtalk.enabled):
         return None
-    has_app = bool(config.corp_id if channel == "wecom" else config.app_key)
-    handle = handle_of(session, user.id, channel)
+    has_app = bool(wecom.corp_id if channel == "wecom" else dingtalk.app_key)
+    handle = handle_of(session, id_of(user), channel)
     if has_app and handle:
         return f"{channel}_app", handle
-    has_robot = bool(config.robot_key if channel == "wecom" else config.robot_token)
+    has_robot = bool(wecom.robot_key if channel == "wecom" else dingtalk.robot_token)
     return (f"{channel}_robot", user.phone or "") if has_robot else None
 
 
 def route_notices(*, session: Session, settings: Settings, now: datetime, batch: int = 500) -> int:
     """Queue a chat message for each new notice and chosen chat channel; mark the notice handed on."""
     notices = session.exec(
-        select(Notification).where(Notification.routed.is_(False)).order_by(Notification.id).limit(batch)
+        select(Notification).where(col(Notification.routed).is_(False)).order_by(col(Notification.id)).limit(batch)
     ).all()
     queued = 0
     for notice in notices:
@@ -43,7 +44,7 @@ def route_notices(*, session: Session, settings: Settings, now: datetime, batch:
         user = session.get(User, notice.user_id)
         if user is None or not user.active:
             continue
-        for channel in channels_for(session, settings.notify, user.id, notice.kind):
+        for channel in channels_for(session, settings.notify, id_of(user), notice.kind):
             route = chat_route(session, settings, user, channel) if channel != "email" else None
             if route is None:
                 continue
@@ -69,7 +70,8 @@ def route_notices(*, session: Session, settings: Settings, now: datetime, batch:
 
 def configured_channels(session: Session, settings: Settings) -> dict[str, Channel]:
     """The outside channels the configuration switches on, by outbox channel name."""
-    notify, channels = settings.notify, {}
+    notify = settings.notify
+    channels: dict[str, Channel] = {}
     if notify.wecom.enabled:
         channels.update(
             wecom_robot=WecomRobot(notify.wecom, notify.timeout_seconds),

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from complaints.models import DeliveryAttempt, OutboxMessage, WebhookSubscriber
 from complaints.notify.complainant import forget_number, still_wanted
@@ -46,15 +46,15 @@ def policy_for(channel: str, settings: Settings) -> Policy:
 
 
 def due(now: datetime, batch: int):
-    paused = select(WebhookSubscriber.id).where(WebhookSubscriber.paused.is_(True))
+    paused = select(col(WebhookSubscriber.id)).where(col(WebhookSubscriber.paused).is_(True))
     return (
         select(OutboxMessage)
         .where(
             OutboxMessage.status == "pending",
             OutboxMessage.next_attempt_at <= now,
-            or_(OutboxMessage.subscriber_id.is_(None), OutboxMessage.subscriber_id.not_in(paused)),
+            or_(col(OutboxMessage.subscriber_id).is_(None), col(OutboxMessage.subscriber_id).not_in(paused)),
         )
-        .order_by(OutboxMessage.id)
+        .order_by(col(OutboxMessage.id))
         .limit(batch)
     )
 
@@ -90,7 +90,7 @@ def _over_limit(session: Session, message: OutboxMessage, policy: Policy, now: d
         query = (
             select(func.count())
             .select_from(OutboxMessage)
-            .where(OutboxMessage.status == "sent", OutboxMessage.sent_at >= since, *where)
+            .where(col(OutboxMessage.status) == "sent", col(OutboxMessage.sent_at) >= since, *where)
         )
         return session.exec(query).one()
 
@@ -103,7 +103,9 @@ def _over_limit(session: Session, message: OutboxMessage, policy: Policy, now: d
         policy.per_person_hour
         and message.user_id is not None
         and sent_since(
-            now - timedelta(hours=1), OutboxMessage.user_id == message.user_id, OutboxMessage.channel.in_(CHAT)
+            now - timedelta(hours=1),
+            col(OutboxMessage.user_id) == message.user_id,
+            col(OutboxMessage.channel).in_(CHAT),
         )
         >= policy.per_person_hour
     )

@@ -9,13 +9,14 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from complaints.i18n import gettext
 from complaints.models import DeliveryAttempt, Notification, User
 from complaints.notify.adapters import Adapter, DeliveryError, Message
 from complaints.notify.staff import channels_for
 from complaints.settings import NotifySettings
+from complaints.tables import id_of
 
 _TAGS = re.compile(r"<[^>]+>")
 
@@ -24,18 +25,18 @@ def retry_due(settings: NotifySettings, now: datetime):
     """Pending rows whose next attempt is due: attempt k waits backoff × (2^k − 1) after creation."""
     clauses = [
         and_(
-            Notification.attempts == k,
-            Notification.created_at <= now - timedelta(minutes=settings.backoff_minutes * (2**k - 1)),
+            col(Notification.attempts) == k,
+            col(Notification.created_at) <= now - timedelta(minutes=settings.backoff_minutes * (2**k - 1)),
         )
         for k in range(settings.max_attempts)
     ]
-    return and_(Notification.sent_at.is_(None), or_(*clauses))
+    return and_(col(Notification.sent_at).is_(None), or_(*clauses))
 
 
 def deliver(*, session: Session, settings: NotifySettings, adapter: Adapter, now: datetime) -> dict[str, int]:
     """Send what is due; mark each row sent, or count the attempt and keep the error."""
     rows = session.exec(
-        select(Notification).where(retry_due(settings, now)).order_by(Notification.id).limit(settings.batch_size)
+        select(Notification).where(retry_due(settings, now)).order_by(col(Notification.id)).limit(settings.batch_size)
     ).all()
     by_user: dict[int, list[Notification]] = defaultdict(list)
     for row in rows:
@@ -43,6 +44,7 @@ def deliver(*, session: Session, settings: NotifySettings, adapter: Adapter, now
     counts = {"sent": 0, "failed": 0, "gave_up": 0, "messages": 0}
     for user_id, notes in by_user.items():
         user = session.get(User, user_id)
+        assert user is not None, "a notice's user_id refers to a user (a foreign key)"
         for group in _groups(_wanted_by_email(session, settings, notes, now, counts)):
             _send(session, group, user, adapter, settings, now, counts)
     session.flush()
@@ -111,11 +113,11 @@ def compose(group: list[Notification], user: User) -> Message:
     first = group[0]
     if first.kind == "digest":
         return Message(
-            user.id, user.name, user.email, first.subject, html.unescape(_TAGS.sub("", first.body)), first.body
+            id_of(user), user.name, user.email, first.subject, html.unescape(_TAGS.sub("", first.body)), first.body
         )
     if len(group) == 1:
-        return Message(user.id, user.name, user.email, first.subject, first.body)
+        return Message(id_of(user), user.name, user.email, first.subject, first.body)
     subject = gettext("您有 {n} 条新提醒", n=len(group))
     text = "\n\n".join(f"{n.subject}\n{n.body}" for n in group)
     body = "".join(f"<p><b>{html.escape(n.subject)}</b><br>{html.escape(n.body)}</p>" for n in group)
-    return Message(user.id, user.name, user.email, subject, text, body)
+    return Message(id_of(user), user.name, user.email, subject, text, body)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from complaints.clock import utcnow
 from complaints.errors import InvalidInput
@@ -23,6 +23,7 @@ from complaints.notify.kinds import CHANNELS, KIND_MAP, compose
 from complaints.presenters import local_text
 from complaints.runtime import Runtime
 from complaints.settings import NotifySettings, Settings
+from complaints.tables import id_of
 
 
 def staff(
@@ -48,10 +49,15 @@ def staff(
     subject, body = compose(session, kind, values)
     if item is not None and item.id is None:
         session.flush()
-    if _told_recently(session, runtime.settings, person.id, kind, item, subject, now):
+    if _told_recently(session, runtime.settings, id_of(person), kind, item, subject, now):
         return None
     notice = Notification(
-        user_id=person.id, complaint_id=item.id if item else None, kind=kind, subject=subject, body=body, created_at=now
+        user_id=id_of(person),
+        complaint_id=item.id if item else None,
+        kind=kind,
+        subject=subject,
+        body=body,
+        created_at=now,
     )
     session.add(notice)
     session.flush()
@@ -82,7 +88,7 @@ def _told_recently(
     minutes = settings.notify.dedupe_minutes
     if not minutes:
         return False
-    same_item = Notification.complaint_id == item.id if item else Notification.complaint_id.is_(None)
+    same_item = col(Notification.complaint_id) == item.id if item else col(Notification.complaint_id).is_(None)
     query = select(Notification.id).where(
         Notification.user_id == user_id,
         Notification.kind == kind,
@@ -100,7 +106,7 @@ def channels_for(session: Session, settings: NotifySettings, user_id: int, kind:
 
 
 def preferences(*, session: Session, settings: Settings, user: User) -> dict[str, list[str]]:
-    return {code: channels_for(session, settings.notify, user.id, code) for code in KIND_MAP}
+    return {code: channels_for(session, settings.notify, id_of(user), code) for code in KIND_MAP}
 
 
 def set_preferences(
@@ -113,7 +119,7 @@ def set_preferences(
         unknown = set(channels) - set(CHANNELS)
         if unknown:
             raise InvalidInput(gettext("未知渠道：{channel}", channel="、".join(sorted(unknown))[:64]), field=kind)
-        row = session.get(NoticePreference, (user.id, kind)) or NoticePreference(user_id=user.id, kind=kind)
+        row = session.get(NoticePreference, (user.id, kind)) or NoticePreference(user_id=id_of(user), kind=kind)
         row.channels = [c for c in CHANNELS if c in channels]
         session.add(row)
     for channel, handle in (handles or {}).items():
@@ -132,7 +138,7 @@ def set_handle(*, session: Session, user: User, channel: str, handle: str) -> No
         if row is not None:
             session.delete(row)
         return
-    row = row or ChatHandle(user_id=user.id, channel=channel, handle=handle)
+    row = row or ChatHandle(user_id=id_of(user), channel=channel, handle=handle)
     row.handle = handle
     session.add(row)
 

@@ -17,7 +17,7 @@ import time
 import uuid
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from complaints.clock import utcnow
 from complaints.errors import Conflict, InvalidInput, NotFound
@@ -121,6 +121,8 @@ class WebhookChannel:
 
     def send(self, message: OutboxMessage, now: datetime) -> Receipt:
         subscriber = self.session.get(WebhookSubscriber, message.subscriber_id)
+        if subscriber is None:
+            raise LookupError(f"webhook subscriber {message.subscriber_id} no longer exists")
         body = message.body.encode("utf-8")
         timestamp = int(time.time())  # of this attempt, whenever the change happened
         headers = {
@@ -208,7 +210,7 @@ def deliveries(session: Session, subscriber_id: int, limit: int = 50) -> list[Ou
         session.exec(
             select(OutboxMessage)
             .where(OutboxMessage.subscriber_id == subscriber_id)
-            .order_by(OutboxMessage.id.desc())
+            .order_by(col(OutboxMessage.id).desc())
             .limit(limit)
         )
     )

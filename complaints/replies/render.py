@@ -353,10 +353,11 @@ def _run(template, ctx: dict, seconds: float = MAX_SECONDS) -> str:
 def _assigned_names(tree: nodes.Template) -> set[str]:
     names: set[str] = set()
     for node in tree.find_all((nodes.Assign, nodes.AssignBlock, nodes.For)):
+        assert isinstance(node, nodes.Assign | nodes.AssignBlock | nodes.For)
         names |= {n.name for n in node.target.find_all(nodes.Name)}
         if isinstance(node.target, nodes.Name):
             names.add(node.target.name)
-    names |= {n.target for n in tree.find_all(nodes.Import)}
+    names |= {n.target for n in tree.find_all(nodes.Import) if isinstance(n, nodes.Import)}
     for node in tree.find_all(nodes.FromImport):
         names |= {item[1] if isinstance(item, tuple) else item for item in node.names}
     return names
@@ -388,13 +389,14 @@ def check_source(source: str, *, locale: str, partial: bool = False, root: Path 
     allowed = set(REPLY_VARIABLES) | set(env.globals) | _IMPLICIT | _assigned_names(tree)
     problems = [f"undeclared variable {name!r}" for name in sorted(meta.find_undeclared_variables(tree) - allowed)]
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
-        attr = node.attr if isinstance(node, nodes.Getattr) else getattr(node.arg, "value", None)
+        attr = node.attr if isinstance(node, nodes.Getattr) else getattr(getattr(node, "arg", None), "value", None)
         if isinstance(attr, str) and attr.startswith("_"):
             problems.append(f"line {node.lineno}: access to private attribute {attr!r} is not allowed")
     for name in meta.find_referenced_templates(tree):
         if name is None:
             problems.append("included, imported or extended template names must be literal strings")
             continue
+        assert env.loader is not None, "the reply environment loads from its folder"
         try:
             env.loader.get_source(env, name)
         except TemplateNotFound:
@@ -402,6 +404,7 @@ def check_source(source: str, *, locale: str, partial: bool = False, root: Path 
     if problems:
         return problems
     unit, reply_date = SAMPLE_VARIABLES["unit_name"], SAMPLE_VARIABLES["reply_date"]
+    assert isinstance(unit, str) and isinstance(reply_date, dt.date), "the sample's unit is a name, its reply a date"
     shown_dates = {reply_date.isoformat()} | {
         format_date(reply_date, format=f, locale=babel_locale) for f in ("full", "long", "medium", "short")
     }

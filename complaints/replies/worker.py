@@ -17,6 +17,7 @@ import multiprocessing
 import queue
 import resource
 import threading
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -36,7 +37,11 @@ WORKER_NAME = "reply-render"
 def _answer(kind: str, arguments: dict) -> tuple:
     """Run one call in the worker; the outcome as plain data (exceptions do not cross the pipe intact)."""
     try:
-        function = {"check": _check_in_process, "conclusions": _conclusions_in_process}.get(kind, _render_in_process)
+        functions: dict[str, Callable[..., object]] = {
+            "check": _check_in_process,
+            "conclusions": _conclusions_in_process,
+        }
+        function = functions.get(kind, _render_in_process)
         return "ok", function(**arguments)
     except MissingVariable as exc:
         return "missing", exc.name

@@ -68,7 +68,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     # old-style callables: _("…{name}…", name=x) formats with str.format, like the Python code
-    env.install_gettext_callables(
+    env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the jinja2.ext.i18n extension
         gettext=lambda m, **kw: gettext(m, **kw), ngettext=lambda s, p, n, **kw: ngettext(s, p, n, **kw), newstyle=False
     )
     env.globals.update(

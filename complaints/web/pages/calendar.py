@@ -134,7 +134,7 @@ def preview_declaration(
 ):
     """Read and check the schedule, and show which open items' deadlines would move; nothing is saved."""
     _admin(user)
-    form = {
+    form: dict[str, object] = {
         "layer": layer,
         "year": year,
         "title": title,

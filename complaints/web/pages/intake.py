@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import and_
+from sqlmodel import col
 
 from complaints.clock import utcnow
 from complaints.errors import DomainError, Forbidden
@@ -57,10 +58,10 @@ def intake_submit(request: Request, upload: PageUpload, user: PageUser, session:
     _may_register(user)
     form = upload.fields
     if upload.error is not None:
-        values = {name: str(form.get(name, "")).strip() for name in FIELDS}
+        values: dict[str, str | None] = {name: str(form.get(name, "")).strip() for name in FIELDS}
         return page(request, "intake.html", status_code=upload.error.http_status, values=values, error=upload.error)
     values = {name: str(form.get(name, "")).strip() for name in FIELDS}
-    data = {k: v for k, v in values.items() if v}
+    data: dict[str, object] = {k: v for k, v in values.items() if v}
     data.update(
         anonymous=form.get("anonymous") == "on",
         confidential=form.get("confidential") == "on",
@@ -102,7 +103,7 @@ def intake_check(
     try:
         # only what this person may see, and never a confidential report: typing a phone number must not
         # tell anyone that its owner reported someone
-        scope = and_(visible_filter(user, runtime.settings), Complaint.confidential.is_(False))
+        scope = and_(visible_filter(user, runtime.settings), col(Complaint.confidential).is_(False))
         found = find_repeats(
             session=session,
             runtime=runtime,

@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
-from sqlmodel import select
+from sqlmodel import col, select
 
 from complaints.clock import utcnow
 from complaints.errors import DomainError, InvalidInput
@@ -63,8 +63,8 @@ def items(request: Request, user: PageUser, session: SessionDep, runtime: Runtim
     handlers = session.exec(
         select(User)
         .where(
-            User.roles.contains("handler"),
-            User.active.is_(True),
+            col(User.roles).contains("handler"),
+            col(User.active).is_(True),
             *(() if sees_all_units(user, runtime.settings) else (User.unit_code == user.unit_code,)),
         )
         .order_by(User.unit_code, User.name)

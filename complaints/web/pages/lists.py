@@ -84,7 +84,7 @@ def bulk(request: Request, form: PageForm, user: PageUser, session: SessionDep, 
                 continue
         return _workbook_response(session, user, runtime, found, {"selected": len(refs)})
     handler = str(form.get("handler_id", ""))
-    payload = {"handler_id": int(handler)} if handler.isdigit() and chosen != "supervise" else {}
+    payload: dict[str, object] = {"handler_id": int(handler)} if handler.isdigit() and chosen != "supervise" else {}
     if chosen == "supervise":
         payload = {"note": str(form.get("note") or gettext("请抓紧办理，按时答复")).strip()[:500]}
     result = bulk_service.bulk_act(

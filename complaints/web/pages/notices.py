@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
-from sqlmodel import select
+from sqlmodel import col, select
 
 from complaints.clock import utcnow
 from complaints.errors import DomainError, NotFound
@@ -44,8 +44,9 @@ def print_notice(request: Request, ref: str, user: PageUser, session: SessionDep
     event = session.exec(
         select(Event)
         .where(Event.complaint_id == item.id, Event.action == EventKind.ACKNOWLEDGE)
-        .order_by(Event.id.desc())
+        .order_by(col(Event.id).desc())
     ).first()
     if event is None:
         raise NotFound(gettext("该事项尚未出具受理告知书"))
+    assert event.changes is not None, "an acknowledgement keeps the notice's text in its changes"
     return page(request, "acceptance_notice.html", item=item, text=event.changes["notice_text"])

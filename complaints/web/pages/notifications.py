@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from complaints.clock import utcnow
 from complaints.errors import NotFound
@@ -22,9 +22,14 @@ router = APIRouter()
 @router.get("/notifications")
 def notifications(request: Request, user: PageUser, session: SessionDep):
     items = session.exec(
-        select(Notification).where(Notification.user_id == user.id).order_by(Notification.id.desc()).limit(100)
+        select(Notification)
+        .where(col(Notification.user_id) == user.id)
+        .order_by(col(Notification.id).desc())
+        .limit(100)
     ).all()
-    digests = session.exec(select(Digest).where(Digest.user_id == user.id).order_by(Digest.day.desc()).limit(14)).all()
+    digests = session.exec(
+        select(Digest).where(col(Digest.user_id) == user.id).order_by(col(Digest.day).desc()).limit(14)
+    ).all()
     return page(request, "notifications.html", items=items, digests=digests)
 
 
@@ -32,7 +37,7 @@ def notifications(request: Request, user: PageUser, session: SessionDep):
 def mark_read(user: PageUser, session: SessionDep):
     session.exec(
         update(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .where(col(Notification.user_id) == user.id, col(Notification.read_at).is_(None))
         .values(read_at=utcnow())
     )
     return RedirectResponse("/notifications", status_code=303)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse
-from sqlmodel import select
+from sqlmodel import col, select
 
 from complaints.clock import to_local, utcnow
 from complaints.errors import DomainError, Forbidden, NotFound
@@ -75,7 +75,7 @@ def templates(
     versions = session.exec(
         select(ReplyTemplate)
         .where(ReplyTemplate.category == category, ReplyTemplate.locale == locale)
-        .order_by(ReplyTemplate.version.desc())
+        .order_by(col(ReplyTemplate.version).desc())
     ).all()
     return page(
         request,

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from complaints.clock import to_local, utcnow
 from complaints.errors import DomainError, Forbidden, InvalidInput
@@ -24,6 +24,7 @@ from complaints.services.people import names_of
 from complaints.services.replies import pending_versions
 from complaints.services.scope import sees_all_units, visible_filter
 from complaints.services.transitions import act
+from complaints.settings import Category, Unit
 from complaints.web import charts
 from complaints.web.deps import PageForm
 from complaints.web.render import named, page
@@ -57,25 +58,25 @@ def board(request: Request, user: PageUser, session: SessionDep, runtime: Runtim
         now=now,
         filters=queries.ListFilter(unit_code=unit, due_soon=True, limit=100),
     )
-    scope = [visible_filter(user, runtime.settings), Complaint.is_open.is_(True), Complaint.next_due_at < now]
+    scope = [visible_filter(user, runtime.settings), col(Complaint.is_open).is_(True), col(Complaint.next_due_at) < now]
     if unit:
-        scope.append(Complaint.unit_code == unit)
+        scope.append(col(Complaint.unit_code) == unit)
     groups = {
         name: session.exec(
             select(column, func.count()).where(*scope).group_by(column).order_by(func.count().desc())
         ).all()
         for name, column in (
-            ("unit", Complaint.unit_code),
-            ("handler", Complaint.handler_id),
-            ("category", Complaint.category),
+            ("unit", col(Complaint.unit_code)),
+            ("handler", col(Complaint.handler_id)),
+            ("category", col(Complaint.category)),
         )
     }
     names = names_of(session, {i.handler_id for i in [*overdue, *soon]} | {h for h, _ in groups["handler"]})
     handlers = session.exec(
         select(User)
         .where(
-            User.roles.contains("handler"),
-            User.active.is_(True),
+            col(User.roles).contains("handler"),
+            col(User.active).is_(True),
             *(() if sees_all_units(user, runtime.settings) else (User.unit_code == user.unit_code,)),
         )
         .order_by(User.unit_code, User.name)
@@ -160,8 +161,8 @@ def _latest_requests(session, items) -> dict[int, Event]:
     found: dict[int, Event] = {}
     query = (
         select(Event)
-        .where(Event.complaint_id.in_(list(kinds)), Event.action.in_([a.value for a in REQUESTS.values()]))
-        .order_by(Event.id)
+        .where(col(Event.complaint_id).in_(list(kinds)), col(Event.action).in_([a.value for a in REQUESTS.values()]))
+        .order_by(col(Event.id))
     )
     for event in session.exec(query):
         if event.action == kinds[event.complaint_id]:
@@ -202,7 +203,8 @@ def dashboard(
         unit_code=unit_code[:8] or None,
         now=utcnow(),
     )
-    local = {thing.name: named(thing) for thing in (*runtime.settings.categories, *runtime.settings.units)}
+    things: list[Category | Unit] = [*runtime.settings.categories, *runtime.settings.units]
+    local = {thing.name: named(thing) for thing in things}
     return page(
         request,
         "dashboard.html",

@@ -1,0 +1,28 @@
+"""Typed handles on the models for code that works below the ORM: a model's table (for Core statements)
+and a stored row's id (a primary key is None only until the row is flushed)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from sqlalchemy import Table
+from sqlmodel import SQLModel
+
+
+class Stored(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The model's table; SQLModel's metaclass sets `__table__` on every `table=True` model."""
+    table = model.__table__  # type: ignore[attr-defined]  # set by the metaclass, unknown to the type checker
+    assert isinstance(table, Table), f"{model.__name__} is not a table model"
+    return table
+
+
+def id_of(row: Stored) -> int:
+    """The id of a row that has been flushed; a row without one here is a programming error."""
+    if row.id is None:
+        raise RuntimeError(f"{type(row).__name__} has no id yet: flush the session first")
+    return row.id
