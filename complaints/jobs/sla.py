@@ -316,11 +316,9 @@ def tell_supervisors(sweep: Sweep, kind: str, subject: str, *, unhandled_only: b
         count, first = sweep.session.execute(select(func.count(), func.min(H.id)).where(*where)).one()
         per_unit: Sequence[tuple[str, int, int]] = [(unit, count, first)] if count else []
     else:
-        per_unit = (
-            sweep.session.execute(select(H.unit_code, func.count(), func.min(H.id)).where(*where).group_by(H.unit_code))
-            .tuples()
-            .all()
-        )
+        per_unit = sweep.session.execute(
+            select(H.unit_code, func.count(), func.min(H.id)).where(*where).group_by(H.unit_code)
+        ).all()
     written = 0
     for unit_code, count, first_id in per_unit:
         mine = [] if unit else [H.unit_code == unit_code]
