@@ -45,6 +45,11 @@ class Complaint(SQLModel, table=True):
         Index("ix_complaint_handler_open_due", "handler_id", "is_open", "next_due_at"),
         Index("ix_complaint_open_warn", "is_open", "warn_at"),
         Index("ix_complaint_unit_received", "unit_code", "received_at"),
+        # the prefecture's overdue and due-soon lists in deadline order; today's part of the kept counts
+        Index("ix_complaint_open_due", "is_open", "next_due_at"),
+        Index("ix_complaint_open_reply_due", "is_open", "reply_due_at"),
+        Index("ix_complaint_uncontacted_due", "accepted_at", "contact_due_at"),
+        Index("ix_complaint_received", "received_at"),
         # room on each page for in-place (HOT) updates: the SLA sweep rewrites a row without an index write
         {"postgresql_with": {"fillfactor": 85}},
     )
@@ -178,6 +183,36 @@ class CallbackRound(SQLModel, table=True):
     resolved: bool | None = None
     satisfaction: str = Field(max_length=16)
     comment: str | None = Field(default=None, max_length=500)
+
+
+class StatCount(SQLModel, table=True):
+    """Items counted per local day, unit and measure, kept by complaints.statcounts (see there); a row's
+    grain says which of the other columns it is counted by."""
+
+    __table_args__ = (
+        UniqueConstraint(
+            "grain", "measure", "day", "until", "unit_code", "handler_id", "reg_unit", "category", name="uq_statcount"
+        ),
+        Index("ix_statcount_unit", "grain", "unit_code", "measure", "day"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    grain: str = Field(max_length=1)  # u: unit; f: unit, handler, registering unit; c: unit, category; o: open
+    measure: str = Field(max_length=16)
+    day: date
+    until: date
+    unit_code: str = Field(default="", max_length=8)
+    handler_id: int = 0  # 0: none (or not counted by handler)
+    reg_unit: str = Field(default="", max_length=8)
+    category: str = Field(default="", max_length=32)
+    n: int = 0
+
+
+class StatState(SQLModel, table=True):
+    """That the kept counts were built, and in which time zone their days are counted."""
+
+    id: int = Field(default=1, primary_key=True)
+    timezone: str = Field(max_length=64)
+    built_at: datetime = Field(default_factory=utcnow)
 
 
 class TrackingCounter(SQLModel, table=True):
