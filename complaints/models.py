@@ -187,23 +187,19 @@ class CallbackRound(SQLModel, table=True):
 
 class StatCount(SQLModel, table=True):
     """Items counted per local day, unit and measure, kept by complaints.statcounts (see there); a row's
-    grain says which of the other columns it is counted by."""
+    grain says which of the other columns it is counted by. Its key is the table's order (SQLite: without
+    rowid), so a period's rows are read together."""
 
-    __table_args__ = (
-        UniqueConstraint(
-            "grain", "measure", "day", "until", "unit_code", "handler_id", "reg_unit", "category", name="uq_statcount"
-        ),
-        Index("ix_statcount_unit", "grain", "unit_code", "measure", "day"),
-    )
-    id: int | None = Field(default=None, primary_key=True)
-    grain: str = Field(max_length=1)  # u: unit; f: unit, handler, registering unit; c: unit, category; o: open
-    measure: str = Field(max_length=16)
-    day: date
-    until: date
-    unit_code: str = Field(default="", max_length=8)
-    handler_id: int = 0  # 0: none (or not counted by handler)
-    reg_unit: str = Field(default="", max_length=8)
-    category: str = Field(default="", max_length=32)
+    __table_args__ = (Index("ix_statcount_unit", "grain", "unit_code", "measure", "day"), {"sqlite_with_rowid": False})
+    # u: unit; f: unit, handler, registering unit; c: unit, category; open items o / h / k / p (statcounts)
+    grain: str = Field(primary_key=True, max_length=1)
+    measure: str = Field(primary_key=True, max_length=16)
+    day: date = Field(primary_key=True)
+    until: date = Field(primary_key=True)
+    unit_code: str = Field(default="", primary_key=True, max_length=8)
+    handler_id: int = Field(default=0, primary_key=True, sa_column_kwargs={"autoincrement": False})  # 0: none
+    reg_unit: str = Field(default="", primary_key=True, max_length=8)
+    category: str = Field(default="", primary_key=True, max_length=32)
     n: int = 0
 
 

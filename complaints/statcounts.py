@@ -13,10 +13,10 @@ the period counts), or, for the callback counted last, if no later round was mad
 
 A change is counted by reading the changed items' facts from the database before the flush and again after
 it (new items: from the objects flushed), and adding the difference to the rows in one upsert. Rows are
-kept at four grains: 'u' per unit, 'f' per unit, handler and registering unit (the scopes of handlers and
-operators, the ranking of handlers), 'c' items received per unit and category, and 'o' the open items per
-unit, handler, registering unit and category with their current deadline and warning days (the board, the
-overdue figures, the open workload).
+kept at several grains: 'u' per unit, 'f' per unit, handler and registering unit (the scopes of handlers
+and operators, the ranking of handlers), 'c' items received per unit and category; and the open items with
+their current deadline and warning days (the board, the overdue figures, the open workload) per unit ('o'),
+unit and handler ('h'), unit and category ('k'), and all four ('p').
 
 `rebuild` counts every item again (``complaints stats rebuild``); it records the time zone the days were
 counted in. Until the counts are built, or if the deployment's time zone changed since, the figures are
@@ -149,19 +149,23 @@ def facts(state: ItemState, day: _Days) -> tuple[list[tuple[str, date, date]], t
     return out, opened
 
 
-def rows(state: ItemState, day: _Days) -> Counter:
-    """The item's contribution to each kept row (KEY)."""
+def rows(state: ItemState, day: _Days, into: Counter | None = None, sign: int = 1) -> Counter:
+    """The item's contribution to each kept row (KEY), added to `into` (times `sign`)."""
     found, opened = facts(state, day)
     v = state.values
     unit, handler, reg = v["unit_code"] or "", v["handler_id"] or 0, v["registered_unit_code"] or ""
-    counted: Counter = Counter()
+    counted: Counter = Counter() if into is None else into
     for measure, on, until in found:
-        counted["u", measure, on, until, unit, 0, "", ""] += 1
-        counted["f", measure, on, until, unit, handler, reg, ""] += 1
+        counted["u", measure, on, until, unit, 0, "", ""] += sign
+        counted["f", measure, on, until, unit, handler, reg, ""] += sign
         if measure == "rcv":
-            counted["c", measure, on, until, unit, 0, "", v["category"] or ""] += 1
+            counted["c", measure, on, until, unit, 0, "", v["category"] or ""] += sign
     if opened is not None:
-        counted["o", "open", opened[0], opened[1], unit, handler, reg, v["category"] or ""] += 1
+        due, warn, category = opened[0], opened[1], v["category"] or ""
+        counted["o", "open", due, warn, unit, 0, "", ""] += sign
+        counted["h", "open", due, warn, unit, handler, "", ""] += sign
+        counted["k", "open", due, warn, unit, 0, "", category] += sign
+        counted["p", "open", due, warn, unit, handler, reg, category] += sign
     return counted
 
 
@@ -216,11 +220,11 @@ def load_states(connection, ids: Iterable[int] | None = None, *, id_range: tuple
     return states
 
 
-def _counted(states: Iterable[ItemState], tz: str) -> Counter:
+def _counted(states: Iterable[ItemState], tz: str, into: Counter | None = None, sign: int = 1) -> Counter:
     day = _Days(tz)
-    total: Counter = Counter()
+    total: Counter = Counter() if into is None else into
     for state in states:
-        total.update(rows(state, day))
+        rows(state, day, total, sign)
     return total
 
 
@@ -278,18 +282,30 @@ def rebuild(session, tz: str, *, batch: int = 20_000) -> int:
     total: Counter = Counter()
     counted = 0
     if low is not None:
-        day = _Days(tz)
         for start in range(low, high + 1, batch):
             states = load_states(connection, id_range=(start, start + batch))
             counted += len(states)
-            for state in states.values():
-                total.update(rows(state, day))
-    keyed = [dict(zip(KEY, key, strict=True)) | {"n": n} for key, n in total.items() if n]
-    for start in range(0, len(keyed), 5000):
-        connection.execute(StatCount.__table__.insert(), keyed[start : start + 5000])
+            _counted(states.values(), tz, total)
+    _insert_rows(connection, total)
     connection.execute(StatState.__table__.insert().values(id=1, timezone=tz, built_at=datetime.now(UTC)))
     _zones[connection.engine] = tz
     return counted
+
+
+def _insert_rows(connection, total: Counter) -> None:
+    """Many rows at once, through the driver (the ORM's per-row parameter handling would take longer)."""
+    sqlite_dates = connection.dialect.name == "sqlite"
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    statement = f"INSERT INTO statcount ({', '.join(KEY)}, n) VALUES ({', '.join([mark] * (len(KEY) + 1))})"
+    values = []
+    for key, n in total.items():
+        if n:
+            grain, measure, on, until, *rest = key
+            if sqlite_dates:
+                on, until = on.isoformat(), until.isoformat()
+            values.append((grain, measure, on, until, *rest, n))
+    for start in range(0, len(values), 50_000):
+        connection.exec_driver_sql(statement, values[start : start + 50_000])
 
 
 def kept_rows(session) -> Counter:
@@ -382,7 +398,7 @@ def _after(session: Session, flush_context) -> None:
     tz = counted_zone(session)
     connection = session.connection()
     delta = _counted(load_states(connection, stored).values(), tz)
-    delta.subtract(_counted(before.values(), tz))
+    _counted(before.values(), tz, delta, -1)
     if new_items:
         states = {
             item.id: ItemState(
@@ -406,7 +422,7 @@ def _after(session: Session, flush_context) -> None:
                 target.repeat = True
         for state in states.values():
             state.rounds.sort()
-        delta.update(_counted(states.values(), tz))
+        _counted(states.values(), tz, delta)
     apply(connection, delta)
 
 
@@ -517,7 +533,21 @@ def period_sums(
     return {(row[0], row[1]): int(row[2]) for row in found}
 
 
-def open_sums(session, *, where: list, today: date, by=None) -> dict:
+def open_grain(scope: Scope, unit_code: str | None, by: str | None) -> tuple[str, list]:
+    """(grain, WHERE clauses) of the open items' rows answering the scope, the unit filter and the grouping
+    ("unit", "handler", "category" or None)."""
+    from complaints.models import StatCount as S
+
+    simple, units = _per_unit(scope, unit_code)
+    if not simple:
+        return "p", _clauses(S, scope, unit_code, unit=S.unit_code, handler=S.handler_id, registered=S.reg_unit)
+    grain = {"handler": "h", "category": "k"}.get(by or "", "o")
+    if units is None:
+        return grain, []
+    return grain, [S.unit_code.in_(units)] if units else [false()]
+
+
+def open_sums(session, *, grain: str, where: list, today: date, by=None) -> dict:
     """{key: (open, overdue before today, due soon excluding today's edges)} over the open items' rows; key
     is None without `by`, else the `by` column's value (a StatCount column)."""
     from sqlalchemy import case
@@ -527,7 +557,7 @@ def open_sums(session, *, where: list, today: date, by=None) -> dict:
     overdue = func.sum(case((S.day < today, S.n), else_=0))
     soon = func.sum(case((and_(S.until < today, S.day > today, S.day < MAX_DAY), S.n), else_=0))
     columns = [by] if by is not None else []
-    query = select(*columns, func.sum(S.n), overdue, soon).where(S.grain == "o", *where)
+    query = select(*columns, func.sum(S.n), overdue, soon).where(S.grain == grain, *where)
     if by is not None:
         query = query.group_by(by)
     out = {}
@@ -538,9 +568,3 @@ def open_sums(session, *, where: list, today: date, by=None) -> dict:
             continue
         out[key] = tuple(int(x or 0) for x in values)
     return out
-
-
-def open_where(scope: Scope, unit_code: str | None) -> list:
-    from complaints.models import StatCount as S
-
-    return _clauses(S, scope, unit_code, unit=S.unit_code, handler=S.handler_id, registered=S.reg_unit)

@@ -412,6 +412,9 @@ def _stat_column(column):
     }[column.key]
 
 
+_GROUPING = {"unit_code": "unit", "handler_id": "handler", "category": "category"}
+
+
 def _group(column, value):
     return (value or None) if column is not None and column.key == "handler_id" else value
 
@@ -476,9 +479,8 @@ def _figures(session: Session, win: Window, keys, column=None) -> dict:
         values.setdefault(part, {})[_group(column, group)] = n
     for part in needed:
         if part == "+overdue":
-            found = statcounts.open_sums(
-                session, where=statcounts.open_where(win.who, win.unit_code), today=today.day, by=by
-            )
+            grain, where = statcounts.open_grain(win.who, win.unit_code, _GROUPING.get(getattr(column, "key", "")))
+            found = statcounts.open_sums(session, grain=grain, where=where, today=today.day, by=by)
             counted = {_group(column, group): figures[1] for group, figures in found.items()}
             for group, n in _live(session, win, part, column).items():
                 counted[group] = counted.get(group, 0) + n
@@ -598,9 +600,8 @@ def open_figures(
     column = WORKLOAD_GROUPS[by] if by else None
     today = _today(now, tz)
     who = statcounts.scope_of(actor, runtime.settings)
-    found = statcounts.open_sums(
-        session, where=statcounts.open_where(who, unit_code), today=today.day, by=_stat_column(column)
-    )
+    grain, where = statcounts.open_grain(who, unit_code, by)
+    found = statcounts.open_sums(session, grain=grain, where=where, today=today.day, by=_stat_column(column))
     figures = {_group(column, group): list(values) for group, values in found.items()}
     scope = [visible_filter(actor, runtime.settings), Complaint.is_open.is_(True)]
     if unit_code:

@@ -30,7 +30,6 @@ INDEXES = (
 def upgrade() -> None:
     op.create_table(
         "statcount",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("grain", sqlmodel.sql.sqltypes.AutoString(length=1), nullable=False),
         sa.Column("measure", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
@@ -40,10 +39,8 @@ def upgrade() -> None:
         sa.Column("reg_unit", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
         sa.Column("category", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("n", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint(
-            "grain", "measure", "day", "until", "unit_code", "handler_id", "reg_unit", "category", name="uq_statcount"
-        ),
+        sa.PrimaryKeyConstraint("grain", "measure", "day", "until", "unit_code", "handler_id", "reg_unit", "category"),
+        sqlite_with_rowid=False,
     )
     op.create_index("ix_statcount_unit", "statcount", ["grain", "unit_code", "measure", "day"])
     op.create_table(
