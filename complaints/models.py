@@ -49,7 +49,7 @@ class Complaint(SQLModel, table=True):
         Index("ix_complaint_open_due", "is_open", "next_due_at"),
         Index("ix_complaint_open_reply_due", "is_open", "reply_due_at"),
         Index("ix_complaint_uncontacted_due", "accepted_at", "contact_due_at"),
-        Index("ix_complaint_received", "received_at"),
+        Index("ix_complaint_received", "received_at", "id"),
         # room on each page for in-place (HOT) updates: the SLA sweep rewrites a row without an index write
         {"postgresql_with": {"fillfactor": 85}},
     )

@@ -11,7 +11,7 @@ from sqlmodel import func, select
 from complaints import statcounts
 from complaints.jobs.retention import erase_identity
 from complaints.models import Complaint
-from complaints.services import complaints as service
+from complaints.services import queries as service
 from complaints.services import stats
 from complaints.services.repeats import link_repeat
 from complaints.services.scope import visible_filter
@@ -242,3 +242,15 @@ def test_without_built_counts_the_figures_come_from_the_items(session, runtime, 
     )
     assert total is None
     assert kept == {key: stats.query_measure(session, key, win) for key in stats.MEASURES}
+
+
+def test_items_imported_in_bulk_are_counted(session, runtime, make_user):
+    from complaints.services.registration import register_many
+
+    actor = make_user("operator", "supervisor", unit="KZ")
+    row = {"unit_code": "ATS", "summary": "反映学校收取共建费", "received_at": at(6, 1), "source": "hotline12345"}
+    rows = [row | {"external_ref": f"R{i}", "channel": "call", "kind": "complaint"} for i in range(3)]
+    before = statcounts.kept_rows(session)
+    assert register_many(session=session, runtime=runtime, actor=actor, rows=rows, now=at(6, 1, 12)) == 3
+    kept = statcounts.kept_rows(session)
+    assert kept != before and kept == statcounts.counted_rows(session, runtime.settings.app.timezone)

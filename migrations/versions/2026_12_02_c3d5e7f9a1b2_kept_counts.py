@@ -23,7 +23,7 @@ INDEXES = (
     ("ix_complaint_open_due", ["is_open", "next_due_at"]),
     ("ix_complaint_open_reply_due", ["is_open", "reply_due_at"]),
     ("ix_complaint_uncontacted_due", ["accepted_at", "contact_due_at"]),
-    ("ix_complaint_received", ["received_at"]),
+    ("ix_complaint_received", ["received_at", "id"]),
 )
 
 
