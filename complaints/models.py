@@ -190,7 +190,7 @@ class StatCount(SQLModel, table=True):
     grain says which of the other columns it is counted by. Its key is the table's order (SQLite: without
     rowid), so a period's rows are read together."""
 
-    __table_args__ = (Index("ix_statcount_unit", "grain", "unit_code", "measure", "day"), {"sqlite_with_rowid": False})
+    __table_args__ = {"sqlite_with_rowid": False}  # no other index: each query reads ranges of the key
     # u: unit; f: unit, handler, registering unit; c: unit, category; open items o / h / k / p (statcounts)
     grain: str = Field(primary_key=True, max_length=1)
     measure: str = Field(primary_key=True, max_length=16)

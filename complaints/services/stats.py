@@ -430,8 +430,9 @@ def _live(session: Session, win: Window, part: str, column) -> dict[object, int]
     if part == "+contact":
         where = [
             *win.scope,
-            Complaint.received_at >= win.low,
-            Complaint.received_at < win.high,
+            # read through the deadline's index (today's few items), not the period's
+            func.coalesce(Complaint.received_at, Complaint.received_at) >= win.low,
+            func.coalesce(Complaint.received_at, Complaint.received_at) < win.high,
             HANDLED,
             Complaint.accepted_at.is_(None),
             Complaint.contact_due_at >= today.start,

@@ -42,7 +42,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("grain", "measure", "day", "until", "unit_code", "handler_id", "reg_unit", "category"),
         sqlite_with_rowid=False,
     )
-    op.create_index("ix_statcount_unit", "statcount", ["grain", "unit_code", "measure", "day"])
     op.create_table(
         "statstate",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -58,5 +57,4 @@ def downgrade() -> None:
     for name, _ in INDEXES:
         op.drop_index(name, table_name="complaint")
     op.drop_table("statstate")
-    op.drop_index("ix_statcount_unit", table_name="statcount")
     op.drop_table("statcount")
