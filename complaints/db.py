@@ -12,6 +12,7 @@ from sqlalchemy import Engine, event, exc, text
 from sqlmodel import Session, create_engine
 
 import complaints.searchkeys  # noqa: F401  (the flush hook that keeps every item's search keys)
+import complaints.statcounts  # noqa: F401  (the flush hook that keeps the dashboard's counts)
 from complaints.settings import PROJECT_ROOT, Settings
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
@@ -120,11 +121,35 @@ def alembic_config(url: str):
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the database schema up to `revision` with Alembic (never create_all)."""
+def upgrade(url: str, revision: str = "head", *, timezone: str | None = None) -> None:
+    """Bring the database schema up to `revision` with Alembic (never create_all); at the head, build the
+    kept counts (complaints.statcounts) if they are not built yet, their days in `timezone` (default: the
+    configured one)."""
     from alembic import command
 
     command.upgrade(alembic_config(url), revision)
+    if revision == "head":
+        build_counts(url, timezone=timezone)
+
+
+def build_counts(url: str, *, timezone: str | None = None, again: bool = False) -> int | None:
+    """Count every item into the kept counts if they are not built (or `again`); the items counted, or None
+    if they were built already."""
+    from complaints import statcounts
+
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session, committing(session):
+            if not again and statcounts.counted_zone(session) is not None:
+                return None
+            if timezone is None:
+                from complaints.settings import load_settings
+
+                timezone = load_settings(database={"url": url}).app.timezone
+            take_write_turn(session, key="statcounts.rebuild")
+            return statcounts.rebuild(session, timezone)
+    finally:
+        engine.dispose()
 
 
 def ensure_sqlite_dir(url: str) -> None:

@@ -45,6 +45,11 @@ class Complaint(SQLModel, table=True):
         Index("ix_complaint_handler_open_due", "handler_id", "is_open", "next_due_at"),
         Index("ix_complaint_open_warn", "is_open", "warn_at"),
         Index("ix_complaint_unit_received", "unit_code", "received_at"),
+        # the prefecture's overdue and due-soon lists in deadline order; today's part of the kept counts
+        Index("ix_complaint_open_due", "is_open", "next_due_at"),
+        Index("ix_complaint_open_reply_due", "is_open", "reply_due_at"),
+        Index("ix_complaint_uncontacted_due", "accepted_at", "contact_due_at"),
+        Index("ix_complaint_received", "received_at", "id"),
         # room on each page for in-place (HOT) updates: the SLA sweep rewrites a row without an index write
         {"postgresql_with": {"fillfactor": 85}},
     )
@@ -178,6 +183,32 @@ class CallbackRound(SQLModel, table=True):
     resolved: bool | None = None
     satisfaction: str = Field(max_length=16)
     comment: str | None = Field(default=None, max_length=500)
+
+
+class StatCount(SQLModel, table=True):
+    """Items counted per local day, unit and measure, kept by complaints.statcounts (see there); a row's
+    grain says which of the other columns it is counted by. Its key is the table's order (SQLite: without
+    rowid), so a period's rows are read together."""
+
+    __table_args__ = {"sqlite_with_rowid": False}  # no other index: each query reads ranges of the key
+    # u: unit; f: unit, handler, registering unit; c: unit, category; open items o / h / k / p (statcounts)
+    grain: str = Field(primary_key=True, max_length=1)
+    measure: str = Field(primary_key=True, max_length=16)
+    day: date = Field(primary_key=True)
+    until: date = Field(primary_key=True)
+    unit_code: str = Field(default="", primary_key=True, max_length=8)
+    handler_id: int = Field(default=0, primary_key=True, sa_column_kwargs={"autoincrement": False})  # 0: none
+    reg_unit: str = Field(default="", primary_key=True, max_length=8)
+    category: str = Field(default="", primary_key=True, max_length=32)
+    n: int = 0
+
+
+class StatState(SQLModel, table=True):
+    """That the kept counts were built, and in which time zone their days are counted."""
+
+    id: int = Field(default=1, primary_key=True)
+    timezone: str = Field(max_length=64)
+    built_at: datetime = Field(default_factory=utcnow)
 
 
 class TrackingCounter(SQLModel, table=True):

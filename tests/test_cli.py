@@ -192,3 +192,9 @@ def test_platform_token_is_shown_once_and_listed_without_it(cli):
     assert refused.exit_code == 1 and "未知来源" in refused.output
     assert "已停用" in cli("platform", "disable", "12345").output
     assert "停用" in cli("platform", "list").output.splitlines()[-1]
+
+
+def test_stats_rebuild_counts_every_item_again(cli):
+    cli("demo", "--items", "60")
+    output = cli("stats", "rebuild").output
+    assert output.startswith("已重新计数 ") and int(output.split()[1]) >= 60

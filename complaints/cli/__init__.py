@@ -14,6 +14,7 @@ from complaints.cli import (
     replies_cmd,
     server_cmd,
     setup,
+    stats_cmd,
 )
 from complaints.cli.common import state
 
@@ -31,7 +32,7 @@ setup.register(app)
 items.register(app)
 app.add_typer(calendar_cmd.app, name="calendar")
 
-for module in (server_cmd, jobs_cmd, import_cmd, ledger_cmd, replies_cmd, platform_cmd):
+for module in (server_cmd, jobs_cmd, import_cmd, ledger_cmd, replies_cmd, platform_cmd, stats_cmd):
     module.register(app)
 
 

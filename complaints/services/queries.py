@@ -96,7 +96,13 @@ def list_complaints(
         return _search_page(session, where, filters, with_total)
     query = select(Complaint).where(*where).order_by(*SORTS[filters.sort]).offset(filters.offset).limit(filters.limit)
     items = list(session.exec(query))
-    total = session.exec(select(func.count()).select_from(Complaint).where(*where)).one() if with_total else None
+    if not with_total:
+        return items, None
+    from complaints.services.stats import kept_total  # the big lists' totals are kept counts
+
+    total = kept_total(session=session, runtime=runtime, actor=actor, filters=filters, now=now)
+    if total is None:
+        total = session.exec(select(func.count()).select_from(Complaint).where(*where)).one()
     return items, total
 
 

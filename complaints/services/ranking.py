@@ -57,7 +57,7 @@ def rank(*, session: Session, runtime: Runtime, actor: User, month: str, by: str
         raise InvalidInput(gettext("排名对象应为 unit 或 handler"), field="by")
     start, end = month_bounds(month)
     win = stats.window(runtime=runtime, actor=actor, start=start, end=end, unit_code=None, now=now)
-    per_measure = {key: stats.grouped(session, key, win, GROUPS[by]) for key in COLUMNS}
+    per_measure = stats.grouped_all(session, COLUMNS, win, GROUPS[by])
     rows = {key: Row(key, name) for key, name in _groups(session, runtime, actor, by, per_measure)}
     for column, values in per_measure.items():
         for key, value in values.items():

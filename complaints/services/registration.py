@@ -17,6 +17,7 @@ from sqlalchemy import URL, Engine, bindparam, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from complaints import statcounts
 from complaints.clock import to_local, to_storage, utcnow
 from complaints.db import make_engine
 from complaints.errors import InvalidInput, validate
@@ -305,6 +306,7 @@ def register_many(*, session: Session, runtime: Runtime, actor: User, rows: list
     events = [{"complaint_id": complaint_id, **first_event(row, actor=actor, now=now)} for complaint_id, row in stored]
     if events:
         connection.execute(insert(Event.__table__), events)  # type: ignore[arg-type]
+    statcounts.count_inserted(session, [row | {"id": complaint_id} for complaint_id, row in stored])
     if events and (runtime.settings.webhooks.enabled or any(row["source"] is None for _, row in stored)):
         for item in session.exec(select(Complaint).where(col(Complaint.id).in_([i for i, _ in stored]))):
             registered(session=session, runtime=runtime, item=item, now=now)

@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import and_, case, func, or_
 from sqlmodel import Session, select
 
+from complaints import statcounts
 from complaints.clock import to_local, to_storage
 from complaints.errors import InvalidInput
 from complaints.i18n import gettext
@@ -44,6 +45,12 @@ class Window:
     high: datetime
     now: datetime
     counted: str  # "first" | "last": which callback decides an item's 满意率 and 解决率
+    # the same, for the kept counts (complaints.statcounts): who sees what, the unit asked for, the days
+    who: statcounts.Scope | None = None
+    unit_code: str | None = None
+    start: date | None = None
+    end: date | None = None
+    timezone: str = ""
 
 
 Ids = Callable[[Window], object]  # a query selecting item ids
@@ -217,6 +224,11 @@ def window(*, runtime: Runtime, actor: User, start: date, end: date, unit_code: 
         high=to_storage(datetime.combine(end + timedelta(days=1), time.min), tz),
         now=now,
         counted=runtime.settings.callbacks.counted,
+        who=statcounts.scope_of(actor, runtime.settings),
+        unit_code=unit_code,
+        start=start,
+        end=end,
+        timezone=tz,
     )
 
 
@@ -224,7 +236,8 @@ def _size(session: Session, ids) -> int:
     return session.exec(select(func.count(func.distinct(ids.subquery().c[0])))).one()
 
 
-def measure(session: Session, key: str, win: Window) -> Rate | int:
+def query_measure(session: Session, key: str, win: Window) -> Rate | int:
+    """One measure counted from the items (what `measure` gives from the kept counts)."""
     spec = MEASURES[key]
     numerator = _size(session, spec.numerator(win))
     return numerator if spec.denominator is None else Rate(numerator, _size(session, spec.denominator(win)))
@@ -251,8 +264,8 @@ def members(
     return list(items), total
 
 
-def grouped(session: Session, key: str, win: Window, column) -> dict[object, Rate | int]:
-    """One measure per value of `column` (unit or handler), for the ranking."""
+def query_grouped(session: Session, key: str, win: Window, column) -> dict[object, Rate | int]:
+    """One measure per value of `column` (unit or handler), counted from the items."""
     spec = MEASURES[key]
 
     def counts(ids) -> dict[object, int]:
@@ -277,7 +290,7 @@ class Dashboard:
     overdue_by_handler: list[tuple[str, int]] = field(default_factory=list)
 
 
-def dashboard(
+def query_dashboard(
     *,
     session: Session,
     runtime: Runtime,
@@ -287,9 +300,9 @@ def dashboard(
     unit_code: str | None = None,
     now: datetime,
 ) -> Dashboard:
-    """Every measure over the period, and the volumes of items received in it, that `actor` may see."""
+    """The dashboard counted from the items (what `dashboard` gives from the kept counts)."""
     win = window(runtime=runtime, actor=actor, start=start, end=end, unit_code=unit_code, now=now)
-    result = Dashboard(start=start, end=end, rates={key: measure(session, key, win) for key in MEASURES})
+    result = Dashboard(start=start, end=end, rates={key: query_measure(session, key, win) for key in MEASURES})
     period = [*win.scope, Complaint.received_at >= win.low, Complaint.received_at < win.high]
     result.by_day = _by_day(session, period, runtime.settings.app.timezone, start, end)
     result.by_category = [
@@ -332,10 +345,10 @@ def _by_day(session: Session, where, tz: str, start: date, end: date) -> list[tu
 WORKLOAD_GROUPS = {"unit": Complaint.unit_code, "handler": Complaint.handler_id, "category": Complaint.category}
 
 
-def workload(
+def query_workload(
     *, session: Session, runtime: Runtime, actor: User, by: str, unit_code: str | None, now: datetime
 ) -> list[tuple[object, int, int, int]]:
-    """(group key, open, overdue, due soon) over the open items `actor` may see, largest first."""
+    """(group key, open, overdue, due soon) over the open items `actor` may see, counted from the items."""
     column = WORKLOAD_GROUPS[by]
     where = [visible_filter(actor, runtime.settings), Complaint.is_open.is_(True)]
     if unit_code:
@@ -344,3 +357,328 @@ def workload(
     soon = func.coalesce(func.sum(case(((Complaint.warn_at <= now) & (Complaint.next_due_at >= now), 1), else_=0)), 0)
     query = select(column, func.count(), late, soon).where(*where).group_by(column).order_by(func.count().desc())
     return [tuple(row) for row in session.exec(query)]
+
+
+# ------------------------------------------------------------------------------- from the kept counts
+# The same figures from complaints.statcounts: each measure a sum of kept facts; "+" parts are today's part
+# of a deadline running out (up to now), counted from the items through their deadline indexes.
+
+
+def _parts(counted: str) -> dict[str, tuple[tuple[str, ...], tuple[str, ...] | None]]:
+    cb = "cb1" if counted == "first" else "cbl"
+    return {
+        "received": (("rcv",), None),
+        "response": (("rsp_num",), ("rsp_acc", "rsp_wait", "+contact")),
+        "resolution": ((f"{cb}_res",), (f"{cb}_all",)),
+        "satisfaction": ((f"{cb}_sat",), (f"{cb}_all",)),
+        "on_time": (("due_ontime",), ("due_closed", "due_open", "+due")),
+        "late": (("due_lateclosed", "due_open", "+due"), None),
+        "reopen": (("ev_reopen",), ("ev_reply",)),
+        "redo": (("ev_redo",), ("ev_reply",)),
+        "repeat": (("rep",), ("rcv",)),
+        "overdue_now": (("+overdue",), None),
+    }
+
+
+def _kept(session: Session, tz: str) -> bool:
+    return statcounts.counted_zone(session) == tz
+
+
+@dataclass(frozen=True)
+class _Today:
+    day: date
+    start: datetime  # its local midnight, stored
+    end: datetime  # the next one
+
+
+def _today(now: datetime, tz: str) -> _Today:
+    day = to_local(now, tz).date()
+    return _Today(
+        day,
+        to_storage(datetime.combine(day, time.min), tz),
+        to_storage(datetime.combine(day + timedelta(days=1), time.min), tz),
+    )
+
+
+def _stat_column(column):
+    from complaints.models import StatCount
+
+    if column is None:
+        return None
+    return {
+        "unit_code": StatCount.unit_code,
+        "handler_id": StatCount.handler_id,
+        "category": StatCount.category,
+    }[column.key]
+
+
+_GROUPING = {"unit_code": "unit", "handler_id": "handler", "category": "category"}
+
+
+def _group(column, value):
+    return (value or None) if column is not None and column.key == "handler_id" else value
+
+
+def _counted_live(session: Session, where: list, column) -> dict[object, int]:
+    if column is None:
+        return {None: session.exec(select(func.count()).select_from(Complaint).where(*where)).one()}
+    return dict(session.exec(select(column, func.count()).where(*where).group_by(column)).all())
+
+
+def _live(session: Session, win: Window, part: str, column) -> dict[object, int]:
+    today = _today(win.now, win.timezone)
+    if part == "+contact":
+        where = [
+            *win.scope,
+            # read through the deadline's index (today's few items), not the period's
+            func.coalesce(Complaint.received_at, Complaint.received_at) >= win.low,
+            func.coalesce(Complaint.received_at, Complaint.received_at) < win.high,
+            HANDLED,
+            Complaint.accepted_at.is_(None),
+            Complaint.contact_due_at >= today.start,
+            Complaint.contact_due_at < win.now,
+        ]
+    elif part == "+due":
+        lower, upper = max(today.start, win.low), min(win.now, win.high)
+        if lower >= upper:
+            return {}
+        unanswered = or_(Complaint.replied_at.is_(None), Complaint.replied_at > Complaint.reply_due_at)
+        where = [
+            *win.scope,
+            HANDLED,
+            Complaint.is_open.is_(True),
+            unanswered,
+            Complaint.reply_due_at >= lower,
+            Complaint.reply_due_at < upper,
+        ]
+    else:  # "+overdue": open past the current deadline, kept up to yesterday; today's part here
+        where = [*win.scope, Complaint.is_open.is_(True), Complaint.next_due_at >= today.start]
+        where.append(Complaint.next_due_at < win.now)
+    return _counted_live(session, where, column)
+
+
+def _figures(session: Session, win: Window, keys, column=None) -> dict:
+    """{key: figure}, or with `column` (unit or handler) {key: {group: figure}} as query_grouped gives."""
+    parts = _parts(win.counted)
+    needed = {p for key in keys for side in parts[key] if side for p in side}
+    by = _stat_column(column)
+    today = _today(win.now, win.timezone)
+    grain, where = statcounts.grain_for(win.who, win.unit_code, fine=by is not None and column.key == "handler_id")
+    values: dict[str, dict[object, int]] = {}
+    kept = statcounts.period_sums(
+        session,
+        grain=grain,
+        where=where,
+        start=win.start,
+        end=win.end,
+        today=today.day,
+        measures=[p for p in needed if not p.startswith("+")],
+        by=by,
+    )
+    for key, n in kept.items():
+        part, group = key if by is not None else (key, None)
+        values.setdefault(part, {})[_group(column, group)] = n
+    for part in needed:
+        if part == "+overdue":
+            grain, where = statcounts.open_grain(win.who, win.unit_code, _GROUPING.get(getattr(column, "key", "")))
+            found = statcounts.open_sums(session, grain=grain, where=where, today=today.day, by=by)
+            counted = {_group(column, group): figures[1] for group, figures in found.items()}
+            for group, n in _live(session, win, part, column).items():
+                counted[group] = counted.get(group, 0) + n
+            values[part] = counted
+        elif part.startswith("+"):
+            values[part] = _live(session, win, part, column)
+
+    def total(side) -> dict[object, int]:
+        summed: dict[object, int] = {}
+        for part in side:
+            for group, n in values.get(part, {}).items():
+                summed[group] = summed.get(group, 0) + n
+        return {group: n for group, n in summed.items() if n}
+
+    out = {}
+    for key in keys:
+        numerator, denominator = parts[key]
+        top = total(numerator)
+        if column is None:
+            out[key] = (
+                top.get(None, 0) if denominator is None else Rate(top.get(None, 0), total(denominator).get(None, 0))
+            )
+        elif denominator is None:
+            out[key] = top
+        else:
+            out[key] = {group: Rate(top.get(group, 0), n) for group, n in total(denominator).items()}
+    return out
+
+
+def measure(session: Session, key: str, win: Window) -> Rate | int:
+    """One measure over the window: from the kept counts when they are built in the deployment's zone."""
+    if win.who is not None and _kept(session, win.timezone):
+        return _figures(session, win, [key])[key]
+    return query_measure(session, key, win)
+
+
+def grouped(session: Session, key: str, win: Window, column) -> dict[object, Rate | int]:
+    """One measure per value of `column` (unit or handler), for the ranking."""
+    return grouped_all(session, [key], win, column)[key]
+
+
+def grouped_all(session: Session, keys, win: Window, column) -> dict[str, dict[object, Rate | int]]:
+    """Several measures per value of `column` at once."""
+    if win.who is not None and _kept(session, win.timezone):
+        return _figures(session, win, list(keys), column)
+    return {key: query_grouped(session, key, win, column) for key in keys}
+
+
+def _ordered(counts: dict) -> list[tuple[object, int]]:
+    return sorted(((k, n) for k, n in counts.items() if n), key=lambda kv: (-kv[1], str(kv[0])))
+
+
+def dashboard(
+    *,
+    session: Session,
+    runtime: Runtime,
+    actor: User,
+    start: date,
+    end: date,
+    unit_code: str | None = None,
+    now: datetime,
+) -> Dashboard:
+    """Every measure over the period, and the volumes of items received in it, that `actor` may see."""
+    from complaints.models import StatCount
+
+    win = window(runtime=runtime, actor=actor, start=start, end=end, unit_code=unit_code, now=now)
+    if not _kept(session, win.timezone):
+        return query_dashboard(
+            session=session, runtime=runtime, actor=actor, start=start, end=end, unit_code=unit_code, now=now
+        )
+    settings = runtime.settings
+    today = _today(now, win.timezone)
+    result = Dashboard(start=start, end=end, rates=_figures(session, win, list(MEASURES)))
+    grain, where = statcounts.grain_for(win.who, unit_code)
+
+    def received(by, in_grain=grain) -> dict:
+        found = statcounts.period_sums(
+            session, grain=in_grain, where=where, start=start, end=end, today=today.day, measures=["rcv"], by=by
+        )
+        return {group: n for (_, group), n in found.items()}
+
+    days = received(StatCount.day)
+    result.by_day = [
+        (start + timedelta(days=i), days.get(start + timedelta(days=i), 0)) for i in range((end - start).days + 1)
+    ]
+    if grain == "u":
+        categories = _ordered(received(StatCount.category, "c"))
+    else:  # a scope with the person's own items beyond the unit: counted from the items
+        period = [*win.scope, Complaint.received_at >= win.low, Complaint.received_at < win.high]
+        categories = _grouped(session, Complaint.category, period)
+    result.by_category = [
+        (settings.category_map[c].name if c in settings.category_map else c, n) for c, n in categories
+    ]
+    result.by_unit = [
+        (settings.unit_map[u].name if u in settings.unit_map else u, n)
+        for u, n in _ordered(received(StatCount.unit_code))
+    ]
+    late = _figures(session, win, ["overdue_now"], Complaint.handler_id)["overdue_now"]
+    ids = [i for i in late if i is not None]
+    names = dict(session.exec(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
+    by_name: dict[str | None, int] = {}
+    for handler, n in late.items():
+        name = names.get(handler) if handler is not None else None
+        by_name[name] = by_name.get(name, 0) + n
+    result.overdue_by_handler = [(name or "—", n) for name, n in _ordered(by_name)[:15]]
+    return result
+
+
+def open_figures(
+    *, session: Session, runtime: Runtime, actor: User, unit_code: str | None, now: datetime, by: str | None = None
+) -> dict[object, tuple[int, int, int]] | None:
+    """{group: (open, overdue, due soon)} over the open items `actor` may see (group None without `by`, else
+    a WORKLOAD_GROUPS key), from the kept counts; None when they are not built in the deployment's zone."""
+    tz = runtime.settings.app.timezone
+    if not _kept(session, tz):
+        return None
+    column = WORKLOAD_GROUPS[by] if by else None
+    today = _today(now, tz)
+    who = statcounts.scope_of(actor, runtime.settings)
+    grain, where = statcounts.open_grain(who, unit_code, by)
+    found = statcounts.open_sums(session, grain=grain, where=where, today=today.day, by=_stat_column(column))
+    figures = {_group(column, group): list(values) for group, values in found.items()}
+    scope = [visible_filter(actor, runtime.settings), Complaint.is_open.is_(True)]
+    if unit_code:
+        scope.append(Complaint.unit_code == unit_code)
+    late = [*scope, Complaint.next_due_at >= today.start, Complaint.next_due_at < now]
+    edges = or_(Complaint.warn_at >= today.start, Complaint.next_due_at < today.end)
+    soon = [*scope, Complaint.warn_at <= now, Complaint.next_due_at >= now, edges]
+    for index, where in ((1, late), (2, soon)):
+        for group, n in _counted_live(session, where, column).items():
+            if n:
+                figures.setdefault(group, [0, 0, 0])[index] += n
+    return {group: tuple(values) for group, values in figures.items()}
+
+
+def workload(
+    *, session: Session, runtime: Runtime, actor: User, by: str, unit_code: str | None, now: datetime
+) -> list[tuple[object, int, int, int]]:
+    """(group key, open, overdue, due soon) over the open items `actor` may see, largest first."""
+    figures = open_figures(session=session, runtime=runtime, actor=actor, unit_code=unit_code, now=now, by=by)
+    if figures is None:
+        return query_workload(session=session, runtime=runtime, actor=actor, by=by, unit_code=unit_code, now=now)
+    rows = [(group, *values) for group, values in figures.items() if values[0]]
+    return sorted(rows, key=lambda row: (-row[1], str(row[0])))
+
+
+def overdue_groups(
+    *, session: Session, runtime: Runtime, actor: User, unit_code: str | None, now: datetime
+) -> dict[str, list[tuple[object, int]]]:
+    """The board's overdue items by unit, handler and category, largest first."""
+    out = {}
+    for name in ("unit", "handler", "category"):
+        figures = open_figures(session=session, runtime=runtime, actor=actor, unit_code=unit_code, now=now, by=name)
+        if figures is None:
+            column = WORKLOAD_GROUPS[name]
+            scope = [visible_filter(actor, runtime.settings), Complaint.is_open.is_(True), Complaint.next_due_at < now]
+            if unit_code:
+                scope.append(Complaint.unit_code == unit_code)
+            query = select(column, func.count()).where(*scope).group_by(column).order_by(func.count().desc())
+            out[name] = [tuple(row) for row in session.exec(query).all()]
+        else:
+            out[name] = _ordered({group: values[1] for group, values in figures.items()})
+    return out
+
+
+def kept_total(*, session: Session, runtime: Runtime, actor: User, filters, now: datetime) -> int | None:
+    """A list's total from the kept counts, for the lists that would count a great many items (all of them,
+    the open, overdue or due-soon ones, by unit or not); None for any other list."""
+    from complaints.models import StatCount
+
+    others = (
+        filters.text,
+        filters.reviewed,
+        filters.handler_id,
+        filters.status,
+        filters.category,
+        filters.channel,
+        filters.kind,
+        filters.school,
+        filters.received_from,
+        filters.received_to,
+    )
+    if any(others) or (filters.overdue and filters.due_soon):
+        return None
+    unit = filters.unit_code or None
+    if filters.overdue or filters.due_soon or filters.open_only:
+        figures = open_figures(session=session, runtime=runtime, actor=actor, unit_code=unit, now=now)
+        if figures is None:
+            return None
+        counted, late, soon = figures.get(None, (0, 0, 0))
+        return late if filters.overdue else soon if filters.due_soon else counted
+    if not _kept(session, runtime.settings.app.timezone):
+        return None
+    grain, where = statcounts.grain_for(statcounts.scope_of(actor, runtime.settings), unit)
+    if grain != "u":
+        return None
+    query = select(func.coalesce(func.sum(StatCount.n), 0)).where(
+        StatCount.grain == "u", StatCount.measure == "rcv", *where
+    )
+    return int(session.exec(query).one())

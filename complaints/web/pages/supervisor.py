@@ -8,7 +8,6 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import func
 from sqlmodel import col, select
 
 from complaints.clock import to_local, utcnow
@@ -17,12 +16,12 @@ from complaints.http import csrf
 from complaints.http.session import RuntimeDep, SessionDep
 from complaints.http.users import PageUser
 from complaints.i18n import gettext
-from complaints.models import Complaint, Event, User
+from complaints.models import Event, User
 from complaints.presenters import action_label
 from complaints.services import cohandling, identity, ledger, queries, stats
 from complaints.services.people import names_of
 from complaints.services.replies import pending_versions
-from complaints.services.scope import sees_all_units, visible_filter
+from complaints.services.scope import sees_all_units
 from complaints.services.transitions import act
 from complaints.settings import Category, Unit
 from complaints.web import charts
@@ -58,19 +57,7 @@ def board(request: Request, user: PageUser, session: SessionDep, runtime: Runtim
         now=now,
         filters=queries.ListFilter(unit_code=unit, due_soon=True, limit=100),
     )
-    scope = [visible_filter(user, runtime.settings), col(Complaint.is_open).is_(True), col(Complaint.next_due_at) < now]
-    if unit:
-        scope.append(col(Complaint.unit_code) == unit)
-    groups = {
-        name: session.exec(
-            select(column, func.count()).where(*scope).group_by(column).order_by(func.count().desc())
-        ).all()
-        for name, column in (
-            ("unit", col(Complaint.unit_code)),
-            ("handler", col(Complaint.handler_id)),
-            ("category", col(Complaint.category)),
-        )
-    }
+    groups = stats.overdue_groups(session=session, runtime=runtime, actor=user, unit_code=unit, now=now)
     names = names_of(session, {i.handler_id for i in [*overdue, *soon]} | {h for h, _ in groups["handler"]})
     handlers = session.exec(
         select(User)
