@@ -12,8 +12,8 @@ from sqlalchemy import Engine, event, exc, text
 from sqlmodel import Session, create_engine
 
 import complaints.searchkeys  # noqa: F401  (the flush hook that keeps every item's search keys)
-import complaints.statcounts  # noqa: F401  (the flush hook that keeps the dashboard's counts)
-from complaints.settings import PROJECT_ROOT, Settings
+from complaints import statcounts  # the flush hook that keeps the dashboard's counts
+from complaints.settings import PROJECT_ROOT, Settings, load_settings
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 PING_AFTER_IDLE = 5.0  # seconds a pooled connection may sit unused before it is checked on checkout
@@ -135,16 +135,12 @@ def upgrade(url: str, revision: str = "head", *, timezone: str | None = None) ->
 def build_counts(url: str, *, timezone: str | None = None, again: bool = False) -> int | None:
     """Count every item into the kept counts if they are not built (or `again`); the items counted, or None
     if they were built already."""
-    from complaints import statcounts
-
     engine = make_engine(url)
     try:
         with Session(engine) as session, committing(session):
             if not again and statcounts.counted_zone(session) is not None:
                 return None
             if timezone is None:
-                from complaints.settings import load_settings
-
                 timezone = load_settings(database={"url": url}).app.timezone
             take_write_turn(session, key="statcounts.rebuild")
             return statcounts.rebuild(session, timezone)

@@ -33,12 +33,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, delete, event, false, func, inspect, or_, select, tuple_
+from sqlalchemy import and_, case, delete, event, false, func, inspect, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from complaints.models import CallbackRound, Complaint, ComplaintLink, Event, StatCount, StatState
+from complaints.services.scope import roles_of, sees_all_units
 from workflows.lifecycle import Action
-from workflows.vocab import Satisfaction, Status
+from workflows.vocab import Role, Satisfaction, Status
 
 MAX_DAY = date(9999, 12, 31)
 ITEM_FIELDS = (
@@ -173,7 +175,6 @@ def rows(state: ItemState, day: _Days, into: Counter | None = None, sign: int = 
 
 
 def _tables():
-    from complaints.models import CallbackRound, Complaint, ComplaintLink, Event
 
     return Complaint, CallbackRound, Event, ComplaintLink
 
@@ -232,14 +233,12 @@ def _counted(states: Iterable[ItemState], tz: str, into: Counter | None = None, 
 
 
 def _insert(connection):
-    from complaints.models import StatCount
 
     return (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(StatCount)
 
 
 def apply(connection, delta: Counter) -> None:
     """Add `delta` to the kept rows; rows that come to nothing are removed."""
-    from complaints.models import StatCount
 
     changes = [(key, n) for key, n in delta.items() if n]
     if not changes:
@@ -273,7 +272,6 @@ def count_inserted(session, items: list[dict]) -> None:
 
 def rebuild(session, tz: str, *, batch: int = 20_000) -> int:
     """Count every item again from the items (in the session's transaction); returns the items counted."""
-    from complaints.models import Complaint, StatCount, StatState
 
     connection = session.connection()
     connection.execute(delete(StatCount.__table__))
@@ -310,7 +308,6 @@ def _insert_rows(connection, total: Counter) -> None:
 
 def kept_rows(session) -> Counter:
     """Every kept row (for the tests comparing the kept counts with a rebuild)."""
-    from complaints.models import StatCount
 
     t = StatCount.__table__.c
     return Counter(
@@ -320,7 +317,6 @@ def kept_rows(session) -> Counter:
 
 def counted_rows(session, tz: str) -> Counter:
     """The rows a rebuild would write now, without writing them."""
-    from complaints.models import Complaint
 
     connection = session.connection()
     ids = [i for (i,) in connection.execute(select(Complaint.id))]
@@ -335,7 +331,6 @@ _zones: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> the
 
 def counted_zone(session) -> str | None:
     """The time zone the kept counts were built in, None if they are not built."""
-    from complaints.models import StatState
 
     connection = session.connection()
     engine = connection.engine
@@ -449,8 +444,6 @@ class Scope:
 
 
 def scope_of(user, settings) -> Scope:
-    from complaints.services.scope import roles_of, sees_all_units
-    from workflows.vocab import Role
 
     if not user.active:
         return Scope()
@@ -495,7 +488,7 @@ def _clauses(columns, scope: Scope, unit_code: str | None, *, unit, handler, reg
 def grain_for(scope: Scope, unit_code: str | None, *, fine: bool = False) -> tuple[str, list]:
     """(grain, WHERE clauses over StatCount) answering the scope and the unit filter; `fine`: the grain
     counted by handler."""
-    from complaints.models import StatCount as S
+    S = StatCount
 
     simple, units = _per_unit(scope, unit_code)
     if simple and not fine:
@@ -509,7 +502,7 @@ def period_sums(
     session, *, grain: str, where: list, start: date, end: date, today: date, measures: Iterable[str], by=None
 ) -> dict:
     """{measure: n} (or {(measure, group): n} with `by`, a StatCount column) over the period."""
-    from complaints.models import StatCount as S
+    S = StatCount
 
     measures = list(measures)
     pending = [m for m in measures if m in PENDING]
@@ -536,7 +529,7 @@ def period_sums(
 def open_grain(scope: Scope, unit_code: str | None, by: str | None) -> tuple[str, list]:
     """(grain, WHERE clauses) of the open items' rows answering the scope, the unit filter and the grouping
     ("unit", "handler", "category" or None)."""
-    from complaints.models import StatCount as S
+    S = StatCount
 
     simple, units = _per_unit(scope, unit_code)
     if not simple:
@@ -550,9 +543,8 @@ def open_grain(scope: Scope, unit_code: str | None, by: str | None) -> tuple[str
 def open_sums(session, *, grain: str, where: list, today: date, by=None) -> dict:
     """{key: (open, overdue before today, due soon excluding today's edges)} over the open items' rows; key
     is None without `by`, else the `by` column's value (a StatCount column)."""
-    from sqlalchemy import case
 
-    from complaints.models import StatCount as S
+    S = StatCount
 
     overdue = func.sum(case((S.day < today, S.n), else_=0))
     soon = func.sum(case((and_(S.until < today, S.day > today, S.day < MAX_DAY), S.n), else_=0))

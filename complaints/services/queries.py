@@ -16,6 +16,7 @@ from complaints.models import Complaint, Event, User
 from complaints.runtime import Runtime
 from complaints.services.scope import can_see, reviews_filter, visible_filter
 from complaints.services.search import search_clause
+from complaints.services.stats import kept_total  # the big lists' totals are kept counts
 from workflows.vocab import Channel, Kind, Status
 
 MAX_PAGE = 200
@@ -98,8 +99,6 @@ def list_complaints(
     items = list(session.exec(query))
     if not with_total:
         return items, None
-    from complaints.services.stats import kept_total  # the big lists' totals are kept counts
-
     total = kept_total(session=session, runtime=runtime, actor=actor, filters=filters, now=now)
     if total is None:
         total = session.exec(select(func.count()).select_from(Complaint).where(*where)).one()

@@ -19,7 +19,7 @@ from complaints import statcounts
 from complaints.clock import to_local, to_storage
 from complaints.errors import InvalidInput
 from complaints.i18n import gettext
-from complaints.models import CallbackRound, Complaint, ComplaintLink, Event, User
+from complaints.models import CallbackRound, Complaint, ComplaintLink, Event, StatCount, User
 from complaints.runtime import Runtime
 from complaints.services.scope import visible_filter
 from workflows.lifecycle import Action
@@ -401,7 +401,6 @@ def _today(now: datetime, tz: str) -> _Today:
 
 
 def _stat_column(column):
-    from complaints.models import StatCount
 
     if column is None:
         return None
@@ -545,7 +544,6 @@ def dashboard(
     now: datetime,
 ) -> Dashboard:
     """Every measure over the period, and the volumes of items received in it, that `actor` may see."""
-    from complaints.models import StatCount
 
     win = window(runtime=runtime, actor=actor, start=start, end=end, unit_code=unit_code, now=now)
     if not _kept(session, win.timezone):
@@ -650,7 +648,6 @@ def overdue_groups(
 def kept_total(*, session: Session, runtime: Runtime, actor: User, filters, now: datetime) -> int | None:
     """A list's total from the kept counts, for the lists that would count a great many items (all of them,
     the open, overdue or due-soon ones, by unit or not); None for any other list."""
-    from complaints.models import StatCount
 
     others = (
         filters.text,
