@@ -72,6 +72,38 @@ def engine_for(settings: Settings) -> Engine:
     return make_engine(settings.database.url, echo=settings.database.echo)
 
 
+def read_engine_for(settings: Settings, primary: Engine) -> Engine:
+    """The engine of read-only queries: the replica's when `[database] replica_url` is set, whose
+    transactions are read-only (PostgreSQL: BEGIN READ ONLY; SQLite: PRAGMA query_only), else the primary."""
+    url = settings.database.replica_url
+    if not url:
+        return primary
+    engine = make_engine(url, echo=settings.database.echo)
+    if engine.dialect.name == "sqlite":
+        event.listen(
+            engine, "connect", lambda dbapi_connection, _record: dbapi_connection.execute("PRAGMA query_only=ON")
+        )
+        return engine
+    return engine.execution_options(postgresql_readonly=True)
+
+
+def _query_only(dbapi_connection, _record) -> None:
+    dbapi_connection.execute("PRAGMA query_only=ON")
+
+
+def read_only(session: Session) -> Session:
+    """Mark `session` as one for queries only (lists, dashboards, exports, searches): a flush with anything
+    to write is refused, so a write can never be sent to a replica by mistake."""
+    session.info["read_only"] = True
+    event.listen(session, "before_flush", _refuse_writes)
+    return session
+
+
+def _refuse_writes(session: Session, _context, _instances) -> None:
+    if session.new or session.deleted or any(session.is_modified(obj) for obj in session.dirty):
+        raise RuntimeError("a read-only session (the read replica's) does not write")
+
+
 @contextmanager
 def committing(session: Session) -> Iterator[Session]:
     """Commit when the block ends normally, roll back otherwise: whoever opens the session commits it."""

@@ -20,7 +20,7 @@ from complaints.api.schemas import (
 )
 from complaints.api.strict import IsoDatetime, strict_model
 from complaints.clock import to_storage, utcnow
-from complaints.http.session import RuntimeDep, SessionDep
+from complaints.http.session import ReadSessionDep, RuntimeDep, SessionDep
 from complaints.http.users import SIGNED_IN, CurrentUser, signed_in_write
 from complaints.models import Complaint, Event, User
 from complaints.presenters import action_label
@@ -168,9 +168,9 @@ def page(session: Session, runtime: Runtime, user: User, filters: queries.ListFi
 
 @router.get("", response_model=ComplaintPage, summary="诉求列表")
 def list_items(
-    query: Annotated[ListQuery, Query()], user: CurrentUser, session: SessionDep, runtime: RuntimeDep
+    query: Annotated[ListQuery, Query()], user: CurrentUser, reads: ReadSessionDep, runtime: RuntimeDep
 ) -> ComplaintPage:
-    return page(session, runtime, user, filters_from(query, user, runtime))
+    return page(reads, runtime, user, filters_from(query, user, runtime))
 
 
 @router.get("/{ref}", response_model=ComplaintDetail, summary="诉求详情（含处理记录与期限）")
