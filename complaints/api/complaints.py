@@ -21,7 +21,7 @@ from complaints.api.schemas import (
 from complaints.api.strict import IsoDatetime, strict_model
 from complaints.clock import to_storage, utcnow
 from complaints.http.session import ReadSessionDep, RuntimeDep, SessionDep
-from complaints.http.users import SIGNED_IN, CurrentUser, signed_in_write
+from complaints.http.users import SIGNED_IN, CurrentUser, sign_in_then_write
 from complaints.models import Complaint, Event, User
 from complaints.presenters import action_label
 from complaints.runtime import Runtime
@@ -85,12 +85,14 @@ RegisterIn = strict_model(registration.ComplaintIn)
 
 @router.post("", status_code=201, response_model=ComplaintDetail, summary="登记诉求", dependencies=SIGNED_IN)
 async def register(data: RegisterIn, request: Request, runtime: RuntimeDep) -> Response:
-    def work(session: Session, user: User) -> ComplaintDetail:
-        item, event = registration.register_with_event(session=session, runtime=runtime, actor=user, data=data)
-        session.flush()
+    def write(session: Session, user: User) -> tuple[Complaint, Event]:
+        return registration.register_with_event(session=session, runtime=runtime, actor=user, data=data)
+
+    def respond(session: Session, user: User, written: tuple[Complaint, Event]) -> ComplaintDetail:
+        item, event = written
         return detail_model(session, runtime, user, item, events=[event])  # a new item's whole history
 
-    created = await signed_in_write(request, runtime, work)
+    created = await sign_in_then_write(request, runtime, write, respond)
     # already the documented shape: sent as it is rather than validated a second time against itself
     return Response(
         created.model_dump_json(by_alias=True),
