@@ -44,7 +44,7 @@ from complaints.models import User
 from complaints.runtime import Runtime
 from complaints.searchkeys import row_keys
 from complaints.services import stats
-from complaints.services.complaints import ListFilter, list_complaints
+from complaints.services.queries import ListFilter, list_complaints
 from complaints.settings import load_settings
 
 DB = "bench10m"

@@ -13,7 +13,7 @@ from complaints.app import create_app
 from complaints.db import make_engine, read_only, upgrade
 from complaints.models import Complaint, User
 from complaints.runtime import Runtime
-from complaints.services import complaints as service
+from complaints.services import registration
 from complaints.settings import load_settings
 
 ITEM = {"channel": "call", "kind": "complaint", "unit_code": "ATS", "category": "fees"}
@@ -42,7 +42,7 @@ def _register(engine, settings, summary: str) -> None:
     runtime = Runtime.load(settings, engine)
     with Session(engine) as session:
         actor = session.exec(select(User).where(User.username == "ats_sup")).one()
-        service.register(session=session, runtime=runtime, actor=actor, data={**ITEM, "summary": summary})
+        registration.register(session=session, runtime=runtime, actor=actor, data={**ITEM, "summary": summary})
         session.commit()
 
 
