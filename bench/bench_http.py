@@ -6,8 +6,10 @@ against a bare FastAPI + SQLModel insert endpoint, measured in the same run with
 
 Both servers run side by side and wrk alternates between them round after round, so a busy moment on
 this shared machine hits both; the figures are medians over the rounds. Ours is started with
-`complaints serve`, as deployed. Targets: the app reaches at least 0.5x the bare rate, with p99 under
-250 ms. Servers listen on 127.0.0.1 only and are stopped at the end; the exit status is 1 if missed."""
+`complaints serve`, as deployed. Both commit durably: the bare app's engine is the app's own
+(complaints.db.make_engine: SQLite WAL with synchronous=FULL; PostgreSQL with synchronous_commit on).
+Targets: the app reaches at least 0.8x the bare rate, with a p99 no worse than the bare app's. Servers
+listen on 127.0.0.1 only and are stopped at the end; the exit status is 1 if missed."""
 
 from __future__ import annotations
 
@@ -43,6 +45,7 @@ BODY = {
     "complainant_name": "王丽",
     "complainant_phone": "13812345678",
 }
+TARGET_RATIO = 0.8
 BARE, OURS = "bare FastAPI+SQLModel insert", "complaints POST /api/complaints"
 LUA = """
 local units = {"KZ", "ATS", "AKT", "WQ", "AHQ"}
@@ -283,11 +286,13 @@ def measure(app_url: str, bare_url: str, workers: int, args) -> bool:
         )
     ratios = [o["rate"] / b["rate"] for o, b in zip(rounds[OURS], rounds[BARE], strict=True)]
     ratio, p99 = median(ratios), median([r["p99"] for r in rounds[OURS]])
+    bare_p99 = median([r["p99"] for r in rounds[BARE]])
     errors = sum(r["errors"] for r in rounds[OURS])
-    met = ratio >= 0.5 and p99 < 250 and errors == 0
+    met = ratio >= TARGET_RATIO and p99 <= bare_p99 and errors == 0
     print(
-        f"median ratio {ratio:.2f}x (target ≥ 0.5x; rounds {', '.join(f'{r:.2f}' for r in ratios)}); "
-        f"median p99 {p99:.0f} ms (target < 250 ms): " + ("OK" if met else "MISSED")
+        f"median ratio {ratio:.2f}x (target ≥ {TARGET_RATIO}x; rounds {', '.join(f'{r:.2f}' for r in ratios)}); "
+        f"median p99 {p99:.0f} ms (target: no worse than the bare app's {bare_p99:.0f} ms): "
+        + ("OK" if met else "MISSED")
     )
     return met
 

@@ -36,7 +36,7 @@ from complaints.api.limits import BodyLimit
 from complaints.api.metrics import LatencyHistogram, RequestMiddleware
 from complaints.api.openapi import restrict_vocabulary
 from complaints.api.signin import SignInFirst
-from complaints.db import engine_for
+from complaints.db import engine_for, read_engine_for
 from complaints.http.ratelimit import PUBLIC_BY_ADDRESS, PUBLIC_MISSES
 from complaints.jobs.scheduler import build_scheduler
 from complaints.runtime import Runtime
@@ -77,6 +77,8 @@ def create_app(
             scheduler.shutdown(wait=False)
         if owned is not None:
             owned.dispose()
+            if app.state.read_engine is not owned:
+                app.state.read_engine.dispose()
 
     app = FastAPI(
         title="阳光招生接诉即办 API",
@@ -127,6 +129,11 @@ def setup(
     app.state.engine = engine
     app.state.runtime = runtime or Runtime.load(settings, engine)
     app.state.session_factory = session_factory(engine, connection)
+    read_engine = read_engine_for(settings, engine)  # lists, dashboards, exports, searches
+    app.state.read_engine = read_engine
+    app.state.read_session_factory = (
+        app.state.session_factory if read_engine is engine else session_factory(read_engine, None)
+    )
     # see write_turn: SQLite has one writer at a time; PostgreSQL takes a few from each process
     turns = 1 if engine.dialect.name == "sqlite" else settings.database.concurrent_writes
     app.state.write_turns = asyncio.Semaphore(turns)

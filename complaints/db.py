@@ -26,6 +26,8 @@ def make_engine(url: str, *, echo: bool = False, **options) -> Engine:
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
+        # synchronous_commit on, whatever the server's default: a commit returns once its log is on disk
+        options.setdefault("connect_args", {"options": "-c synchronous_commit=on"})
         engine = create_engine(url, echo=echo, **{"pool_size": 20, "max_overflow": 20, **options})
     event.listen(engine, "checkin", _mark_idle)
     dialect = engine.dialect
@@ -63,7 +65,9 @@ def _ping_if_idle(dialect, dbapi_connection, record) -> None:
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    # FULL: in WAL mode each commit syncs the log before it returns, so an item acknowledged to the caller
+    # survives a power cut (NORMAL syncs only at checkpoints: the last commits could be lost)
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
@@ -71,6 +75,38 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def engine_for(settings: Settings) -> Engine:
     return make_engine(settings.database.url, echo=settings.database.echo)
+
+
+def read_engine_for(settings: Settings, primary: Engine) -> Engine:
+    """The engine of read-only queries: the replica's when `[database] replica_url` is set, whose
+    transactions are read-only (PostgreSQL: BEGIN READ ONLY; SQLite: PRAGMA query_only), else the primary."""
+    url = settings.database.replica_url
+    if not url:
+        return primary
+    engine = make_engine(url, echo=settings.database.echo)
+    if engine.dialect.name == "sqlite":
+        event.listen(
+            engine, "connect", lambda dbapi_connection, _record: dbapi_connection.execute("PRAGMA query_only=ON")
+        )
+        return engine
+    return engine.execution_options(postgresql_readonly=True)
+
+
+def _query_only(dbapi_connection, _record) -> None:
+    dbapi_connection.execute("PRAGMA query_only=ON")
+
+
+def read_only(session: Session) -> Session:
+    """Mark `session` as one for queries only (lists, dashboards, exports, searches): a flush with anything
+    to write is refused, so a write can never be sent to a replica by mistake."""
+    session.info["read_only"] = True
+    event.listen(session, "before_flush", _refuse_writes)
+    return session
+
+
+def _refuse_writes(session: Session, _context, _instances) -> None:
+    if session.new or session.deleted or any(session.is_modified(obj) for obj in session.dirty):
+        raise RuntimeError("a read-only session (the read replica's) does not write")
 
 
 @contextmanager

@@ -34,6 +34,9 @@ class AppSettings(BaseModel):
 
 class DatabaseSettings(BaseModel):
     url: str = "sqlite:///./complaints.db"
+    # a read replica (PostgreSQL streaming replication, or any copy kept current): the lists, dashboards,
+    # exports and searches read there; everything else, and every write, goes to `url`
+    replica_url: str | None = None
     echo: bool = False
     # API writes one process runs at once on PostgreSQL; more wait their turn in arrival order (SQLite: 1)
     concurrent_writes: int = Field(default=4, ge=1, le=64)

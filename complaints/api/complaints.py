@@ -20,8 +20,8 @@ from complaints.api.schemas import (
 )
 from complaints.api.strict import IsoDatetime, strict_model
 from complaints.clock import to_storage, utcnow
-from complaints.http.session import RuntimeDep, SessionDep
-from complaints.http.users import SIGNED_IN, CurrentUser, signed_in_write
+from complaints.http.session import ReadSessionDep, RuntimeDep, SessionDep
+from complaints.http.users import SIGNED_IN, CurrentUser, sign_in_then_write
 from complaints.models import Complaint, Event, User
 from complaints.presenters import action_label
 from complaints.runtime import Runtime
@@ -88,12 +88,14 @@ else:
 
 @router.post("", status_code=201, response_model=ComplaintDetail, summary="登记诉求", dependencies=SIGNED_IN)
 async def register(data: RegisterIn, request: Request, runtime: RuntimeDep) -> Response:
-    def work(session: Session, user: User) -> ComplaintDetail:
-        item, event = registration.register_with_event(session=session, runtime=runtime, actor=user, data=data)
-        session.flush()
+    def write(session: Session, user: User) -> tuple[Complaint, Event]:
+        return registration.register_with_event(session=session, runtime=runtime, actor=user, data=data)
+
+    def respond(session: Session, user: User, written: tuple[Complaint, Event]) -> ComplaintDetail:
+        item, event = written
         return detail_model(session, runtime, user, item, events=[event])  # a new item's whole history
 
-    created = await signed_in_write(request, runtime, work)
+    created = await sign_in_then_write(request, runtime, write, respond)
     # already the documented shape: sent as it is rather than validated a second time against itself
     return Response(
         created.model_dump_json(by_alias=True),
@@ -171,9 +173,9 @@ def page(session: Session, runtime: Runtime, user: User, filters: queries.ListFi
 
 @router.get("", response_model=ComplaintPage, summary="诉求列表")
 def list_items(
-    query: Annotated[ListQuery, Query()], user: CurrentUser, session: SessionDep, runtime: RuntimeDep
+    query: Annotated[ListQuery, Query()], user: CurrentUser, reads: ReadSessionDep, runtime: RuntimeDep
 ) -> ComplaintPage:
-    return page(session, runtime, user, filters_from(query, user, runtime))
+    return page(reads, runtime, user, filters_from(query, user, runtime))
 
 
 @router.get("/{ref}", response_model=ComplaintDetail, summary="诉求详情（含处理记录与期限）")

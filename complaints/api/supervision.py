@@ -11,7 +11,7 @@ from complaints.api.complaints import names_of, page
 from complaints.api.schemas import ComplaintPage
 from complaints.clock import utcnow
 from complaints.errors import Forbidden
-from complaints.http.session import RuntimeDep, SessionDep
+from complaints.http.session import ReadSessionDep, RuntimeDep
 from complaints.http.users import CurrentUser
 from complaints.i18n import gettext
 from complaints.models import User
@@ -48,42 +48,42 @@ def _unit(runtime: Runtime, unit: str | None) -> str | None:
 @router.get("/overdue", response_model=ComplaintPage, summary="已超期")
 def overdue(
     user: CurrentUser,
-    session: SessionDep,
+    reads: ReadSessionDep,
     runtime: RuntimeDep,
     unit: Unit = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> ComplaintPage:
     filters = queries.ListFilter(unit_code=_unit(runtime, unit), overdue=True, limit=limit, offset=offset)
-    return page(session, runtime, supervisor(user), filters)
+    return page(reads, runtime, supervisor(user), filters)
 
 
 @router.get("/due-soon", response_model=ComplaintPage, summary="即将超期")
 def due_soon(
     user: CurrentUser,
-    session: SessionDep,
+    reads: ReadSessionDep,
     runtime: RuntimeDep,
     unit: Unit = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> ComplaintPage:
     filters = queries.ListFilter(unit_code=_unit(runtime, unit), due_soon=True, limit=limit, offset=offset)
-    return page(session, runtime, supervisor(user), filters)
+    return page(reads, runtime, supervisor(user), filters)
 
 
 @router.get("/counts", response_model=list[WorkloadRow], summary="按单位、承办人或类别统计在办、超期、即将超期")
 def counts(
     user: CurrentUser,
-    session: SessionDep,
+    reads: ReadSessionDep,
     runtime: RuntimeDep,
     by: Literal["unit", "handler", "category"] = "unit",
     unit: Unit = None,
 ) -> list[WorkloadRow]:
     rows = stats.workload(
-        session=session, runtime=runtime, actor=supervisor(user), by=by, unit_code=_unit(runtime, unit), now=utcnow()
+        session=reads, runtime=runtime, actor=supervisor(user), by=by, unit_code=_unit(runtime, unit), now=utcnow()
     )
     settings = runtime.settings
-    names = names_of(session, {key for key, *_ in rows}) if by == "handler" else {}
+    names = names_of(reads, {key for key, *_ in rows}) if by == "handler" else {}
     labels = {
         "unit": lambda k: settings.unit_map[k].name if k in settings.unit_map else k,
         "category": lambda k: settings.category_map[k].name if k in settings.category_map else k,

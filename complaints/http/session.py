@@ -16,6 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import event
 from sqlmodel import Session
 
+from complaints.db import read_only
 from complaints.errors import DomainError
 from complaints.runtime import Runtime
 
@@ -75,6 +76,18 @@ async def request_session(request: Request) -> AsyncIterator[Session]:
         await run_in_threadpool(finish, session, None)
 
 
+async def read_session(request: Request) -> AsyncIterator[Session]:
+    """A session for read-only queries (lists, dashboards, exports, searches): on the read replica when
+    `[database] replica_url` is set, else on the primary. It takes no write turn and commits nothing; a
+    flush with anything to write is refused (db.read_only). The signed-in user still comes from the
+    request's own session, on the primary."""
+    session = read_only(request.app.state.read_session_factory())
+    try:
+        yield session
+    finally:
+        await run_in_threadpool(session.close)
+
+
 def after_commit(session: Session, work: Callable[[], None]) -> None:
     """Run `work` once the request's session has committed (e.g. reload what other sessions read)."""
     event.listen(session, "after_commit", lambda _session: work(), once=True)
@@ -88,4 +101,5 @@ async def get_runtime(request: Request) -> Runtime:
 
 # scope="function": the commit happens before the response is sent, so a failed commit is reported
 SessionDep = Annotated[Session, Depends(request_session, scope="function")]
+ReadSessionDep = Annotated[Session, Depends(read_session, scope="function")]
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]

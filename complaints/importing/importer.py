@@ -1,5 +1,10 @@
-"""Importing one export file whole or not at all: every row is checked first; only a clean file is
-registered, in one transaction, through the same register() as the operators' form."""
+"""Importing one export file whole or not at all: every row is checked; only a clean file is registered,
+in one transaction, with what the operators' register() stores.
+
+One pass over the file: each row is read, checked and parsed once, and the good rows are written in
+batches inside a savepoint, holding the imports' write turn. The first bad row stops the writing (the rest
+are only checked, for the report) and the savepoint is rolled back, so a failed file leaves nothing
+behind, exactly as if every row had been checked before the first was written."""
 
 from __future__ import annotations
 
@@ -22,7 +27,7 @@ from complaints.models import Complaint, ImportedFile, User
 from complaints.presenters import local_text
 from complaints.runtime import Runtime
 from complaints.services import registration
-from complaints.services.registration import register_many
+from complaints.services.registration import ComplaintIn, register_many
 
 Progress = Callable[[str, int, int | None], None]  # (phase: "check" | "import", rows done, rows in all)
 FLUSH_EVERY = 1000
@@ -67,7 +72,7 @@ def import_file(
     now: datetime,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Check every row, then register them all (flushing, never committing); a failed file writes nothing.
+    """Check every row and register them all (flushing, never committing); a failed file writes nothing.
     Whatever the file holds, the answer is a result naming the problem: only the database failing raises."""
     settings = runtime.settings
     result = ImportResult(filename=path.name, source=source_name)
@@ -79,12 +84,9 @@ def import_file(
         facts = scan(path, max_bytes=settings.collection.max_file_mb * 2**20)
         result.sha256 = facts.sha256
         with Export(path, facts, ReadLimits.from_settings(settings.collection)) as export:
-            with session.begin_nested():  # on PostgreSQL a failed read must not spoil the files around it
-                _refuse_if_imported(session, settings, result)
-                _check(session, runtime, export, result, now, progress)
-            if result.ok:
-                _register(session, runtime, actor, export, result, now, progress)
+            _import(session, runtime, actor, export, result, now, progress)
     except FileProblem as exc:
+        result.created = 0
         result.problem = str(exc)
     except Exception as exc:  # noqa: BLE001 - one file never stops the others; its rows were rolled back
         if not_the_files_fault(exc):
@@ -94,6 +96,10 @@ def import_file(
         detail = f"{type(exc).__name__}: {exc}"[:200]
         result.problem = gettext("导入时出现意外错误，已全部撤销：{error}", error=detail)
     return result
+
+
+class _Refused(Exception):
+    """The file has bad rows: what was written of it is rolled back."""
 
 
 def not_the_files_fault(exc: Exception) -> bool:
@@ -138,15 +144,60 @@ def _mapped(export: Export, runtime: Runtime, result: ImportResult, notes: list[
             yield number, exc
 
 
-def _check(
-    session: Session, runtime: Runtime, export: Export, result: ImportResult, now: datetime, progress: Progress | None
+def _import(
+    session: Session,
+    runtime: Runtime,
+    actor: User,
+    export: Export,
+    result: ImportResult,
+    now: datetime,
+    progress: Progress | None,
 ) -> None:
+    """Check and register the rows in a savepoint, holding the imports' write turn, so that a second
+    import of overlapping rows at the same moment waits and then finds them already there."""
+    take_write_turn(session, key="import")  # one for all sources: a file's SHA-256 is unique across them
+    try:
+        with session.begin_nested():  # on PostgreSQL a failed file must not spoil the files around it
+            _refuse_if_imported(session, runtime.settings, result)
+            _rows(session, runtime, actor, export, result, now, progress)
+            if not result.ok:
+                raise _Refused
+            result.existing = result.rows - result.created
+            session.add(
+                ImportedFile(
+                    source=result.source,
+                    filename=export.path.name[:255],
+                    sha256=result.sha256,
+                    rows=result.rows,
+                    created=result.created,
+                    imported_at=now,
+                )
+            )
+            session.flush()
+    except _Refused:
+        result.created = 0
+    except DomainError as exc:
+        result.created = 0
+        result.problem = gettext("导入失败，已全部撤销：{error}", error=exc.message)
+
+
+def _rows(
+    session: Session,
+    runtime: Runtime,
+    actor: User,
+    export: Export,
+    result: ImportResult,
+    now: datetime,
+    progress: Progress | None,
+) -> None:
+    """Every row checked once; the good ones registered in batches until the first bad one."""
     limits = runtime.settings.collection
     seen: dict[str, int] = {}
     notes: list[BadRow] = []
+    batch: list[tuple[dict, ComplaintIn]] = []
     for number, data in _mapped(export, runtime, result, notes):
         result.rows += 1  # never beyond max_rows: the reader counts every row, blank ones too
-        problem = data if isinstance(data, RowError) else _row_problem(data, runtime, now)
+        parsed, problem = (None, data) if isinstance(data, RowError) else _parsed(data, runtime, now)
         if problem is None and data["external_ref"] in seen:
             problem = RowError(
                 "external_ref",
@@ -154,25 +205,41 @@ def _check(
             )
         if problem is not None:
             _bad(result, number, problem, limits.max_errors_reported, runtime)
+            batch.clear()  # nothing more is written: the file will be refused
         else:
             seen[data["external_ref"]] = number
+            if not result.bad_row_count:
+                batch.append((data, parsed))
+                if len(batch) == FLUSH_EVERY:
+                    _register_batch(session, runtime, actor, batch, result, now)
         if progress and result.rows % 500 == 0:
-            progress("check", result.rows, None)
+            progress("check" if result.bad_row_count else "import", result.rows, None)
         result.note_count += len(notes)
         result.notes.extend(notes[: max(limits.max_errors_reported - len(result.notes), 0)])
         notes.clear()
     if result.rows == 0:
         raise FileProblem(gettext("文件中没有数据行"))
-    result.existing = _count_existing(session, result.source, list(seen))
+    if result.bad_row_count:
+        result.existing = _count_existing(session, result.source, list(seen))
+        return
+    _register_batch(session, runtime, actor, batch, result, now)
+    if progress:
+        progress("import", result.rows, result.rows)
+
+
+def _parsed(data: dict, runtime: Runtime, now: datetime) -> tuple[ComplaintIn | None, RowError | None]:
+    """The row validated as registration takes it, or what registration would refuse."""
+    try:
+        parsed = registration.parse_input(data)
+        registration.check(parsed, runtime, now)
+    except InvalidInput as exc:
+        return None, RowError(exc.field, exc.message)
+    return parsed, None
 
 
 def _row_problem(data: dict, runtime: Runtime, now: datetime) -> RowError | None:
     """What register() would refuse, found before anything is written."""
-    try:
-        registration.check(registration.parse_input(data), runtime, now)
-    except InvalidInput as exc:
-        return RowError(exc.field, exc.message)
-    return None
+    return _parsed(data, runtime, now)[1]
 
 
 def _bad(result: ImportResult, number: int, problem: RowError, limit: int, runtime: Runtime) -> None:
@@ -196,67 +263,33 @@ def _count_existing(session: Session, source: str, refs: list[str]) -> int:
     return found
 
 
-def _register(
+def _register_batch(
     session: Session,
     runtime: Runtime,
     actor: User,
-    export: Export,
+    batch: list[tuple[dict, ComplaintIn]],
     result: ImportResult,
     now: datetime,
-    progress: Progress | None,
 ) -> None:
-    """Register the rows in a savepoint, holding the imports' write turn, so that a second import of
-    overlapping rows at the same moment waits and then finds them already there."""
-    take_write_turn(session, key="import")  # one for all sources: a file's SHA-256 is unique across them
-    try:
-        with session.begin_nested():
-            _refuse_if_imported(session, runtime.settings, result)  # imported meanwhile by another process
-            _register_rows(session, runtime, actor, export, result, now, progress)
-            result.existing = result.rows - result.created
-            session.add(
-                ImportedFile(
-                    source=result.source,
-                    filename=export.path.name[:255],
-                    sha256=result.sha256,
-                    rows=result.rows,
-                    created=result.created,
-                    imported_at=now,
-                )
-            )
-            session.flush()
-    except (DomainError, FileProblem) as exc:
-        result.created = 0
-        error = getattr(exc, "message", str(exc))
-        result.problem = error if result.already_imported else gettext("导入失败，已全部撤销：{error}", error=error)
-
-
-def _register_rows(session, runtime, actor, export, result, now, progress) -> None:
-    done = 0
-    batch: list[dict] = []
-    for _, data in _mapped(export, runtime, result):
-        batch.append(data)
-        if len(batch) == FLUSH_EVERY:
-            result.created += _register_batch(session, runtime, actor, batch, result.source, now)
-            done += len(batch)
-            batch.clear()
-            if progress:
-                progress("import", done, result.rows)
-    result.created += _register_batch(session, runtime, actor, batch, result.source, now)
-    if progress:
-        progress("import", done + len(batch), result.rows)
-
-
-def _register_batch(
-    session: Session, runtime: Runtime, actor: User, batch: list[dict], source: str, now: datetime
-) -> int:
-    """Register the rows whose external reference is new (nothing is kept in memory between batches)."""
-    refs = [d["external_ref"] for d in batch]
+    """Register the rows whose external reference is new; the batch is emptied (nothing is kept in memory
+    between batches)."""
+    if not batch:
+        return
+    refs = [data["external_ref"] for data, _ in batch]
     known = set(
         session.exec(
             select(col(Complaint.external_ref)).where(
-                col(Complaint.source) == source, col(Complaint.external_ref).in_(refs)
+                col(Complaint.source) == result.source, col(Complaint.external_ref).in_(refs)
             )
         ).all()
     )
-    fresh = [data for data in batch if data["external_ref"] not in known]
-    return register_many(session=session, runtime=runtime, actor=actor, rows=fresh, now=now)
+    fresh = [(data, parsed) for data, parsed in batch if data["external_ref"] not in known]
+    result.created += register_many(
+        session=session,
+        runtime=runtime,
+        actor=actor,
+        rows=[data for data, _ in fresh],
+        parsed=[parsed for _, parsed in fresh],
+        now=now,
+    )
+    batch.clear()

@@ -3,6 +3,7 @@ file holds them: Excel numbers (a phone stored as 1.38e10), dates, text in sever
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -90,13 +91,31 @@ def to_datetime(value: object, formats: list[str]) -> datetime:
     text = to_text(value)
     for pattern in formats:
         try:
-            return datetime.strptime(text, pattern)
+            return _parse(text, pattern)
         except ValueError:
             continue
     raise RowError(
         "received_at",
         gettext("无法识别的日期：{text}（可用格式如 2026-06-03 10:30、2026/6/3、2026年6月3日）", text=text[:40]),
     )
+
+
+# the exports' usual forms, read without strptime (a tenth of its time); anything else goes to strptime
+_FAST = {
+    "%Y-%m-%d %H:%M:%S": re.compile(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})"),
+    "%Y-%m-%d %H:%M": re.compile(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})"),
+}
+
+
+def _parse(text: str, pattern: str) -> datetime:
+    """datetime.strptime(text, pattern), sooner for the usual forms."""
+    fast = _FAST.get(pattern)
+    if fast is not None and (match := fast.fullmatch(text)):
+        try:
+            return datetime(*(int(part) for part in match.groups()))
+        except ValueError:
+            pass  # strptime decides, and says why
+    return datetime.strptime(text, pattern)
 
 
 def map_row(cells: Sequence[object], columns: ColumnMap, source: SourceSettings, settings: Settings) -> dict:

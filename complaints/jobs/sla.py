@@ -1,17 +1,19 @@
 """The SLA sweep: items entering "due soon" or "overdue" get exactly one event each, a notification,
-and (overdue) an automatic 督办. Set-based: a few statements, whatever the number of items."""
+and (overdue) an automatic 督办. Set-based: a few statements, whatever the number of items.
+
+The complaint table is read once and written once per sweep: one statement collects every item entering
+a state (with flags saying which) into a temporary table, one UPDATE marks them all; the events and
+notices are then written from that small table. At a million open items the table no longer fits in
+memory, and each pass over it was most of the sweep's time."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
-    CursorResult,
-    Executable,
     Integer,
     String,
     and_,
@@ -27,8 +29,7 @@ from sqlalchemy import (
     table,
     text,
 )
-from sqlalchemy.types import TypeEngine
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from complaints.i18n import gettext
 from complaints.jobs.registry import every_minutes, job
@@ -46,9 +47,7 @@ from workflows.vocab import N_
 C = Complaint
 # The items entering a state, with what the events and notices say of them: the statements after the
 # collection read these few rows, not the complaint table again (one scan of it per statement on PostgreSQL).
-_HIT_COLUMNS: list[
-    tuple[str, TypeEngine[Any] | type[TypeEngine[Any]], str]
-] = [  # name, type, its PostgreSQL declaration (SQLite stores what it is given)
+_HIT_COLUMNS = [  # name, type, its PostgreSQL declaration (SQLite stores what it is given)
     ("id", Integer, "BIGINT PRIMARY KEY"),
     ("unit_code", String, "TEXT"),
     ("handler_id", Integer, "BIGINT"),
@@ -57,6 +56,9 @@ _HIT_COLUMNS: list[
     ("summary", String, "TEXT"),
     ("next_due_at", table_of(C).c.next_due_at.type, "TIMESTAMPTZ"),
     ("supervise_due_at", table_of(C).c.supervise_due_at.type, "TIMESTAMPTZ"),
+    ("overdue", Boolean, "BOOLEAN"),  # which states the item enters (overdue and due soon exclude each other)
+    ("due_soon", Boolean, "BOOLEAN"),
+    ("lapsed", Boolean, "BOOLEAN"),
 ]
 HIT = table("sla_hit", *(column(name, kind) for name, kind, _ in _HIT_COLUMNS))
 H = HIT.c
@@ -89,10 +91,10 @@ class Sweep:
 def newly_overdue(now: datetime) -> ColumnElement[bool]:
     # warn_at <= next_due_at always, so the (is_open, warn_at) index serves this too
     return and_(
-        col(C.is_open).is_(True),
-        col(C.warn_at) <= now,
-        col(C.next_due_at) <= now,
-        or_(col(C.overdue_due_at).is_(None), col(C.overdue_due_at) != col(C.next_due_at)),
+        C.is_open.is_(True),
+        C.warn_at <= now,
+        C.next_due_at <= now,
+        or_(C.overdue_due_at.is_(None), C.overdue_due_at != C.next_due_at),
     )
 
 
@@ -102,20 +104,20 @@ def newly_lapsed_supervision(now: datetime, prefecture: str) -> ColumnElement[bo
     deadlines, so warn_at <= next_due_at <= supervise_due_at <= now: the (is_open, warn_at) index serves
     this, and a paused (suspended) or answered item is not chased."""
     return and_(
-        col(C.is_open).is_(True),
-        col(C.warn_at) <= now,
-        col(C.supervise_due_at) <= now,
-        col(C.unit_code) != prefecture,
-        or_(col(C.escalated_due_at).is_(None), col(C.escalated_due_at) != col(C.supervise_due_at)),
+        C.is_open.is_(True),
+        C.warn_at <= now,
+        C.supervise_due_at <= now,
+        C.unit_code != prefecture,
+        or_(C.escalated_due_at.is_(None), C.escalated_due_at != C.supervise_due_at),
     )
 
 
 def newly_due_soon(now: datetime) -> ColumnElement[bool]:
     return and_(
-        col(C.is_open).is_(True),
-        col(C.warn_at) <= now,
-        col(C.next_due_at) > now,
-        or_(col(C.warned_due_at).is_(None), col(C.warned_due_at) != col(C.next_due_at)),
+        C.is_open.is_(True),
+        C.warn_at <= now,
+        C.next_due_at > now,
+        or_(C.warned_due_at.is_(None), C.warned_due_at != C.next_due_at),
     )
 
 
@@ -128,62 +130,99 @@ def sla_sweep(*, session: Session, runtime: Runtime, now: datetime) -> dict[str,
     session.flush()
     sweep = Sweep(session, runtime, now, id_of(system_user(session=session, settings=runtime.settings)))
     session.execute(text(TEMP_DDL[sweep.dialect]))
-    counts = {"overdue": _collect(sweep, newly_overdue(now))}
-    counts["notified_overdue"] = _mark_overdue(sweep) if counts["overdue"] else 0
-    counts["due_soon"] = _collect(sweep, newly_due_soon(now))
-    counts["notified_due_soon"] = _mark_due_soon(sweep) if counts["due_soon"] else 0
-    counts["supervision_lapsed"] = _collect(sweep, newly_lapsed_supervision(now, runtime.settings.app.prefecture_unit))
-    counts["escalated"] = _escalate(sweep) if counts["supervision_lapsed"] else 0
+    found = _collect(sweep, runtime.settings.app.prefecture_unit)
+    counts = {"overdue": found["overdue"]}
+    if any(found.values()):
+        supervise_due = _supervise_due(sweep) if found["overdue"] else None
+        newly_supervised = _post_supervise_deadlines(sweep) if found["overdue"] and _webhooks(sweep) else None
+        _mark(sweep, supervise_due)
+        if newly_supervised is not None and supervise_due is not None:
+            newly_supervised(supervise_due)
+    counts["notified_overdue"] = _tell_overdue(sweep) if found["overdue"] else 0
+    counts["due_soon"] = found["due_soon"]
+    counts["notified_due_soon"] = _tell_due_soon(sweep) if found["due_soon"] else 0
+    counts["supervision_lapsed"] = found["lapsed"]
+    counts["escalated"] = _escalate(sweep) if found["lapsed"] else 0
     session.expire_all()  # the rows changed under the ORM's feet
     counts["cooperation_overdue"] = cohandling.sweep_overdue(session=session, runtime=runtime, now=now)
     return counts
 
 
-def _collect(sweep: Sweep, condition: ColumnElement[bool]) -> int:
-    """The ids entering the state, locked on PostgreSQL so no action changes them under the sweep."""
+def _collect(sweep: Sweep, prefecture: str) -> dict[str, int]:
+    """Every item entering a state, in one pass over the complaint table, with a flag per state; locked
+    on PostgreSQL so no action changes them under the sweep. The three conditions are those above, each
+    read before anything is marked: marking overdue changes no item's lapse (a 督办 deadline it sets is in
+    the future), nor whether it is due soon (overdue and due soon exclude each other)."""
+    now = sweep.now
     sweep.session.execute(delete(HIT))
+    overdue, due_soon = newly_overdue(now), newly_due_soon(now)
+    lapsed = newly_lapsed_supervision(now, prefecture)
+    flags = [case((condition, True), else_=False) for condition in (overdue, due_soon, lapsed)]
     names = [c.name for c in HIT.columns]
-    chosen = select(*(table_of(C).c[name] for name in names)).where(condition).with_for_update(of=C)
-    found = _count(sweep, insert(HIT).from_select(names, chosen))
+    chosen = (
+        select(*(table_of(C).c[name] for name in names[: -len(flags)]), *flags)
+        .where(C.is_open.is_(True), C.warn_at <= now, or_(overdue, due_soon, lapsed))
+        .with_for_update(of=C)
+    )
+    sweep.session.execute(insert(HIT).from_select(names, chosen))
     if sweep.dialect == "postgresql":
         sweep.session.execute(text("ANALYZE sla_hit"))  # a temporary table has no statistics otherwise
-    return found
+    totals = sweep.session.execute(
+        select(*(func.coalesce(func.sum(case((H[name], 1), else_=0)), 0) for name in ("overdue", "due_soon", "lapsed")))
+    ).one()
+    return dict(zip(("overdue", "due_soon", "lapsed"), (int(n) for n in totals), strict=True))
 
 
-def _count(sweep: Sweep, statement: Executable) -> int:
+def _count(sweep: Sweep, statement) -> int:
     """Execute and return the rows written (INSERT ... SELECT reports them only when asked to)."""
-    result = sweep.session.execute(statement, execution_options={"preserve_rowcount": True})
-    return cast(CursorResult[Any], result).rowcount  # a DML statement's result is a cursor's
+    return sweep.session.execute(statement, execution_options={"preserve_rowcount": True}).rowcount
 
 
-def _hits():
-    return select(HIT.c.id)
+def _webhooks(sweep: Sweep) -> bool:
+    return sweep.runtime.settings.webhooks.enabled
 
 
-def _mark_overdue(sweep: Sweep) -> int:
-    session, now = sweep.session, sweep.now
+def _supervise_due(sweep: Sweep) -> datetime:
+    """The default 督办 deadline, from now, of an item the sweep finds overdue."""
     amount = Limit.parse(sweep.runtime.settings.limits.supervise_default)
-    supervise_due, _ = deadlines.due_from(now, amount, sweep.runtime)
-    # a 督办 deadline someone already set is left as it is; otherwise the default one from now
-    session.execute(
+    due, _ = deadlines.due_from(sweep.now, amount, sweep.runtime)
+    return due
+
+
+def _mark(sweep: Sweep, supervise_due: datetime | None) -> None:
+    """One UPDATE for every item collected. Overdue: the notice is sent for this deadline (due soon
+    included), and a 督办 deadline someone already set is left as it is, otherwise the default one from
+    now. Due soon: warned for this deadline. A lapsed 督办: reported for this 督办 deadline (the value
+    before this statement, which for a lapsed item it leaves unchanged)."""
+    entering = or_(H.overdue.is_(True), H.due_soon.is_(True))
+    sweep.session.execute(
         table_of(C)
         .update()
-        .where(col(C.id).in_(_hits()))
+        .where(C.id == H.id)
         .values(
-            overdue_due_at=C.next_due_at,
-            warned_due_at=C.next_due_at,
-            supervise_due_at=case((col(C.supervise_due_at).is_(None), supervise_due), else_=col(C.supervise_due_at)),
+            overdue_due_at=case((H.overdue.is_(True), C.next_due_at), else_=C.overdue_due_at),
+            warned_due_at=case((entering, C.next_due_at), else_=C.warned_due_at),
+            supervise_due_at=case(
+                (and_(H.overdue.is_(True), C.supervise_due_at.is_(None)), supervise_due), else_=C.supervise_due_at
+            ),
+            escalated_due_at=case((H.lapsed.is_(True), C.supervise_due_at), else_=C.escalated_due_at),
         )
     )
+    if supervise_due is None:  # nothing overdue
+        return
     default = literal(supervise_due, H.supervise_due_at.type)
-    newly_supervised = _post_supervise_deadlines(sweep) if sweep.runtime.settings.webhooks.enabled else None
-    session.execute(HIT.update().values(supervise_due_at=func.coalesce(H.supervise_due_at, default)))
-    if newly_supervised is not None:
-        newly_supervised(supervise_due)
+    sweep.session.execute(
+        HIT.update().where(H.overdue.is_(True)).values(supervise_due_at=func.coalesce(H.supervise_due_at, default))
+    )
+
+
+def _tell_overdue(sweep: Sweep) -> int:
+    where = H.overdue.is_(True)
     due = sweep.due_text(H.next_due_at)
-    _add_events(sweep, EventKind.SLA_OVERDUE, sql_format(gettext("已超期（期限：{due}）"), due=due), None)
+    _add_events(sweep, where, EventKind.SLA_OVERDUE, sql_format(gettext("已超期（期限：{due}）"), due=due), None)
     _add_events(
         sweep,
+        where,
         EventKind.SUPERVISE,
         sql_format(gettext("超期自动督办，督办期限：{due}"), due=sweep.due_text(H.supervise_due_at)),
         {"automatic": True},
@@ -195,19 +234,19 @@ def _mark_overdue(sweep: Sweep) -> int:
         summary=H.summary,
         due=due,
     )
-    return _notify_handlers(sweep, "overdue", subject, body) + tell_supervisors(
-        sweep, "overdue", N_("本单位新增 {n} 件超期诉求（已自动督办）"), unhandled_only=False
+    return _notify_handlers(sweep, where, "overdue", subject, body) + tell_supervisors(
+        sweep, where, "overdue", N_("本单位新增 {n} 件超期诉求（已自动督办）"), unhandled_only=False
     )
 
 
 def _post_supervise_deadlines(sweep: Sweep):
     """The webhooks of the 督办 deadlines the sweep sets (items that had none), posted once it has set them."""
-    ids = list(sweep.session.execute(select(H.id).where(H.supervise_due_at.is_(None))).scalars())
+    ids = list(sweep.session.execute(select(H.id).where(H.overdue.is_(True), H.supervise_due_at.is_(None))).scalars())
 
     def post(due: datetime) -> None:
-        items: Iterable[Complaint] = (
+        items = (
             sweep.session.execute(
-                select(Complaint).where(col(Complaint.id).in_(ids)).execution_options(populate_existing=True)
+                select(Complaint).where(Complaint.id.in_(ids)).execution_options(populate_existing=True)
             ).scalars()
             if ids
             else []
@@ -225,10 +264,10 @@ def _post_supervise_deadlines(sweep: Sweep):
     return post
 
 
-def _mark_due_soon(sweep: Sweep) -> int:
-    sweep.session.execute(table_of(C).update().where(col(C.id).in_(_hits())).values(warned_due_at=col(C.next_due_at)))
+def _tell_due_soon(sweep: Sweep) -> int:
+    where = H.due_soon.is_(True)
     due = sweep.due_text(H.next_due_at)
-    _add_events(sweep, EventKind.SLA_DUE_SOON, sql_format(gettext("即将超期（期限：{due}）"), due=due), None)
+    _add_events(sweep, where, EventKind.SLA_DUE_SOON, sql_format(gettext("即将超期（期限：{due}）"), due=due), None)
     subject = sql_format(gettext("诉求件 {tracking_no} 即将超期"), tracking_no=H.tracking_no)
     body = sql_format(
         gettext("诉求件 {tracking_no}（{summary}）将于 {due} 到期，请及时办理。"),
@@ -237,8 +276,8 @@ def _mark_due_soon(sweep: Sweep) -> int:
         due=due,
     )
     # an item nobody handles yet is the supervisors' to dispatch
-    return _notify_handlers(sweep, "due_soon", subject, body) + tell_supervisors(
-        sweep, "due_soon", N_("本单位有 {n} 件尚未派单的诉求即将超期"), unhandled_only=True
+    return _notify_handlers(sweep, where, "due_soon", subject, body) + tell_supervisors(
+        sweep, where, "due_soon", N_("本单位有 {n} 件尚未派单的诉求即将超期"), unhandled_only=True
     )
 
 
@@ -246,11 +285,10 @@ def _escalate(sweep: Sweep) -> int:
     """提级督办: a lapsed 督办 is reported to the prefecture bureau's supervisors, once per 督办 deadline."""
     settings = sweep.runtime.settings
     prefecture = settings.unit_map[settings.app.prefecture_unit]
-    sweep.session.execute(
-        table_of(C).update().where(col(C.id).in_(_hits())).values(escalated_due_at=col(C.supervise_due_at))
-    )
+    where = H.lapsed.is_(True)
     _add_events(
         sweep,
+        where,
         EventKind.SUPERVISION_LAPSED,
         sql_format(
             gettext("督办期限（{due}）已过仍未办结，已报{unit}提级督办"),
@@ -266,8 +304,9 @@ def _escalate(sweep: Sweep) -> int:
         summary=H.summary,
         due=sweep.due_text(H.supervise_due_at),
     )
-    return _notify_handlers(sweep, "supervision_lapsed", subject, body) + tell_supervisors(
+    return _notify_handlers(sweep, where, "supervision_lapsed", subject, body) + tell_supervisors(
         sweep,
+        where,
         EventKind.SUPERVISION_LAPSED,
         N_("各县市新增 {n} 件督办逾期诉求，请提级督办"),
         unhandled_only=False,
@@ -275,17 +314,23 @@ def _escalate(sweep: Sweep) -> int:
     )
 
 
-def _add_events(sweep: Sweep, action: EventKind, note: ColumnElement, changes: dict | None) -> int:
-    rows = select(
-        H.id,
-        literal(sweep.now, table_of(Event).c.at.type),
-        literal(sweep.actor_id),
-        literal(action),
-        H.status,
-        H.status,
-        note,
-        literal(changes, table_of(Event).c.changes.type) if changes else null(),
-    ).order_by(H.id)
+def _add_events(
+    sweep: Sweep, where: ColumnElement[bool], action: EventKind, note: ColumnElement, changes: dict | None
+) -> int:
+    rows = (
+        select(
+            H.id,
+            literal(sweep.now, table_of(Event).c.at.type),
+            literal(sweep.actor_id),
+            literal(action),
+            H.status,
+            H.status,
+            note,
+            literal(changes, table_of(Event).c.changes.type) if changes else null(),
+        )
+        .where(where)
+        .order_by(H.id)
+    )
     return _count(sweep, insert(Event).from_select(EVENT_COLUMNS, rows))
 
 
@@ -302,19 +347,27 @@ def _notification_row(sweep: Sweep, user_id: ColumnElement, kind: str, subject, 
     )
 
 
-def _notify_handlers(sweep: Sweep, kind: str, subject, body) -> int:
-    rows = select(*_notification_row(sweep, H.handler_id, kind, subject, body)).where(H.handler_id.is_not(None))
+def _notify_handlers(sweep: Sweep, where: ColumnElement[bool], kind: str, subject, body) -> int:
+    rows = select(*_notification_row(sweep, H.handler_id, kind, subject, body)).where(where, H.handler_id.is_not(None))
     return _count(sweep, insert(Notification).from_select(NOTIFY_COLUMNS, rows))
 
 
-def tell_supervisors(sweep: Sweep, kind: str, subject: str, *, unhandled_only: bool, unit: str | None = None) -> int:
+def tell_supervisors(
+    sweep: Sweep,
+    entering: ColumnElement[bool],
+    kind: str,
+    subject: str,
+    *,
+    unhandled_only: bool,
+    unit: str | None = None,
+) -> int:
     """One notice per supervisor and unit per sweep, listing the items (a burst of overdue items must not
     bury them); an item of its own when there is only one. With `unit`, that unit's supervisors are told
     of every item, whichever unit it is in."""
-    where = [H.handler_id.is_(None)] if unhandled_only else []
+    where = [entering, H.handler_id.is_(None)] if unhandled_only else [entering]
     if unit:
         count, first = sweep.session.execute(select(func.count(), func.min(H.id)).where(*where)).one()
-        per_unit: Sequence[tuple[str, int, int]] = [(unit, count, first)] if count else []
+        per_unit = [(unit, count, first)] if count else []
     else:
         per_unit = sweep.session.execute(
             select(H.unit_code, func.count(), func.min(H.id)).where(*where).group_by(H.unit_code)
@@ -328,9 +381,7 @@ def tell_supervisors(sweep: Sweep, kind: str, subject: str, *, unhandled_only: b
         lines = [f"{tracking_no} {summary[:30]}" for tracking_no, summary in listed]
         if count > LISTED:
             lines.append(gettext("……另有 {n} 件，请在系统中查看", n=count - LISTED))
-        supervisors = sweep.session.execute(
-            select(col(User.id)).where(supervisor_of_unit(literal(unit_code)))
-        ).scalars()
+        supervisors = sweep.session.execute(select(User.id).where(supervisor_of_unit(literal(unit_code)))).scalars()
         for user_id in supervisors:
             sweep.session.add(
                 Notification(

@@ -81,6 +81,8 @@ class ComplaintIn(BaseModel):
     def _no_control_chars(cls, value: str | None) -> str | None:
         if not isinstance(value, str):
             return value
+        if value.replace("\n", "").replace("\t", "").isprintable():  # the usual case, checked in C
+            return value.strip()
         return "".join(ch for ch in value if ch in "\n\t" or ch.isprintable()).strip()
 
 
@@ -275,26 +277,36 @@ def _number(rows: list[dict], *, session: Session, runtime: Runtime) -> None:
             row["tracking_no"] = number
 
 
-def _row(data: dict, *, runtime: Runtime, actor: User, status: Status, now: datetime) -> dict[str, Any]:
+def _row(data: dict | ComplaintIn, *, runtime: Runtime, actor: User, status: Status, now: datetime) -> dict[str, Any]:
     """A checked row's values as inserted without the ORM: the columns the ORM would fill in, and the
-    search keys (which the ORM's flush hook would add)."""
-    values = item_values(parse_input(data), runtime=runtime, actor=actor, status=status, now=now)
+    search keys (which the ORM's flush hook would add). `data` may be already parsed."""
+    parsed = data if isinstance(data, ComplaintIn) else parse_input(data)
+    values = item_values(parsed, runtime=runtime, actor=actor, status=status, now=now)
     values |= {"handling_notes": "", "result_text": "", "remarks": "", "extension_count": 0, "version": 1}
     values["updated_at"] = now
     return values | row_keys(values)
 
 
-def register_many(*, session: Session, runtime: Runtime, actor: User, rows: list[dict], now: datetime) -> int:
+def register_many(
+    *,
+    session: Session,
+    runtime: Runtime,
+    actor: User,
+    rows: list[dict],
+    now: datetime,
+    parsed: list[ComplaintIn] | None = None,
+) -> int:
     """Register rows checked with `check` (an import's, a platform's), with their first events; flushes nothing
     through the ORM, commits nothing. A row whose (source, external reference) another transaction stored
     meanwhile is skipped, not an error (ON CONFLICT DO NOTHING; its reserved tracking number stays unused);
-    returns how many were stored."""
+    returns how many were stored. `parsed`, when given, is `rows` already parsed (the import's check parsed
+    them), in the same order."""
     if not rows:
         return 0
     status = fire_or_refuse(None, Action.REGISTER, roles_of(actor), is_assignee=False)
     assert status is not None
     session.flush()
-    values = [_row(data, runtime=runtime, actor=actor, status=status, now=now) for data in rows]
+    values = [_row(data, runtime=runtime, actor=actor, status=status, now=now) for data in (parsed or rows)]
     _number(values, session=session, runtime=runtime)
     connection = session.connection()
     statement = (

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from complaints.clock import utcnow
 from complaints.errors import DomainError, InvalidInput
 from complaints.http import csrf
-from complaints.http.session import RuntimeDep, SessionDep
+from complaints.http.session import ReadSessionDep, RuntimeDep, SessionDep
 from complaints.http.users import PageUser
 from complaints.i18n import gettext
 from complaints.letters import TITLES
@@ -33,8 +33,8 @@ router = APIRouter()
 PAGE = 50
 
 
-def _list(request, user, session, runtime, filters: queries.ListFilter, template: str, **extra):
-    items, total = queries.list_complaints(session=session, runtime=runtime, actor=user, filters=filters)
+def _list(request, user, reads, runtime, filters: queries.ListFilter, template: str, **extra):
+    items, total = queries.list_complaints(session=reads, runtime=runtime, actor=user, filters=filters)
     return page(
         request,
         template,
@@ -42,20 +42,22 @@ def _list(request, user, session, runtime, filters: queries.ListFilter, template
         total=total,
         filters=filters,
         now=utcnow(),
-        names=names_of(session, {i.handler_id for i in items}),
+        names=names_of(reads, {i.handler_id for i in items}),
         masked=identity.masked,
         **extra,
     )
 
 
 @router.get("/inbox")
-def inbox(request: Request, user: PageUser, session: SessionDep, runtime: RuntimeDep, offset: int = 0):
+def inbox(request: Request, user: PageUser, reads: ReadSessionDep, runtime: RuntimeDep, offset: int = 0):
     filters = queries.ListFilter(handler_id=user.id, open_only=True, offset=max(0, min(offset, 10**6)), limit=PAGE)
-    return _list(request, user, session, runtime, filters, "inbox.html")
+    return _list(request, user, reads, runtime, filters, "inbox.html")
 
 
 @router.get("/items")
-def items(request: Request, user: PageUser, session: SessionDep, runtime: RuntimeDep, offset: int = 0):
+def items(
+    request: Request, user: PageUser, session: SessionDep, reads: ReadSessionDep, runtime: RuntimeDep, offset: int = 0
+):
     """Every visible item, filtered and sorted as the address says (web.listing), with the person's views."""
 
     params = listing.params_of(request.query_params)
@@ -73,7 +75,7 @@ def items(request: Request, user: PageUser, session: SessionDep, runtime: Runtim
     return _list(
         request,
         user,
-        session,
+        reads,
         runtime,
         filters,
         "items.html",

@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from complaints.clock import to_local, utcnow
 from complaints.errors import DomainError, Forbidden, InvalidInput
 from complaints.http import csrf
-from complaints.http.session import RuntimeDep, SessionDep
+from complaints.http.session import ReadSessionDep, RuntimeDep, SessionDep
 from complaints.http.users import PageUser
 from complaints.i18n import gettext
 from complaints.models import Event, User
@@ -173,7 +173,7 @@ def _period(start: str, end: str, tz: str) -> tuple[date, date]:
 def dashboard(
     request: Request,
     user: PageUser,
-    session: SessionDep,
+    reads: ReadSessionDep,
     runtime: RuntimeDep,
     unit_code: str = "",
     start: str = "",
@@ -182,7 +182,7 @@ def dashboard(
     _supervisor(user)
     first, last = _period(start[:10], end[:10], runtime.settings.app.timezone)
     result = stats.dashboard(
-        session=session,
+        session=reads,
         runtime=runtime,
         actor=user,
         start=first,
