@@ -221,3 +221,15 @@ def test_a_search_finding_many_counts_up_to_the_cap_and_pages_them_in_order(
         session=session, runtime=runtime, actor=county, filters=queries.ListFilter(text="择校费问题3")
     )
     assert [item.id for item in items] == [mine[3].id] and (total, total.exact) == (1, True)
+
+
+def test_every_kind_of_key_finds_only_within_the_persons_scope(session, runtime, make_user, make_item):
+    item = make_item(complainant_name="司马相如", complainant_phone="13966665555", summary="反映学校收取借读费")
+    keys = (item.tracking_no.lower(), "13966665555", "5555", "司马相如", "借读")
+    for roles, unit in ((("supervisor",), "AKT"), (("handler",), "AKT"), (("operator",), "AKT"), (("admin",), "WQ")):
+        outsider = make_user(*roles, unit=unit)
+        for query in keys:
+            assert found(session, runtime, outsider, query) == set(), (roles, unit, query)
+    for insider in (make_user("supervisor"), make_user("supervisor", unit="KZ")):  # the county's, the prefecture's
+        for query in keys:
+            assert found(session, runtime, insider, query) == {item.id}, (insider.unit_code, query)
