@@ -385,7 +385,8 @@ def test_a_search_says_when_it_stopped_counting(client, bearer, supervisor, new_
         return client.get("/api/complaints", params={"q": "计数上限", **params}, headers=headers).json()
 
     page = listed(limit=1)
-    assert (page["count"], page["count_exact"]) == (2, False) and len(page["data"]) == 1
+    sqlite = client.app.state.runtime.engine.dialect.name == "sqlite"  # PostgreSQL counts every match, exactly
+    assert (page["count"], page["count_exact"]) == ((2, False) if sqlite else (4, True)) and len(page["data"]) == 1
     page = listed(limit=2, offset=2)
     assert (page["count"], page["count_exact"]) == (4, True)
     page = listed()

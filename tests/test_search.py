@@ -184,6 +184,7 @@ def test_a_search_finding_many_counts_up_to_the_cap_and_pages_them_in_order(
     """Beyond COUNT_CAP matches the count says "more" (the page reads 1,000+ 件); the pages are still the
     matches the person may see, in the list's order, whichever way the page is read."""
     monkeypatch.setattr(queries, "COUNT_CAP", 4)
+    capped = session.get_bind().dialect.name == "sqlite"  # PostgreSQL counts every match, exactly
     start = datetime(2026, 6, 1, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
     mine = [make_item(summary=f"反映择校费问题{i}", received_at=start + timedelta(hours=i)) for i in range(7)]
     others = [make_item(unit_code="AKT", summary="反映择校费问题", received_at=start + timedelta(hours=20))]
@@ -208,13 +209,13 @@ def test_a_search_finding_many_counts_up_to_the_cap_and_pages_them_in_order(
     newest_first = [item.id for item in sorted(mine, key=lambda i: i.received_at, reverse=True)]
     got, counts = pages(county, "-received")
     assert got == newest_first  # AKT's item is not the county's
-    assert counts[0] == (4, False)  # counted to the cap: more than 4
+    assert counts[0] == ((4, False) if capped else (7, True))  # counted to the cap: more than 4
     assert counts[-1] == (7, True)  # a page past the cap counts to it (here: all seven, exactly)
     got, counts = pages(county, "received")
     assert got == newest_first[::-1]
     got, counts = pages(county, "tracking")  # an order no index gives: read from the matches themselves
     assert got == [item.id for item in sorted(mine, key=lambda i: i.tracking_no)]
-    assert counts[0] == (4, False)
+    assert counts[0] == ((4, False) if capped else (7, True))
     got, _ = pages(prefecture, "-received")
     assert got == [others[0].id, *newest_first]
     items, total = queries.list_complaints(
