@@ -104,8 +104,8 @@ class ComplaintDetail(ComplaintSummary):
 class ComplaintPage(BaseModel):
     data: list[ComplaintSummary]
     count: int = Field(
-        description="the items matching; a search (`q`) counts at most 1,000 of them, or up to one past the page "
-        "asked for if that is further: see count_exact"
+        description="the items matching; on SQLite a search (`q`) stops counting past 1,000 of them (or one past "
+        "the page asked for, if that is further): see count_exact"
     )
     count_exact: bool = Field(
         default=True,
