@@ -234,3 +234,13 @@ def test_every_kind_of_key_finds_only_within_the_persons_scope(session, runtime,
     for insider in (make_user("supervisor"), make_user("supervisor", unit="KZ")):  # the county's, the prefecture's
         for query in keys:
             assert found(session, runtime, insider, query) == {item.id}, (insider.unit_code, query)
+
+
+def test_a_search_is_sorted_by_any_column(session, runtime, make_user, make_item):
+    items = [make_item(summary=f"排序检索{i}", category=category) for i, category in enumerate(["fees", "zone"])]
+    supervisor = make_user("supervisor")
+    for sort in queries.SORTS:
+        page, total = queries.list_complaints(
+            session=session, runtime=runtime, actor=supervisor, filters=queries.ListFilter(text="排序检索", sort=sort)
+        )
+        assert {item.id for item in page} == {item.id for item in items} and total == 2, sort
