@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event
 from sqlmodel import select
-from test_api_client import app, client  # noqa: F401  (the app wired to the test transaction)
 from test_attachments import AMR, PDF, stored_files
 from test_web_pages import browser_as, csrf_of  # noqa: F401
 
