@@ -382,6 +382,10 @@ class AttachmentSettings(BaseModel):
     max_mb: int = Field(default=20, ge=1, le=1024)  # each file
     max_files: int = Field(default=10, ge=1, le=100)  # per upload
     storage: str = "var/attachments"  # a folder (relative: under the project root)
+    # the nightly sweep deletes stored files that no attachment holds (a failed request, a killed process) once
+    # they are this old, and those of removed or erased attachments
+    sweep_time: str = Field(default="03:30", pattern=r"^\d{2}:\d{2}$")
+    orphan_grace_hours: int = Field(default=24, ge=1, le=24 * 365)
 
     @property
     def max_bytes(self) -> int:

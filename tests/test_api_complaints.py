@@ -372,3 +372,23 @@ def test_refusals_from_the_rules_speak_the_users_language(client, bearer, make_u
     assert error["message"] == "Case not found: ATS-2026-999999"
     chinese = assert_error(client.get("/api/complaints/ATS-2026-999999", headers=bearer(supervisor)), 404)
     assert chinese["message"] == "找不到诉求件：ATS-2026-999999"
+
+
+def test_a_search_says_when_it_stopped_counting(client, bearer, supervisor, new_item, monkeypatch):
+    from complaints.services import queries
+
+    monkeypatch.setattr(queries, "COUNT_CAP", 2)
+    made = [new_item(summary=f"计数上限测试{i}") for i in range(4)]
+    headers = bearer(supervisor)
+
+    def listed(**params):
+        return client.get("/api/complaints", params={"q": "计数上限", **params}, headers=headers).json()
+
+    page = listed(limit=1)
+    sqlite = client.app.state.runtime.engine.dialect.name == "sqlite"  # PostgreSQL counts every match, exactly
+    assert (page["count"], page["count_exact"]) == ((2, False) if sqlite else (4, True)) and len(page["data"]) == 1
+    page = listed(limit=2, offset=2)
+    assert (page["count"], page["count_exact"]) == (4, True)
+    page = listed()
+    assert (page["count"], page["count_exact"]) == (4, True) and {r["id"] for r in page["data"]} == {i.id for i in made}
+    assert listed(q="计数上限测试3")["count_exact"] is True

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlmodel import select
 
 from complaints.app import create_app
@@ -41,6 +42,27 @@ PDF = (
 )
 AMR = b"#!AMR\n" + b"\x3c" + b"\x00" * 31
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
+
+
+def box(kind: bytes, *children: bytes, large: bool = False) -> bytes:
+    body = b"".join(children)
+    if large:  # a 64-bit size, as a recorder writes for its media data
+        return struct.pack(">I4sQ", 1, kind, 16 + len(body)) + body
+    return struct.pack(">I4s", 8 + len(body), kind) + body
+
+
+def track(handler: bytes) -> bytes:
+    hdlr = box(b"hdlr", b"\0\0\0\0", b"\0\0\0\0", handler, b"\0" * 12, b"\0")
+    return box(b"trak", box(b"tkhd", b"\0" * 84), box(b"mdia", box(b"mdhd", b"\0" * 24), hdlr, box(b"minf")))
+
+
+def mp4(*handlers: bytes, brand: bytes = b"isom", moov_first: bool = False, media: int = 70_000) -> bytes:
+    """An ISO base media file shaped as a phone writes one: ftyp with a plain brand, the media data (here
+    larger than the bytes sniffed, so the tracks are only known once it has all streamed by), then moov."""
+    ftyp = box(b"ftyp", brand, b"\0\0\0\0", b"isom", b"mp42")
+    moov = box(b"moov", box(b"mvhd", b"\0" * 100), *(track(h) for h in handlers))
+    mdat = box(b"mdat", bytes(range(256)) * (media // 256), large=True)
+    return ftyp + (moov + mdat if moov_first else mdat + moov)
 
 
 def stored_files(settings) -> set[Path]:
@@ -92,6 +114,52 @@ def test_a_file_of_another_type_is_refused_by_its_content_and_nothing_is_kept(
     assert "PDF、JPEG、PNG" in upload(client, headers, item.tracking_no, ("a.pdf", EXE)).json()["error"]["message"]
     assert stored_files(settings) == before  # the good file sent with the bad one is not kept either
     assert client.get(f"/api/complaints/{item.tracking_no}/attachments", headers=headers).json() == []
+
+
+def test_a_phones_recording_in_a_plain_mp4_is_an_m4a_and_a_video_is_refused(
+    client, bearer, make_user, new_item, settings
+):
+    import filetype
+
+    item, headers = new_item(), bearer(make_user("operator"))
+    recording, video = mp4(b"soun"), mp4(b"vide", b"soun", brand=b"mp42")
+    assert filetype.guess(recording).mime == "video/mp4"  # what sniffing alone says of both
+    response = upload(
+        client, headers, item.tracking_no, ("录音.m4a", recording), ("录音2.m4a", mp4(b"soun", moov_first=True))
+    )
+    assert response.status_code == 201, response.text
+    assert [(a["kind"], a["media_type"]) for a in response.json()] == [("m4a", "audio/mp4")] * 2
+    before = stored_files(settings)
+    for name, content in (
+        ("现场视频.mp4", video),
+        ("视频.m4a", mp4(b"vide")),
+        ("无音轨.m4a", mp4()),  # no track at all
+        ("截断.m4a", mp4(b"soun")[:-40]),  # moov cut short
+    ):
+        response = upload(client, headers, item.tracking_no, (name, content))
+        assert response.status_code == 422, (name, response.text)
+        message = response.json()["error"]["message"]
+        assert name in message and "video/mp4" in message and "M4A" in message
+    assert stored_files(settings) == before
+    listed = client.get(f"/api/complaints/{item.tracking_no}/attachments", headers=headers).json()
+    assert [a["filename"] for a in listed] == ["录音.m4a", "录音2.m4a"]
+
+
+def test_the_track_scanner_reads_boxes_split_anywhere():
+    from complaints.attachments.isobmff import TrackScanner, Unreadable
+
+    data = mp4(b"soun", b"hint")
+    for step in (1, 7, 8, 4096):
+        scanner = TrackScanner()
+        for at in range(0, len(data), step):
+            scanner.feed(data[at : at + step])
+        assert scanner.handlers() == ["soun", "hint"]
+    with pytest.raises(Unreadable):
+        TrackScanner().feed(b"\0\0\0\x04ftyp")  # a box smaller than its own header
+    scanner = TrackScanner()
+    scanner.feed(data[:-1])
+    with pytest.raises(Unreadable):
+        scanner.handlers()  # the file ended inside moov
 
 
 def test_a_file_over_the_limit_is_refused_while_files_over_the_json_cap_pass(

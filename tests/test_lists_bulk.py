@@ -172,3 +172,28 @@ def test_the_list_and_a_selection_export_to_xlsx_masked(browser_as, make_user, m
         assert set(rows) == {item.tracking_no, secret.tracking_no}
         assert rows[item.tracking_no][8] == "王*" and rows[item.tracking_no][9] == "138****5678"
         assert rows[secret.tracking_no][8] == "（保密）" and "赵振国" not in str(rows)
+
+
+def test_a_search_finding_more_than_the_cap_reads_so_on_the_list(
+    browser_as,  # noqa: F811
+    make_user,
+    make_item,
+    session,
+    monkeypatch,
+):
+    monkeypatch.setattr(queries, "COUNT_CAP", 2)
+    for i in range(4):
+        make_item(summary=f"封顶计数{i}")
+    session.flush()
+    web = browser_as(make_user("supervisor"))
+    page = web.get("/items", params={"q": "封顶计数"}).text
+    assert "共 50+ 件" not in page and "共 4 件" in page  # a page of 50 counts at least to 51: exact here
+    monkeypatch.setattr("complaints.web.pages.items.PAGE", 1)
+    page = web.get("/items", params={"q": "封顶计数"}).text
+    english = web.get("/items", params={"q": "封顶计数", "lang": "en"}).text
+    if session.get_bind().dialect.name == "sqlite":  # PostgreSQL counts every match, exactly
+        assert "共 2+ 件" in page and "下一页" in page and "more than 2 cases" in english
+    else:
+        assert "共 4 件" in page and "下一页" in page and "4 cases in total" in english
+    page = web.get("/items", params={"q": "封顶计数", "offset": 3, "lang": "zh_Hans_CN"}).text
+    assert "共 4 件" in page and "下一页" not in page  # the last page counts to its end

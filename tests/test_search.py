@@ -176,3 +176,71 @@ def test_the_identity_clause_agrees_with_the_item_check(session, runtime, settin
             )
         )
         assert listed == {i.id for i in items if may_see_identity(person, i, settings)}, person.roles
+
+
+def test_a_search_finding_many_counts_up_to_the_cap_and_pages_them_in_order(
+    session, runtime, make_user, make_item, monkeypatch
+):
+    """Beyond COUNT_CAP matches the count says "more" (the page reads 1,000+ 件); the pages are still the
+    matches the person may see, in the list's order, whichever way the page is read."""
+    monkeypatch.setattr(queries, "COUNT_CAP", 4)
+    capped = session.get_bind().dialect.name == "sqlite"  # PostgreSQL counts every match, exactly
+    start = datetime(2026, 6, 1, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
+    mine = [make_item(summary=f"反映择校费问题{i}", received_at=start + timedelta(hours=i)) for i in range(7)]
+    others = [make_item(unit_code="AKT", summary="反映择校费问题", received_at=start + timedelta(hours=20))]
+    make_item(summary="反映校车安全")
+    county, prefecture = make_user("supervisor"), make_user("supervisor", unit="KZ")
+
+    def pages(user, sort: str, limit: int = 2):
+        got, counts, offset = [], [], 0
+        while True:
+            items, total = queries.list_complaints(
+                session=session,
+                runtime=runtime,
+                actor=user,
+                filters=queries.ListFilter(text="择校", sort=sort, offset=offset, limit=limit),
+            )
+            got += [item.id for item in items]
+            counts.append((int(total), total.exact))
+            if len(items) < limit:
+                return got, counts
+            offset += limit
+
+    newest_first = [item.id for item in sorted(mine, key=lambda i: i.received_at, reverse=True)]
+    got, counts = pages(county, "-received")
+    assert got == newest_first  # AKT's item is not the county's
+    assert counts[0] == ((4, False) if capped else (7, True))  # counted to the cap: more than 4
+    assert counts[-1] == (7, True)  # a page past the cap counts to it (here: all seven, exactly)
+    got, counts = pages(county, "received")
+    assert got == newest_first[::-1]
+    got, counts = pages(county, "tracking")  # an order no index gives: read from the matches themselves
+    assert got == [item.id for item in sorted(mine, key=lambda i: i.tracking_no)]
+    assert counts[0] == ((4, False) if capped else (7, True))
+    got, _ = pages(prefecture, "-received")
+    assert got == [others[0].id, *newest_first]
+    items, total = queries.list_complaints(
+        session=session, runtime=runtime, actor=county, filters=queries.ListFilter(text="择校费问题3")
+    )
+    assert [item.id for item in items] == [mine[3].id] and (total, total.exact) == (1, True)
+
+
+def test_every_kind_of_key_finds_only_within_the_persons_scope(session, runtime, make_user, make_item):
+    item = make_item(complainant_name="司马相如", complainant_phone="13966665555", summary="反映学校收取借读费")
+    keys = (item.tracking_no.lower(), "13966665555", "5555", "司马相如", "借读")
+    for roles, unit in ((("supervisor",), "AKT"), (("handler",), "AKT"), (("operator",), "AKT"), (("admin",), "WQ")):
+        outsider = make_user(*roles, unit=unit)
+        for query in keys:
+            assert found(session, runtime, outsider, query) == set(), (roles, unit, query)
+    for insider in (make_user("supervisor"), make_user("supervisor", unit="KZ")):  # the county's, the prefecture's
+        for query in keys:
+            assert found(session, runtime, insider, query) == {item.id}, (insider.unit_code, query)
+
+
+def test_a_search_is_sorted_by_any_column(session, runtime, make_user, make_item):
+    items = [make_item(summary=f"排序检索{i}", category=category) for i, category in enumerate(["fees", "zone"])]
+    supervisor = make_user("supervisor")
+    for sort in queries.SORTS:
+        page, total = queries.list_complaints(
+            session=session, runtime=runtime, actor=supervisor, filters=queries.ListFilter(text="排序检索", sort=sort)
+        )
+        assert {item.id for item in page} == {item.id for item in items} and total == 2, sort

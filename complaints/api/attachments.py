@@ -105,8 +105,9 @@ async def record(request: Request, runtime: Runtime, storage: Storage, ref: str,
     """The stored files recorded as the item's; removed from storage again if that fails."""
 
     def work(session: Session, user: User) -> list[AttachmentOut]:
+        item = _item(session, runtime, user, ref)
         added = service.add(
-            session=session, settings=runtime.settings, actor=user, item=_item(session, runtime, user, ref), files=files
+            session=session, settings=runtime.settings, actor=user, item=item, files=files, storage=storage
         )
         return [attachment_out(a) for a in added]
 

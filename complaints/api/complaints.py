@@ -166,6 +166,7 @@ def page(session: Session, runtime: Runtime, user: User, filters: queries.ListFi
     return ComplaintPage(
         data=[summary_out(i, identity.masked(i), names, now) for i in items],
         count=total,
+        count_exact=getattr(total, "exact", True),
         limit=filters.limit,
         offset=filters.offset,
     )

@@ -103,7 +103,15 @@ class ComplaintDetail(ComplaintSummary):
 
 class ComplaintPage(BaseModel):
     data: list[ComplaintSummary]
-    count: int
+    count: int = Field(
+        description="the items matching; on SQLite a search (`q`) stops counting past 1,000 of them (or one past "
+        "the page asked for, if that is further): see count_exact"
+    )
+    count_exact: bool = Field(
+        default=True,
+        description="false when a search stopped counting: there are more than `count` (the list page shows "
+        '"1,000+"); the pages go on past it',
+    )
     limit: int
     offset: int
 

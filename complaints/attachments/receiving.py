@@ -15,6 +15,7 @@ import filetype
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.concurrency import run_in_threadpool
 
+from complaints.attachments.isobmff import TrackScanner, Unreadable, audio_only
 from complaints.attachments.storage import Storage, Writer
 from complaints.errors import DomainError, InvalidInput
 from complaints.i18n import gettext
@@ -35,6 +36,9 @@ KINDS = {
     "amr": "audio/amr",
 }
 SNIFF = 8192  # enough for every signature filetype reads
+# a plain-brand MP4 (isom, mp42: what phones' recorders write) is an M4A recording if its tracks are sound only,
+# which is known once the whole file has gone by (isobmff)
+BY_TRACKS = "mp4"
 FIELDS_MAX = 64 * 1024
 NAME_MAX = 200
 
@@ -75,21 +79,38 @@ def clean_name(raw: str) -> str:
     return name[-NAME_MAX:] or gettext("附件")
 
 
+def refused(filename: str, found: str) -> InvalidInput:
+    return InvalidInput(
+        gettext(
+            "文件“{name}”的类型不能上传（按内容识别为：{found}）；可上传 {allowed}",
+            name=filename[:60],
+            found=found,
+            allowed=allowed_text(),
+        ),
+        field="file",
+    )
+
+
 def sniff(head: bytes, filename: str) -> tuple[str, str]:
-    """(kind, media type) from the content, or InvalidInput naming the file and what is accepted."""
+    """(kind, media type) from the content, or InvalidInput naming the file and what is accepted. A plain MP4
+    comes back as (BY_TRACKS, its media type): by_tracks decides once the file has been read."""
     guessed = filetype.guess(head) if head else None
+    if guessed is not None and guessed.extension == BY_TRACKS:
+        return BY_TRACKS, guessed.mime
     if guessed is None or guessed.extension not in KINDS:
-        found = guessed.mime if guessed is not None else gettext("无法识别")
-        raise InvalidInput(
-            gettext(
-                "文件“{name}”的类型不能上传（按内容识别为：{found}）；可上传 {allowed}",
-                name=filename[:60],
-                found=found,
-                allowed=allowed_text(),
-            ),
-            field="file",
-        )
+        raise refused(filename, guessed.mime if guessed is not None else gettext("无法识别"))
     return guessed.extension, KINDS[guessed.extension]
+
+
+def by_tracks(scanner: TrackScanner, media_type: str, filename: str) -> tuple[str, str]:
+    """An MP4 whose tracks are sound only is an M4A recording; a video (or what cannot be read) is refused."""
+    try:
+        handlers = scanner.handlers()
+    except Unreadable:
+        handlers = []
+    if not audio_only(handlers):
+        raise refused(filename, media_type)
+    return "m4a", KINDS["m4a"]
 
 
 class _Part:
@@ -106,6 +127,7 @@ class _Part:
         self.size = 0
         self.hash = hashlib.sha256()
         self.kind = self.media_type = ""
+        self.tracks: TrackScanner | None = None  # a plain MP4's boxes, followed as it streams
 
 
 class _Reader:
@@ -142,6 +164,8 @@ class _Reader:
                 field="file",
             )
         part.hash.update(chunk)
+        if part.tracks is not None:
+            self._follow(part, chunk)
         if part.writer is None:
             part.head += chunk
             if len(part.head) >= SNIFF:
@@ -149,8 +173,19 @@ class _Reader:
         else:
             await run_in_threadpool(part.writer.write, chunk)
 
+    @staticmethod
+    def _follow(part: _Part, chunk: bytes) -> None:
+        assert part.tracks is not None
+        try:
+            part.tracks.feed(chunk)
+        except Unreadable:
+            raise refused(part.filename or "", part.media_type) from None
+
     async def _open(self, part: _Part) -> None:
         part.kind, part.media_type = sniff(bytes(part.head[:SNIFF]), part.filename or "")
+        if part.kind == BY_TRACKS:
+            part.tracks = TrackScanner()
+            self._follow(part, bytes(part.head))
         part.writer = await run_in_threadpool(self.storage.create)
         await run_in_threadpool(part.writer.write, bytes(part.head))
         part.head.clear()
@@ -172,6 +207,8 @@ class _Reader:
         if part.writer is None:
             await self._open(part)
         assert part.writer is not None, "_open gives the part its writer"
+        if part.tracks is not None:
+            part.kind, part.media_type = by_tracks(part.tracks, part.media_type, part.filename or "")
         await run_in_threadpool(part.writer.commit)
         self.upload.files.append(
             Received(part.writer.key, part.filename or "", part.size, part.hash.hexdigest(), part.kind, part.media_type)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -33,6 +34,10 @@ class Storage(Protocol):
 
     def delete(self, key: str) -> None:
         """Remove the file (nothing happens if it is already gone)."""
+
+    def stale(self, before: datetime) -> Iterator[str]:
+        """The keys of the files written before `before` (for the sweep: jobs/attachment_sweep.py); writes left
+        unfinished since then (a process killed mid-upload) are removed on the way."""
 
 
 def new_key() -> str:
@@ -87,6 +92,25 @@ class FileStorage:
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    def stale(self, before: datetime) -> Iterator[str]:
+        if not self.root.is_dir():
+            return
+        limit = before.timestamp()
+        for folder in sorted(self.root.iterdir()):
+            if not folder.is_dir():
+                continue
+            for path in sorted(folder.iterdir()):
+                try:
+                    old = path.stat().st_mtime < limit
+                except FileNotFoundError:  # deleted meanwhile
+                    continue
+                if not old or not path.is_file():
+                    continue
+                if path.name.endswith(".part"):
+                    path.unlink(missing_ok=True)
+                elif all(ch.isalnum() or ch in "-_" for ch in path.name):
+                    yield path.name
 
 
 def storage_for(settings) -> Storage:

@@ -220,7 +220,8 @@ def list_items(
             for i in items
         ]
     echo_table(rows, ["编号", "状态", "时限", "期限", "单位", "承办人", "电话", "摘要"])
-    typer.echo(f"共 {total} 件，显示 {offset + 1 if rows else 0}–{offset + len(rows)}")
+    more = "" if getattr(total, "exact", True) else "+"  # a search counted up to its cap
+    typer.echo(f"共 {total}{more} 件，显示 {offset + 1 if rows else 0}–{offset + len(rows)}")
 
 
 def _user(session, username: str) -> User:

@@ -5,9 +5,13 @@ are hidden from whoever may not reveal its reporter, and every read of one is re
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import datetime
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col, select
 
 from complaints.attachments.receiving import Received
@@ -22,6 +26,8 @@ from workflows.events import EventKind
 from workflows.vocab import Role
 
 PREVIEW = frozenset({"pdf", "jpg", "png"})  # what a browser shows in the page itself
+PENDING = "attachment_files"  # session.info: files recorded in a transaction not yet committed
+log = logging.getLogger("complaints.attachments")
 
 
 def may_view(actor: User, item: Complaint, settings: Settings) -> bool:
@@ -47,9 +53,12 @@ def add(
     actor: User,
     item: Complaint,
     files: list[Received],
+    storage: Storage | None = None,
     now: datetime | None = None,
 ) -> list[Attachment]:
-    """Record files already in storage as the item's, with one history event each."""
+    """Record files already in storage as the item's, with one history event each. Given the `storage` they
+    are in, the files are deleted again if the rows do not last: the transaction (or the savepoint) they
+    were recorded in is rolled back, or the session ends without committing it."""
     if not can_see(actor, item, settings):
         raise NotFound(gettext("找不到诉求件：{ref}", ref=item.tracking_no), field="complaint")
     if not files:
@@ -71,6 +80,9 @@ def add(
         session.add(attachment)
         added.append(attachment)
     session.flush()
+    if storage is not None:
+        transaction = session.get_nested_transaction() or session.get_transaction()
+        session.info.setdefault(PENDING, []).extend((transaction, storage, f.key) for f in files)
     for attachment in added:
         session.add(
             Event(
@@ -86,6 +98,45 @@ def add(
         )
     session.flush()
     return added
+
+
+def _delete(pending: list) -> None:
+    for _, storage, key in pending:
+        try:
+            storage.delete(key)
+        except Exception:  # noqa: BLE001 - the nightly sweep (jobs/attachments.py) removes what is left
+            log.exception("attachment file %s not deleted after a rollback", key)
+
+
+def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+@event.listens_for(OrmSession, "after_soft_rollback")
+def _rolled_back(session: OrmSession, previous: SessionTransaction) -> None:
+    """A rollback (of the whole transaction or of a savepoint) deletes the files recorded within it."""
+    pending = session.info.get(PENDING)
+    if pending:
+        session.info[PENDING] = [p for p in pending if not _within(p[0], previous)]
+        _delete([p for p in pending if _within(p[0], previous)])
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _committed(session: OrmSession) -> None:
+    """Once the outermost transaction commits, its files are the rows' (a savepoint's release is no commit)."""
+    if session.get_nested_transaction() is None:
+        session.info.pop(PENDING, None)
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _ended(session: OrmSession, transaction: SessionTransaction) -> None:
+    """The outermost transaction ended without a commit (a session closed, a connection lost): its files go."""
+    if transaction.parent is None and session.info.get(PENDING):
+        _delete(session.info.pop(PENDING))
 
 
 def listed(*, session: Session, settings: Settings, actor: User, item: Complaint) -> list[Attachment]:

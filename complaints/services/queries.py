@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
+from sqlalchemy.sql import operators
 from sqlmodel import Session, col, select
 
 from complaints.clock import utcnow
@@ -74,6 +76,21 @@ SORTS = {
 }
 
 
+COUNT_CAP = 1000  # a search counts its matches up to here (and at least a page past the one shown): "1,000+"
+WALKED = frozenset({"received", "-received"})  # orders an index gives (ix_complaint_received)
+
+
+class Count(int):
+    """A number of items. `exact` is False when a search stopped counting at a cap: there are more."""
+
+    exact: bool
+
+    def __new__(cls, value: int, *, exact: bool = True) -> Count:
+        count = super().__new__(cls, value)
+        count.exact = exact
+        return count
+
+
 def list_complaints(
     *,
     session: Session,
@@ -94,7 +111,7 @@ def list_complaints(
         )
     where = list_where(filters, actor=actor, runtime=runtime, now=now, dialect=session.get_bind().dialect.name)
     if filters.text:
-        return _search_page(session, where, filters, with_total)
+        return _search_page(session, runtime, actor, filters, where, now, with_total)
     query = select(Complaint).where(*where).order_by(*SORTS[filters.sort]).offset(filters.offset).limit(filters.limit)
     items = list(session.exec(query))
     if not with_total:
@@ -105,24 +122,68 @@ def list_complaints(
     return items, total
 
 
-def _search_page(session: Session, where: list, filters: ListFilter, with_total: bool):
-    """A search's page and total in one pass over its matches (found through the text index): the matches are
-    sorted by their keys alone and counted on the way, then only the page's rows are read whole."""
+def _search_page(session: Session, runtime: Runtime, actor: User, filters: ListFilter, where: list, now, with_total):
+    """A search's page and its count on SQLite (PostgreSQL: _search_page_counting_all). The matches the user may
+    see are taken up to COUNT_CAP of them (at least one page past the one asked for), in the text index's own
+    order, then sorted and counted: when that is all
+    of them, the page and an exact count come from them. Otherwise the count says "more than the cap" and the
+    page is read by walking the list's order and keeping the matches (a few thousand rows at most) rather
+    than by sorting every match."""
     order = SORTS[filters.sort]
-    rows = session.exec(
-        select(Complaint.id, func.count().over())
+    if session.get_bind().dialect.name == "postgresql":
+        return _search_page_counting_all(session, where, filters, with_total)
+    cap = max(COUNT_CAP, filters.offset + filters.limit)
+    found = (
+        sa_select(Complaint.id, *{c.element for c in order if c.element.key != "id"})
         .where(*where)
-        .order_by(*order)
-        .offset(filters.offset)
-        .limit(filters.limit)
+        .limit(cap + 1)
+        .subquery()
+    )
+    first = [getattr(found.c, c.element.key) for c in order]
+    sort = [f.desc() if c.modifier is operators.desc_op else f.asc() for f, c in zip(first, order, strict=True)]
+    rows = session.execute(
+        sa_select(found.c.id, func.count().over()).order_by(*sort).offset(filters.offset).limit(filters.limit)
+    ).all()
+    counted = rows[0][1] if rows else session.execute(sa_select(func.count()).select_from(found)).scalar_one()
+    many = counted > cap
+    if many:
+        if filters.sort in WALKED:
+            dialect = session.get_bind().dialect.name
+            where = list_where(filters, actor=actor, runtime=runtime, now=now, dialect=dialect, walk=True)
+        query = select(Complaint.id).where(*where).order_by(*order).offset(filters.offset).limit(filters.limit)
+        ids = list(session.exec(query))
+    else:
+        ids = [row[0] for row in rows]
+    items = list(session.exec(select(Complaint).where(col(Complaint.id).in_(ids)).order_by(*order))) if ids else []
+    if not with_total:
+        return items, None
+    return items, Count(cap, exact=False) if many else Count(counted)
+
+
+def _search_page_counting_all(session: Session, where: list, filters: ListFilter, with_total: bool):
+    """PostgreSQL: the matches found through the GIN index in one pass (a MATERIALIZED CTE, so that the planner
+    never walks a sort index over the whole table instead), sorted by their keys alone and counted on the way
+    (exactly: the sort reads them all anyway), then only the page's rows read whole. Walking the list's order
+    costs more there: each row walked must be read from the heap and its keys checked."""
+    order = SORTS[filters.sort]
+    found = (
+        sa_select(Complaint.id, *{c.element for c in order if c.element.key != "id"})
+        .where(*where)
+        .cte("matches")
+        .prefix_with("MATERIALIZED")
+    )
+    first = [getattr(found.c, c.element.key) for c in order]
+    sort = [f.desc() if c.modifier is operators.desc_op else f.asc() for f, c in zip(first, order, strict=True)]
+    rows = session.execute(
+        sa_select(found.c.id, func.count().over()).order_by(*sort).offset(filters.offset).limit(filters.limit)
     ).all()
     ids = [row[0] for row in rows]
     items = list(session.exec(select(Complaint).where(col(Complaint.id).in_(ids)).order_by(*order))) if ids else []
     if not with_total:
         return items, None
     if rows:
-        return items, rows[0][1]
-    return items, session.exec(select(func.count()).select_from(Complaint).where(*where)).one()
+        return items, Count(rows[0][1])
+    return items, Count(session.execute(sa_select(func.count()).select_from(found)).scalar_one())
 
 
 def _literal(text: str) -> str:
@@ -130,9 +191,13 @@ def _literal(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def list_where(filters: ListFilter, *, actor: User, runtime: Runtime, now: datetime, dialect: str) -> list:
-    """The WHERE clauses of a list: the actor's scope and each filter given."""
-    where = [
+def list_where(
+    filters: ListFilter, *, actor: User, runtime: Runtime, now: datetime, dialect: str, walk: bool = False
+) -> list:
+    """The WHERE clauses of a list: the search (first: see services.search), the actor's scope and each
+    filter given (`walk`: services.search)."""
+    where = [search_clause(actor, runtime.settings, filters.text, dialect=dialect, walk=walk)] if filters.text else []
+    where += [
         reviews_filter(actor, runtime.settings)
         if filters.reviewed
         else visible_filter(actor, runtime.settings, following=bool(filters.text))
@@ -154,8 +219,6 @@ def list_where(filters: ListFilter, *, actor: User, runtime: Runtime, now: datet
         where.append(col(Complaint.next_due_at) < now)
     if filters.due_soon:
         where.extend([col(Complaint.warn_at) <= now, col(Complaint.next_due_at) >= now])
-    if filters.text:
-        where.append(search_clause(actor, runtime.settings, filters.text, dialect=dialect))
     if filters.received_from:
         where.append(col(Complaint.received_at) >= filters.received_from)
     if filters.received_to:

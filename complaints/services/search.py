@@ -46,8 +46,10 @@ def identity_filter(user: User, settings: Settings, item=Complaint) -> ColumnEle
     return or_(*clauses)
 
 
-def _matches(item, column: str, found: list[str], dialect: str) -> ColumnElement[bool]:
-    """Every key in `found` among the item's keys in `column`, through the database's own index."""
+def _matches(item, column: str, found: list[str], dialect: str, walk: bool = False) -> ColumnElement[bool]:
+    """Every key in `found` among the item's keys in `column`, through the database's own index. With `walk`,
+    the index gives the set of matches that rows met in another index's order are checked against, rather
+    than the rows to start from."""
     if dialect == "postgresql":
         vector = func.array_to_tsvector(func.string_to_array(getattr(item, column), literal_column("' '")))
         query = " & ".join(f"'{key}'" for key in found)  # keys are letters and digits only
@@ -58,21 +60,26 @@ def _matches(item, column: str, found: list[str], dialect: str) -> ColumnElement
         .select_from(_FTS)
         .where(literal_column("complaint_fts").op("MATCH")(bindparam("fts", expression, unique=True)))
     )
-    return item.id.in_(rows)
+    return (item.id + 0 if walk else item.id).in_(rows)  # `id + 0`: not a key SQLite starts from
 
 
 def _literal(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def search_clause(user: User, settings: Settings, query: str, *, dialect: str) -> ColumnElement[bool]:
+def search_clause(
+    user: User, settings: Settings, query: str, *, dialect: str, walk: bool = False
+) -> ColumnElement[bool]:
     """What the search box finds for `user` (to be combined with the list's visible_filter): an OR of what
-    each kind of key finds, each through an index."""
-    clauses = _kinds(Complaint, user, settings, query.strip()[:100], dialect)
+    each kind of key finds, each through an index. `walk`: for a search finding many, whose first page is
+    read by walking the list's order and keeping the matches (services.queries._search_page)."""
+    clauses = _kinds(Complaint, user, settings, query.strip()[:100], dialect, walk)
     return or_(*clauses) if clauses else false()
 
 
-def _kinds(c, user: User, settings: Settings, query: str, dialect: str) -> list[ColumnElement[bool]]:
+def _kinds(c, user: User, settings: Settings, query: str, dialect: str, walk: bool) -> list[ColumnElement[bool]]:
+    # each key's match is written before the row's own conditions: a row met while walking another index is
+    # kept or dropped by the set of matches before anything else of it is read
     clauses: list[ColumnElement[bool]] = []
     if number := tracking_no(query):
         clauses.append(c.tracking_no == number)
@@ -80,7 +87,7 @@ def _kinds(c, user: User, settings: Settings, query: str, dialect: str) -> list[
     phone_ok = or_(c.confidential.is_(False), who)  # a confidential reporter's phone finds nothing
     digits = re.sub(r"[\s()+-]", "", query)
     if digits.isdigit() and len(digits) == 4:
-        clauses.append(and_(phone_ok, _matches(c, "search_who", ["p" + digits], dialect)))
+        clauses.append(and_(_matches(c, "search_who", ["p" + digits], dialect, walk), phone_ok))
     elif digits.isdigit() and len(digits) >= 7:
         try:
             phone = normalise_phone(query)
@@ -91,8 +98,8 @@ def _kinds(c, user: User, settings: Settings, query: str, dialect: str) -> list[
     found = keys(query)
     indexed = [key for key in found if len(key) > 1 or key.isascii()]
     if indexed:
-        clauses.append(_matches(c, "search_text", indexed, dialect))
-        clauses.append(and_(who, _matches(c, "search_who", ["n" + key for key in indexed], dialect)))
+        clauses.append(_matches(c, "search_text", indexed, dialect, walk))
+        clauses.append(and_(_matches(c, "search_who", ["n" + key for key in indexed], dialect, walk), who))
     else:  # single Chinese characters or signs only: no key holds them, a scan looks for them literally
         pattern = _literal(query)
         clauses.append(or_(c.summary.like(pattern, escape="\\"), c.details.like(pattern, escape="\\")))

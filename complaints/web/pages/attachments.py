@@ -83,7 +83,14 @@ def item_upload(
     try:
         if upload.error is not None:
             raise upload.error
-        added = service.add(session=session, settings=runtime.settings, actor=user, item=item, files=upload.files)
+        added = service.add(
+            session=session,
+            settings=runtime.settings,
+            actor=user,
+            item=item,
+            files=upload.files,
+            storage=storage_of(request),  # deleted again if the request's commit fails
+        )
     except DomainError as exc:
         return _item_page(request, user, session, runtime, ref[:40], error=exc, status_code=exc.http_status)
     upload.kept = True

@@ -20,7 +20,7 @@ from complaints.services.categories import suggest_category
 from complaints.services.repeats import find_repeats
 from complaints.services.scope import visible_filter
 from complaints.services.transitions import act
-from complaints.web.pages.attachments import PageUpload
+from complaints.web.pages.attachments import PageUpload, storage_of
 from complaints.web.render import page
 
 router = APIRouter()
@@ -83,7 +83,14 @@ def intake_submit(request: Request, upload: PageUpload, user: PageUser, session:
                 )
             if upload.files:
                 session.flush()
-                attachments.add(session=session, settings=runtime.settings, actor=user, item=item, files=upload.files)
+                attachments.add(
+                    session=session,
+                    settings=runtime.settings,
+                    actor=user,
+                    item=item,
+                    files=upload.files,
+                    storage=storage_of(request),
+                )
     except DomainError as exc:
         values.update({k: form.get(k) for k in ("anonymous", "confidential", "urgent", "answer_text", "sms_consent")})
         return page(request, "intake.html", status_code=exc.http_status, values=values, error=exc)
