@@ -4,13 +4,13 @@ rolled-back transaction per test so that tests never see each other's rows."""
 from __future__ import annotations
 
 import itertools
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from pgdb import PG_URL, _create_pg_database, _drop_pg_database
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from complaints.db import make_engine, upgrade
@@ -19,25 +19,7 @@ from complaints.runtime import Runtime
 from complaints.services import people, registration
 from complaints.settings import Settings, load_settings
 
-PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 _counter = itertools.count(1)
-
-
-def _create_pg_database(base_url: str) -> tuple[str, str]:
-    """A fresh database on the server of `base_url`, so parallel runs never collide."""
-    name = f"complaints_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return base_url.rsplit("/", 1)[0] + f"/{name}", name
-
-
-def _drop_pg_database(base_url: str, name: str) -> None:
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -4,8 +4,8 @@ user, the item page and every write stay on the primary; a read-only session ref
 from __future__ import annotations
 
 import pytest
-from conftest import PG_URL, _create_pg_database, _drop_pg_database
 from fastapi.testclient import TestClient
+from pgdb import PG_URL, _create_pg_database, _drop_pg_database
 from sqlmodel import Session, func, select
 
 from complaints import auth
