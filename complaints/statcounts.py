@@ -31,14 +31,17 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import overload
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, delete, event, false, func, inspect, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from complaints.models import CallbackRound, Complaint, ComplaintLink, Event, StatCount, StatState
 from complaints.services.scope import roles_of, sees_all_units
+from complaints.tables import table_of
 from workflows.lifecycle import Action
 from workflows.vocab import Role, Satisfaction, Status
 
@@ -76,6 +79,10 @@ class ItemState:
     repeat: bool = False
 
 
+@overload
+def _utc(value: datetime) -> datetime: ...
+@overload
+def _utc(value: None) -> None: ...
 def _utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
@@ -190,7 +197,7 @@ def load_states(connection, ids: Iterable[int] | None = None, *, id_range: tuple
 
     if id_range is None and not ids:
         return {}
-    t = Complaint.__table__.c
+    t = table_of(Complaint).c
     states: dict[int, ItemState] = {}
     for row in connection.execute(select(t.id, *(t[name] for name in ITEM_FIELDS)).where(where(t.id))):
         values = dict(zip(ITEM_FIELDS, row[1:], strict=True))
@@ -201,19 +208,19 @@ def load_states(connection, ids: Iterable[int] | None = None, *, id_range: tuple
         states[row[0]] = ItemState(values)
     if not states:
         return states
-    r = CallbackRound.__table__.c
+    r = table_of(CallbackRound).c
     query = select(r.complaint_id, r.id, r.at, r.satisfaction, r.resolved).where(
         where(r.complaint_id), r.reached.is_(True)
     )
     for complaint_id, round_id, at, satisfaction, resolved in connection.execute(query.order_by(r.id)):
         if complaint_id in states:
             states[complaint_id].rounds.append((round_id, _utc(at), satisfaction, resolved))
-    e = Event.__table__.c
+    e = table_of(Event).c
     query = select(e.complaint_id, e.at, e.action).where(where(e.complaint_id), e.action.in_(list(EVENT_MEASURES)))
     for complaint_id, at, action in connection.execute(query):
         if complaint_id in states:
             states[complaint_id].events.append((_utc(at), action))
-    link = ComplaintLink.__table__.c
+    link = table_of(ComplaintLink).c
     query = select(link.complaint_id).where(where(link.complaint_id), link.kind == "repeat").distinct()
     for (complaint_id,) in connection.execute(query):
         if complaint_id in states:
@@ -243,7 +250,7 @@ def apply(connection, delta: Counter) -> None:
     changes = [(key, n) for key, n in delta.items() if n]
     if not changes:
         return
-    table = StatCount.__table__
+    table = table_of(StatCount)
     for start in range(0, len(changes), 1000):
         chunk = changes[start : start + 1000]
         statement = _insert(connection).values([dict(zip(KEY, key, strict=True)) | {"n": n} for key, n in chunk])
@@ -274,8 +281,8 @@ def rebuild(session, tz: str, *, batch: int = 20_000) -> int:
     """Count every item again from the items (in the session's transaction); returns the items counted."""
 
     connection = session.connection()
-    connection.execute(delete(StatCount.__table__))
-    connection.execute(delete(StatState.__table__))
+    connection.execute(delete(table_of(StatCount)))
+    connection.execute(delete(table_of(StatState)))
     low, high = connection.execute(select(func.min(Complaint.id), func.max(Complaint.id))).one()
     total: Counter = Counter()
     counted = 0
@@ -285,7 +292,7 @@ def rebuild(session, tz: str, *, batch: int = 20_000) -> int:
             counted += len(states)
             _counted(states.values(), tz, total)
     _insert_rows(connection, total)
-    connection.execute(StatState.__table__.insert().values(id=1, timezone=tz, built_at=datetime.now(UTC)))
+    connection.execute(table_of(StatState).insert().values(id=1, timezone=tz, built_at=datetime.now(UTC)))
     _zones[connection.engine] = tz
     return counted
 
@@ -309,7 +316,7 @@ def _insert_rows(connection, total: Counter) -> None:
 def kept_rows(session) -> Counter:
     """Every kept row (for the tests comparing the kept counts with a rebuild)."""
 
-    t = StatCount.__table__.c
+    t = table_of(StatCount).c
     return Counter(
         {tuple(row[:-1]): row[-1] for row in session.connection().execute(select(*(t[k] for k in KEY), t.n))}
     )
@@ -319,7 +326,7 @@ def counted_rows(session, tz: str) -> Counter:
     """The rows a rebuild would write now, without writing them."""
 
     connection = session.connection()
-    ids = [i for (i,) in connection.execute(select(Complaint.id))]
+    ids = [i for (i,) in connection.execute(select(col(Complaint.id)))]
     total: Counter = Counter()
     for start in range(0, len(ids), 5000):
         total.update(_counted(load_states(connection, ids[start : start + 5000]).values(), tz))
@@ -336,7 +343,7 @@ def counted_zone(session) -> str | None:
     engine = connection.engine
     tz = _zones.get(engine)
     if tz is None:
-        tz = connection.execute(select(StatState.timezone).where(StatState.id == 1)).scalar()
+        tz = connection.execute(select(col(StatState.timezone)).where(col(StatState.id) == 1)).scalar()
         if tz is not None:  # only a built state is remembered: a rebuild elsewhere is then seen at once
             _zones[engine] = tz
     return tz
@@ -391,6 +398,8 @@ def _after(session: Session, flush_context) -> None:
     Complaint, CallbackRound, Event, ComplaintLink = _tables()
     stored, before, new_items = pending
     tz = counted_zone(session)
+    if tz is None:  # before_flush found the counts built, in this same transaction
+        raise RuntimeError("the kept counts were dropped during a flush")
     connection = session.connection()
     delta = _counted(load_states(connection, stored).values(), tz)
     _counted(before.values(), tz, delta, -1)
@@ -494,7 +503,7 @@ def grain_for(scope: Scope, unit_code: str | None, *, fine: bool = False) -> tup
     if simple and not fine:
         if units is None:
             return "u", []
-        return "u", [S.unit_code.in_(units)] if units else [false()]
+        return "u", [col(S.unit_code).in_(units)] if units else [false()]
     return "f", _clauses(S, scope, unit_code, unit=S.unit_code, handler=S.handler_id, registered=S.reg_unit)
 
 
@@ -509,15 +518,22 @@ def period_sums(
     plain = [m for m in measures if m not in PENDING]
     conditions = []
     if plain:
-        conditions.append(and_(S.measure.in_(plain), S.until > end))
+        conditions.append(and_(col(S.measure).in_(plain), col(S.until) > end))
     if pending:
-        conditions.append(and_(S.measure.in_(pending), S.until < today))
+        conditions.append(and_(col(S.measure).in_(pending), col(S.until) < today))
     if not conditions:
         return {}
     columns = [S.measure] + ([by] if by is not None else [])
     query = (
         select(*columns, func.sum(S.n))
-        .where(S.grain == grain, S.measure.in_(measures), S.day >= start, S.day <= end, or_(*conditions), *where)
+        .where(
+            col(S.grain) == grain,
+            col(S.measure).in_(measures),
+            col(S.day) >= start,
+            col(S.day) <= end,
+            or_(*conditions),
+            *where,
+        )
         .group_by(*columns)
     )
     found = session.connection().execute(query).all()
@@ -537,7 +553,7 @@ def open_grain(scope: Scope, unit_code: str | None, by: str | None) -> tuple[str
     grain = {"handler": "h", "category": "k"}.get(by or "", "o")
     if units is None:
         return grain, []
-    return grain, [S.unit_code.in_(units)] if units else [false()]
+    return grain, [col(S.unit_code).in_(units)] if units else [false()]
 
 
 def open_sums(session, *, grain: str, where: list, today: date, by=None) -> dict:
@@ -546,10 +562,10 @@ def open_sums(session, *, grain: str, where: list, today: date, by=None) -> dict
 
     S = StatCount
 
-    overdue = func.sum(case((S.day < today, S.n), else_=0))
-    soon = func.sum(case((and_(S.until < today, S.day > today, S.day < MAX_DAY), S.n), else_=0))
+    overdue = func.sum(case((col(S.day) < today, col(S.n)), else_=0))
+    soon = func.sum(case((and_(col(S.until) < today, col(S.day) > today, col(S.day) < MAX_DAY), col(S.n)), else_=0))
     columns = [by] if by is not None else []
-    query = select(*columns, func.sum(S.n), overdue, soon).where(S.grain == grain, *where)
+    query = select(*columns, func.sum(col(S.n)), overdue, soon).where(col(S.grain) == grain, *where)
     if by is not None:
         query = query.group_by(by)
     out = {}

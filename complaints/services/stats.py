@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any, TypeVar
 
-from sqlalchemy import and_, case, func, or_
-from sqlmodel import Session, select
+from sqlalchemy import Select, and_, case, func, or_
+from sqlalchemy.orm import Mapped
+from sqlmodel import Session, col, select
 
 from complaints import statcounts
 from complaints.clock import to_local, to_storage
@@ -52,8 +54,15 @@ class Window:
     end: date | None = None
     timezone: str = ""
 
+    def kept(self) -> tuple[statcounts.Scope, date, date]:
+        """Who sees what and the period's first and last day, which the kept counts are read with."""
+        if self.who is None or self.start is None or self.end is None:
+            raise RuntimeError("this window was made without the scope and days of the kept counts")
+        return self.who, self.start, self.end
 
-Ids = Callable[[Window], object]  # a query selecting item ids
+
+K = TypeVar("K")
+Ids = Callable[[Window], Select[Any]]  # a query selecting item ids
 
 
 @dataclass(frozen=True)
@@ -74,33 +83,38 @@ def _received(window: Window, *where):
 
 
 # handled by a handler, or still waiting for one: not answered at intake, merged or refused
-HANDLED = or_(Complaint.dispatched_at.is_not(None), Complaint.status == Status.REGISTERED)
+HANDLED = or_(col(Complaint.dispatched_at).is_not(None), col(Complaint.status) == Status.REGISTERED)
 
 
 def _response_due(window: Window):
     """Items whose contact deadline has passed or that were contacted: only those can be judged."""
-    return _received(window, HANDLED, or_(Complaint.accepted_at.is_not(None), Complaint.contact_due_at < window.now))
+    return _received(
+        window, HANDLED, or_(col(Complaint.accepted_at).is_not(None), col(Complaint.contact_due_at) < window.now)
+    )
 
 
 def _responded(window: Window):
     return _received(
-        window, HANDLED, Complaint.accepted_at.is_not(None), Complaint.accepted_at <= Complaint.contact_due_at
+        window,
+        HANDLED,
+        col(Complaint.accepted_at).is_not(None),
+        col(Complaint.accepted_at) <= col(Complaint.contact_due_at),
     )
 
 
 def _deciding_rounds(window: Window, *where):
     """Per item its first reached callback (or its last one up to the period's end), if made in the period."""
-    reached = CallbackRound.reached.is_(True)
+    reached = col(CallbackRound.reached).is_(True)
     if window.counted == "last":
         chosen = select(func.max(CallbackRound.id)).where(reached, CallbackRound.at < window.high)
     else:
         chosen = select(func.min(CallbackRound.id)).where(reached)
-    chosen = chosen.group_by(CallbackRound.complaint_id)
+    chosen = chosen.group_by(col(CallbackRound.complaint_id))
     return (
         select(CallbackRound.complaint_id)
-        .join(Complaint, Complaint.id == CallbackRound.complaint_id)
+        .join(Complaint, col(Complaint.id) == col(CallbackRound.complaint_id))
         .where(
-            CallbackRound.id.in_(chosen),
+            col(CallbackRound.id).in_(chosen),
             CallbackRound.at >= window.low,
             CallbackRound.at < window.high,
             *window.scope,
@@ -110,48 +124,56 @@ def _deciding_rounds(window: Window, *where):
 
 
 def _satisfied(window: Window):
-    return _deciding_rounds(window, CallbackRound.satisfaction.in_((Satisfaction.SATISFIED, Satisfaction.BASICALLY)))
+    return _deciding_rounds(
+        window, col(CallbackRound.satisfaction).in_((Satisfaction.SATISFIED, Satisfaction.BASICALLY))
+    )
 
 
 def _resolved(window: Window):
-    return _deciding_rounds(window, CallbackRound.resolved.is_(True))
+    return _deciding_rounds(window, col(CallbackRound.resolved).is_(True))
 
 
 def _due(window: Window, *where):
-    return _items(window, HANDLED, Complaint.reply_due_at >= window.low, Complaint.reply_due_at < window.high, *where)
+    return _items(
+        window, HANDLED, col(Complaint.reply_due_at) >= window.low, col(Complaint.reply_due_at) < window.high, *where
+    )
 
 
 def _overdue_open(window: Window):
     """Open past the reply deadline without a reply in time (one answered in time awaits its callback)."""
-    unanswered = or_(Complaint.replied_at.is_(None), Complaint.replied_at > Complaint.reply_due_at)
-    return and_(Complaint.is_open.is_(True), Complaint.reply_due_at < window.now, unanswered)
+    unanswered = or_(col(Complaint.replied_at).is_(None), col(Complaint.replied_at) > col(Complaint.reply_due_at))
+    return and_(col(Complaint.is_open).is_(True), col(Complaint.reply_due_at) < window.now, unanswered)
 
 
 def _due_closed_or_overdue(window: Window):
     """Due in the period, and either closed or still open past the deadline (not yet due: not judged)."""
-    return _due(window, or_(Complaint.status == Status.CLOSED, _overdue_open(window)))
+    return _due(window, or_(col(Complaint.status) == Status.CLOSED, _overdue_open(window)))
 
 
 def _closed_on_time(window: Window):
-    return _due(window, Complaint.status == Status.CLOSED, Complaint.replied_at <= Complaint.reply_due_at)
+    return _due(
+        window, col(Complaint.status) == Status.CLOSED, col(Complaint.replied_at) <= col(Complaint.reply_due_at)
+    )
 
 
 def _late(window: Window):
     """Due in the period and answered late, or still open past the deadline."""
-    answered_late = and_(Complaint.status == Status.CLOSED, Complaint.replied_at > Complaint.reply_due_at)
+    answered_late = and_(
+        col(Complaint.status) == Status.CLOSED, col(Complaint.replied_at) > col(Complaint.reply_due_at)
+    )
     return _due(window, or_(_overdue_open(window), answered_late))
 
 
 def _repeats(window: Window):
     linked = select(ComplaintLink.complaint_id).where(ComplaintLink.kind == "repeat")
-    return _received(window, Complaint.id.in_(linked))
+    return _received(window, col(Complaint.id).in_(linked))
 
 
 def _acted(action: Action) -> Ids:
     def ids(window: Window):
         return (
             select(Event.complaint_id)
-            .join(Complaint, Complaint.id == Event.complaint_id)
+            .join(Complaint, col(Complaint.id) == col(Event.complaint_id))
             .where(*window.scope, Event.action == action, Event.at >= window.low, Event.at < window.high)
         )
 
@@ -159,7 +181,7 @@ def _acted(action: Action) -> Ids:
 
 
 def _overdue_now(window: Window):
-    return _items(window, Complaint.is_open.is_(True), Complaint.next_due_at < window.now)
+    return _items(window, col(Complaint.is_open).is_(True), col(Complaint.next_due_at) < window.now)
 
 
 MEASURES: dict[str, Measure] = {
@@ -217,7 +239,7 @@ def window(*, runtime: Runtime, actor: User, start: date, end: date, unit_code: 
     tz = runtime.settings.app.timezone
     scope = [visible_filter(actor, runtime.settings)]
     if unit_code:
-        scope.append(Complaint.unit_code == unit_code)
+        scope.append(col(Complaint.unit_code) == unit_code)
     return Window(
         scope=tuple(scope),
         low=to_storage(datetime.combine(start, time.min), tz),
@@ -251,13 +273,16 @@ def members(
     if spec is None or part not in ("numerator", "denominator") or (part == "denominator" and not spec.denominator):
         shown = key[:20] + "/" + part[:12]
         raise InvalidInput(gettext("未知的统计项：{key}", key=shown), field="measure")
-    ids = (spec.numerator if part == "numerator" else spec.denominator)(win)
-    where = Complaint.id.in_(ids)
+    side = spec.numerator if part == "numerator" else spec.denominator
+    if side is None:  # refused above
+        raise RuntimeError(f"{key} has no {part}")
+    ids = side(win)
+    where = col(Complaint.id).in_(ids)
     total = session.exec(select(func.count()).select_from(Complaint).where(where)).one()
     items = session.exec(
         select(Complaint)
         .where(where)
-        .order_by(Complaint.received_at.desc(), Complaint.id.desc())
+        .order_by(col(Complaint.received_at).desc(), col(Complaint.id).desc())
         .offset(offset)
         .limit(limit)
     ).all()
@@ -269,12 +294,12 @@ def query_grouped(session: Session, key: str, win: Window, column) -> dict[objec
     spec = MEASURES[key]
 
     def counts(ids) -> dict[object, int]:
-        query = select(column, func.count()).where(Complaint.id.in_(ids)).group_by(column)
+        query = select(column, func.count()).where(col(Complaint.id).in_(ids)).group_by(column)
         return dict(session.exec(query).all())
 
     numerators = counts(spec.numerator(win))
     if spec.denominator is None:
-        return numerators
+        return {**numerators}
     denominators = counts(spec.denominator(win))
     return {group: Rate(numerators.get(group, 0), n) for group, n in denominators.items()}
 
@@ -318,8 +343,8 @@ def query_dashboard(
         for name, n in session.exec(
             select(User.name, func.count())
             .select_from(Complaint)
-            .join(User, User.id == Complaint.handler_id, isouter=True)
-            .where(*win.scope, Complaint.is_open.is_(True), Complaint.next_due_at < now)
+            .join(User, col(User.id) == col(Complaint.handler_id), isouter=True)
+            .where(*win.scope, col(Complaint.is_open).is_(True), col(Complaint.next_due_at) < now)
             .group_by(User.name)
             .order_by(func.count().desc())
             .limit(15)
@@ -328,7 +353,7 @@ def query_dashboard(
     return result
 
 
-def _grouped(session: Session, column, where) -> list[tuple[str, int]]:
+def _grouped(session: Session, column, where) -> list[tuple[Any, int]]:
     return list(session.exec(select(column, func.count()).where(*where).group_by(column).order_by(func.count().desc())))
 
 
@@ -342,7 +367,11 @@ def _by_day(session: Session, where, tz: str, start: date, end: date) -> list[tu
     return [(start + timedelta(days=i), counts.get(start + timedelta(days=i), 0)) for i in range(days)]
 
 
-WORKLOAD_GROUPS = {"unit": Complaint.unit_code, "handler": Complaint.handler_id, "category": Complaint.category}
+WORKLOAD_GROUPS: dict[str, Mapped[Any]] = {
+    "unit": col(Complaint.unit_code),
+    "handler": col(Complaint.handler_id),
+    "category": col(Complaint.category),
+}
 
 
 def query_workload(
@@ -350,11 +379,13 @@ def query_workload(
 ) -> list[tuple[object, int, int, int]]:
     """(group key, open, overdue, due soon) over the open items `actor` may see, counted from the items."""
     column = WORKLOAD_GROUPS[by]
-    where = [visible_filter(actor, runtime.settings), Complaint.is_open.is_(True)]
+    where = [visible_filter(actor, runtime.settings), col(Complaint.is_open).is_(True)]
     if unit_code:
-        where.append(Complaint.unit_code == unit_code)
-    late = func.coalesce(func.sum(case((Complaint.next_due_at < now, 1), else_=0)), 0)
-    soon = func.coalesce(func.sum(case(((Complaint.warn_at <= now) & (Complaint.next_due_at >= now), 1), else_=0)), 0)
+        where.append(col(Complaint.unit_code) == unit_code)
+    late = func.coalesce(func.sum(case((col(Complaint.next_due_at) < now, 1), else_=0)), 0)
+    soon = func.coalesce(
+        func.sum(case(((col(Complaint.warn_at) <= now) & (col(Complaint.next_due_at) >= now), 1), else_=0)), 0
+    )
     query = select(column, func.count(), late, soon).where(*where).group_by(column).order_by(func.count().desc())
     return [tuple(row) for row in session.exec(query)]
 
@@ -433,26 +464,26 @@ def _live(session: Session, win: Window, part: str, column) -> dict[object, int]
             func.coalesce(Complaint.received_at, Complaint.received_at) >= win.low,
             func.coalesce(Complaint.received_at, Complaint.received_at) < win.high,
             HANDLED,
-            Complaint.accepted_at.is_(None),
-            Complaint.contact_due_at >= today.start,
-            Complaint.contact_due_at < win.now,
+            col(Complaint.accepted_at).is_(None),
+            col(Complaint.contact_due_at) >= today.start,
+            col(Complaint.contact_due_at) < win.now,
         ]
     elif part == "+due":
         lower, upper = max(today.start, win.low), min(win.now, win.high)
         if lower >= upper:
             return {}
-        unanswered = or_(Complaint.replied_at.is_(None), Complaint.replied_at > Complaint.reply_due_at)
+        unanswered = or_(col(Complaint.replied_at).is_(None), col(Complaint.replied_at) > col(Complaint.reply_due_at))
         where = [
             *win.scope,
             HANDLED,
-            Complaint.is_open.is_(True),
+            col(Complaint.is_open).is_(True),
             unanswered,
-            Complaint.reply_due_at >= lower,
-            Complaint.reply_due_at < upper,
+            col(Complaint.reply_due_at) >= lower,
+            col(Complaint.reply_due_at) < upper,
         ]
     else:  # "+overdue": open past the current deadline, kept up to yesterday; today's part here
-        where = [*win.scope, Complaint.is_open.is_(True), Complaint.next_due_at >= today.start]
-        where.append(Complaint.next_due_at < win.now)
+        where = [*win.scope, col(Complaint.is_open).is_(True), col(Complaint.next_due_at) >= today.start]
+        where.append(col(Complaint.next_due_at) < win.now)
     return _counted_live(session, where, column)
 
 
@@ -462,14 +493,15 @@ def _figures(session: Session, win: Window, keys, column=None) -> dict:
     needed = {p for key in keys for side in parts[key] if side for p in side}
     by = _stat_column(column)
     today = _today(win.now, win.timezone)
-    grain, where = statcounts.grain_for(win.who, win.unit_code, fine=by is not None and column.key == "handler_id")
+    who, start, end = win.kept()
+    grain, where = statcounts.grain_for(who, win.unit_code, fine=by is not None and column.key == "handler_id")
     values: dict[str, dict[object, int]] = {}
     kept = statcounts.period_sums(
         session,
         grain=grain,
         where=where,
-        start=win.start,
-        end=win.end,
+        start=start,
+        end=end,
         today=today.day,
         measures=[p for p in needed if not p.startswith("+")],
         by=by,
@@ -479,7 +511,7 @@ def _figures(session: Session, win: Window, keys, column=None) -> dict:
         values.setdefault(part, {})[_group(column, group)] = n
     for part in needed:
         if part == "+overdue":
-            grain, where = statcounts.open_grain(win.who, win.unit_code, _GROUPING.get(getattr(column, "key", "")))
+            grain, where = statcounts.open_grain(who, win.unit_code, _GROUPING.get(getattr(column, "key", "")))
             found = statcounts.open_sums(session, grain=grain, where=where, today=today.day, by=by)
             counted = {_group(column, group): figures[1] for group, figures in found.items()}
             for group, n in _live(session, win, part, column).items():
@@ -495,7 +527,7 @@ def _figures(session: Session, win: Window, keys, column=None) -> dict:
                 summed[group] = summed.get(group, 0) + n
         return {group: n for group, n in summed.items() if n}
 
-    out = {}
+    out: dict[str, Any] = {}  # a figure per key, or without `column` a figure per group and key
     for key in keys:
         numerator, denominator = parts[key]
         top = total(numerator)
@@ -529,7 +561,7 @@ def grouped_all(session: Session, keys, win: Window, column) -> dict[str, dict[o
     return {key: query_grouped(session, key, win, column) for key in keys}
 
 
-def _ordered(counts: dict) -> list[tuple[object, int]]:
+def _ordered(counts: dict[K, int]) -> list[tuple[K, int]]:
     return sorted(((k, n) for k, n in counts.items() if n), key=lambda kv: (-kv[1], str(kv[0])))
 
 
@@ -553,7 +585,7 @@ def dashboard(
     settings = runtime.settings
     today = _today(now, win.timezone)
     result = Dashboard(start=start, end=end, rates=_figures(session, win, list(MEASURES)))
-    grain, where = statcounts.grain_for(win.who, unit_code)
+    grain, where = statcounts.grain_for(win.kept()[0], unit_code)
 
     def received(by, in_grain=grain) -> dict:
         found = statcounts.period_sums(
@@ -569,7 +601,7 @@ def dashboard(
         categories = _ordered(received(StatCount.category, "c"))
     else:  # a scope with the person's own items beyond the unit: counted from the items
         period = [*win.scope, Complaint.received_at >= win.low, Complaint.received_at < win.high]
-        categories = _grouped(session, Complaint.category, period)
+        categories = _grouped(session, col(Complaint.category), period)
     result.by_category = [
         (settings.category_map[c].name if c in settings.category_map else c, n) for c, n in categories
     ]
@@ -579,7 +611,7 @@ def dashboard(
     ]
     late = _figures(session, win, ["overdue_now"], Complaint.handler_id)["overdue_now"]
     ids = [i for i in late if i is not None]
-    names = dict(session.exec(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
+    names = dict(session.exec(select(col(User.id), col(User.name)).where(col(User.id).in_(ids))).all()) if ids else {}
     by_name: dict[str | None, int] = {}
     for handler, n in late.items():
         name = names.get(handler) if handler is not None else None
@@ -602,12 +634,12 @@ def open_figures(
     grain, where = statcounts.open_grain(who, unit_code, by)
     found = statcounts.open_sums(session, grain=grain, where=where, today=today.day, by=_stat_column(column))
     figures = {_group(column, group): list(values) for group, values in found.items()}
-    scope = [visible_filter(actor, runtime.settings), Complaint.is_open.is_(True)]
+    scope = [visible_filter(actor, runtime.settings), col(Complaint.is_open).is_(True)]
     if unit_code:
-        scope.append(Complaint.unit_code == unit_code)
-    late = [*scope, Complaint.next_due_at >= today.start, Complaint.next_due_at < now]
-    edges = or_(Complaint.warn_at >= today.start, Complaint.next_due_at < today.end)
-    soon = [*scope, Complaint.warn_at <= now, Complaint.next_due_at >= now, edges]
+        scope.append(col(Complaint.unit_code) == unit_code)
+    late = [*scope, col(Complaint.next_due_at) >= today.start, col(Complaint.next_due_at) < now]
+    edges = or_(col(Complaint.warn_at) >= today.start, col(Complaint.next_due_at) < today.end)
+    soon = [*scope, col(Complaint.warn_at) <= now, col(Complaint.next_due_at) >= now, edges]
     for index, where in ((1, late), (2, soon)):
         for group, n in _counted_live(session, where, column).items():
             if n:
@@ -630,16 +662,20 @@ def overdue_groups(
     *, session: Session, runtime: Runtime, actor: User, unit_code: str | None, now: datetime
 ) -> dict[str, list[tuple[object, int]]]:
     """The board's overdue items by unit, handler and category, largest first."""
-    out = {}
+    out: dict[str, list[tuple[object, int]]] = {}
     for name in ("unit", "handler", "category"):
         figures = open_figures(session=session, runtime=runtime, actor=actor, unit_code=unit_code, now=now, by=name)
         if figures is None:
             column = WORKLOAD_GROUPS[name]
-            scope = [visible_filter(actor, runtime.settings), Complaint.is_open.is_(True), Complaint.next_due_at < now]
+            scope = [
+                visible_filter(actor, runtime.settings),
+                col(Complaint.is_open).is_(True),
+                col(Complaint.next_due_at) < now,
+            ]
             if unit_code:
-                scope.append(Complaint.unit_code == unit_code)
+                scope.append(col(Complaint.unit_code) == unit_code)
             query = select(column, func.count()).where(*scope).group_by(column).order_by(func.count().desc())
-            out[name] = [tuple(row) for row in session.exec(query).all()]
+            out[name] = [(group, n) for group, n in session.exec(query).all()]
         else:
             out[name] = _ordered({group: values[1] for group, values in figures.items()})
     return out
