@@ -56,6 +56,7 @@ test-pg: install-test browser-deps
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy complaints workflows
 
 bench: install-test
 	$(BIN)/python bench/bench_deadlines.py

@@ -3,10 +3,13 @@ and a stored row's id (a primary key is None only until the row is flushed)."""
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Iterable
+from typing import Protocol, TypeVar
 
 from sqlalchemy import Table
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel
+
+M = TypeVar("M", bound=SQLModel)
 
 
 class Stored(Protocol):
@@ -26,3 +29,16 @@ def id_of(row: Stored) -> int:
     if row.id is None:
         raise RuntimeError(f"{type(row).__name__} has no id yet: flush the session first")
     return row.id
+
+
+def stored_ids(ids: Iterable[int | None]) -> list[int]:
+    """Primary keys read back from the database: never None there, though the model's field is Optional."""
+    return [i for i in ids if i is not None]
+
+
+def stored(session: Session, model: type[M], key: object) -> M:
+    """The row `key` refers to through a foreign key; a missing one here is a broken reference."""
+    row = session.get(model, key)
+    if row is None:
+        raise RuntimeError(f"{model.__name__} {key!r} is not stored")
+    return row

@@ -14,6 +14,7 @@ from complaints.models import AuditLog, CalendarDeclaration, CalendarOverride, C
 from complaints.notify import webhooks
 from complaints.runtime import Declared, Runtime, declared_of
 from complaints.services import deadlines
+from complaints.tables import id_of
 from workflows.calendar import Source
 from workflows.calendar_declare import (
     NATIONAL,
@@ -346,12 +347,13 @@ def recompute(
         move = _move(item, before)
         if move is None:
             continue
-        changes = {name: [_iso(old), _iso(new)] for name, (old, new) in move.changes.items()}
+        changes: dict[str, object] = {name: [_iso(old), _iso(new)] for name, (old, new) in move.changes.items()}
         if move.provisional[0] != move.provisional[1]:
             changes["due_provisional"] = list(move.provisional)
         session.add(
             Event(
                 complaint=item,
+                complaint_id=id_of(item),
                 at=now,
                 action=EventKind.DEADLINE_RECOMPUTED,
                 from_status=item.status,
@@ -393,7 +395,7 @@ def _affected(session: Session, runtime: Runtime, layer: str, year: int, units: 
     while batch := session.exec(
         query.where(col(Complaint.id) > last_id).order_by(col(Complaint.id)).limit(BATCH)
     ).all():
-        last_id = batch[-1].id
+        last_id = id_of(batch[-1])
         batch = [i for i in batch if _touches(i, start, end)]
         history: dict[int, list[Event]] = {}
         for event in session.exec(
@@ -401,7 +403,7 @@ def _affected(session: Session, runtime: Runtime, layer: str, year: int, units: 
         ):
             history.setdefault(event.complaint_id, []).append(event)
         for item in batch:
-            yield item, history.get(item.id, [])
+            yield item, history.get(id_of(item), [])
 
 
 def _touches(item: Complaint, start: datetime, end: datetime) -> bool:

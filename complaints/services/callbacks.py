@@ -22,6 +22,7 @@ from complaints.services import deadlines
 from complaints.services.context import StepContext
 from complaints.services.payloads import Payload, Reasoned
 from complaints.services.scope import roles_of, sees_all_units
+from complaints.tables import id_of, stored_ids
 from workflows.lifecycle import ACTION_LABELS, Action
 from workflows.vocab import LABELS, CloseReason, Role, Satisfaction, Status
 
@@ -129,7 +130,7 @@ def record_callback(ctx: StepContext) -> None:
     ).one()
     ctx.session.add(
         CallbackRound(
-            complaint_id=item.id,
+            complaint_id=id_of(item),
             round=previous + 1,
             at=ctx.now,
             actor_id=ctx.actor.id,
@@ -184,11 +185,13 @@ def escalate(ctx: StepContext) -> None:
     _record_decision(ctx, ACTION_LABELS[Action.ESCALATE], ctx.payload.note)
     item.decision_escalated_at = ctx.now
     ctx.note = ctx.payload.note
-    supervisors = ctx.session.exec(
-        select(User.id).where(
-            col(User.unit_code) == settings.app.prefecture_unit,
-            col(User.active).is_(True),
-            col(User.roles).contains("supervisor"),
+    supervisors = stored_ids(
+        ctx.session.exec(
+            select(col(User.id)).where(
+                col(User.unit_code) == settings.app.prefecture_unit,
+                col(User.active).is_(True),
+                col(User.roles).contains("supervisor"),
+            )
         )
     )
     subject = gettext("{unit}提请州局决定：{no}", unit=settings.unit_map[item.unit_code].name, no=item.tracking_no)

@@ -21,6 +21,7 @@ from complaints.runtime import Runtime
 from complaints.services import deadlines
 from complaints.services.people import check_unit
 from complaints.services.scope import has_role, sees_all_units
+from complaints.tables import id_of, stored
 from workflows.deadlines import Limit
 from workflows.events import EventKind
 from workflows.vocab import Role
@@ -55,8 +56,8 @@ def refresh_marks(session: Session, item: Complaint) -> None:
             col(CoTask.complaint_id) == item.id, col(CoTask.status) != "withdrawn", col(CoTask.unit_code).is_not(None)
         )
     ).all()
-    item.co_units = _mark({t.unit_code for t in tasks})
-    item.co_identity_units = _mark({t.unit_code for t in tasks if t.grant_identity})
+    item.co_units = _mark({t.unit_code for t in tasks if t.unit_code is not None})
+    item.co_identity_units = _mark({t.unit_code for t in tasks if t.unit_code is not None and t.grant_identity})
     session.add(item)
 
 
@@ -98,7 +99,7 @@ def add_cooperation(
         ) from exc
     due_at, _ = deadlines.due_from(now, amount, runtime)
     task = CoTask(
-        complaint_id=item.id,
+        complaint_id=id_of(item),
         unit_code=payload.unit_code,
         body_id=body.id if body else None,
         task=payload.task,
@@ -147,7 +148,7 @@ def _staff_of(session: Session, unit_code: str) -> list[User]:
 
 
 def _event(session: Session, item: Complaint, actor: User, now: datetime, note: str) -> None:
-    session.add(Event(complaint_id=item.id, at=now, actor_id=actor.id, action=EventKind.COOPERATION, note=note))
+    session.add(Event(complaint_id=id_of(item), at=now, actor_id=actor.id, action=EventKind.COOPERATION, note=note))
 
 
 def get_task(session: Session, task_id: int) -> CoTask:
@@ -162,7 +163,7 @@ def answer(
 ) -> CoTask:
     """The cooperating unit's written input (for an outside body, recorded by the lead); the lead is told."""
     now = now or utcnow()
-    item = session.get(Complaint, task.complaint_id)
+    item = stored(session, Complaint, task.complaint_id)
     own_unit = (
         task.unit_code is not None
         and actor.unit_code == task.unit_code
@@ -258,12 +259,12 @@ def sweep_overdue(*, session: Session, runtime: Runtime, now: datetime) -> int:
     for task in late:
         task.overdue_at = now
         session.add(task)
-        item = session.get(Complaint, task.complaint_id)
+        item = stored(session, Complaint, task.complaint_id)
         body = session.get(OutsideBody, task.body_id) if task.body_id else None
         who = name_of(task, runtime, body)
         people = _staff_of(session, task.unit_code) if task.unit_code else []
         if item.handler_id is not None:
-            people.append(session.get(User, item.handler_id))
+            people.append(stored(session, User, item.handler_id))
         for person in people:
             notify.staff(
                 session=session, runtime=runtime, kind="cooperation_overdue", user=person, item=item, note=who, now=now

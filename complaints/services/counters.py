@@ -13,10 +13,12 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import CursorResult
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, delete, select
 
 from complaints.models import RateCounter
+from complaints.tables import table_of
 
 SLOTS = 10
 KEY_MAX = 128
@@ -38,7 +40,7 @@ class Limit:
 def _upsert(session: Session, *, scope: str, key: str, slot: int, now: datetime) -> None:
     """One more hit in (scope, key, slot), in one statement whichever process gets there first."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    table = RateCounter.__table__
+    table = table_of(RateCounter)
     statement = insert(table).values(scope=scope, key=key, slot=slot, hits=1, last_at=now)
     statement = statement.on_conflict_do_update(
         index_elements=["scope", "key", "slot"], set_={"hits": table.c.hits + 1, "last_at": now}
@@ -85,4 +87,6 @@ def add_to_running_count(session: Session, scope: str, key: str, *, now: datetim
 def prune(session: Session, *, now: datetime, keep: timedelta) -> int:
     """Forget counters not hit for `keep`: windows long past, and running counts left alone that long."""
     result = session.execute(delete(RateCounter).where(col(RateCounter.last_at) < now - keep))
+    if not isinstance(result, CursorResult):  # what a DELETE returns
+        raise RuntimeError(f"a DELETE returned {type(result).__name__}")
     return result.rowcount or 0

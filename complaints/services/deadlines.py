@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Protocol, overload
 
 from complaints.clock import to_local, to_storage
 from complaints.models import Complaint, Event
@@ -15,36 +16,65 @@ from workflows.vocab import Status
 STORED = ("ack_due_at", "contact_due_at", "reply_due_at", "supervise_due_at")
 
 
-def profile_of(item: Complaint, runtime: Runtime) -> Profile:
+class Deadlined(Protocol):
+    """What the deadline functions read and write: a Complaint, or registration's draft of one."""
+
+    @property
+    def received_at(self) -> datetime: ...
+    @property
+    def track(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def urgency(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+
+    ack_due_at: datetime | None
+    contact_due_at: datetime | None
+    reply_due_at: datetime | None
+    supervise_due_at: datetime | None
+    next_due_at: datetime | None
+    warn_at: datetime | None
+    due_provisional: bool
+    reply_period_end: date | None
+
+
+def profile_of(item: Deadlined, runtime: Runtime) -> Profile:
     return runtime.profile_for(
         track=item.track, kind=item.kind, channel=item.channel, category=item.category, urgency=item.urgency
     )
 
 
-def clock_of(item: Complaint, runtime: Runtime) -> Clock:
+def clock_of(item: Deadlined, runtime: Runtime) -> Clock:
     """The clock of the item's unit (its calendar layers and office hours)."""
     return runtime.clock_for(getattr(item, "unit_code", None))
 
 
-def set_initial(item: Complaint, runtime: Runtime) -> None:
+def set_initial(item: Deadlined, runtime: Runtime) -> None:
     """Deadlines counted from received_at, by the item's profile. A formal 信访 item's answer period runs
     from 受理 (the 受理告知, Art 22–23): until that is issued, it is counted from the last day allowed for it."""
     tz = runtime.settings.app.timezone
     profile, clock = profile_of(item, runtime), clock_of(item, runtime)
     found = initial_deadlines(to_local(item.received_at, tz), profile, clock)
-    item.ack_due_at = to_storage(found.acknowledge, tz)
+    item.ack_due_at = ack_due = to_storage(found.acknowledge, tz)
     item.contact_due_at = to_storage(found.contact, tz)
     item.due_provisional = found.provisional
     start = item.received_at
-    if found.acknowledge is not None and getattr(item, "acknowledged_at", None) is None:
-        start = item.ack_due_at - timedelta(microseconds=1)  # 受理 at the latest on the 受理告知's last day
-    elif getattr(item, "acknowledged_at", None) is not None:
-        start = item.acknowledged_at
+    acknowledged_at = getattr(item, "acknowledged_at", None)
+    if ack_due is not None and acknowledged_at is None:
+        start = ack_due - timedelta(microseconds=1)  # 受理 at the latest on the 受理告知's last day
+    elif acknowledged_at is not None:
+        start = acknowledged_at
     set_reply(item, start, profile.reply, runtime)
     refresh_stage(item, runtime)
 
 
-def set_reply(item: Complaint, start: datetime, limit: Limit, runtime: Runtime) -> None:
+def set_reply(item: Deadlined, start: datetime, limit: Limit, runtime: Runtime) -> None:
     """The answer deadline `limit` after stored start; for calendar days, the unrolled last day is kept too."""
     item.reply_due_at, provisional = due_from(start, limit, runtime, unit=getattr(item, "unit_code", None))
     item.due_provisional = item.due_provisional or provisional
@@ -54,6 +84,12 @@ def set_reply(item: Complaint, start: datetime, limit: Limit, runtime: Runtime) 
         item.reply_period_end = None
 
 
+@overload
+def local(value: datetime, runtime: Runtime) -> datetime: ...
+@overload
+def local(value: None, runtime: Runtime) -> None: ...
+@overload
+def local(value: datetime | None, runtime: Runtime) -> datetime | None: ...
 def local(value: datetime | None, runtime: Runtime) -> datetime | None:
     return to_local(value, runtime.settings.app.timezone)
 
@@ -67,16 +103,23 @@ def due_from(start: datetime, limit: Limit, runtime: Runtime, *, unit: str | Non
 def _days_end(item: Complaint, last: date, runtime: Runtime) -> None:
     """The reply deadline from its unrolled last day: rolled forward once (民法典 Art 203)."""
     item.reply_period_end = last
-    due, provisional = clock_of(item, runtime).days_end(last, local(item.reply_due_at, runtime))
+    due, provisional = clock_of(item, runtime).days_end(last, local(_reply_due(item), runtime))
     item.reply_due_at = to_storage(due, runtime.settings.app.timezone)
     item.due_provisional = item.due_provisional or provisional
+
+
+def _reply_due(item: Complaint) -> datetime:
+    """The reply deadline of an item whose deadlines are set (from registration on)."""
+    if item.reply_due_at is None:
+        raise RuntimeError(f"complaint {item.id} has no reply deadline to move")
+    return item.reply_due_at
 
 
 def extend(item: Complaint, amount: Limit, runtime: Runtime) -> None:
     if item.reply_period_end is not None and amount.unit is LimitUnit.DAYS:
         _days_end(item, item.reply_period_end + timedelta(days=int(amount.amount)), runtime)
         return
-    due, provisional = clock_of(item, runtime).extend(local(item.reply_due_at, runtime), amount)
+    due, provisional = clock_of(item, runtime).extend(local(_reply_due(item), runtime), amount)
     item.reply_due_at = to_storage(due, runtime.settings.app.timezone)
     item.reply_period_end = None
     item.due_provisional = item.due_provisional or provisional
@@ -118,7 +161,7 @@ def acknowledge(item: Complaint, issued_at: datetime, runtime: Runtime) -> None:
     item.due_provisional = beyond_horizon(item, runtime)
 
 
-def refresh_stage(item: Complaint, runtime: Runtime) -> None:
+def refresh_stage(item: Deadlined, runtime: Runtime) -> None:
     """next_due_at / warn_at for the current stage: what the overdue and due-soon lists query. A 受理告知 not
     yet issued binds in every working stage (签收 does not meet it)."""
     status = Status(item.status)

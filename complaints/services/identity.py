@@ -13,6 +13,7 @@ from complaints.models import Complaint, Event, User
 from complaints.privacy import mask_name, mask_phone
 from complaints.services.scope import may_see_identity
 from complaints.settings import Settings
+from complaints.tables import id_of
 from workflows.events import EventKind
 
 HIDDEN = N_("（保密）")
@@ -44,6 +45,7 @@ def reveal(*, session: Session, settings: Settings, actor: User, item: Complaint
         session.add(
             Event(
                 complaint=item,
+                complaint_id=id_of(item),
                 at=utcnow(),
                 actor_id=actor.id,
                 action=EventKind.VIEW_IDENTITY,

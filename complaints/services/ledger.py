@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import BinaryIO
 
@@ -14,13 +14,14 @@ from complaints import privacy
 from complaints.clock import to_local, utcnow
 from complaints.errors import Forbidden, InvalidInput, NotFound
 from complaints.i18n import gettext
-from complaints.ledgers.writer import Annex2Row, Annex3Row, HeaderInfo, write_csv, write_xlsx
+from complaints.ledgers.writer import Annex1Row, Annex2Row, Annex3Row, HeaderInfo, write_csv, write_xlsx
 from complaints.models import AuditLog, Complaint, LedgerEntry, User
 from complaints.presenters import channel_label
 from complaints.runtime import Runtime
 from complaints.services import callbacks, checklist
 from complaints.services.cohandling import names_for
 from complaints.services.periods import Period, may_export
+from complaints.tables import id_of
 from workflows.vocab import LABELS, N_, Channel, Kind, Outcome, Satisfaction, Status
 
 
@@ -35,7 +36,7 @@ def bureau_numbers(runtime: Runtime) -> frozenset[str]:
 
 
 #: the source column in the seed's own words (附件2: 群众来信来电、上访、平台举报; 上级交办 items)
-SOURCE_WORDS = {
+SOURCE_WORDS: dict[str, str] = {
     Channel.LETTER: "群众来信",
     Channel.CALL: "来电",
     Channel.VISIT: "上访",
@@ -149,7 +150,14 @@ def write_entry(*, session: Session, runtime: Runtime, item: Complaint) -> Ledge
     values = entry_from_item(item, runtime, names_for(session, runtime, item))
     if entry is None:
         entry = LedgerEntry(
-            complaint_id=item.id, unit_code=item.unit_code, closed_at=item.closed_at or utcnow(), **values
+            complaint_id=id_of(item),
+            unit_code=item.unit_code,
+            closed_at=item.closed_at or utcnow(),
+            source=values["source"],
+            summary=values["summary"],
+            handling=values["handling"],
+            result=values["result"],
+            remarks=values["remarks"],
         )
     elif entry.edited_at is None:
         for key, value in values.items():
@@ -220,7 +228,7 @@ def annex2_rows(
     query = (
         select(Complaint, LedgerEntry, merged.tracking_no)
         .join(LedgerEntry, col(LedgerEntry.complaint_id) == Complaint.id, isouter=True)
-        .join(merged, merged.id == Complaint.duplicate_of_id, isouter=True)
+        .join(merged, col(merged.id) == col(Complaint.duplicate_of_id), isouter=True)
         .where(*_annex2_items(period, runtime, include_answered))
         .order_by(col(Complaint.received_at), col(Complaint.id))
         .execution_options(yield_per=2000)
@@ -232,13 +240,13 @@ def annex2_rows(
         else:
             values = entry_from_item(item, runtime, names_for(session, runtime, item), now=now, merged_into=merged_into)
         # each cell de-identified as it is written out, so an entry edited by hand or stored before is too
-        values = {name: deidentify(text or "", item, keep) for name, text in values.items()}
-        source = values["source"]
+        cells = {name: deidentify(text or "", item, keep) for name, text in values.items()}
+        source = cells["source"]
         # a confidential reporter's identity never leaves in a file (信访工作条例 Art 30): it is seen only
         # on the item page, where each view is recorded in the item's history
         if with_identity and not item.anonymous and not item.confidential:
             source = f"{source} {item.complainant_name or ''} {item.complainant_phone or ''}".rstrip()
-        yield Annex2Row(seq, source, values["summary"], values["handling"], values["result"], values["remarks"])
+        yield Annex2Row(seq, source, cells["summary"], cells["handling"], cells["result"], cells["remarks"])
 
 
 def annex3_rows(*, session: Session, period: Period, runtime: Runtime) -> Iterator[Annex3Row]:
@@ -293,12 +301,13 @@ def export(
     header = HeaderInfo(unit_name=unit.name, filler=actor.name, phone=actor.phone or unit.hotline)
     counts = None
     if annex == 1:
-        rows = checklist.rows(session=session, period=period)
+        annex1 = checklist.rows(session=session, period=period)
         keep = bureau_numbers(runtime)
-        for row in rows:  # the county's own text carries no phone numbers out either
+        for row in annex1:  # the county's own text carries no phone numbers out either
             row.measures, row.conclusion = (
                 privacy.deidentify(text, keep=keep) for text in (row.measures, row.conclusion)
             )
+        rows: Iterable[Annex1Row | Annex2Row | Annex3Row] = annex1
         counts = checklist.counts(session=session, period=period, runtime=runtime)
     elif annex == 2:
         rows = annex2_rows(

@@ -21,6 +21,7 @@ from complaints.letters import TITLES, LetterParts, parse
 from complaints.models import Complaint, Event, Letter, LetterCounter, User
 from complaints.runtime import Runtime
 from complaints.services import identity
+from complaints.tables import id_of
 from workflows.events import EventKind
 from workflows.lifecycle import Action
 from workflows.vocab import LABELS, Channel
@@ -45,12 +46,13 @@ def sources(*, session: Session, item: Complaint) -> dict[str, LetterSource]:
     for event in events:
         if event.action == Action.REGISTER.value and item.track == "xinfang":
             found["acceptance"] = LetterSource("acceptance", event, None)  # until a written notice is recorded
-        if (event.changes or {}).get("notice_text"):  # the written 受理告知 recorded on the item
-            found["acceptance"] = LetterSource("acceptance", event, event.changes["notice_text"])
+        changes = event.changes or {}
+        if changes.get("notice_text"):  # the written 受理告知 recorded on the item
+            found["acceptance"] = LetterSource("acceptance", event, changes["notice_text"])
         reviewed = reviewed or event.action == Action.REQUEST_REVIEW.value
-        if event.action in SENT and (event.changes or {}).get("reply_text"):
+        if event.action in SENT and changes.get("reply_text"):
             kind = ("review" if reviewed else "decision") if item.track == "xinfang" else "hotline"
-            found[kind] = LetterSource(kind, event, event.changes["reply_text"])
+            found[kind] = LetterSource(kind, event, changes["reply_text"])
     return found
 
 
@@ -77,9 +79,9 @@ def issue(*, session: Session, runtime: Runtime, actor: User, item: Complaint, k
         with session.begin_nested():  # two first prints at once: one number, the other reads it
             seq = _next_number(session, unit_code, year)
             letter = Letter(
-                complaint_id=item.id,
+                complaint_id=id_of(item),
                 kind=kind,
-                source_event_id=source.event.id,
+                source_event_id=id_of(source.event),
                 unit_code=unit_code,
                 year=year,
                 seq=seq,
@@ -91,7 +93,7 @@ def issue(*, session: Session, runtime: Runtime, actor: User, item: Complaint, k
             session.add(letter)
             session.add(
                 Event(
-                    complaint_id=item.id,
+                    complaint_id=id_of(item),
                     at=now,
                     actor_id=actor.id,
                     action=EventKind.ISSUE_LETTER,
@@ -131,10 +133,10 @@ def _next_number(session: Session, unit_code: str, year: int) -> int:
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(LetterCounter).values(unit_code=bindparam("unit"), year=bindparam("year"), value=1)
-    statement = statement.on_conflict_do_update(
-        index_elements=["unit_code", "year"], set_={"value": LetterCounter.value + 1}
-    ).returning(LetterCounter.value)
-    return session.execute(statement, {"unit": unit_code, "year": year}).scalar_one()
+    upsert = statement.on_conflict_do_update(
+        index_elements=["unit_code", "year"], set_={"value": col(LetterCounter.value) + 1}
+    ).returning(col(LetterCounter.value))
+    return session.execute(upsert, {"unit": unit_code, "year": year}).scalar_one()
 
 
 def doc_no(runtime: Runtime, unit_code: str, year: int, seq: int) -> str:

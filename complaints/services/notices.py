@@ -17,6 +17,7 @@ from complaints.models import Complaint, Event, User
 from complaints.runtime import Runtime
 from complaints.services import deadlines
 from complaints.services.scope import can_see, roles_of
+from complaints.tables import id_of
 from workflows.events import EventKind
 from workflows.vocab import Role, Status, Track
 
@@ -100,6 +101,7 @@ def issue_acceptance_notice(
     session.add(item)
     event = Event(
         complaint=item,
+        complaint_id=id_of(item),
         at=now,
         actor_id=actor.id,
         action=EventKind.ACKNOWLEDGE,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from argon2 import PasswordHasher
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, delete, func, select, update
 
 from complaints.errors import Forbidden, InvalidInput, NotFound
@@ -11,6 +12,7 @@ from complaints.models import AuditLog, AuthSession, RoutingRule, User
 from complaints.privacy import normalise_phone
 from complaints.services.scope import may_manage_person
 from complaints.settings import Settings
+from complaints.tables import id_of
 from workflows.vocab import Role
 
 _hasher = PasswordHasher()
@@ -174,7 +176,9 @@ def update_user(*, session: Session, settings: Settings, actor: User, user: User
         user.failed_logins, user.locked_until = 0, None
     if changes.get("password") and user.id != actor.id:
         session.execute(delete(AuthSession).where(col(AuthSession.user_id) == user.id))
-    detail = {name: [before[name], getattr(user, name)] for name in before if before[name] != getattr(user, name)}
+    detail: dict[str, object] = {
+        name: [before[name], getattr(user, name)] for name in before if before[name] != getattr(user, name)
+    }
     detail.update({name: True for name in ("password", "unlock") if changes.get(name)})
     detail.update({name: True for name in ("name", "phone", "email") if name in changes})
     if detail:
@@ -214,7 +218,7 @@ def list_users(
     offset: int = 0,
 ) -> tuple[list[User], int]:
     """People of `units` (None: all), filtered, ordered by unit then id, with the total."""
-    where = []
+    where: list[ColumnElement[bool]] = []
     if units is not None:
         where.append(col(User.unit_code).in_(units))
     if unit_code:
@@ -231,4 +235,4 @@ def list_users(
 def names_of(session: Session, ids) -> dict[int, str]:
     """The names of the people with these ids (None and 0 left out), in one query."""
     wanted = {i for i in ids if i}
-    return {u.id: u.name for u in session.exec(select(User).where(col(User.id).in_(wanted)))} if wanted else {}
+    return {id_of(u): u.name for u in session.exec(select(User).where(col(User.id).in_(wanted)))} if wanted else {}

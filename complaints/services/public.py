@@ -49,7 +49,7 @@ def lookup(*, session: Session, runtime: Runtime, tracking_no: str, phone_last4:
         received_at=item.received_at,
         replied_at=item.replied_at,
         closed_at=item.closed_at,
-        reply_text=mask_own(item.reply_text, item) if sent else None,
+        reply_text=mask_own(item.reply_text, item) if sent and item.reply_text else None,
     )
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import UnaryExpression, func
 from sqlalchemy import select as sa_select
 from sqlalchemy.sql import operators
 from sqlmodel import Session, col, select
@@ -64,7 +65,7 @@ class ListFilter:
     limit: int = 50
 
 
-SORTS = {
+SORTS: dict[str, tuple[UnaryExpression[Any], ...]] = {
     "due": (col(Complaint.next_due_at).asc(), col(Complaint.id).asc()),
     "received": (col(Complaint.received_at).asc(), col(Complaint.id).asc()),
     "-received": (col(Complaint.received_at).desc(), col(Complaint.id).desc()),
@@ -203,12 +204,12 @@ def list_where(
         else visible_filter(actor, runtime.settings, following=bool(filters.text))
     ]
     equal = (
-        (Complaint.unit_code, filters.unit_code),
-        (Complaint.handler_id, filters.handler_id),
-        (Complaint.status, filters.status and Status(filters.status)),
-        (Complaint.category, filters.category),
-        (Complaint.channel, filters.channel and Channel(filters.channel)),
-        (Complaint.kind, filters.kind and Kind(filters.kind)),
+        (col(Complaint.unit_code), filters.unit_code),
+        (col(Complaint.handler_id), filters.handler_id),
+        (col(Complaint.status), filters.status and Status(filters.status)),
+        (col(Complaint.category), filters.category),
+        (col(Complaint.channel), filters.channel and Channel(filters.channel)),
+        (col(Complaint.kind), filters.kind and Kind(filters.kind)),
     )
     where.extend(column == value for column, value in equal if value is not None and value != "")
     if filters.school:

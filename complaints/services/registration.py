@@ -32,6 +32,7 @@ from complaints.services.flows import registered
 from complaints.services.guard import fire_or_refuse
 from complaints.services.people import check_unit
 from complaints.services.scope import roles_of
+from complaints.tables import table_of
 from workflows.events import EventKind
 from workflows.lifecycle import Action
 from workflows.vocab import Channel, Kind, Status, Track, Urgency
@@ -193,8 +194,8 @@ def _counter_statement(dialect: str):
         unit_code=bindparam("unit"), year=bindparam("year"), value=bindparam("count")
     )
     return statement.on_conflict_do_update(
-        index_elements=["unit_code", "year"], set_={"value": TrackingCounter.value + bindparam("count")}
-    ).returning(TrackingCounter.value)
+        index_elements=["unit_code", "year"], set_={"value": col(TrackingCounter.value) + bindparam("count")}
+    ).returning(col(TrackingCounter.value))
 
 
 @cache
@@ -310,14 +311,14 @@ def register_many(
     _number(values, session=session, runtime=runtime)
     connection = session.connection()
     statement = (
-        _insert(connection, Complaint.__table__)
+        _insert(connection, table_of(Complaint))
         .on_conflict_do_nothing(index_elements=["source", "external_ref"])
         .returning(col(Complaint.id), col(Complaint.external_ref), sort_by_parameter_order=True)
     )
     stored = list(_matched(values, connection.execute(statement, values).all()))
     events = [{"complaint_id": complaint_id, **first_event(row, actor=actor, now=now)} for complaint_id, row in stored]
     if events:
-        connection.execute(insert(Event.__table__), events)  # type: ignore[arg-type]
+        connection.execute(insert(table_of(Event)), events)
     statcounts.count_inserted(session, [row | {"id": complaint_id} for complaint_id, row in stored])
     if events and (runtime.settings.webhooks.enabled or any(row["source"] is None for _, row in stored)):
         for item in session.exec(select(Complaint).where(col(Complaint.id).in_([i for i, _ in stored]))):

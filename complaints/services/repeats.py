@@ -17,6 +17,7 @@ from complaints.models import Complaint, ComplaintLink, Event, Notification, Use
 from complaints.privacy import normalise_phone
 from complaints.runtime import Runtime
 from complaints.services.routing import has_role
+from complaints.tables import id_of, stored_ids
 from workflows.events import EventKind
 from workflows.vocab import Status
 
@@ -74,7 +75,7 @@ def find_repeats(
             .order_by(col(Complaint.id).desc())
             .limit(50)
         ):
-            found[item.id] = item
+            found[id_of(item)] = item
     if summary and len(summary.strip()) >= 4:
         rows = session.exec(
             select(Complaint.id, Complaint.summary)
@@ -90,8 +91,8 @@ def find_repeats(
             and similarity(summary, text) >= settings.summary_similarity
         ]
         for item in session.exec(select(Complaint).where(col(Complaint.id).in_(similar))) if similar else ():
-            found[item.id] = item
-    return sorted(found.values(), key=lambda c: (not c.is_open, -c.id))
+            found[id_of(item)] = item
+    return sorted(found.values(), key=lambda c: (not c.is_open, -id_of(c)))
 
 
 def _quick(a: str, b: str) -> float:
@@ -139,7 +140,7 @@ def link_repeat(
         and not (item.confidential or earlier.confidential)
     )
     reason = gettext("同一来电号码") if same_phone else gettext("摘要相近")
-    link = ComplaintLink(complaint_id=item.id, other_id=earlier.id, kind="repeat", created_at=now)
+    link = ComplaintLink(complaint_id=id_of(item), other_id=id_of(earlier), kind="repeat", created_at=now)
     session.add(link)
     for subject, other, text in (
         (item, earlier, N_("疑似重复诉求：与 {other} 相关（{reason}）")),
@@ -147,7 +148,7 @@ def link_repeat(
     ):
         session.add(
             Event(
-                complaint_id=subject.id,
+                complaint_id=id_of(subject),
                 at=now,
                 actor_id=actor.id,
                 action=EventKind.REPEAT_LINK,
@@ -167,11 +168,13 @@ def _tell(session: Session, item: Complaint, earlier: Complaint, reason: str, no
     if earlier.handler_id is not None:
         people = [earlier.handler_id]
     else:
-        people = session.exec(
-            select(User.id).where(
-                col(User.unit_code) == earlier.unit_code, col(User.active).is_(True), has_role("supervisor")
+        people = stored_ids(
+            session.exec(
+                select(col(User.id)).where(
+                    col(User.unit_code) == earlier.unit_code, col(User.active).is_(True), has_role("supervisor")
+                )
             )
-        ).all()
+        )
     subject = gettext("重复诉求：{new} 与 {old}", new=item.tracking_no, old=earlier.tracking_no)
     body = gettext(
         "新登记的 {new}（{summary}）疑似重复 {old}（{reason}）。可答复办理进展，或由督办人并单处理。",

@@ -18,6 +18,7 @@ from complaints.services.payloads import Payload, Reasoned
 from complaints.services.people import check_unit
 from complaints.services.scope import sees_all_units, sees_as_cooperator_only
 from complaints.settings import Settings
+from complaints.tables import stored
 from workflows.deadlines import Limit
 from workflows.lifecycle import Action
 from workflows.vocab import N_, Channel, Kind, Outcome, Role, SendBackReason, Track
@@ -302,9 +303,12 @@ def _request_review(ctx: StepContext) -> None:
 def _reply_received(ctx: StepContext) -> datetime:
     """When the complainant got the 处理意见: the day given (between the reply and today), else the reply."""
     item, runtime, received = ctx.item, ctx.runtime, ctx.payload.reply_received_on
+    replied = item.replied_at
+    if replied is None:  # the action is offered only once the item is answered
+        raise RuntimeError(f"complaint {item.id} has no reply to count a review request from")
     if received is None:
-        return item.replied_at
-    first, today = deadlines.local(item.replied_at, runtime).date(), deadlines.local(ctx.now, runtime).date()
+        return replied
+    first, today = deadlines.local(replied, runtime).date(), deadlines.local(ctx.now, runtime).date()
     if not first <= received <= today:
         raise InvalidInput(
             gettext("收到处理意见的日期应在 {first} 至 {today} 之间", first=first.isoformat(), today=today.isoformat()),
@@ -312,7 +316,7 @@ def _reply_received(ctx: StepContext) -> datetime:
         )
     ctx.extra_changes["reply_received_on"] = received.isoformat()
     # any time of that day: 日 periods start counting the next day (民法典 Art 201)
-    return max(item.replied_at, to_storage(datetime.combine(received, time(12)), runtime.settings.app.timezone))
+    return max(replied, to_storage(datetime.combine(received, time(12)), runtime.settings.app.timezone))
 
 
 def _mark_duplicate(ctx: StepContext) -> None:
@@ -321,7 +325,7 @@ def _mark_duplicate(ctx: StepContext) -> None:
         raise InvalidInput(gettext("不能与自身并单"), field="of")
     root = other
     while root.duplicate_of_id is not None:
-        root = ctx.session.get(Complaint, root.duplicate_of_id)
+        root = stored(ctx.session, Complaint, root.duplicate_of_id)
     if root.id == ctx.item.id:
         raise InvalidInput(gettext("并单会形成循环"), field="of")
     ctx.item.duplicate_of_id = root.id

@@ -18,6 +18,7 @@ from complaints.services.flows import FLOWS
 from complaints.services.guard import fire_or_refuse
 from complaints.services.scope import roles_of
 from complaints.services.steps import PAYLOADS, STEPS, require, require_common
+from complaints.tables import id_of
 from workflows import events
 from workflows.lifecycle import Action
 from workflows.vocab import OPEN_STATUSES, Status
@@ -106,6 +107,7 @@ def act(
         session.add(
             Event(
                 complaint=item,
+                complaint_id=id_of(item),
                 at=context.now,
                 actor_id=actor.id,
                 action=events.of(action),

@@ -7,6 +7,7 @@ from sqlmodel import Session, col, select
 from complaints.errors import InvalidInput, NotFound
 from complaints.i18n import gettext
 from complaints.models import SavedView, User
+from complaints.tables import id_of
 
 MAX_VIEWS = 30
 
@@ -28,7 +29,7 @@ def save(*, session: Session, actor: User, name: str, query: str) -> SavedView:
     if view is None:
         if len(mine(session=session, actor=actor)) >= MAX_VIEWS:
             raise InvalidInput(gettext("最多保存 {n} 个视图", n=MAX_VIEWS), field="name")
-        view = SavedView(user_id=actor.id, name=name, query=query)
+        view = SavedView(user_id=id_of(actor), name=name, query=query)
     view.query = query
     session.add(view)
     session.flush()
