@@ -75,7 +75,7 @@ class TrackScanner:
         single moov was found."""
         if self._header or self._left > 0 or self._moovs != 1:
             raise Unreadable("incomplete file or no single moov")
-        found = []
+        found: list[str] = []
         for kind, body in _boxes(bytes(self._moov)):
             if kind != b"trak":
                 continue

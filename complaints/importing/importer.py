@@ -206,6 +206,8 @@ def _rows(
         if problem is not None:
             _bad(result, number, problem, limits.max_errors_reported, runtime)
             batch.clear()  # nothing more is written: the file will be refused
+        elif parsed is None:  # _parsed gives the row or its problem
+            raise RuntimeError(f"row {number} neither parsed nor refused")
         else:
             seen[data["external_ref"]] = number
             if not result.bad_row_count:

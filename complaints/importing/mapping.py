@@ -112,7 +112,7 @@ def _parse(text: str, pattern: str) -> datetime:
     fast = _FAST.get(pattern)
     if fast is not None and (match := fast.fullmatch(text)):
         try:
-            return datetime(*(int(part) for part in match.groups()))
+            return datetime(*(int(part) for part in match.groups()))  # type: ignore[arg-type]  # mypy also fits the ints to tzinfo
         except ValueError:
             pass  # strptime decides, and says why
     return datetime.strptime(text, pattern)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from itertools import islice
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from complaints.attachments.storage import storage_for
 from complaints.jobs.registry import daily_at, job
@@ -32,7 +32,9 @@ def sweep_attachments(*, session: Session, runtime: Runtime, now: datetime) -> d
         held = set(
             session.exec(
                 select(Attachment.storage_key).where(
-                    Attachment.storage_key.in_(keys), Attachment.removed_at.is_(None), Attachment.erased_at.is_(None)
+                    col(Attachment.storage_key).in_(keys),
+                    col(Attachment.removed_at).is_(None),
+                    col(Attachment.erased_at).is_(None),
                 )
             )
         )

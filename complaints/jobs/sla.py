@@ -8,12 +8,15 @@ memory, and each pass over it was most of the sweep's time."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
     ColumnElement,
+    CursorResult,
     Integer,
     String,
     and_,
@@ -29,7 +32,7 @@ from sqlalchemy import (
     table,
     text,
 )
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from complaints.i18n import gettext
 from complaints.jobs.registry import every_minutes, job
@@ -47,7 +50,7 @@ from workflows.vocab import N_
 C = Complaint
 # The items entering a state, with what the events and notices say of them: the statements after the
 # collection read these few rows, not the complaint table again (one scan of it per statement on PostgreSQL).
-_HIT_COLUMNS = [  # name, type, its PostgreSQL declaration (SQLite stores what it is given)
+_HIT_COLUMNS: list[tuple[str, Any, str]] = [  # name, type, its PostgreSQL declaration (SQLite stores what it is given)
     ("id", Integer, "BIGINT PRIMARY KEY"),
     ("unit_code", String, "TEXT"),
     ("handler_id", Integer, "BIGINT"),
@@ -91,10 +94,10 @@ class Sweep:
 def newly_overdue(now: datetime) -> ColumnElement[bool]:
     # warn_at <= next_due_at always, so the (is_open, warn_at) index serves this too
     return and_(
-        C.is_open.is_(True),
-        C.warn_at <= now,
-        C.next_due_at <= now,
-        or_(C.overdue_due_at.is_(None), C.overdue_due_at != C.next_due_at),
+        col(C.is_open).is_(True),
+        col(C.warn_at) <= now,
+        col(C.next_due_at) <= now,
+        or_(col(C.overdue_due_at).is_(None), col(C.overdue_due_at) != col(C.next_due_at)),
     )
 
 
@@ -104,20 +107,20 @@ def newly_lapsed_supervision(now: datetime, prefecture: str) -> ColumnElement[bo
     deadlines, so warn_at <= next_due_at <= supervise_due_at <= now: the (is_open, warn_at) index serves
     this, and a paused (suspended) or answered item is not chased."""
     return and_(
-        C.is_open.is_(True),
-        C.warn_at <= now,
-        C.supervise_due_at <= now,
-        C.unit_code != prefecture,
-        or_(C.escalated_due_at.is_(None), C.escalated_due_at != C.supervise_due_at),
+        col(C.is_open).is_(True),
+        col(C.warn_at) <= now,
+        col(C.supervise_due_at) <= now,
+        col(C.unit_code) != prefecture,
+        or_(col(C.escalated_due_at).is_(None), col(C.escalated_due_at) != col(C.supervise_due_at)),
     )
 
 
 def newly_due_soon(now: datetime) -> ColumnElement[bool]:
     return and_(
-        C.is_open.is_(True),
-        C.warn_at <= now,
-        C.next_due_at > now,
-        or_(C.warned_due_at.is_(None), C.warned_due_at != C.next_due_at),
+        col(C.is_open).is_(True),
+        col(C.warn_at) <= now,
+        col(C.next_due_at) > now,
+        or_(col(C.warned_due_at).is_(None), col(C.warned_due_at) != col(C.next_due_at)),
     )
 
 
@@ -161,7 +164,7 @@ def _collect(sweep: Sweep, prefecture: str) -> dict[str, int]:
     names = [c.name for c in HIT.columns]
     chosen = (
         select(*(table_of(C).c[name] for name in names[: -len(flags)]), *flags)
-        .where(C.is_open.is_(True), C.warn_at <= now, or_(overdue, due_soon, lapsed))
+        .where(col(C.is_open).is_(True), col(C.warn_at) <= now, or_(overdue, due_soon, lapsed))
         .with_for_update(of=C)
     )
     sweep.session.execute(insert(HIT).from_select(names, chosen))
@@ -175,7 +178,10 @@ def _collect(sweep: Sweep, prefecture: str) -> dict[str, int]:
 
 def _count(sweep: Sweep, statement) -> int:
     """Execute and return the rows written (INSERT ... SELECT reports them only when asked to)."""
-    return sweep.session.execute(statement, execution_options={"preserve_rowcount": True}).rowcount
+    result = sweep.session.execute(statement, execution_options={"preserve_rowcount": True})
+    if not isinstance(result, CursorResult):  # what INSERT, UPDATE and DELETE return
+        raise RuntimeError(f"a write returned {type(result).__name__}")
+    return result.rowcount
 
 
 def _webhooks(sweep: Sweep) -> bool:
@@ -198,12 +204,13 @@ def _mark(sweep: Sweep, supervise_due: datetime | None) -> None:
     sweep.session.execute(
         table_of(C)
         .update()
-        .where(C.id == H.id)
+        .where(col(C.id) == H.id)
         .values(
             overdue_due_at=case((H.overdue.is_(True), C.next_due_at), else_=C.overdue_due_at),
             warned_due_at=case((entering, C.next_due_at), else_=C.warned_due_at),
             supervise_due_at=case(
-                (and_(H.overdue.is_(True), C.supervise_due_at.is_(None)), supervise_due), else_=C.supervise_due_at
+                (and_(H.overdue.is_(True), col(C.supervise_due_at).is_(None)), supervise_due),
+                else_=col(C.supervise_due_at),
             ),
             escalated_due_at=case((H.lapsed.is_(True), C.supervise_due_at), else_=C.escalated_due_at),
         )
@@ -244,9 +251,9 @@ def _post_supervise_deadlines(sweep: Sweep):
     ids = list(sweep.session.execute(select(H.id).where(H.overdue.is_(True), H.supervise_due_at.is_(None))).scalars())
 
     def post(due: datetime) -> None:
-        items = (
+        items: Iterable[Complaint] = (
             sweep.session.execute(
-                select(Complaint).where(Complaint.id.in_(ids)).execution_options(populate_existing=True)
+                select(Complaint).where(col(Complaint.id).in_(ids)).execution_options(populate_existing=True)
             ).scalars()
             if ids
             else []
@@ -367,7 +374,7 @@ def tell_supervisors(
     where = [entering, H.handler_id.is_(None)] if unhandled_only else [entering]
     if unit:
         count, first = sweep.session.execute(select(func.count(), func.min(H.id)).where(*where)).one()
-        per_unit = [(unit, count, first)] if count else []
+        per_unit: Sequence[Any] = [(unit, count, first)] if count else []
     else:
         per_unit = sweep.session.execute(
             select(H.unit_code, func.count(), func.min(H.id)).where(*where).group_by(H.unit_code)
@@ -381,7 +388,9 @@ def tell_supervisors(
         lines = [f"{tracking_no} {summary[:30]}" for tracking_no, summary in listed]
         if count > LISTED:
             lines.append(gettext("……另有 {n} 件，请在系统中查看", n=count - LISTED))
-        supervisors = sweep.session.execute(select(User.id).where(supervisor_of_unit(literal(unit_code)))).scalars()
+        supervisors = sweep.session.execute(
+            select(col(User.id)).where(supervisor_of_unit(literal(unit_code)))
+        ).scalars()
         for user_id in supervisors:
             sweep.session.add(
                 Notification(

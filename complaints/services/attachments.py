@@ -22,6 +22,7 @@ from complaints.i18n import gettext
 from complaints.models import Attachment, Complaint, Event, User
 from complaints.services.scope import can_see, may_see_identity, roles_of, sees_all_units
 from complaints.settings import Settings
+from complaints.tables import id_of
 from workflows.events import EventKind
 from workflows.vocab import Role
 
@@ -67,7 +68,7 @@ def add(
     added = []
     for received in files:
         attachment = Attachment(
-            complaint_id=item.id,
+            complaint_id=id_of(item),
             storage_key=received.key,
             filename=received.filename,
             kind=received.kind,
@@ -86,7 +87,7 @@ def add(
     for attachment in added:
         session.add(
             Event(
-                complaint_id=item.id,
+                complaint_id=id_of(item),
                 at=now,
                 actor_id=actor.id,
                 action=EventKind.ATTACH,
@@ -181,7 +182,7 @@ def read(
     if item.confidential:
         session.add(
             Event(
-                complaint_id=item.id,
+                complaint_id=id_of(item),
                 at=utcnow(),
                 actor_id=actor.id,
                 action=EventKind.VIEW_ATTACHMENT,
@@ -218,7 +219,7 @@ def remove(
     session.add(attachment)
     session.add(
         Event(
-            complaint_id=item.id,
+            complaint_id=id_of(item),
             at=now,
             actor_id=actor.id,
             action=EventKind.REMOVE_ATTACHMENT,

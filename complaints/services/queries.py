@@ -92,6 +92,14 @@ class Count(int):
         return count
 
 
+def _sort_key(clause: UnaryExpression[Any]) -> str:
+    """The column name a SORTS clause orders by."""
+    key = clause.element.key
+    if key is None:
+        raise RuntimeError(f"{clause} orders by no named column")
+    return key
+
+
 def list_complaints(
     *,
     session: Session,
@@ -135,12 +143,12 @@ def _search_page(session: Session, runtime: Runtime, actor: User, filters: ListF
         return _search_page_counting_all(session, where, filters, with_total)
     cap = max(COUNT_CAP, filters.offset + filters.limit)
     found = (
-        sa_select(Complaint.id, *{c.element for c in order if c.element.key != "id"})
+        sa_select(col(Complaint.id), *{c.element for c in order if c.element.key != "id"})
         .where(*where)
         .limit(cap + 1)
         .subquery()
     )
-    first = [getattr(found.c, c.element.key) for c in order]
+    first = [getattr(found.c, _sort_key(c)) for c in order]
     sort = [f.desc() if c.modifier is operators.desc_op else f.asc() for f, c in zip(first, order, strict=True)]
     rows = session.execute(
         sa_select(found.c.id, func.count().over()).order_by(*sort).offset(filters.offset).limit(filters.limit)
@@ -168,12 +176,12 @@ def _search_page_counting_all(session: Session, where: list, filters: ListFilter
     costs more there: each row walked must be read from the heap and its keys checked."""
     order = SORTS[filters.sort]
     found = (
-        sa_select(Complaint.id, *{c.element for c in order if c.element.key != "id"})
+        sa_select(col(Complaint.id), *{c.element for c in order if c.element.key != "id"})
         .where(*where)
         .cte("matches")
         .prefix_with("MATERIALIZED")
     )
-    first = [getattr(found.c, c.element.key) for c in order]
+    first = [getattr(found.c, _sort_key(c)) for c in order]
     sort = [f.desc() if c.modifier is operators.desc_op else f.asc() for f, c in zip(first, order, strict=True)]
     rows = session.execute(
         sa_select(found.c.id, func.count().over()).order_by(*sort).offset(filters.offset).limit(filters.limit)

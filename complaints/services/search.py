@@ -8,8 +8,9 @@ the summary and details by a scan, as is a search made of signs only."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, literal_column, or_, select, table, true
+from sqlalchemy import ColumnElement, Select, and_, false, func, literal_column, or_, select, table, true
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.sql import bindparam, cast
 
@@ -55,7 +56,7 @@ def _matches(item, column: str, found: list[str], dialect: str, walk: bool = Fal
         query = " & ".join(f"'{key}'" for key in found)  # keys are letters and digits only
         return vector.op("@@")(cast(bindparam("tsq", query, unique=True), TSQUERY))
     expression = " AND ".join(f'{column} : "{key}"' for key in found)
-    rows = (
+    rows: Select[Any] = (
         select(literal_column("rowid"))
         .select_from(_FTS)
         .where(literal_column("complaint_fts").op("MATCH")(bindparam("fts", expression, unique=True)))
