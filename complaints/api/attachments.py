@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 from starlette.background import BackgroundTask
 
-from complaints.attachments.receiving import Received, receive
+from complaints.attachments.receiving import KINDS, Received, receive
 from complaints.attachments.storage import Storage, storage_for
 from complaints.http.session import RuntimeDep, SessionDep
 from complaints.http.users import SIGNED_IN, CurrentUser, authenticate, signed_in_write
@@ -166,7 +166,8 @@ def download_response(attachment: Attachment, chunks, *, inline: bool) -> Stream
     "/{ref}/attachments/{attachment_id}",
     summary="下载附件（保密件的每次下载记入处理记录）",
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/octet-stream": {}}}},
+    # the file as stored, with the type its content was recognised as
+    responses={200: {"content": {media_type: {} for media_type in sorted(set(KINDS.values()))}}},
 )
 def download(
     ref: Ref, attachment_id: AttachmentId, request: Request, user: CurrentUser, session: SessionDep, runtime: RuntimeDep
