@@ -382,10 +382,12 @@ def _affected(session: Session) -> tuple[set[int], list]:
 
 @event.listens_for(Session, "before_flush")
 def _before(session: Session, flush_context, instances) -> None:
-    if counted_zone(session) is None:
-        return
+    """Only a flush touching what is counted looks at the database: other sessions (and other databases
+    in the same process) flush as if the counts did not exist."""
     stored, new_items = _affected(session)
     if not stored and not new_items:
+        return
+    if counted_zone(session) is None:
         return
     session.info["statcounts.before"] = (stored, load_states(session.connection(), stored), new_items)
 

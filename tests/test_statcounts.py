@@ -254,3 +254,28 @@ def test_items_imported_in_bulk_are_counted(session, runtime, make_user):
     assert register_many(session=session, runtime=runtime, actor=actor, rows=rows, now=at(6, 1, 12)) == 3
     kept = statcounts.kept_rows(session)
     assert kept != before and kept == statcounts.counted_rows(session, runtime.settings.app.timezone)
+
+
+def test_a_session_on_another_database_flushes_as_if_the_counts_did_not_exist(tmp_path):
+    """The listeners are on every Session in the process: one over a database without the project's tables
+    (a bench's baseline, a tool sharing the process) must not be made to read the kept counts' state."""
+    from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine
+    from sqlalchemy.orm import registry
+    from sqlmodel import Session
+
+    metadata = MetaData()
+    table = Table("note", metadata, Column("id", Integer, primary_key=True), Column("text", String))
+
+    class Note:
+        pass
+
+    registry().map_imperatively(Note, table)
+    engine = create_engine(f"sqlite:///{tmp_path / 'other.db'}")
+    metadata.create_all(engine)
+    with Session(engine) as other:
+        note = Note()
+        note.text = "备忘"
+        other.add(note)
+        other.commit()
+        assert other.exec(select(func.count()).select_from(table)).one() == 1
+    engine.dispose()
