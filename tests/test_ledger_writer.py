@@ -8,6 +8,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from openpyxl.utils.escape import unescape
 
 from complaints.ledgers import (
     ANNEX1_CLOSED_HEADING,
@@ -249,6 +250,28 @@ def test_illegal_characters_are_stripped_not_fatal(tmp_path):
     out = io.StringIO()
     write_csv(2, HEADER, rows, out)
     assert "摘要含控制字符" in out.getvalue()
+
+
+def test_text_that_looks_like_markup_or_excels_escapes_reads_back_as_typed(tmp_path):
+    """Rows are streamed as XML: text that is itself markup, Excel's own _xHHHH_ escape, spaces at the
+    ends, characters outside the BMP and a cell at Excel's length limit all come back as they were typed."""
+    typed = [
+        "<r><t>粗体</t></r>",  # XlsxWriter's streamed mode takes this for rich text and writes it raw
+        "<r>&</r>",
+        '甲 & 乙 <丙> "丁"',
+        "_x000D_ 不是回车",
+        "  前后有空格  ",
+        "表情😀家长",
+    ]
+    rows = [Annex2Row(i + 1, "来电", text, text, "", "") for i, text in enumerate(typed)]
+    rows.append(Annex2Row(99, "来电", "长" * 40000, "😀" * 20000, "", ""))
+    write_xlsx(2, HEADER, rows, tmp_path / "markup.xlsx")
+    ws = load(tmp_path / "markup.xlsx")
+    got = [[unescape(v) if isinstance(v, str) else v for v in row] for row in data_rows(ws)]  # as Excel reads
+    assert [row[2] for row in got[:-1]] == typed and [row[3] for row in got[:-1]] == typed
+    assert got[-1][2] == "长" * 32767  # Excel's limit for one cell, in UTF-16 units
+    assert got[-1][3] == "😀" * (32767 // 2)  # each takes two of them
+    assert all(ws.row_dimensions[FIRST_DATA + i].height >= 15 for i in range(len(rows)))
 
 
 def test_csv_has_bom_frame_and_quote_prefixed_cells(tmp_path):

@@ -39,6 +39,14 @@ def row_height(values: Sequence[Any], widths: Sequence[float], *, minimum_lines:
     """Points for a row of `values` in columns of `widths`: tall enough for its longest wrapped cell."""
     lines = minimum_lines
     for value, width in zip(values, widths, strict=False):
-        if isinstance(value, str) and value:
-            lines = max(lines, line_count(value, width))
+        if not isinstance(value, str) or not value:
+            continue
+        if "\n" in value:
+            count = line_count(value, width)
+        else:  # one paragraph, the usual case: line_count's sum without its loop
+            chars = len(value)
+            wide = (len(value.encode("utf-8", "surrogatepass")) - chars) / 2
+            count = max(1, ceil((wide * WIDE_UNITS + (chars - wide) * NARROW_UNITS) / max(width - SPARE_UNITS, 1.0)))
+        if count > lines:
+            lines = count
     return min(MAX_ROW_POINTS, lines * LINE_POINTS + PADDING_POINTS)

@@ -29,7 +29,7 @@ from typing import Any
 
 import xlsxwriter
 
-from . import layout
+from . import layout, sheetrows
 from .forms import (
     ANNEX1_CLOSED_HEADING,
     ANNEX1_COUNTS_SHEET,
@@ -243,29 +243,65 @@ def _page_setup(ws: Any) -> None:
     ws.freeze_panes(FIRST_DATA_ROW, 0)
 
 
-def _row_writer(ws: Any, form: Form, fmt: dict[str, Any]) -> Callable[[int, list[Any]], None]:
-    """A function writing one row of values; the hot loop of a 100,000-row export."""
+def _cell_text(value: Any) -> str:
+    """A text cell's content: without what XML cannot hold, LF line ends, at most what a cell holds."""
+    text = _ILLEGAL_XML.sub("", value if type(value) is str else str(value))
+    if len(text) > _MAX_CELL_TEXT // 2 and len(text.encode("utf-16-le")) > 2 * _MAX_CELL_TEXT:
+        text = text.encode("utf-16-le")[: 2 * _MAX_CELL_TEXT].decode("utf-16-le", "ignore")  # Excel counts UTF-16
+    if "\r" in text:  # Excel's line break is LF; a CR would be stored as _x000D_
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def _cells(values: list[Any], plan: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
+    """(value, style) for each cell: None for a blank, numbers as they are, text made safe (_cell_text) and
+    given the quote-prefixed style when it could be taken for a formula. `plan` gives each column's
+    (plain, quoted) styles."""
+    out: list[tuple[Any, Any]] = []
+    for value, (plain, quoted) in zip(values, plan, strict=True):
+        if value is None or value == "":
+            out.append((None, plain))
+        elif type(value) is int or type(value) is float:
+            out.append((value, plain))
+        else:
+            text = _cell_text(value)
+            out.append((text, quoted if text.startswith(_FORMULA_START) else plain))
+    return out
+
+
+def _row_writer(ws: Any, form: Form, fmt: dict[str, Any], streaming: bool) -> Callable[[int, list[Any]], None]:
+    """A function writing one row of values; the hot loop of a 100,000-row export.
+
+    Streamed (附件2/3), the row goes out as one piece of XML (sheetrows); 附件1, built in memory for its
+    merges, goes through XlsxWriter's cells."""
     plan = [
-        (c, fmt["centred" if col.centred else "text"], fmt["centred_quoted" if col.centred else "text_quoted"])
-        for c, col in enumerate(form.columns)
+        (fmt["centred" if col.centred else "text"], fmt["centred_quoted" if col.centred else "text_quoted"])
+        for col in form.columns
     ]
-    blank, number, string, sub = ws.write_blank, ws.write_number, ws.write_string, _ILLEGAL_XML.sub
-    widths, set_row, height = form.widths, ws.set_row, layout.row_height
+    widths, height, minimum = form.widths, layout.row_height, 2 if form.annex == 1 else 1
+
+    if streaming:
+        stream = sheetrows.row_streamer(ws, len(plan))
+        xf_plan = [(sheetrows.xf_index(plain), sheetrows.xf_index(quoted)) for plain, quoted in plan]
+
+        def write_streamed(r: int, values: list[Any]) -> None:
+            row = _cells(values, xf_plan)
+            stream(r, height([v for v, _ in row], widths, minimum_lines=minimum), row)
+
+        return write_streamed
+
+    blank, number, string, set_row = ws.write_blank, ws.write_number, ws.write_string, ws.set_row
 
     def write_row(r: int, values: list[Any]) -> None:
-        set_row(r, height(values, widths, minimum_lines=2 if form.annex == 1 else 1))  # before its cells
-        for c, plain, quoted in plan:
-            value = values[c]
-            if value is None or value == "":
-                blank(r, c, None, plain)
-            elif type(value) is int or type(value) is float:
-                number(r, c, value, plain)
+        row = _cells(values, plan)
+        set_row(r, height([v for v, _ in row], widths, minimum_lines=minimum))  # before its cells
+        for c, (value, style) in enumerate(row):
+            if value is None:
+                blank(r, c, None, style)
+            elif type(value) is str:
+                string(r, c, value, style)
             else:
-                text = sub("", value if type(value) is str else str(value))[:_MAX_CELL_TEXT]
-                risky = text.startswith(_FORMULA_START)
-                if "\r" in text:  # Excel's line break is LF; a CR would be stored as _x000D_
-                    text = text.replace("\r\n", "\n").replace("\r", "\n")
-                string(r, c, text, quoted if risky else plain)
+                number(r, c, value, style)
 
     return write_row
 
@@ -305,7 +341,7 @@ def write_xlsx(
         _write_heading(ws, form, header, fmt)
         _page_setup(ws)
         runs: list[list[Any]] = []  # 附件1: [group, first_row, last_row]
-        write_row = _row_writer(ws, form, fmt)
+        write_row = _row_writer(ws, form, fmt, streaming)
         r = FIRST_DATA_ROW
         for values in _annex1_groups(form.annex, rows, width):
             write_row(r, values)
@@ -352,7 +388,7 @@ def _write_counts(wb: xlsxwriter.Workbook, counts: Annex1Counts, header: HeaderI
     ws = wb.add_worksheet(ANNEX1_COUNTS_SHEET)
     _write_heading(ws, COUNTS_FORM, header, fmt)
     _page_setup(ws)
-    write_row = _row_writer(ws, COUNTS_FORM, fmt)
+    write_row = _row_writer(ws, COUNTS_FORM, fmt, streaming=False)
     r = FIRST_DATA_ROW
     for values in counts.rows:
         write_row(r, list(values))
