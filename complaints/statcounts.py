@@ -244,6 +244,22 @@ def _insert(connection):
     return (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(StatCount)
 
 
+_UPSERTS: dict[str, object] = {}
+
+
+def _upsert(connection):
+    """INSERT … ON CONFLICT adding to n, built once per dialect: executed with many rows at once it is
+    compiled once and cached, where a multi-row VALUES is compiled again for every batch."""
+    statement = _UPSERTS.get(connection.dialect.name)
+    if statement is None:
+        table = table_of(StatCount)
+        insert = _insert(connection)
+        statement = _UPSERTS[connection.dialect.name] = insert.on_conflict_do_update(
+            index_elements=list(KEY), set_={"n": table.c.n + insert.excluded.n}
+        )
+    return statement
+
+
 def apply(connection, delta: Counter) -> None:
     """Add `delta` to the kept rows; rows that come to nothing are removed."""
 
@@ -251,13 +267,7 @@ def apply(connection, delta: Counter) -> None:
     if not changes:
         return
     table = table_of(StatCount)
-    for start in range(0, len(changes), 1000):
-        chunk = changes[start : start + 1000]
-        statement = _insert(connection).values([dict(zip(KEY, key, strict=True)) | {"n": n} for key, n in chunk])
-        statement = statement.on_conflict_do_update(
-            index_elements=list(KEY), set_={"n": table.c.n + statement.excluded.n}
-        )
-        connection.execute(statement)
+    connection.execute(_upsert(connection), [dict(zip(KEY, key, strict=True)) | {"n": n} for key, n in changes])
     lowered = [key for key, n in changes if n < 0]
     if lowered:
         columns = [table.c[name] for name in KEY]

@@ -6,14 +6,13 @@ costs ~0.5 ms), from the same builders."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
-from sqlalchemy import URL, Engine, bindparam, insert
+from sqlalchemy import URL, Engine, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -262,11 +261,6 @@ def register_with_event(
     return item, event
 
 
-def _insert(connection, table):
-    """INSERT with the dialect's ON CONFLICT clauses."""
-    return (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(table)
-
-
 def _number(rows: list[dict], *, session: Session, runtime: Runtime) -> None:
     """Give each row its tracking number, by unit and year of receipt, in the order of the file."""
     groups: dict[tuple[str, int], list[dict]] = defaultdict(list)
@@ -288,6 +282,16 @@ def _row(data: dict | ComplaintIn, *, runtime: Runtime, actor: User, status: Sta
     return values | row_keys(values)
 
 
+def prepare_many(
+    *, runtime: Runtime, actor: User, rows: list[dict] | list[ComplaintIn], now: datetime
+) -> list[dict[str, Any]]:
+    """The values `register_many` inserts for rows checked with `check`, built without the database (an import
+    builds the next batch while the last one is written). Tracking numbers are given when they are written."""
+    status = fire_or_refuse(None, Action.REGISTER, roles_of(actor), is_assignee=False)
+    assert status is not None
+    return [_row(data, runtime=runtime, actor=actor, status=status, now=now) for data in rows]
+
+
 def register_many(
     *,
     session: Session,
@@ -296,29 +300,28 @@ def register_many(
     rows: list[dict],
     now: datetime,
     parsed: list[ComplaintIn] | None = None,
+    prepared: list[dict[str, Any]] | None = None,
 ) -> int:
     """Register rows checked with `check` (an import's, a platform's), with their first events; flushes nothing
     through the ORM, commits nothing. A row whose (source, external reference) another transaction stored
     meanwhile is skipped, not an error (ON CONFLICT DO NOTHING; its reserved tracking number stays unused);
     returns how many were stored. `parsed`, when given, is `rows` already parsed (the import's check parsed
-    them), in the same order."""
+    them), in the same order; `prepared`, their values from `prepare_many`."""
     if not rows:
         return 0
-    status = fire_or_refuse(None, Action.REGISTER, roles_of(actor), is_assignee=False)
-    assert status is not None
+    values = (
+        prepared if prepared is not None else prepare_many(runtime=runtime, actor=actor, rows=parsed or rows, now=now)
+    )
     session.flush()
-    values = [_row(data, runtime=runtime, actor=actor, status=status, now=now) for data in (parsed or rows)]
     _number(values, session=session, runtime=runtime)
     connection = session.connection()
-    statement = (
-        _insert(connection, table_of(Complaint))
-        .on_conflict_do_nothing(index_elements=["source", "external_ref"])
-        .returning(col(Complaint.id), col(Complaint.external_ref), sort_by_parameter_order=True)
-    )
-    stored = list(_matched(values, connection.execute(statement, values).all()))
+    # through the driver, many rows at once, without RETURNING (on SQLite, RETURNING in parameter order is one
+    # statement per row); the ids are read back by the tracking numbers
+    _insert_through_driver(connection, table_of(Complaint), values, on_conflict="(source, external_ref) DO NOTHING")
+    stored = _stored(connection, values)
     events = [{"complaint_id": complaint_id, **first_event(row, actor=actor, now=now)} for complaint_id, row in stored]
     if events:
-        connection.execute(insert(table_of(Event)), events)
+        _insert_through_driver(connection, table_of(Event), events)
     statcounts.count_inserted(session, [row | {"id": complaint_id} for complaint_id, row in stored])
     if events and (runtime.settings.webhooks.enabled or any(row["source"] is None for _, row in stored)):
         for item in session.exec(select(Complaint).where(col(Complaint.id).in_([i for i, _ in stored]))):
@@ -326,8 +329,51 @@ def register_many(
     return len(stored)
 
 
-def _matched(values: list[dict], inserted) -> Iterator[tuple[int, dict]]:
-    """(id, values) of each row inserted: those skipped drop out of RETURNING, the order is kept."""
-    remaining = iter(values)
-    for complaint_id, ref in inserted:
-        yield complaint_id, next(row for row in remaining if row["external_ref"] == ref)
+def _insert_through_driver(connection, table, rows: list[dict[str, Any]], *, on_conflict: str = "") -> None:
+    """INSERT `rows` with the driver's executemany, each value converted by its column type's own bind
+    processor: what SQLAlchemy's executemany does, without its per-row bookkeeping. Columns missing from a
+    row take their default (the same for every row: the first row decides the columns)."""
+    dialect = connection.dialect
+    names = [c.name for c in table.columns if c.name in rows[0]]
+    columns = [table.c[name] for name in names]
+    for column in table.columns:
+        if column.name not in rows[0] and column.default is not None and not column.primary_key:
+            if not column.default.is_scalar:
+                raise ValueError(f"{table.name}.{column.name} has a computed default: give it in every row")
+            names.append(column.name)
+            columns.append(column)
+    defaults = {c.name: c.default.arg for c in columns if c.default is not None and c.default.is_scalar}
+    processors = [c.type._cached_bind_processor(dialect) for c in columns]
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    quote = dialect.identifier_preparer.quote
+    listed, marks = ", ".join(quote(n) for n in names), ", ".join([mark] * len(names))
+    statement = f"INSERT INTO {quote(table.name)} ({listed}) VALUES ({marks})" + (
+        f" ON CONFLICT {on_conflict}" if on_conflict else ""
+    )
+    pairs = list(zip(names, processors, strict=True))
+    params = [
+        tuple(
+            (value if process is None or value is None else process(value))
+            for name, process in pairs
+            for value in (row.get(name, defaults.get(name)),)
+        )
+        for row in rows
+    ]
+    connection.exec_driver_sql(statement, params)
+
+
+def _stored(connection, values: list[dict]) -> list[tuple[int, dict]]:
+    """(id, values) of each row the insert stored, in the order of `values`. The tracking numbers were
+    reserved for these rows alone, so a row is found by its own; a row skipped for its external reference
+    (stored meanwhile by another transaction) is not found and drops out."""
+    by_number = {row["tracking_no"]: row for row in values}
+    ids: dict[str, int] = {}
+    numbers = list(by_number)
+    for start in range(0, len(numbers), 500):
+        chunk = numbers[start : start + 500]
+        ids.update(
+            connection.execute(
+                select(col(Complaint.tracking_no), col(Complaint.id)).where(col(Complaint.tracking_no).in_(chunk))
+            ).all()
+        )
+    return [(ids[number], row) for number, row in by_number.items() if number in ids]
