@@ -5,7 +5,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint, event, false
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint, event, false, text
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, Relationship, SQLModel
 
@@ -43,13 +43,24 @@ class Complaint(SQLModel, table=True):
         UniqueConstraint("source", "external_ref", name="uq_complaint_source_ref"),
         Index("ix_complaint_unit_open_due", "unit_code", "is_open", "next_due_at"),
         Index("ix_complaint_handler_open_due", "handler_id", "is_open", "next_due_at"),
-        Index("ix_complaint_open_warn", "is_open", "warn_at"),
+        # the due-soon list and today's part of the board's counts, read from the index alone (OPEN_COVERED)
+        Index("ix_complaint_open_warn", "is_open", "warn_at", "next_due_at", "unit_code", "handler_id", "category"),
         Index("ix_complaint_unit_received", "unit_code", "received_at"),
         # the prefecture's overdue and due-soon lists in deadline order; today's part of the kept counts
-        Index("ix_complaint_open_due", "is_open", "next_due_at"),
+        Index(
+            "ix_complaint_open_due", "is_open", "next_due_at", "id", "warn_at", "unit_code", "handler_id", "category"
+        ),
         Index("ix_complaint_open_reply_due", "is_open", "reply_due_at"),
         Index("ix_complaint_uncontacted_due", "accepted_at", "contact_due_at"),
         Index("ix_complaint_received", "received_at", "id"),
+        # the prefecture's 复查 list, newest first: the few items under review, not a walk of every item
+        Index(
+            "ix_complaint_reviews_received",
+            "received_at",
+            "id",
+            sqlite_where=text("reviewed_unit_code IS NOT NULL"),
+            postgresql_where=text("reviewed_unit_code IS NOT NULL"),
+        ),
         # room on each page for in-place (HOT) updates: the SLA sweep rewrites a row without an index write
         {"postgresql_with": {"fillfactor": 85}},
     )

@@ -224,6 +224,30 @@ def test_open_work_and_list_totals_from_the_kept_counts(session, runtime, histor
                     assert _same_order(groups[name_]) == _same_order([tuple(r) for r in old])
 
 
+def test_the_board_read_twice_in_one_session_follows_a_change_made_between(session, runtime, history, make_item):
+    """The board asks for its open figures five times and they are read once; a change flushed in between is
+    seen by the next read (nothing stale is served from the first)."""
+    people, _ = history
+    actor, now = people["kz_sup"], at(7, 12, 15)
+
+    def overdue_by_unit() -> dict:
+        groups = stats.overdue_groups(session=session, runtime=runtime, actor=actor, unit_code=None, now=now)
+        return dict(groups["unit"])
+
+    def overdue_total() -> int:
+        filters = service.ListFilter(overdue=True)
+        return service.list_complaints(session=session, runtime=runtime, actor=actor, filters=filters, now=now)[1]
+
+    before, total = overdue_by_unit(), overdue_total()
+    assert overdue_by_unit() == before and overdue_total() == total
+    item = make_item(actor=people["ATS_op"], unit_code="ATS", received_at=at(7, 12, 9))
+    item.next_due_at, item.warn_at = at(7, 12, 10), at(7, 12, 9)  # overdue since earlier today
+    session.add(item)
+    session.flush()
+    assert overdue_total() == total + 1
+    assert overdue_by_unit().get("ATS", 0) == before.get("ATS", 0) + 1
+
+
 def test_without_built_counts_the_figures_come_from_the_items(session, runtime, history):
     people, _ = history
     win = stats.window(
