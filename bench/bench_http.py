@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -310,6 +311,8 @@ def main() -> None:
         "--pg-url", default=os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
     )
     args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("bench_http needs wrk, the HTTP load generator: apt-get install wrk")
     if not args.postgres:
         print(f"SQLite WAL, 1 worker, {args.connections} connections, {args.rounds} rounds of {args.seconds} s")
         sys.exit(0 if measure(fresh_sqlite("http_app"), fresh_sqlite("http_bare"), 1, args) else 1)
