@@ -54,7 +54,9 @@ def joined(existing: str, new: Iterable[str]) -> str:
 
 
 def text_keys(values: dict) -> str:
-    return joined("", [k for name in TEXT_FIELDS for k in keys(values.get(name))])
+    # the fields read as one text, a line each: no key spans a line break, so the keys and their order are
+    # those of each field's keys in turn
+    return " ".join(keys("\n".join(text for name in TEXT_FIELDS if (text := values.get(name)))))
 
 
 def who_keys(name: str | None, phone: str | None) -> str:
