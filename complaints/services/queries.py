@@ -4,7 +4,7 @@ item's history."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import UnaryExpression, func
@@ -79,6 +79,8 @@ SORTS: dict[str, tuple[UnaryExpression[Any], ...]] = {
 
 COUNT_CAP = 1000  # a search counts its matches up to here (and at least a page past the one shown): "1,000+"
 WALKED = frozenset({"received", "-received"})  # orders an index gives (ix_complaint_received)
+# PostgreSQL: the received-time windows at the list's end a search finding many takes its page from, in turn
+RECENT_WINDOWS = (timedelta(days=31), timedelta(days=183), timedelta(days=731))
 
 
 class Count(int):
@@ -170,29 +172,64 @@ def _search_page(session: Session, runtime: Runtime, actor: User, filters: ListF
 
 
 def _search_page_counting_all(session: Session, where: list, filters: ListFilter, with_total: bool):
-    """PostgreSQL: the matches found through the GIN index in one pass (a MATERIALIZED CTE, so that the planner
-    never walks a sort index over the whole table instead), sorted by their keys alone and counted on the way
-    (exactly: the sort reads them all anyway), then only the page's rows read whole. Walking the list's order
-    costs more there: each row walked must be read from the heap and its keys checked."""
+    """PostgreSQL: the matches found through the GIN index (a MATERIALIZED CTE, so that the planner never walks
+    a sort index over the whole table instead: each row walked would have its keys built again), sorted by
+    their keys alone, then only the page's rows read whole.
+
+    In received order (the search box's), the matches received in the last month at the list's end are
+    taken first (the GIN index and the received index together): when they are more than COUNT_CAP, the
+    page is theirs and the count says "more than the cap", so a common word over ten years of items is not
+    sorted whole to show its newest 50. Otherwise up to COUNT_CAP matches are counted; beyond them the window
+    is widened (RECENT_WINDOWS) until it holds the page. Other orders sort every match, counted exactly."""
     order = SORTS[filters.sort]
-    found = (
-        sa_select(col(Complaint.id), *{c.element for c in order if c.element.key != "id"})
-        .where(*where)
-        .cte("matches")
-        .prefix_with("MATERIALIZED")
-    )
-    first = [getattr(found.c, _sort_key(c)) for c in order]
-    sort = [f.desc() if c.modifier is operators.desc_op else f.asc() for f, c in zip(first, order, strict=True)]
-    rows = session.execute(
-        sa_select(found.c.id, func.count().over()).order_by(*sort).offset(filters.offset).limit(filters.limit)
-    ).all()
-    ids = [row[0] for row in rows]
+    cap = max(COUNT_CAP, filters.offset + filters.limit)
+    received = col(Complaint.received_at)
+    newest = filters.sort == "-received"
+    edge = None
+    if filters.sort in WALKED:
+        edge = session.execute(sa_select(func.max(received) if newest else func.min(received))).scalar_one()
+
+    def page(width: timedelta | None) -> list[tuple[Any, int]]:
+        bound = []
+        if width is not None and edge is not None:
+            bound = [received >= edge - width] if newest else [received <= edge + width]
+        found = (
+            sa_select(col(Complaint.id), *{c.element for c in order if c.element.key != "id"})
+            .where(*where, *bound)
+            .cte("matches")
+            .prefix_with("MATERIALIZED")
+        )
+        first = [getattr(found.c, _sort_key(c)) for c in order]
+        sort = [f.desc() if c.modifier is operators.desc_op else f.asc() for f, c in zip(first, order, strict=True)]
+        query = sa_select(found.c.id, func.count().over()).order_by(*sort).offset(filters.offset).limit(filters.limit)
+        rows: list[tuple[Any, int]] = [(row[0], row[1]) for row in session.execute(query)]
+        if not rows and filters.offset:  # a page past the end: the number of matches all the same
+            rows = [(None, session.execute(sa_select(func.count()).select_from(found)).scalar_one())]
+        return rows
+
+    many = False
+    if edge is not None:
+        rows = page(RECENT_WINDOWS[0])
+        many = bool(rows) and rows[0][1] > cap
+        if not many:
+            capped = sa_select(col(Complaint.id)).where(*where).limit(cap + 1).subquery()
+            many = session.execute(sa_select(func.count()).select_from(capped)).scalar_one() > cap
+            if many:
+                for width in (*RECENT_WINDOWS[1:], None):
+                    rows = page(width)
+                    if width is None or (rows and rows[0][1] >= filters.offset + filters.limit):
+                        break
+            else:
+                rows = page(None)
+    else:
+        rows = page(None)
+    ids = [row[0] for row in rows if row[0] is not None]
     items = list(session.exec(select(Complaint).where(col(Complaint.id).in_(ids)).order_by(*order))) if ids else []
     if not with_total:
         return items, None
-    if rows:
-        return items, Count(rows[0][1])
-    return items, Count(session.execute(sa_select(func.count()).select_from(found)).scalar_one())
+    if many:
+        return items, Count(cap, exact=False)
+    return items, Count(rows[0][1] if rows else 0)
 
 
 def _literal(text: str) -> str:
