@@ -367,6 +367,8 @@ def main() -> None:
     parser.add_argument("--postgres", help="a server URL; a scratch database is created on it and dropped after")
     parser.add_argument("--only", choices=["sqlite", "postgresql"], help="one database (run them one at a time)")
     args = parser.parse_args()
+    if args.only == "postgresql" and not args.postgres:
+        parser.error("--only postgresql needs --postgres URL (a server the bench may create a database on)")
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     misses = [] if args.only == "postgresql" else bench(fresh_sqlite("search"), args)
     if args.postgres and args.only != "sqlite":

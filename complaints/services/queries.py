@@ -79,7 +79,9 @@ SORTS: dict[str, tuple[UnaryExpression[Any], ...]] = {
 
 COUNT_CAP = 1000  # a search counts its matches up to here (and at least a page past the one shown): "1,000+"
 WALKED = frozenset({"received", "-received"})  # orders an index gives (ix_complaint_received)
-# PostgreSQL: the received-time windows at the list's end a search finding many takes its page from, in turn
+# PostgreSQL: a search sorts and counts up to this many matches; beyond, in received order, it takes its page
+# from the matches received in windows at the list's end, in turn
+SORTED_AT_MOST = 20_000
 RECENT_WINDOWS = (timedelta(days=31), timedelta(days=183), timedelta(days=731))
 
 
@@ -173,32 +175,24 @@ def _search_page(session: Session, runtime: Runtime, actor: User, filters: ListF
 
 def _search_page_counting_all(session: Session, where: list, filters: ListFilter, with_total: bool):
     """PostgreSQL: the matches found through the GIN index (a MATERIALIZED CTE, so that the planner never walks
-    a sort index over the whole table instead: each row walked would have its keys built again), sorted by
-    their keys alone, then only the page's rows read whole.
+    a sort index over the whole table instead: each row walked would have its keys built again), up to
+    SORTED_AT_MOST of them sorted by their keys alone and counted exactly on the way, then only the page's
+    rows read whole.
 
-    In received order (the search box's), the matches received in the last month at the list's end are
-    taken first (the GIN index and the received index together): when they are more than COUNT_CAP, the
-    page is theirs and the count says "more than the cap", so a common word over ten years of items is not
-    sorted whole to show its newest 50. Otherwise up to COUNT_CAP matches are counted; beyond them the window
-    is widened (RECENT_WINDOWS) until it holds the page. Other orders sort every match, counted exactly."""
+    A word matching more than that (a common word over years of items) is not sorted whole to show its
+    newest 50: in received order (the search box's) the page is taken from the matches received in the
+    last month at the list's end (the GIN index and the received index together), the window widened
+    (RECENT_WINDOWS) only when the page lies beyond it, and the count says "more than COUNT_CAP", as on
+    SQLite. Other orders sort every match, counted exactly."""
     order = SORTS[filters.sort]
-    cap = max(COUNT_CAP, filters.offset + filters.limit)
     received = col(Complaint.received_at)
     newest = filters.sort == "-received"
-    edge = None
-    if filters.sort in WALKED:
-        edge = session.execute(sa_select(func.max(received) if newest else func.min(received))).scalar_one()
 
-    def page(width: timedelta | None) -> list[tuple[Any, int]]:
-        bound = []
-        if width is not None and edge is not None:
-            bound = [received >= edge - width] if newest else [received <= edge + width]
-        found = (
-            sa_select(col(Complaint.id), *{c.element for c in order if c.element.key != "id"})
-            .where(*where, *bound)
-            .cte("matches")
-            .prefix_with("MATERIALIZED")
+    def page(bound: list, limit: int | None) -> list[tuple[Any, int]]:
+        matches = sa_select(col(Complaint.id), *{c.element for c in order if c.element.key != "id"}).where(
+            *where, *bound
         )
+        found = (matches if limit is None else matches.limit(limit)).cte("matches").prefix_with("MATERIALIZED")
         first = [getattr(found.c, _sort_key(c)) for c in order]
         sort = [f.desc() if c.modifier is operators.desc_op else f.asc() for f, c in zip(first, order, strict=True)]
         query = sa_select(found.c.id, func.count().over()).order_by(*sort).offset(filters.offset).limit(filters.limit)
@@ -207,28 +201,25 @@ def _search_page_counting_all(session: Session, where: list, filters: ListFilter
             rows = [(None, session.execute(sa_select(func.count()).select_from(found)).scalar_one())]
         return rows
 
-    many = False
-    if edge is not None:
-        rows = page(RECENT_WINDOWS[0])
-        many = bool(rows) and rows[0][1] > cap
-        if not many:
-            capped = sa_select(col(Complaint.id)).where(*where).limit(cap + 1).subquery()
-            many = session.execute(sa_select(func.count()).select_from(capped)).scalar_one() > cap
-            if many:
-                for width in (*RECENT_WINDOWS[1:], None):
-                    rows = page(width)
-                    if width is None or (rows and rows[0][1] >= filters.offset + filters.limit):
-                        break
-            else:
-                rows = page(None)
-    else:
-        rows = page(None)
+    most = max(SORTED_AT_MOST, filters.offset + filters.limit)
+    rows = page([], most + 1)
+    many = bool(rows) and rows[0][1] > most
+    if many and filters.sort in WALKED:
+        edge = session.execute(sa_select(func.max(received) if newest else func.min(received))).scalar_one()
+        for width in (*RECENT_WINDOWS, None):
+            bound = [] if width is None else [received >= edge - width] if newest else [received <= edge + width]
+            rows = page(bound, None)
+            if width is None or (rows and rows[0][1] >= filters.offset + filters.limit):
+                break
+    elif many:
+        rows = page([], None)
+        many = False
     ids = [row[0] for row in rows if row[0] is not None]
     items = list(session.exec(select(Complaint).where(col(Complaint.id).in_(ids)).order_by(*order))) if ids else []
     if not with_total:
         return items, None
     if many:
-        return items, Count(cap, exact=False)
+        return items, Count(max(COUNT_CAP, filters.offset + filters.limit), exact=False)
     return items, Count(rows[0][1] if rows else 0)
 
 
