@@ -201,19 +201,20 @@ def _search_page_counting_all(session: Session, where: list, filters: ListFilter
             rows = [(None, session.execute(sa_select(func.count()).select_from(found)).scalar_one())]
         return rows
 
-    most = max(SORTED_AT_MOST, filters.offset + filters.limit)
-    rows = page([], most + 1)
-    many = bool(rows) and rows[0][1] > most
-    if many and filters.sort in WALKED:
+    many = False
+    if filters.sort not in WALKED:
+        rows = page([], None)
+    else:
+        most = max(SORTED_AT_MOST, filters.offset + filters.limit)
+        rows = page([], most + 1)
+        many = bool(rows) and rows[0][1] > most
+    if many:
         edge = session.execute(sa_select(func.max(received) if newest else func.min(received))).scalar_one()
         for width in (*RECENT_WINDOWS, None):
             bound = [] if width is None else [received >= edge - width] if newest else [received <= edge + width]
             rows = page(bound, None)
             if width is None or (rows and rows[0][1] >= filters.offset + filters.limit):
                 break
-    elif many:
-        rows = page([], None)
-        many = False
     ids = [row[0] for row in rows if row[0] is not None]
     items = list(session.exec(select(Complaint).where(col(Complaint.id).in_(ids)).order_by(*order))) if ids else []
     if not with_total:

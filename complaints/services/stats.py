@@ -631,7 +631,7 @@ def open_figures(
     if not _kept(session, tz):
         return None
     memo = session.info.setdefault(OPEN_MEMO, {})
-    key = (actor.id, actor.unit_code, actor.roles, actor.active, unit_code, now, by)
+    key = (*_viewing(actor, unit_code, now), by)
     if key in memo:
         return memo[key]
     column = WORKLOAD_GROUPS[by] if by else None
@@ -653,6 +653,11 @@ def open_figures(
 OPEN_MEMO = "stats.open_figures"  # session.info: forgotten at every flush, commit and rollback
 
 
+def _viewing(actor: User, unit_code: str | None, now: datetime) -> tuple:
+    """What the open figures depend on besides the grouping: who looks (their scope), at which unit, when."""
+    return (actor.id, actor.unit_code, actor.roles, actor.active, unit_code, now)
+
+
 @event.listens_for(Session, "before_flush")
 @event.listens_for(Session, "after_commit")
 @event.listens_for(Session, "after_soft_rollback")
@@ -668,7 +673,7 @@ def _changed_today(
     today. The second is two disjoint ranges rather than an OR, so that each is read through its own index
     (ix_complaint_open_warn, ix_complaint_open_due) instead of every open item's warning time."""
     memo = session.info.setdefault(OPEN_MEMO, {})
-    key = ("changed today", actor.id, actor.unit_code, actor.roles, actor.active, unit_code, now)
+    key = ("changed today", *_viewing(actor, unit_code, now))
     if key in memo:
         return memo[key]
     scope = [visible_filter(actor, runtime.settings), col(Complaint.is_open).is_(True)]
