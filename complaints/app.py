@@ -137,6 +137,7 @@ def setup(
     # see write_turn: SQLite has one writer at a time; PostgreSQL takes a few from each process
     turns = 1 if engine.dialect.name == "sqlite" else settings.database.concurrent_writes
     app.state.write_turns = asyncio.Semaphore(turns)
+    app.state.registrations = complaints.registrations_for(app.state, app.state.runtime)
     app.state.public_limiter, app.state.public_misses = PUBLIC_BY_ADDRESS, PUBLIC_MISSES  # counted in the database
     return created
 

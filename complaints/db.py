@@ -23,6 +23,11 @@ def make_engine(url: str, *, echo: bool = False, **options) -> Engine:
     """An engine whose pooled connections are checked after sitting idle; on SQLite, with the pragmas it
     needs for concurrent readers and real foreign keys."""
     if url.startswith("sqlite"):
+        if ":memory:" not in url and "mode=memory" not in url:
+            # as many kept connections as the thread pool has threads (40): SQLAlchemy's default of 5 closed each
+            # connection beyond them when it was given back, and every request then opened one again (a file
+            # opened, its pragmas run, its schema read): most of a registration's time under load
+            options = {"pool_size": 40, "max_overflow": 20, **options}
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
     else:

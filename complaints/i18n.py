@@ -135,8 +135,9 @@ def locale_for_scope(scope) -> str:
     from urllib.parse import parse_qs
 
     headers = dict(scope.get("headers") or ())
-    requested = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", [None])[0]
-    if requested not in SUPPORTED:
+    query = scope.get("query_string", b"")
+    requested = parse_qs(query.decode("latin-1")).get("lang", [None])[0] if b"lang=" in query else None
+    if requested not in SUPPORTED and b"lang=" in headers.get(b"cookie", b""):
         cookie = SimpleCookie()
         try:
             cookie.load(headers.get(b"cookie", b"").decode("latin-1"))

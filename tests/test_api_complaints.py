@@ -339,15 +339,15 @@ def test_a_lost_database_connection_is_503_and_saves_nothing(client, bearer, ope
     from complaints.services import registration
 
     before = session.exec(select(Complaint)).all()
-    real = registration.register_with_event
+    real = registration.store
 
-    def register_then_lose_the_connection(**kwargs):
+    def store_then_lose_the_connection(**kwargs):
         real(**kwargs)
         raise OperationalError(
             "INSERT INTO event ...", {}, ConnectionError("server closed the connection"), connection_invalidated=True
         )
 
-    monkeypatch.setattr(registration, "register_with_event", register_then_lose_the_connection)
+    monkeypatch.setattr(registration, "store", store_then_lose_the_connection)
     response = client.post("/api/complaints", json=NEW, headers=bearer(operator))
     assert_error(response, 503, "database_unavailable")
     assert response.headers["retry-after"] == "5"

@@ -3,11 +3,15 @@
 # no `from __future__ import annotations`: the action routes are built in a loop and FastAPI must see
 # their body models as real classes, not strings to resolve in this module's globals
 
-from typing import TYPE_CHECKING, Annotated, Literal, cast
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, StrictInt
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from complaints.api.deps import IF_MATCH_PATTERN, etag, version_from_if_match
 from complaints.api.schemas import (
@@ -20,8 +24,11 @@ from complaints.api.schemas import (
 )
 from complaints.api.strict import IsoDatetime, strict_model
 from complaints.clock import to_storage, utcnow
+from complaints.errors import Conflict
+from complaints.http.groupcommit import GroupCommit
 from complaints.http.session import ReadSessionDep, RuntimeDep, SessionDep
-from complaints.http.users import SIGNED_IN, CurrentUser, sign_in_then_write
+from complaints.http.users import SIGNED_IN, CurrentUser, sign_in, write_touches
+from complaints.i18n import gettext
 from complaints.models import Complaint, Event, User
 from complaints.presenters import action_label
 from complaints.runtime import Runtime
@@ -80,6 +87,7 @@ def detail(
     return detail_model(session, runtime, user, item, events)
 
 
+ComplaintIn = registration.ComplaintIn
 if TYPE_CHECKING:  # a strict subclass of ComplaintIn, built at run time
     RegisterIn = registration.ComplaintIn
 else:
@@ -88,20 +96,73 @@ else:
 
 @router.post("", status_code=201, response_model=ComplaintDetail, summary="登记诉求", dependencies=SIGNED_IN)
 async def register(data: RegisterIn, request: Request, runtime: RuntimeDep) -> Response:
-    def write(session: Session, user: User) -> tuple[Complaint, Event]:
-        return registration.register_with_event(session=session, runtime=runtime, actor=user, data=data)
-
-    def respond(session: Session, user: User, written: tuple[Complaint, Event]) -> ComplaintDetail:
-        item, event = written
-        return detail_model(session, runtime, user, item, events=[event])  # a new item's whole history
-
-    created = await sign_in_then_write(request, runtime, write, respond)
+    """Sign in and build the item (checks, deadlines, search keys) outside the write turn; write it with the
+    registrations that arrived meanwhile (one transaction, one durable commit: http.groupcommit); answer
+    once that commit has returned, from the stored row, outside the turn again."""
+    state = request.app.state
+    user, registering = await run_in_threadpool(_signed_in_and_prepared, request, runtime, data)
+    item, event = await state.registrations.submit(registering)
+    # a new item's view needs nothing more from the database (its one event is its registrar's, whose name is
+    # in hand): built here, in the event loop, rather than in one more trip to the thread pool
+    with Session(expire_on_commit=False) as unbound:
+        created = detail_model(unbound, runtime, user, item, events=[event])
     # already the documented shape: sent as it is rather than validated a second time against itself
     return Response(
         created.model_dump_json(by_alias=True),
         status_code=201,
         media_type="application/json",
         headers={"Location": f"/api/complaints/{created.id}", "ETag": etag(created.version)},
+    )
+
+
+@dataclass
+class Registering:
+    """A registration ready to be written: the row's values and the sign-in's due touch of its token."""
+
+    values: dict[str, Any]
+    touch: dict | None
+
+
+def _signed_in_and_prepared(request: Request, runtime: Runtime, data: ComplaintIn) -> tuple[User, Registering]:
+    user, touch = sign_in(request, runtime)  # 401 before anything about the input
+    return user, Registering(registration.prepare(runtime=runtime, actor=user, data=data), touch)
+
+
+def write_registrations(
+    session_factory: Callable[[], Session], runtime: Runtime, batch: list[Registering]
+) -> list[tuple[Complaint, Event] | BaseException]:
+    """A batch of registrations in one transaction: each one's stored item and first event, in order, read
+    back in two queries for the whole batch. If the batch fails (one row the database refuses, a lost
+    connection), each is written again on its own, so that only the failing one fails: its own exception is
+    its outcome (a row whose external reference is stored already is refused as a conflict)."""
+    session = session_factory()
+    try:
+        write_touches(session, [registering.touch for registering in batch])
+        ids = registration.store(
+            session=session, runtime=runtime, rows=[registering.values for registering in batch], apart=True
+        )
+        stored = [i for i in ids if i is not None]
+        items = {item.id: item for item in session.exec(select(Complaint).where(col(Complaint.id).in_(stored)))}
+        events = {e.complaint_id: e for e in session.exec(select(Event).where(col(Event.complaint_id).in_(stored)))}
+        session.commit()  # the objects stay loaded (expire_on_commit=False) and leave with the session's close
+    except Exception as error:
+        session.rollback()
+        if len(batch) == 1:
+            return [error]
+        return [
+            outcome for registering in batch for outcome in write_registrations(session_factory, runtime, [registering])
+        ]
+    finally:
+        session.close()
+    refused = Conflict(gettext("与已有记录冲突（可能是重复提交），未保存"))
+    return [refused if i is None else (items[i], events[i]) for i in ids]
+
+
+def registrations_for(app_state: Any, runtime: Runtime) -> GroupCommit[Registering, tuple[Complaint, Event]]:
+    """The process's group commit of registrations, sharing the write turn of every other write."""
+    return GroupCommit(
+        partial(write_registrations, app_state.session_factory, runtime),
+        turns=lambda: getattr(app_state, "write_turns", None),
     )
 
 

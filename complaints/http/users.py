@@ -120,7 +120,7 @@ async def signed_in_write(request: Request, runtime: Runtime, work: Callable[[Se
         return await run_in_threadpool(_signed_in_unit, request, runtime, work)
 
 
-def _sign_in(request: Request, runtime: Runtime) -> tuple[User, dict | None]:
+def sign_in(request: Request, runtime: Runtime) -> tuple[User, dict | None]:
     """The signed-in user, from a session that only reads; a due touch of the token's record (last used,
     a browser session's expiry) is handed on, to be written with the change."""
     with request.app.state.session_factory() as session:
@@ -132,46 +132,12 @@ def _sign_in(request: Request, runtime: Runtime) -> tuple[User, dict | None]:
         return user, touch  # closing rolls the read back and keeps the objects loaded (never expired)
 
 
-def _written(session: Session, user: User, touch: dict | None, write: Callable[[Session, User], T]) -> T:
-    """The change and its commit (the token's touch with it); rolled back and closed on any error."""
-    try:
+def write_touches(session: Session, touches: list[dict | None]) -> None:
+    """The due touches that sign_in handed on, written with the change they came with."""
+    for touch in touches:
         if touch is not None:
             values = {key: touch[key] for key in ("last_used_at", "expires_at")}
             session.execute(update(AuthSession).where(AuthSession.id == touch["id"]).values(**values))
-        result = write(session, user)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        session.close()
-        raise
-    return result
-
-
-def _responded(session: Session, user: User, written: W, respond: Callable[[Session, User, W], T]) -> T:
-    try:
-        return respond(session, user, written)
-    finally:
-        session.close()
-
-
-async def sign_in_then_write(
-    request: Request,
-    runtime: Runtime,
-    write: Callable[[Session, User], W],
-    respond: Callable[[Session, User, W], T],
-) -> T:
-    """Sign in, write, respond: only the write and its commit hold the write turn.
-
-    For the busiest write (registration). The sign-in check reads in a session of its own before the turn
-    is taken; `write(session, user)` runs and commits in one trip to the thread pool within the turn; the
-    response is built by `respond(session, user, written)` from what was committed (the session keeps its
-    objects), after the turn is given back. On SQLite, where every other write waits for the one turn,
-    reading the token and building the history took most of the turn's time."""
-    user, touch = await run_in_threadpool(_sign_in, request, runtime)
-    session = request.app.state.session_factory()
-    async with write_turn(request):
-        written = await run_in_threadpool(_written, session, user, touch, write)
-    return await run_in_threadpool(_responded, session, user, written, respond)
 
 
 def optional_user(request: Request, session: SessionDep) -> User | None:
