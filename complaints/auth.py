@@ -16,6 +16,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, delete, select
 
 from complaints.clock import utcnow
@@ -177,13 +178,23 @@ def issue_api_token(*, session: Session, user: User, name: str, days: int = API_
     return record, token
 
 
+@cache
+def _resolve_statement():
+    """The session record and its user in one round trip, built once: every request signs in with it, and
+    building the expression (and its cache key) again each time cost more than running it."""
+    return (
+        select(AuthSession, User)
+        .join(User, col(User.id) == col(AuthSession.user_id))
+        .where(col(AuthSession.token_hash) == bindparam("token_hash"))
+    )
+
+
 def resolve(*, session: Session, token: str, now: datetime | None = None) -> tuple[User, AuthSession] | None:
     """The active user and session a token belongs to, or None (unknown, expired, deactivated)."""
     if not token or len(token) > 128:
         return None
     now = now or utcnow()
-    query = select(AuthSession, User).join(User, col(User.id) == col(AuthSession.user_id))  # one round trip for both
-    found = session.exec(query.where(AuthSession.token_hash == token_hash(token))).first()
+    found = session.execute(_resolve_statement(), {"token_hash": token_hash(token)}).first()
     if found is None:
         return None
     record, user = found

@@ -261,9 +261,14 @@ def _upsert(connection):
 
 
 def apply(connection, delta: Counter) -> None:
-    """Add `delta` to the kept rows; rows that come to nothing are removed."""
+    """Add `delta` to the kept rows; rows that come to nothing are removed.
 
-    changes = [(key, n) for key, n in delta.items() if n]
+    The rows are changed in one order, whatever the order of the change: two transactions that change the
+    same rows (two processes registering in the same units at once) then wait for each other at the first
+    row they share, where in the orders they came in each could hold a row the other waits for (on
+    PostgreSQL a deadlock, one of them rolled back after a second)."""
+
+    changes = sorted(((key, n) for key, n in delta.items() if n), key=_lock_order)
     if not changes:
         return
     table = table_of(StatCount)
@@ -273,6 +278,10 @@ def apply(connection, delta: Counter) -> None:
         columns = [table.c[name] for name in KEY]
         for start in range(0, len(lowered), 500):
             connection.execute(delete(table).where(tuple_(*columns).in_(lowered[start : start + 500]), table.c.n == 0))
+
+
+def _lock_order(change: tuple[tuple, int]) -> tuple:
+    return tuple((value is None, "" if value is None else value) for value in change[0])
 
 
 def count_inserted(session, items: list[dict]) -> None:
