@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx2 as httpx
 import pytest
@@ -71,6 +72,11 @@ def _hold_the_first_batch_until(app, total: int, monkeypatch) -> list[int]:
     return sizes
 
 
+def _run(coroutine):
+    with ThreadPoolExecutor(1) as own_loop:  # a loop of its own: the browser tests leave one running here
+        return own_loop.submit(asyncio.run, coroutine).result()
+
+
 async def _post_all(app, headers, bodies: list[dict], on_answer=None) -> list[httpx.Response]:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
 
@@ -93,7 +99,7 @@ def test_registrations_arriving_during_a_write_are_committed_together_and_answer
             seen_when_answered.append(other.get(Complaint, response.json()["id"]) is not None)
 
     bodies = [NEW | {"summary": f"反映学校收取共建费（第{n}位来电）"} for n in range(12)]
-    responses = asyncio.run(_post_all(app, headers, bodies, on_answer))
+    responses = _run(_post_all(app, headers, bodies, on_answer))
 
     assert [r.status_code for r in responses] == [201] * 12
     assert len(sizes) == 2 and sum(sizes) == 12  # 12 items, two commits
@@ -130,7 +136,7 @@ def test_a_row_the_database_refuses_fails_its_own_request_and_no_other(served, m
     bodies[3] = NEW | {"summary": "一条无法保存的诉求"}
     bodies[4] = NEW | {"summary": "平台转来的诉求", "source": "hotline12345", "external_ref": "GD-1"}
     bodies[5] = NEW | {"summary": "平台重复转来的诉求", "source": "hotline12345", "external_ref": "GD-1"}
-    responses = asyncio.run(_post_all(app, headers, bodies))
+    responses = _run(_post_all(app, headers, bodies))
 
     # those behind the first made one batch; it failed, and each was written again on its own
     assert sum(sizes[:2]) == 6 and sizes[2:] == [1] * sizes[1]
@@ -147,7 +153,7 @@ def test_input_that_fails_its_checks_is_refused_before_it_waits_for_a_batch(serv
     app, _, headers = served
     written = []
     monkeypatch.setattr(registration, "store", lambda **kwargs: written.append(kwargs) or [])
-    responses = asyncio.run(_post_all(app, headers, [NEW | {"unit_code": "NOPE"}, NEW | {"category": "nope"}]))
+    responses = _run(_post_all(app, headers, [NEW | {"unit_code": "NOPE"}, NEW | {"category": "nope"}]))
     assert [r.status_code for r in responses] == [422, 422]
     assert written == [] and app.state.registrations.batches == 0
 
@@ -177,7 +183,7 @@ def test_a_failing_writer_fails_its_batch_only_and_a_cancelled_caller_does_not_s
         results = await asyncio.gather(first, *later, return_exceptions=True)
         return batches, results
 
-    batches, results = asyncio.run(scenario())
+    batches, results = _run(scenario())
     assert batches == [["first"], ["a", "bad-b", "gone"], ["boom", "c"]]  # at most three a batch, in order
     first, a, bad, gone, boom, c = results
     assert (first, a) == ("FIRST", "A")
