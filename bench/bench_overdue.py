@@ -24,7 +24,7 @@ from sqlmodel import Session, select
 from complaints.db import build_counts, make_engine, upgrade
 from complaints.models import Complaint, User
 from complaints.runtime import Runtime
-from complaints.services import cohandling, queries, stats
+from complaints.services import cohandling, openwork, queries
 from complaints.settings import load_settings
 
 UNITS = ["KZ", "ATS", "AKT", "WQ", "AHQ"]
@@ -116,14 +116,14 @@ def main() -> None:
                     session=session, runtime=runtime, actor=top, filters=queries.ListFilter(limit=100, **shape), now=now
                 )
                 assert len(listed) == 100 and counted > 100
-            stats.overdue_groups(session=session, runtime=runtime, actor=top, unit_code=None, now=now)
+            openwork.overdue_groups(session=session, runtime=runtime, actor=top, unit_code=None, now=now)
             cohandling.open_tasks_led_by(session, runtime, top.unit_code)
             cohandling.open_tasks_for_unit(session, runtime, top.unit_code)
 
         for q in range(args.queries):
             actor = sups[q % len(sups)]
             filters = queries.ListFilter(unit_code=actor.unit_code, overdue=True, limit=50)
-            session.info.pop(stats.OPEN_MEMO, None)
+            session.info.pop(openwork.OPEN_MEMO, None)
             t = time.perf_counter()
             items, total = queries.list_complaints(
                 session=session, runtime=runtime, actor=actor, filters=filters, now=now
@@ -136,7 +136,7 @@ def main() -> None:
                 ("newest", queries.ListFilter(sort="-received", limit=50)),
                 ("复查", queries.ListFilter(reviewed=True, sort="-received", limit=50)),
             ):
-                session.info.pop(stats.OPEN_MEMO, None)  # each list is a request of its own
+                session.info.pop(openwork.OPEN_MEMO, None)  # each list is a request of its own
                 t = time.perf_counter()
                 listed, _ = queries.list_complaints(
                     session=session, runtime=runtime, actor=county, filters=own, now=now
@@ -169,12 +169,12 @@ def main() -> None:
                 ),
                 (
                     "open work by unit",
-                    lambda: stats.workload(
+                    lambda: openwork.workload(
                         session=session, runtime=runtime, actor=top, by="unit", unit_code=None, now=now
                     ),
                 ),
             ):
-                session.info.pop(stats.OPEN_MEMO, None)
+                session.info.pop(openwork.OPEN_MEMO, None)
                 t = time.perf_counter()
                 run()
                 prefecture[name].append((time.perf_counter() - t) * 1000)

@@ -24,7 +24,7 @@ from sqlmodel import Session
 from complaints.db import build_counts, make_engine, upgrade
 from complaints.models import CallbackRound, Complaint, ComplaintLink, Event, User
 from complaints.runtime import Runtime
-from complaints.services import ranking, stats
+from complaints.services import openwork, ranking, stats
 from complaints.settings import load_settings
 
 NOW = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)  # 11:00 in the bureau's zone
@@ -235,7 +235,7 @@ def bench(url: str, args) -> bool:
             return run
 
         def work(old=False):
-            fn = stats.query_workload if old else stats.workload
+            fn = openwork.query_workload if old else openwork.workload
             return lambda: fn(session=session, runtime=runtime, actor=prefecture, by="handler", unit_code=None, now=NOW)
 
         # today's queries limited to a unit take a plan quadratic in the items on SQLite (the county's year:

@@ -43,7 +43,7 @@ class Complaint(SQLModel, table=True):
         UniqueConstraint("source", "external_ref", name="uq_complaint_source_ref"),
         Index("ix_complaint_unit_open_due", "unit_code", "is_open", "next_due_at"),
         Index("ix_complaint_handler_open_due", "handler_id", "is_open", "next_due_at"),
-        # the due-soon list, and today's part of the board's counts read from the index alone (stats._changed_today)
+        # the due-soon list, and today's part of the board's counts read from the index alone (openwork._changed_today)
         Index("ix_complaint_open_warn", "is_open", "warn_at", "next_due_at", "unit_code", "handler_id", "category"),
         Index("ix_complaint_unit_received", "unit_code", "received_at"),
         # the prefecture's overdue and due-soon lists in deadline order; today's part of the kept counts

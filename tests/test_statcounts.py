@@ -11,8 +11,8 @@ from sqlmodel import func, select
 from complaints import statcounts
 from complaints.jobs.retention import erase_identity
 from complaints.models import Complaint
+from complaints.services import openwork, stats
 from complaints.services import queries as service
-from complaints.services import stats
 from complaints.services.repeats import link_repeat
 from complaints.services.scope import visible_filter
 from complaints.services.transitions import act
@@ -196,8 +196,10 @@ def test_open_work_and_list_totals_from_the_kept_counts(session, runtime, histor
         for now in (at(7, 12, 15), at(6, 5, 12), at(8, 1)):
             for unit in (None, "AHQ", "KZ"):
                 for by in ("unit", "handler", "category"):
-                    kept = stats.workload(session=session, runtime=runtime, actor=actor, by=by, unit_code=unit, now=now)
-                    old = stats.query_workload(
+                    kept = openwork.workload(
+                        session=session, runtime=runtime, actor=actor, by=by, unit_code=unit, now=now
+                    )
+                    old = openwork.query_workload(
                         session=session, runtime=runtime, actor=actor, by=by, unit_code=unit, now=now
                     )
                     assert _same_order(kept) == _same_order(old), (name, by, now)
@@ -205,13 +207,13 @@ def test_open_work_and_list_totals_from_the_kept_counts(session, runtime, histor
                     filters = service.ListFilter(unit_code=unit, **shape)
                     where = service.list_where(filters, actor=actor, runtime=runtime, now=now, dialect="")
                     expected = session.exec(select(func.count()).select_from(Complaint).where(*where)).one()
-                    found = stats.kept_total(session=session, runtime=runtime, actor=actor, filters=filters, now=now)
+                    found = openwork.kept_total(session=session, runtime=runtime, actor=actor, filters=filters, now=now)
                     assert found in (None, expected), (name, shape, unit)
                     _, total = service.list_complaints(
                         session=session, runtime=runtime, actor=actor, filters=filters, now=now
                     )
                     assert total == expected
-                groups = stats.overdue_groups(session=session, runtime=runtime, actor=actor, unit_code=unit, now=now)
+                groups = openwork.overdue_groups(session=session, runtime=runtime, actor=actor, unit_code=unit, now=now)
                 scope = [
                     visible_filter(actor, runtime.settings),
                     Complaint.is_open.is_(True),
@@ -231,7 +233,7 @@ def test_the_board_read_twice_in_one_session_follows_a_change_made_between(sessi
     actor, now = people["kz_sup"], at(7, 12, 15)
 
     def overdue_by_unit() -> dict:
-        groups = stats.overdue_groups(session=session, runtime=runtime, actor=actor, unit_code=None, now=now)
+        groups = openwork.overdue_groups(session=session, runtime=runtime, actor=actor, unit_code=None, now=now)
         return dict(groups["unit"])
 
     def overdue_total() -> int:
@@ -261,7 +263,7 @@ def test_without_built_counts_the_figures_come_from_the_items(session, runtime, 
         ),
     )
     assert statcounts.counted_zone(session) != other.settings.app.timezone
-    total = stats.kept_total(
+    total = openwork.kept_total(
         session=session, runtime=other, actor=people["kz_sup"], filters=service.ListFilter(), now=at(7, 12)
     )
     assert total is None

@@ -16,7 +16,7 @@ from complaints.http.users import CurrentUser
 from complaints.i18n import gettext
 from complaints.models import User
 from complaints.runtime import Runtime
-from complaints.services import queries, stats
+from complaints.services import openwork, queries
 from complaints.services.people import check_unit
 from complaints.services.scope import has_role
 from workflows.vocab import Role
@@ -79,7 +79,7 @@ def counts(
     by: Literal["unit", "handler", "category"] = "unit",
     unit: Unit = None,
 ) -> list[WorkloadRow]:
-    rows = stats.workload(
+    rows = openwork.workload(
         session=reads, runtime=runtime, actor=supervisor(user), by=by, unit_code=_unit(runtime, unit), now=utcnow()
     )
     settings = runtime.settings

@@ -17,9 +17,9 @@ from complaints.errors import InvalidInput, NotFound
 from complaints.i18n import gettext
 from complaints.models import Complaint, Event, User
 from complaints.runtime import Runtime
+from complaints.services.openwork import kept_total  # the big lists' totals are kept counts
 from complaints.services.scope import can_see, reviews_filter, visible_filter
 from complaints.services.search import search_clause
-from complaints.services.stats import kept_total  # the big lists' totals are kept counts
 from workflows.vocab import Channel, Kind, Status
 
 MAX_PAGE = 200

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, case, event, func, or_
-from sqlalchemy.orm import Mapped
+from sqlalchemy import Select, and_, func, or_
 from sqlmodel import Session, col, select
 
 from complaints import statcounts
@@ -367,29 +366,6 @@ def _by_day(session: Session, where, tz: str, start: date, end: date) -> list[tu
     return [(start + timedelta(days=i), counts.get(start + timedelta(days=i), 0)) for i in range(days)]
 
 
-WORKLOAD_GROUPS: dict[str, Mapped[Any]] = {
-    "unit": col(Complaint.unit_code),
-    "handler": col(Complaint.handler_id),
-    "category": col(Complaint.category),
-}
-
-
-def query_workload(
-    *, session: Session, runtime: Runtime, actor: User, by: str, unit_code: str | None, now: datetime
-) -> list[tuple[object, int, int, int]]:
-    """(group key, open, overdue, due soon) over the open items `actor` may see, counted from the items."""
-    column = WORKLOAD_GROUPS[by]
-    where = [visible_filter(actor, runtime.settings), col(Complaint.is_open).is_(True)]
-    if unit_code:
-        where.append(col(Complaint.unit_code) == unit_code)
-    late = func.coalesce(func.sum(case((col(Complaint.next_due_at) < now, 1), else_=0)), 0)
-    soon = func.coalesce(
-        func.sum(case(((col(Complaint.warn_at) <= now) & (col(Complaint.next_due_at) >= now), 1), else_=0)), 0
-    )
-    query = select(column, func.count(), late, soon).where(*where).group_by(column).order_by(func.count().desc())
-    return [tuple(row) for row in session.exec(query)]
-
-
 # ------------------------------------------------------------------------------- from the kept counts
 # The same figures from complaints.statcounts: each measure a sum of kept facts; "+" parts are today's part
 # of a deadline running out (up to now), counted from the items through their deadline indexes.
@@ -411,27 +387,29 @@ def _parts(counted: str) -> dict[str, tuple[tuple[str, ...], tuple[str, ...] | N
     }
 
 
-def _kept(session: Session, tz: str) -> bool:
+def kept(session: Session, tz: str) -> bool:
     return statcounts.counted_zone(session) == tz
 
 
 @dataclass(frozen=True)
-class _Today:
+class Today:
+    """A local day of the deployment's zone, with its bounds as stored."""
+
     day: date
     start: datetime  # its local midnight, stored
     end: datetime  # the next one
 
 
-def _today(now: datetime, tz: str) -> _Today:
+def today_of(now: datetime, tz: str) -> Today:
     day = to_local(now, tz).date()
-    return _Today(
+    return Today(
         day,
         to_storage(datetime.combine(day, time.min), tz),
         to_storage(datetime.combine(day + timedelta(days=1), time.min), tz),
     )
 
 
-def _stat_column(column):
+def stat_column(column):
 
     if column is None:
         return None
@@ -445,7 +423,7 @@ def _stat_column(column):
 _GROUPING = {"unit_code": "unit", "handler_id": "handler", "category": "category"}
 
 
-def _group(column, value):
+def group_value(column, value):
     return (value or None) if column is not None and column.key == "handler_id" else value
 
 
@@ -456,7 +434,7 @@ def _counted_live(session: Session, where: list, column) -> dict[object, int]:
 
 
 def _live(session: Session, win: Window, part: str, column) -> dict[object, int]:
-    today = _today(win.now, win.timezone)
+    today = today_of(win.now, win.timezone)
     if part == "+contact":
         where = [
             *win.scope,
@@ -491,8 +469,8 @@ def _figures(session: Session, win: Window, keys, column=None) -> dict:
     """{key: figure}, or with `column` (unit or handler) {key: {group: figure}} as query_grouped gives."""
     parts = _parts(win.counted)
     needed = {p for key in keys for side in parts[key] if side for p in side}
-    by = _stat_column(column)
-    today = _today(win.now, win.timezone)
+    by = stat_column(column)
+    today = today_of(win.now, win.timezone)
     who, start, end = win.kept()
     grain, where = statcounts.grain_for(who, win.unit_code, fine=by is not None and column.key == "handler_id")
     values: dict[str, dict[object, int]] = {}
@@ -508,12 +486,12 @@ def _figures(session: Session, win: Window, keys, column=None) -> dict:
     )
     for key, n in kept.items():
         part, group = key if by is not None else (key, None)
-        values.setdefault(part, {})[_group(column, group)] = n
+        values.setdefault(part, {})[group_value(column, group)] = n
     for part in needed:
         if part == "+overdue":
             grain, where = statcounts.open_grain(who, win.unit_code, _GROUPING.get(getattr(column, "key", "")))
             found = statcounts.open_sums(session, grain=grain, where=where, today=today.day, by=by)
-            counted = {_group(column, group): figures[1] for group, figures in found.items()}
+            counted = {group_value(column, group): figures[1] for group, figures in found.items()}
             for group, n in _live(session, win, part, column).items():
                 counted[group] = counted.get(group, 0) + n
             values[part] = counted
@@ -544,7 +522,7 @@ def _figures(session: Session, win: Window, keys, column=None) -> dict:
 
 def measure(session: Session, key: str, win: Window) -> Rate | int:
     """One measure over the window: from the kept counts when they are built in the deployment's zone."""
-    if win.who is not None and _kept(session, win.timezone):
+    if win.who is not None and kept(session, win.timezone):
         return _figures(session, win, [key])[key]
     return query_measure(session, key, win)
 
@@ -556,12 +534,12 @@ def grouped(session: Session, key: str, win: Window, column) -> dict[object, Rat
 
 def grouped_all(session: Session, keys, win: Window, column) -> dict[str, dict[object, Rate | int]]:
     """Several measures per value of `column` at once."""
-    if win.who is not None and _kept(session, win.timezone):
+    if win.who is not None and kept(session, win.timezone):
         return _figures(session, win, list(keys), column)
     return {key: query_grouped(session, key, win, column) for key in keys}
 
 
-def _ordered(counts: dict[K, int]) -> list[tuple[K, int]]:
+def ordered(counts: dict[K, int]) -> list[tuple[K, int]]:
     return sorted(((k, n) for k, n in counts.items() if n), key=lambda kv: (-kv[1], str(kv[0])))
 
 
@@ -578,12 +556,12 @@ def dashboard(
     """Every measure over the period, and the volumes of items received in it, that `actor` may see."""
 
     win = window(runtime=runtime, actor=actor, start=start, end=end, unit_code=unit_code, now=now)
-    if not _kept(session, win.timezone):
+    if not kept(session, win.timezone):
         return query_dashboard(
             session=session, runtime=runtime, actor=actor, start=start, end=end, unit_code=unit_code, now=now
         )
     settings = runtime.settings
-    today = _today(now, win.timezone)
+    today = today_of(now, win.timezone)
     result = Dashboard(start=start, end=end, rates=_figures(session, win, list(MEASURES)))
     grain, where = statcounts.grain_for(win.kept()[0], unit_code)
 
@@ -598,7 +576,7 @@ def dashboard(
         (start + timedelta(days=i), days.get(start + timedelta(days=i), 0)) for i in range((end - start).days + 1)
     ]
     if grain == "u":
-        categories = _ordered(received(StatCount.category, "c"))
+        categories = ordered(received(StatCount.category, "c"))
     else:  # a scope with the person's own items beyond the unit: counted from the items
         period = [*win.scope, Complaint.received_at >= win.low, Complaint.received_at < win.high]
         categories = _grouped(session, col(Complaint.category), period)
@@ -607,7 +585,7 @@ def dashboard(
     ]
     result.by_unit = [
         (settings.unit_map[u].name if u in settings.unit_map else u, n)
-        for u, n in _ordered(received(StatCount.unit_code))
+        for u, n in ordered(received(StatCount.unit_code))
     ]
     late = _figures(session, win, ["overdue_now"], Complaint.handler_id)["overdue_now"]
     ids = [i for i in late if i is not None]
@@ -616,148 +594,5 @@ def dashboard(
     for handler, n in late.items():
         name = names.get(handler) if handler is not None else None
         by_name[name] = by_name.get(name, 0) + n
-    result.overdue_by_handler = [(name or "—", n) for name, n in _ordered(by_name)[:15]]
+    result.overdue_by_handler = [(name or "—", n) for name, n in ordered(by_name)[:15]]
     return result
-
-
-def open_figures(
-    *, session: Session, runtime: Runtime, actor: User, unit_code: str | None, now: datetime, by: str | None = None
-) -> dict[object, tuple[int, int, int]] | None:
-    """{group: (open, overdue, due soon)} over the open items `actor` may see (group None without `by`, else
-    a WORKLOAD_GROUPS key), from the kept counts and the few items whose state changed earlier today (read
-    once per session, `now` and scope: the board asks for five groupings); None when the counts are not built
-    in the deployment's zone."""
-    tz = runtime.settings.app.timezone
-    if not _kept(session, tz):
-        return None
-    memo = session.info.setdefault(OPEN_MEMO, {})
-    key = (*_viewing(actor, unit_code, now), by)
-    if key in memo:
-        return memo[key]
-    column = WORKLOAD_GROUPS[by] if by else None
-    today = _today(now, tz)
-    who = statcounts.scope_of(actor, runtime.settings)
-    grain, where = statcounts.open_grain(who, unit_code, by)
-    found = statcounts.open_sums(session, grain=grain, where=where, today=today.day, by=_stat_column(column))
-    figures = {_group(column, group): list(values) for group, values in found.items()}
-    position = list(WORKLOAD_GROUPS).index(by) if by else None
-    for groups, (late, soon) in _changed_today(session, runtime, actor, unit_code, now, today).items():
-        group = None if position is None else _group(column, groups[position])
-        values = figures.setdefault(group, [0, 0, 0])
-        values[1] += late
-        values[2] += soon
-    memo[key] = result = {group: tuple(values) for group, values in figures.items()}
-    return result
-
-
-OPEN_MEMO = "stats.open_figures"  # session.info: forgotten at every flush, commit and rollback
-
-
-def _viewing(actor: User, unit_code: str | None, now: datetime) -> tuple:
-    """What the open figures depend on besides the grouping: who looks (their scope), at which unit, when."""
-    return (actor.id, actor.unit_code, actor.roles, actor.active, unit_code, now)
-
-
-@event.listens_for(Session, "before_flush")
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_open_figures(session: Session, *_) -> None:
-    session.info.pop(OPEN_MEMO, None)
-
-
-def _changed_today(
-    session: Session, runtime: Runtime, actor: User, unit_code: str | None, now: datetime, today: _Today
-) -> dict[tuple, tuple[int, int]]:
-    """{(unit, handler, category): (overdue, due soon)} of the open items the kept counts (by day) cannot
-    place yet: those overdue since earlier today, and those due soon since earlier today or due later
-    today. The second is two disjoint ranges rather than an OR, so that each is read through its own index
-    (ix_complaint_open_warn, ix_complaint_open_due) instead of every open item's warning time."""
-    memo = session.info.setdefault(OPEN_MEMO, {})
-    key = ("changed today", *_viewing(actor, unit_code, now))
-    if key in memo:
-        return memo[key]
-    scope = [visible_filter(actor, runtime.settings), col(Complaint.is_open).is_(True)]
-    if unit_code:
-        scope.append(col(Complaint.unit_code) == unit_code)
-    due, warn = col(Complaint.next_due_at), col(Complaint.warn_at)
-    late = [*scope, due >= today.start, due < now]
-    soon_since_today = [*scope, warn >= today.start, warn <= now, due >= now]
-    soon_due_today = [*scope, warn < today.start, due >= now, due < today.end]
-    unit, handler, category = WORKLOAD_GROUPS["unit"], WORKLOAD_GROUPS["handler"], WORKLOAD_GROUPS["category"]
-    out: dict[tuple, list[int]] = {}
-    for index, where in ((0, late), (1, soon_since_today), (1, soon_due_today)):
-        query = select(unit, handler, category, func.count()).where(*where).group_by(unit, handler, category)
-        for *groups, n in session.exec(query).all():
-            out.setdefault(tuple(groups), [0, 0])[index] += n
-    memo[key] = result = {groups: (late_n, soon_n) for groups, (late_n, soon_n) in out.items()}
-    return result
-
-
-def workload(
-    *, session: Session, runtime: Runtime, actor: User, by: str, unit_code: str | None, now: datetime
-) -> list[tuple[object, int, int, int]]:
-    """(group key, open, overdue, due soon) over the open items `actor` may see, largest first."""
-    figures = open_figures(session=session, runtime=runtime, actor=actor, unit_code=unit_code, now=now, by=by)
-    if figures is None:
-        return query_workload(session=session, runtime=runtime, actor=actor, by=by, unit_code=unit_code, now=now)
-    rows = [(group, *values) for group, values in figures.items() if values[0]]
-    return sorted(rows, key=lambda row: (-row[1], str(row[0])))
-
-
-def overdue_groups(
-    *, session: Session, runtime: Runtime, actor: User, unit_code: str | None, now: datetime
-) -> dict[str, list[tuple[object, int]]]:
-    """The board's overdue items by unit, handler and category, largest first."""
-    out: dict[str, list[tuple[object, int]]] = {}
-    for name in ("unit", "handler", "category"):
-        figures = open_figures(session=session, runtime=runtime, actor=actor, unit_code=unit_code, now=now, by=name)
-        if figures is None:
-            column = WORKLOAD_GROUPS[name]
-            scope = [
-                visible_filter(actor, runtime.settings),
-                col(Complaint.is_open).is_(True),
-                col(Complaint.next_due_at) < now,
-            ]
-            if unit_code:
-                scope.append(col(Complaint.unit_code) == unit_code)
-            query = select(column, func.count()).where(*scope).group_by(column).order_by(func.count().desc())
-            out[name] = [(group, n) for group, n in session.exec(query).all()]
-        else:
-            out[name] = _ordered({group: values[1] for group, values in figures.items()})
-    return out
-
-
-def kept_total(*, session: Session, runtime: Runtime, actor: User, filters, now: datetime) -> int | None:
-    """A list's total from the kept counts, for the lists that would count a great many items (all of them,
-    the open, overdue or due-soon ones, by unit or not); None for any other list."""
-
-    others = (
-        filters.text,
-        filters.reviewed,
-        filters.handler_id,
-        filters.status,
-        filters.category,
-        filters.channel,
-        filters.kind,
-        filters.school,
-        filters.received_from,
-        filters.received_to,
-    )
-    if any(others) or (filters.overdue and filters.due_soon):
-        return None
-    unit = filters.unit_code or None
-    if filters.overdue or filters.due_soon or filters.open_only:
-        figures = open_figures(session=session, runtime=runtime, actor=actor, unit_code=unit, now=now)
-        if figures is None:
-            return None
-        counted, late, soon = figures.get(None, (0, 0, 0))
-        return late if filters.overdue else soon if filters.due_soon else counted
-    if not _kept(session, runtime.settings.app.timezone):
-        return None
-    grain, where = statcounts.grain_for(statcounts.scope_of(actor, runtime.settings), unit)
-    if grain != "u":
-        return None
-    query = select(func.coalesce(func.sum(StatCount.n), 0)).where(
-        StatCount.grain == "u", StatCount.measure == "rcv", *where
-    )
-    return int(session.exec(query).one())

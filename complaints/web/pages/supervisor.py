@@ -18,7 +18,7 @@ from complaints.http.users import PageUser
 from complaints.i18n import gettext
 from complaints.models import Event, User
 from complaints.presenters import action_label
-from complaints.services import cohandling, identity, ledger, queries, stats
+from complaints.services import cohandling, identity, ledger, openwork, queries, stats
 from complaints.services.people import names_of
 from complaints.services.replies import pending_versions
 from complaints.services.scope import sees_all_units
@@ -57,7 +57,7 @@ def board(request: Request, user: PageUser, session: SessionDep, runtime: Runtim
         now=now,
         filters=queries.ListFilter(unit_code=unit, due_soon=True, limit=100),
     )
-    groups = stats.overdue_groups(session=session, runtime=runtime, actor=user, unit_code=unit, now=now)
+    groups = openwork.overdue_groups(session=session, runtime=runtime, actor=user, unit_code=unit, now=now)
     names = names_of(session, {i.handler_id for i in [*overdue, *soon]} | {h for h, _ in groups["handler"]})
     handlers = session.exec(
         select(User)
