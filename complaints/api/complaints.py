@@ -120,17 +120,20 @@ async def register(data: RegisterIn, request: Request, runtime: RuntimeDep) -> R
 
 
 # registrations signed in and built at once per process (see _preparing)
-PREPARING_AT_ONCE = 2
+PREPARING_AT_ONCE = 1
 _preparing_by_loop: WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = WeakKeyDictionary()
 
 
 def _preparing() -> anyio.CapacityLimiter:
-    """The threads a registration's sign-in and building share: PREPARING_AT_ONCE, in arrival order.
+    """The thread a registration's sign-in and building take turns on: PREPARING_AT_ONCE per process, in
+    arrival order.
 
     Both are work under the interpreter lock. With a thread of their own each (32 requests at once), they
-    took the lock in no particular order and the unluckiest request waited longest (a p99 worse than the
-    bare insert's); two at a time (one reading its token while the other computes) go in the order they
-    came, and as fast. One limiter per event loop (a test client may run each request in a loop of its own)."""
+    took the lock in no particular order and the unluckiest request waited longest: a p99 worse than the
+    bare insert's. One at a time they go in the order they came and as fast (measured with bench_http on
+    both databases: two at a time missed the p99 on PostgreSQL once in three runs, one never did), while
+    the batch being written and the event loop go on beside them. One limiter per event loop (a test
+    client may run each request in a loop of its own)."""
     loop = asyncio.get_running_loop()
     limiter = _preparing_by_loop.get(loop)
     if limiter is None:
