@@ -190,3 +190,24 @@ def test_a_failing_writer_fails_its_batch_only_and_a_cancelled_caller_does_not_s
     assert isinstance(bad, ValueError)  # its own outcome only
     assert isinstance(gone, asyncio.CancelledError)
     assert isinstance(boom, RuntimeError) and isinstance(c, RuntimeError)  # the failed batch, both of it
+
+
+def test_a_batch_that_loses_the_database_fails_every_request_in_it_at_once(served, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    app, engine, headers = served
+    calls = []
+
+    def store(**kwargs):  # the connection dropped under the batch: no row's fault
+        calls.append(len(kwargs["rows"]))
+        raise OperationalError("INSERT INTO complaint ...", {}, ConnectionError("server closed the connection"))
+
+    monkeypatch.setattr(registration, "store", store)
+    sizes = _hold_the_first_batch_until(app, 5, monkeypatch)
+    responses = _run(_post_all(app, headers, [NEW | {"summary": f"反映学校收取共建费{n}"} for n in range(5)]))
+
+    assert [r.status_code for r in responses] == [503] * 5
+    assert all(r.json()["error"]["code"] == "database_unavailable" for r in responses)
+    assert sum(sizes) == 5 and calls == sizes  # each batch tried once, not again item by item
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Complaint)).one() == 0

@@ -13,6 +13,7 @@ from weakref import WeakKeyDictionary
 import anyio.to_thread
 from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
 from pydantic import BaseModel, Field, StrictInt
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, col, select
 
 from complaints.api.deps import IF_MATCH_PATTERN, etag, version_from_if_match
@@ -158,9 +159,10 @@ def write_registrations(
     session_factory: Callable[[], Session], runtime: Runtime, batch: list[Registering]
 ) -> list[tuple[Complaint, Event] | BaseException]:
     """A batch of registrations in one transaction: each one's stored item and first event, in order, read
-    back in two queries for the whole batch. If the batch fails (one row the database refuses, a lost
-    connection), each is written again on its own, so that only the failing one fails: its own exception is
-    its outcome (a row whose external reference is stored already is refused as a conflict)."""
+    back in two queries for the whole batch. If the database refuses a row (a constraint, a value), each is
+    written again on its own, so that only the refused one fails: its own exception is its outcome (a row
+    whose external reference is stored already is refused as a conflict). Any other failure (a lost
+    connection, a lock waited out) is every entry's: trying them one by one would only fail again, slower."""
     session = session_factory()
     try:
         write_touches(session, [registering.touch for registering in batch])
@@ -173,8 +175,8 @@ def write_registrations(
         session.commit()  # the objects stay loaded (expire_on_commit=False) and leave with the session's close
     except Exception as error:
         session.rollback()
-        if len(batch) == 1:
-            return [error]
+        if len(batch) == 1 or not isinstance(error, (IntegrityError, DataError)):
+            return [error] * len(batch)  # not a row's fault (the database went away, a lock waited out): all fail
         return [
             outcome for registering in batch for outcome in write_registrations(session_factory, runtime, [registering])
         ]
