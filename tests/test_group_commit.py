@@ -161,7 +161,7 @@ def test_input_that_fails_its_checks_is_refused_before_it_waits_for_a_batch(serv
 # --- the group commit itself -------------------------------------------------------------------------------
 
 
-def test_a_failing_writer_fails_its_batch_only_and_a_cancelled_caller_does_not_stop_the_others():
+def test_a_failing_writer_fails_its_batch_only_and_a_cancelled_caller_is_not_written():
     async def scenario():
         release, batches = threading.Event(), []
 
@@ -176,20 +176,32 @@ def test_a_failing_writer_fails_its_batch_only_and_a_cancelled_caller_does_not_s
         group = GroupCommit(write, turns=lambda: None, max_batch=3)
         first = asyncio.create_task(group.submit("first"))
         await asyncio.sleep(0.05)  # the first batch is being written
-        later = [asyncio.create_task(group.submit(name)) for name in ("a", "bad-b", "gone", "boom", "c")]
+        later = [asyncio.create_task(group.submit(name)) for name in ("a", "bad-b", "gone", "c", "boom", "d")]
         await asyncio.sleep(0.05)
-        later[2].cancel()  # its caller went away
+        later[2].cancel()  # its caller went away while it waited
         release.set()
         results = await asyncio.gather(first, *later, return_exceptions=True)
         return batches, results
 
     batches, results = _run(scenario())
-    assert batches == [["first"], ["a", "bad-b", "gone"], ["boom", "c"]]  # at most three a batch, in order
-    first, a, bad, gone, boom, c = results
-    assert (first, a) == ("FIRST", "A")
+    assert batches == [["first"], ["a", "bad-b", "c"], ["boom", "d"]]  # at most three, in order, "gone" never
+    first, a, bad, gone, c, boom, d = results
+    assert (first, a, c) == ("FIRST", "A", "C")
     assert isinstance(bad, ValueError)  # its own outcome only
     assert isinstance(gone, asyncio.CancelledError)
-    assert isinstance(boom, RuntimeError) and isinstance(c, RuntimeError)  # the failed batch, both of it
+    assert isinstance(boom, RuntimeError) and isinstance(d, RuntimeError)  # the failed batch, both of it
+
+
+def test_a_drain_that_cannot_take_its_turn_fails_the_callers_rather_than_leaving_them_waiting():
+    def no_turn():
+        raise RuntimeError("the write turn belongs to another event loop")
+
+    async def scenario():
+        group = GroupCommit(lambda batch: list(batch), turns=no_turn)
+        return await asyncio.wait_for(asyncio.gather(group.submit("a"), return_exceptions=True), 5)
+
+    (outcome,) = _run(scenario())
+    assert isinstance(outcome, RuntimeError)
 
 
 def test_a_batch_that_loses_the_database_fails_every_request_in_it_at_once(served, monkeypatch):

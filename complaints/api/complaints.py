@@ -106,7 +106,10 @@ async def register(data: RegisterIn, request: Request, runtime: RuntimeDep) -> R
     user, registering = await anyio.to_thread.run_sync(
         _signed_in_and_prepared, request, runtime, data, limiter=_preparing()
     )
-    item, event = await state.registrations.submit(registering)
+    written = await state.registrations.submit(registering)
+    if written is ALREADY_STORED:  # refused in the request's own language, not the batch's first caller's
+        raise Conflict(gettext("与已有记录冲突（可能是重复提交），未保存"))
+    item, event = written
     # a new item's view needs nothing more from the database (its one event is its registrar's, whose name is
     # in hand): built here, in the event loop, rather than in one more trip to the thread pool
     with Session(expire_on_commit=False) as unbound:
@@ -119,6 +122,9 @@ async def register(data: RegisterIn, request: Request, runtime: RuntimeDep) -> R
         headers={"Location": f"/api/complaints/{created.id}", "ETag": etag(created.version)},
     )
 
+
+# a platform item whose (source, external reference) is stored already: the route refuses it as a conflict
+ALREADY_STORED = None
 
 # registrations signed in and built at once per process (see _preparing)
 PREPARING_AT_ONCE = 1
@@ -157,11 +163,11 @@ def _signed_in_and_prepared(request: Request, runtime: Runtime, data: ComplaintI
 
 def write_registrations(
     session_factory: Callable[[], Session], runtime: Runtime, batch: list[Registering]
-) -> list[tuple[Complaint, Event] | BaseException]:
+) -> list[tuple[Complaint, Event] | None | BaseException]:
     """A batch of registrations in one transaction: each one's stored item and first event, in order, read
     back in two queries for the whole batch. If the database refuses a row (a constraint, a value), each is
     written again on its own, so that only the refused one fails: its own exception is its outcome (a row
-    whose external reference is stored already is refused as a conflict). Any other failure (a lost
+    whose external reference is stored already: ALREADY_STORED). Any other failure (a lost
     connection, a lock waited out) is every entry's: trying them one by one would only fail again, slower."""
     session = session_factory()
     try:
@@ -182,11 +188,10 @@ def write_registrations(
         ]
     finally:
         session.close()
-    refused = Conflict(gettext("与已有记录冲突（可能是重复提交），未保存"))
-    return [refused if i is None else (items[i], events[i]) for i in ids]
+    return [ALREADY_STORED if i is None else (items[i], events[i]) for i in ids]
 
 
-def registrations_for(app_state: Any, runtime: Runtime) -> GroupCommit[Registering, tuple[Complaint, Event]]:
+def registrations_for(app_state: Any, runtime: Runtime) -> GroupCommit[Registering, tuple[Complaint, Event] | None]:
     """The process's group commit of registrations, sharing the write turn of every other write."""
     return GroupCommit(
         partial(write_registrations, app_state.session_factory, runtime),

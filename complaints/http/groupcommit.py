@@ -48,21 +48,33 @@ class GroupCommit(Generic[E, R]):
         self._waiting.append((entry, future))
         if self._drain is None or self._drain.done() or self._drain.get_loop() is not loop:
             self._drain = loop.create_task(self._drain_waiting())
-        # a request cancelled here (the client went away) is still written with its batch, as a write already
-        # handed to the thread pool is; the batch's other requests are not affected
+        # a request cancelled here (the client went away) is dropped if its batch has not started, and written
+        # with it if it has (as a write already handed to the thread pool is); the others are not affected
         return await future
 
     async def _drain_waiting(self) -> None:
-        while self._waiting:
-            turns = self._turns()
-            if turns is None:
-                await self._write_next()
-            else:
-                async with turns:  # whoever arrives while we wait for the turn joins this batch
+        try:
+            while self._waiting:
+                turns = self._turns()
+                if turns is None:
                     await self._write_next()
+                else:
+                    async with turns:  # whoever arrives while we wait for the turn joins this batch
+                        await self._write_next()
+        except BaseException as error:  # the drain itself failed: nobody waiting may be left hanging
+            waiting, self._waiting = self._waiting, []
+            for _, future in waiting:
+                if not future.done():
+                    future.cancel() if isinstance(error, asyncio.CancelledError) else future.set_exception(error)
+            raise
 
     async def _write_next(self) -> None:
+        # a caller that went away while it waited is not written (as before it took a turn): it never learnt
+        # its tracking number, and a retry would register the item twice
+        self._waiting = [(entry, future) for entry, future in self._waiting if not future.done()]
         batch, self._waiting = self._waiting[: self.max_batch], self._waiting[self.max_batch :]
+        if not batch:
+            return
         try:
             outcomes = await run_in_threadpool(self._write, [entry for entry, _ in batch])
             if len(outcomes) != len(batch):

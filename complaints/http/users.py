@@ -134,10 +134,12 @@ def sign_in(request: Request, runtime: Runtime) -> tuple[User, dict | None]:
 
 def write_touches(session: Session, touches: list[dict | None]) -> None:
     """The due touches that sign_in handed on, written with the change they came with."""
-    for touch in touches:
-        if touch is not None:
-            values = {key: touch[key] for key in ("last_used_at", "expires_at")}
-            session.execute(update(AuthSession).where(AuthSession.id == touch["id"]).values(**values))
+    # each record once, in the order of its id: two processes' batches touching the same tokens then wait
+    # for each other rather than each holding a row the other needs (a deadlock on PostgreSQL)
+    due = {touch["id"]: touch for touch in touches if touch is not None}
+    for record_id in sorted(due):
+        values = {key: due[record_id][key] for key in ("last_used_at", "expires_at")}
+        session.execute(update(AuthSession).where(AuthSession.id == record_id).values(**values))
 
 
 def optional_user(request: Request, session: SessionDep) -> User | None:

@@ -66,7 +66,7 @@ def open_figures(
     found = statcounts.open_sums(session, grain=grain, where=where, today=today.day, by=stat_column(column))
     figures = {group_value(column, group): list(values) for group, values in found.items()}
     position = list(WORKLOAD_GROUPS).index(by) if by else None
-    for groups, (late, soon) in _changedtoday_of(session, runtime, actor, unit_code, now, today).items():
+    for groups, (late, soon) in _changed_today(session, runtime, actor, unit_code, now, today).items():
         group = None if position is None else group_value(column, groups[position])
         values = figures.setdefault(group, [0, 0, 0])
         values[1] += late
@@ -90,7 +90,7 @@ def _forget_open_figures(session: Session, *_) -> None:
     session.info.pop(OPEN_MEMO, None)
 
 
-def _changedtoday_of(
+def _changed_today(
     session: Session, runtime: Runtime, actor: User, unit_code: str | None, now: datetime, today: Today
 ) -> dict[tuple, tuple[int, int]]:
     """{(unit, handler, category): (overdue, due soon)} of the open items the kept counts (by day) cannot
