@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func
 from sqlalchemy.exc import DataError
 from sqlmodel import Session, col, select
+from test_api_complaints import NEW
 
 from complaints import auth, statcounts
 from complaints.app import create_app
@@ -22,17 +23,6 @@ from complaints.http.groupcommit import GroupCommit
 from complaints.models import Complaint, Event
 from complaints.services import people, registration
 from complaints.settings import load_settings
-
-NEW = {
-    "channel": "call",
-    "kind": "complaint",
-    "unit_code": "ATS",
-    "category": "fees",
-    "summary": "反映学校收取共建费",
-    "details": "家长反映入学时被要求缴纳共建费",
-    "complainant_name": "王丽",
-    "complainant_phone": "13812345678",
-}
 
 
 @pytest.fixture
